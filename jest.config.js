@@ -1,0 +1,20 @@
+/**
+ * One jest run for the whole workspace, in ESM mode (Nest 12 and jose 6 are ESM-only).
+ * Workspace packages resolve to their TypeScript sources, so tests never need a build.
+ * @type {import('jest').Config}
+ */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
+  },
+  moduleNameMapper: {
+    '^@jwks-cache/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
+    '^@jwks-cache/testing$': '<rootDir>/packages/testing/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/packages/*/test/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 30000,
+};

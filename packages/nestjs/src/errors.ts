@@ -1,0 +1,207 @@
+/**
+ * Typed errors with stable `code`s, after jose's error model: catch {@link JwksCacheError} for all
+ * of them, switch on `code` (stable across versions) rather than on messages (which may change).
+ *
+ * Messages never contain a token, a client secret or a key: they name the issuer, the option or
+ * the HTTP status, and nothing a log reader should not see.
+ *
+ * Configuration mistakes are not among these: they are plain `TypeError`s thrown at start-up.
+ */
+
+/** Base class of every error this library throws at run time. */
+export class JwksCacheError extends Error {
+  /** A stable, machine-readable code, e.g. `ERR_JWKS_NO_MATCHING_KEY`. */
+  static readonly code: string = 'ERR_JWKS_CACHE';
+  /** A stable, machine-readable code, e.g. `ERR_JWKS_NO_MATCHING_KEY`. */
+  readonly code: string = JwksCacheError.code;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = (new.target as typeof JwksCacheError).code;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbound: verifying tokens
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The token could not be accepted. Every inbound rejection is one of its subclasses, so a guard
+ * can map `instanceof TokenRejectedError` to a 401 and anything else to a 5xx-free fallback.
+ */
+export class TokenRejectedError extends JwksCacheError {
+  static override readonly code: string = 'ERR_TOKEN_REJECTED';
+}
+
+/** The token is not a well-formed compact JWS (parts, base64url, JSON header/payload, size). */
+export class TokenMalformedError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_TOKEN_MALFORMED';
+}
+
+/** The token exceeds `verify.maxTokenBytes`; it was rejected before any parsing. */
+export class TokenTooLargeError extends TokenMalformedError {
+  static override readonly code: string = 'ERR_TOKEN_TOO_LARGE';
+}
+
+/** The token's `iss` is not a configured issuer. No network request was made for it. */
+export class UnknownIssuerError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_UNKNOWN_ISSUER';
+}
+
+/**
+ * The header's `alg` is `none`, not in the issuer's allow-list, not a signature algorithm, or
+ * does not fit the key type.
+ */
+export class AlgorithmNotAllowedError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_ALGORITHM_NOT_ALLOWED';
+}
+
+/** The header carries an unsupported `crit` extension, or a header this library never honours. */
+export class HeaderNotAllowedError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_HEADER_NOT_ALLOWED';
+}
+
+/**
+ * No key of the issuer's key set matches the token's `kid` / `alg`. When the kid was unknown and
+ * the `cooldown` prevented a refetch, `cooldown` is `true`.
+ */
+export class NoMatchingKeyError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_JWKS_NO_MATCHING_KEY';
+  /** `true` when the kid was rejected from the negative cache, without a refetch. */
+  readonly cooldown: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; cooldown?: boolean }) {
+    super(message, options);
+    this.cooldown = options?.cooldown ?? false;
+  }
+}
+
+/** The signature did not verify with any candidate key. */
+export class SignatureInvalidError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_JWS_SIGNATURE_INVALID';
+}
+
+/** `exp` has passed (beyond the clock tolerance). */
+export class TokenExpiredError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_JWT_EXPIRED';
+}
+
+/**
+ * A claim check failed: `nbf` / `iat` in the future, `aud`, `typ`, a required claim missing,
+ * `maxTokenAge`, or a claim of the wrong type. `claim` names it.
+ */
+export class ClaimValidationError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_JWT_CLAIM_INVALID';
+  /** The claim (or header parameter, for `typ`) that failed. */
+  readonly claim: string;
+  /** Why it failed, e.g. `check_failed` or `missing`. */
+  readonly reason: string;
+
+  constructor(message: string, claim: string, reason = 'check_failed', options?: { cause?: unknown }) {
+    super(message, options);
+    this.claim = claim;
+    this.reason = reason;
+  }
+}
+
+/**
+ * The issuer's keys could not be obtained (no cached set, and the fetch failed) — an outage, not
+ * the caller's fault. A guard maps it to 401 like every rejection, but it is logged as a warning.
+ */
+export class KeySetUnavailableError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_JWKS_UNAVAILABLE';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetching key sets and discovery documents
+// ---------------------------------------------------------------------------------------------
+
+/** A request to the issuer (JWKS or discovery) failed. `status` is set for HTTP errors. */
+export class FetchError extends JwksCacheError {
+  static override readonly code: string = 'ERR_FETCH_FAILED';
+  /** The HTTP status, when the server answered. */
+  readonly status: number | undefined;
+  /** The URL that was requested (never carries credentials). */
+  readonly url: string;
+
+  constructor(message: string, url: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options);
+    this.url = url;
+    this.status = options?.status;
+  }
+}
+
+/** The request took longer than `jwks.timeout`. */
+export class FetchTimeoutError extends FetchError {
+  static override readonly code: string = 'ERR_FETCH_TIMEOUT';
+}
+
+/** The response body exceeded `jwks.maxResponseBytes`. */
+export class ResponseTooLargeError extends FetchError {
+  static override readonly code: string = 'ERR_FETCH_RESPONSE_TOO_LARGE';
+}
+
+/** The response was not the expected JSON shape (a JWKS, or a discovery document). */
+export class InvalidResponseError extends FetchError {
+  static override readonly code: string = 'ERR_FETCH_INVALID_RESPONSE';
+}
+
+/** The discovered metadata names another issuer than the configured one. */
+export class DiscoveryMismatchError extends InvalidResponseError {
+  static override readonly code: string = 'ERR_DISCOVERY_ISSUER_MISMATCH';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound tokens
+// ---------------------------------------------------------------------------------------------
+
+/** `ensureToken` was asked for a name that no source is registered under. */
+export class UnknownTokenSourceError extends JwksCacheError {
+  static override readonly code: string = 'ERR_TOKEN_SOURCE_UNKNOWN';
+}
+
+/**
+ * Obtaining an outbound token failed. Carries the token endpoint's HTTP `status` and OAuth
+ * `error` / `errorDescription` when there were any; never the client secret or a token.
+ */
+export class TokenRequestError extends JwksCacheError {
+  static override readonly code: string = 'ERR_TOKEN_REQUEST_FAILED';
+  /** The token name (`'default'` when none was given). */
+  readonly tokenName: string;
+  /** The HTTP status of the token endpoint's answer, if it answered. */
+  readonly status: number | undefined;
+  /** The OAuth 2.0 `error` code (RFC 6749 §5.2), e.g. `invalid_client`. */
+  readonly error: string | undefined;
+  /** The OAuth 2.0 `error_description`, truncated to 200 characters. */
+  readonly errorDescription: string | undefined;
+
+  constructor(
+    message: string,
+    tokenName: string,
+    options?: { cause?: unknown; status?: number; error?: string; errorDescription?: string },
+  ) {
+    super(message, options);
+    this.tokenName = tokenName;
+    this.status = options?.status;
+    this.error = options?.error;
+    this.errorDescription = options?.errorDescription;
+  }
+}
+
+/** The obtained token could not be parsed (with `rejectUnparsable`) or failed `verify`. */
+export class TokenUnusableError extends TokenRequestError {
+  static override readonly code: string = 'ERR_TOKEN_UNUSABLE';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stores
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A cache store failed or was too slow. Never surfaces to a request: the library treats it as a
+ * miss. It is what `store.error` events carry.
+ */
+export class StoreError extends JwksCacheError {
+  static override readonly code: string = 'ERR_STORE';
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS, JwksCacheConfigurableModule } from './jwks-cache.module-definition.js';
+import type { JwksCacheModuleOptions } from './options.js';
+import { validateOptions } from './validate-options.js';
+import { CacheStore } from './store/cache-store.js';
+import { JwksProvider } from './jwks/jwks-provider.js';
+import { JwtGuard } from './guard/jwt-guard.js';
+import { TokenCacheService } from './token-cache/token-cache-service.js';
+
+function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOptions {
+  validateOptions(options);
+  return options;
+}
+
+/**
+ * The module: `JwksCacheModule.forRoot(options)` or `JwksCacheModule.forRootAsync({ imports,
+ * inject, useFactory, isGlobal })`. Provides and exports `JwksProvider`, `JwtGuard` and
+ * `TokenCacheService`.
+ */
+@Module({
+  providers: [
+    { provide: JWKS_CACHE_CONFIG, inject: [JWKS_CACHE_OPTIONS], useFactory: validatedConfig },
+    CacheStore,
+    JwksProvider,
+    JwtGuard,
+    TokenCacheService,
+  ],
+  exports: [JWKS_CACHE_CONFIG, CacheStore, JwksProvider, JwtGuard, TokenCacheService],
+})
+export class JwksCacheModule extends JwksCacheConfigurableModule {}

@@ -1,0 +1,313 @@
+/**
+ * The options of `JwksCacheModule`, with their defaults. Every duration is in **milliseconds**,
+ * every size in bytes or entries as named.
+ */
+import type { Keyv } from 'keyv';
+import type { Cache } from 'cache-manager';
+import type { JWTPayload } from 'jose';
+
+/** Signature algorithms for which a public key is used. The default allow-list. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA', 'Ed25519',
+] as const;
+
+/** HMAC algorithms; allowed only when listed explicitly in an issuer's `algorithms`. */
+export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+export type SymmetricAlgorithm = (typeof SYMMETRIC_ALGORITHMS)[number];
+export type SignatureAlgorithm = AsymmetricAlgorithm | SymmetricAlgorithm;
+
+/** How key sets are fetched and cached, for every issuer or (under `issuers[i].jwks`) one. */
+export interface JwksOptions {
+  /**
+   * How long a fetched key set is fresh when the response has no `Cache-Control: max-age`.
+   * A configured value is used as given (not clamped).
+   * @default 600_000 (10 min)
+   */
+  ttl?: number;
+  /**
+   * Bounds applied to a `Cache-Control: max-age` from the issuer, which wins over `ttl`.
+   * @default { min: 60_000, max: 86_400_000 } (1 min – 24 h)
+   */
+  maxAgeBounds?: { min: number; max: number };
+  /**
+   * In the last `refreshAhead` ms of freshness, a request is served from cache and starts one
+   * background refresh. `0` disables refresh-ahead.
+   * @default 30_000
+   */
+  refreshAhead?: number;
+  /**
+   * An unknown `kid` triggers at most one refetch per `cooldown` per issuer; between refetches
+   * unknown kids are rejected at once. Every fetch attempt counts, failed ones too.
+   * @default 30_000
+   */
+  cooldown?: number;
+  /**
+   * When the issuer fails, the last good key set keeps being used for up to this long after it
+   * went stale, while fetches are retried in the background with backoff. `0` disables it.
+   * @default 86_400_000 (24 h)
+   */
+  staleIfError?: number;
+  /**
+   * Timeout of one JWKS or discovery request.
+   * @default 5_000
+   */
+  timeout?: number;
+  /**
+   * Largest accepted response body (JWKS or discovery document).
+   * @default 524_288 (512 KiB)
+   */
+  maxResponseBytes?: number;
+  /**
+   * Whether a failed warm-up fetch at module start fails the application start.
+   * @default false
+   */
+  failOnStartup?: boolean;
+  /**
+   * Whether keys are fetched for every issuer when the module starts.
+   * @default true
+   */
+  warmUp?: boolean;
+  /**
+   * Bound on the number of imported keys (`CryptoKey`) cached by thumbprint + alg, across issuers.
+   * @default 1_000
+   */
+  importedKeyCacheSize?: number;
+  /**
+   * Backoff of the background retries while the issuer fails: the first delay, doubled per
+   * failure up to `max`, each with ±`jitter` (a fraction) of randomness.
+   * @default { initial: 1_000, max: 60_000, jitter: 0.2 }
+   */
+  retryBackoff?: { initial: number; max: number; jitter: number };
+}
+
+/** How tokens are verified, for every issuer or (under `issuers[i].verify`) one. */
+export interface VerifyOptions {
+  /**
+   * Tolerance applied to `exp`, `nbf` and `iat`.
+   * @default 5_000
+   */
+  clockTolerance?: number;
+  /**
+   * Tokens larger than this are rejected before parsing.
+   * @default 16_384 (16 KiB)
+   */
+  maxTokenBytes?: number;
+  /**
+   * Bound on the verified-token cache (SHA-256 of the token → claims). `0` disables it.
+   * Only meaningful at the top level (the cache is shared by all issuers).
+   * @default 10_000
+   */
+  verifiedTokenCacheSize?: number;
+  /**
+   * Expected `typ` header, e.g. `'at+jwt'` for RFC 9068 access tokens. Compared as jose does
+   * (case-insensitive, `application/` prefix optional).
+   * @default undefined (not checked)
+   */
+  typ?: string;
+  /**
+   * Claims that must be present, e.g. `['sub', 'exp']`.
+   * @default []
+   */
+  requiredClaims?: string[];
+  /**
+   * Maximum age of the token from its `iat`, in ms.
+   * @default undefined (not checked)
+   */
+  maxTokenAge?: number;
+}
+
+/** One trusted identity provider. */
+export interface IssuerOptions {
+  /** The issuer identifier, compared exactly with the token's `iss`. Required. */
+  issuer: string;
+  /**
+   * The JWKS URL. When absent, it is discovered from `issuer` through
+   * `/.well-known/openid-configuration`, then RFC 8414 `/.well-known/oauth-authorization-server`.
+   */
+  jwksUri?: string;
+  /** Expected `aud` (any of them, when an array). @default undefined (not checked) */
+  audience?: string | string[];
+  /**
+   * Allow-list of signature algorithms. HS* must be listed explicitly (and then the issuer's
+   * JWKS must publish `oct` keys). `none` is never allowed.
+   * @default every asymmetric algorithm ({@link ASYMMETRIC_ALGORITHMS})
+   */
+  algorithms?: SignatureAlgorithm[];
+  /**
+   * Opt-in to HMAC (`HS*`) algorithms for this issuer. Without it, listing one in `algorithms`
+   * is a configuration error: a shared secret in a JWKS is rarely what a resource server wants.
+   * @default false
+   */
+  allowSymmetricAlgorithms?: boolean;
+  /** Per-issuer overrides of the top-level `jwks` options. */
+  jwks?: JwksOptions;
+  /** Per-issuer overrides of the top-level `verify` options. */
+  verify?: Omit<VerifyOptions, 'verifiedTokenCacheSize'>;
+}
+
+/** Per-call narrowing of an issuer's verification settings (jose's verify options). */
+export interface VerifyOverrides {
+  /** Expected audience for this call, replacing the issuer's. */
+  audience?: string | string[];
+  /** Expected `typ` header for this call. */
+  typ?: string;
+  /** Claims that must be present, added to the issuer's. */
+  requiredClaims?: string[];
+  /** Clock tolerance for this call, in ms. */
+  clockTolerance?: number;
+  /** Maximum age from `iat`, in ms. */
+  maxTokenAge?: number;
+  /** Algorithms for this call; intersected with the issuer's allow-list. */
+  algorithms?: SignatureAlgorithm[];
+  /** Restrict to one configured issuer. */
+  issuer?: string;
+}
+
+/** Client-credentials settings of one token source (RFC 6749 §4.4). */
+export interface ClientCredentialsOptions {
+  /** The token endpoint. Discovered from `issuer` when absent. */
+  tokenEndpoint?: string;
+  /** Issuer to discover the token endpoint from, when `tokenEndpoint` is absent. */
+  issuer?: string;
+  clientId: string;
+  /** Never logged, never stored, never part of an error. */
+  clientSecret: string;
+  /** @default 'client_secret_basic' */
+  authMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** Space-delimited scopes, or an array of them. */
+  scope?: string | string[];
+  /** `audience` parameter (Auth0 and others). */
+  audience?: string;
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[];
+  /** Extra form parameters of the token request. */
+  extraParams?: Record<string, string>;
+  /** Timeout of one token request. @default 5_000 */
+  timeout?: number;
+}
+
+/** What a token function may return. */
+export type TokenFunctionResult =
+  | string
+  | { access_token: string; expires_in?: number; token_type?: string };
+
+/** A token function: obtains a token for a name and tenant however it likes. */
+export type TokenFunction = (context: { name: string; tenant?: string }) => Promise<TokenFunctionResult> | TokenFunctionResult;
+
+/** Timing and checks shared by every token source; each source may override them. */
+export interface TokenTimingOptions {
+  /**
+   * A cached token is handed out only while it has more than `leeway` left.
+   * @default 60_000
+   */
+  leeway?: number;
+  /**
+   * In the last `refreshAhead` ms before `exp − leeway`, callers get the cached token and one
+   * background refresh starts. `0` disables it.
+   * @default 60_000
+   */
+  refreshAhead?: number;
+  /**
+   * Turn a token whose expiry cannot be read (not a JWT and no `expires_in`) into an error
+   * instead of handing it out uncached.
+   * @default false
+   */
+  rejectUnparsable?: boolean;
+}
+
+/** One outbound token source, under a name in `tokens`. Exactly one of the two kinds. */
+export type TokenSourceOptions = TokenTimingOptions & {
+  /**
+   * Verify obtained tokens with `JwksProvider` against this configured issuer.
+   * @default undefined (not verified)
+   */
+  verify?: string;
+} & (
+    | {
+        /** Settings, or a function of the tenant giving them. */
+        clientCredentials: ClientCredentialsOptions | ((tenant: string | undefined) => ClientCredentialsOptions);
+        tokenFunction?: never;
+      }
+    | { tokenFunction: TokenFunction; clientCredentials?: never }
+  );
+
+/** Options of `JwksCacheModule.forRoot()` (and of the factory of `forRootAsync()`). */
+export interface JwksCacheModuleOptions {
+  /** The trusted issuers. At least one is needed to verify tokens. @default [] */
+  issuers?: IssuerOptions[];
+  /** Key-set fetching and caching, for all issuers. */
+  jwks?: JwksOptions;
+  /** Token verification, for all issuers. */
+  verify?: VerifyOptions;
+  /** Defaults of every outbound token source. */
+  tokenDefaults?: TokenTimingOptions;
+  /** Outbound token sources by name (`'default'` is what `ensureToken()` uses). @default {} */
+  tokens?: Record<string, TokenSourceOptions>;
+  /**
+   * cache-manager 7 stores (Keyv instances), or an existing cache-manager `Cache` (e.g. the
+   * app's `CACHE_MANAGER`). With a shared store, an in-memory L1 is put in front of it.
+   * @default one in-memory store
+   */
+  stores?: Keyv[] | Cache;
+  /**
+   * Key of an HMAC-SHA-256 over every entry written to a shared store; entries that fail it are
+   * ignored and overwritten. At least 32 bytes.
+   * @default undefined (no HMAC)
+   */
+  integrityKey?: string | Uint8Array;
+  /**
+   * AES-256-GCM key(s) for outbound tokens in a shared store: 32 bytes, or `{ kid: key }` for
+   * rotation (the first entry encrypts, all decrypt).
+   * @default undefined (tokens stored in clear)
+   */
+  encryptionKey?: string | Uint8Array | Record<string, string | Uint8Array>;
+  /** Guard behaviour. */
+  guard?: GuardOptions;
+}
+
+/** Where `JwtGuard` looks for the token, and how it answers. */
+export interface GuardOptions {
+  /** `realm` of the `WWW-Authenticate` challenge. @default undefined (no realm) */
+  realm?: string;
+  /** Also read the token from this cookie (opt-in). @default undefined */
+  cookie?: string;
+  /** Read the token from this header instead of `Authorization` (opt-in, value is the raw JWT). */
+  header?: string;
+}
+
+/** Token claims as verified, as put on `request.user`. */
+export type JwtClaimsPayload = JWTPayload & Record<string, unknown>;
+
+export const DEFAULT_JWKS_OPTIONS: Required<JwksOptions> = {
+  ttl: 600_000,
+  maxAgeBounds: { min: 60_000, max: 86_400_000 },
+  refreshAhead: 30_000,
+  cooldown: 30_000,
+  staleIfError: 86_400_000,
+  timeout: 5_000,
+  maxResponseBytes: 524_288,
+  failOnStartup: false,
+  warmUp: true,
+  importedKeyCacheSize: 1_000,
+  retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
+};
+
+export const DEFAULT_VERIFY_OPTIONS = {
+  clockTolerance: 5_000,
+  maxTokenBytes: 16_384,
+  verifiedTokenCacheSize: 10_000,
+  typ: undefined as string | undefined,
+  requiredClaims: [] as string[],
+  maxTokenAge: undefined as number | undefined,
+};
+
+export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {
+  leeway: 60_000,
+  refreshAhead: 60_000,
+  rejectUnparsable: false,
+};
