@@ -6,3 +6,4 @@ export { CacheStore, STORE_KEY_PREFIX } from './store/cache-store.js';
 export { JwksProvider } from './jwks/jwks-provider.js';
 export { JwtGuard } from './guard/jwt-guard.js';
 export { TokenCacheService } from './token-cache/token-cache-service.js';
+export { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from './health/jwks-cache-events.js';

@@ -6,6 +6,7 @@ import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
 import { JwtGuard } from './guard/jwt-guard.js';
 import { TokenCacheService } from './token-cache/token-cache-service.js';
+import { JwksCacheEvents } from './health/jwks-cache-events.js';
 
 function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOptions {
   validateOptions(options);
@@ -20,11 +21,12 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
 @Module({
   providers: [
     { provide: JWKS_CACHE_CONFIG, inject: [JWKS_CACHE_OPTIONS], useFactory: validatedConfig },
+    JwksCacheEvents,
     CacheStore,
     JwksProvider,
     JwtGuard,
     TokenCacheService,
   ],
-  exports: [JWKS_CACHE_CONFIG, CacheStore, JwksProvider, JwtGuard, TokenCacheService],
+  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, JwksProvider, JwtGuard, TokenCacheService],
 })
 export class JwksCacheModule extends JwksCacheConfigurableModule {}

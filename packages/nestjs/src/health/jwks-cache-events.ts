@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import type { JwksCacheError } from '../errors.js';
+
+/** Every event this library emits, with its payload. Payloads never hold a token or a secret. */
+export interface JwksCacheEventMap {
+  /** A key set was obtained: from the issuer (`network`) or from a shared store (`store`). */
+  'jwks.fetched': { issuer: string; keys: number; skipped: number; source: 'network' | 'store'; durationMs: number };
+  /** Fetching an issuer's key set (or its discovery document) failed. */
+  'jwks.fetch_failed': { issuer: string; error: JwksCacheError };
+  /** A request was served with a key set past its freshness, because the issuer fails. */
+  'jwks.stale_served': { issuer: string; staleForMs: number };
+  /** An unknown `kid` was seen; `refetched` tells whether it caused a fetch or hit the cooldown. */
+  'jwks.unknown_kid': { issuer: string; refetched: boolean };
+  /** An outbound token was obtained from its source. */
+  'token.fetched': { name: string; tenant: string | undefined; expiresInMs: number | undefined; background: boolean };
+  /** Obtaining an outbound token failed. */
+  'token.failed': { name: string; tenant: string | undefined; error: JwksCacheError };
+  /** A cache store failed or timed out; the operation was treated as a miss. */
+  'store.error': { operation: 'get' | 'set' | 'delete'; error: JwksCacheError };
+}
+
+export type JwksCacheEventName = keyof JwksCacheEventMap;
+
+/**
+ * The events surface: inject it and `on('jwks.fetch_failed', …)`. A typed `EventEmitter`;
+ * listeners that throw are isolated (logged by Node as an uncaught error would be, never
+ * breaking a request), so emit is safe on every path.
+ */
+@Injectable()
+export class JwksCacheEvents {
+  private readonly emitter = new EventEmitter();
+
+  on<E extends JwksCacheEventName>(event: E, listener: (payload: JwksCacheEventMap[E]) => void): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+
+  emit<E extends JwksCacheEventName>(event: E, payload: JwksCacheEventMap[E]): void {
+    if (this.emitter.listenerCount(event) === 0) return;
+    for (const listener of this.emitter.listeners(event)) {
+      try {
+        (listener as (payload: JwksCacheEventMap[E]) => void)(payload);
+      } catch {
+        // A subscriber's bug must not fail token verification.
+      }
+    }
+  }
+}
