@@ -94,7 +94,8 @@ function validateTokenTiming(timing: { leeway?: number; refreshAhead?: number },
   validateNonNegative(timing.refreshAhead, `${path}.refreshAhead`);
 }
 
-function validateTokenSource(source: TokenSourceOptions, path: string, issuers: Set<string>): void {
+/** Also used by `TokenCacheService.register()` for sources added at run time. */
+export function validateTokenSource(source: TokenSourceOptions, path: string, issuers: ReadonlySet<string>): void {
   if (source === null || typeof source !== 'object') fail(path, 'must be an object');
   const hasCredentials = source.clientCredentials !== undefined;
   const hasFunction = source.tokenFunction !== undefined;

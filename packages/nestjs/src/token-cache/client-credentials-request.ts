@@ -1,0 +1,188 @@
+import { TokenRequestError, TokenUnusableError } from '../errors.js';
+import type { ClientCredentialsOptions } from '../options.js';
+import type { ObtainedToken } from './cached-token.js';
+
+/** Timeout of one token request when `clientCredentials.timeout` is not set, in ms. */
+const DEFAULT_TOKEN_REQUEST_TIMEOUT = 5_000;
+/** Token endpoint answers larger than this are refused (a token response is a few KiB). */
+const MAX_TOKEN_RESPONSE_BYTES = 65_536;
+const MAX_ERROR_CODE_LENGTH = 100;
+const MAX_ERROR_DESCRIPTION_LENGTH = 200;
+
+/** The settings of one client-credentials request, with the token endpoint already known. */
+export interface ClientCredentialsRequest {
+  /** The token name, for errors. */
+  tokenName: string;
+  tokenEndpoint: string;
+  credentials: ClientCredentialsOptions;
+}
+
+/**
+ * Sends one RFC 6749 §4.4 client-credentials request and reads the token out of the answer.
+ * Every failure is a {@link TokenRequestError} whose message, fields and `cause` hold neither
+ * the client secret nor a token. Redirects are refused: following one would resend the client's
+ * credentials to wherever the redirect points.
+ */
+export async function requestClientCredentialsToken(request: ClientCredentialsRequest): Promise<ObtainedToken> {
+  const { credentials } = request;
+  const timeout = credentials.timeout ?? DEFAULT_TOKEN_REQUEST_TIMEOUT;
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(request.tokenEndpoint, {
+      method: 'POST',
+      headers: requestHeaders(credentials),
+      body: tokenRequestBody(credentials),
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeout),
+    });
+    text = await readBoundedText(response, MAX_TOKEN_RESPONSE_BYTES);
+  } catch (error) {
+    throw transportError(request, error, timeout);
+  }
+  if (!response.ok) throw endpointError(request, response.status, text);
+  return parseTokenResponse(request, response.status, text);
+}
+
+/** The form body: `grant_type`, `scope`, `audience`, `resource` (repeated), extras, and with `client_secret_post` the credentials. */
+function tokenRequestBody(credentials: ClientCredentialsOptions): URLSearchParams {
+  const body = new URLSearchParams(credentials.extraParams ?? {});
+  body.set('grant_type', 'client_credentials');
+  const scope = scopeString(credentials.scope);
+  if (scope !== undefined) body.set('scope', scope);
+  if (credentials.audience !== undefined) body.set('audience', credentials.audience);
+  for (const resource of toArray(credentials.resource)) body.append('resource', resource);
+  if (credentials.authMethod === 'client_secret_post') {
+    body.set('client_id', credentials.clientId);
+    body.set('client_secret', credentials.clientSecret);
+  }
+  return body;
+}
+
+/** Scopes as the space-delimited `scope` parameter (RFC 6749 §3.3), or `undefined` when none. */
+export function scopeString(scope: string | string[] | undefined): string | undefined {
+  const joined = toArray(scope).join(' ').trim();
+  return joined.length > 0 ? joined : undefined;
+}
+
+export function toArray(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function requestHeaders(credentials: ClientCredentialsOptions): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (credentials.authMethod !== 'client_secret_post') {
+    headers.authorization = basicAuthorization(credentials.clientId, credentials.clientSecret);
+  }
+  return headers;
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and base64-encoded. */
+function basicAuthorization(clientId: string, clientSecret: string): string {
+  const pair = `${formUrlEncode(clientId)}:${formUrlEncode(clientSecret)}`;
+  return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+}
+
+function formUrlEncode(value: string): string {
+  return new URLSearchParams([['', value]]).toString().slice(1);
+}
+
+/** Reads a body of at most `limit` bytes as UTF-8; a larger one is cancelled and refused. */
+async function readBoundedText(response: Response, limit: number): Promise<string> {
+  if (Number(response.headers.get('content-length')) > limit) {
+    await response.body?.cancel();
+    throw new ResponseTooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    size += read.value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new ResponseTooLarge();
+    }
+    chunks.push(read.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+class ResponseTooLarge extends Error {}
+
+/** A network failure, timeout or oversized answer, as an error that carries no `cause`: the original could hold request details. */
+function transportError(request: ClientCredentialsRequest, error: unknown, timeout: number): TokenRequestError {
+  return new TokenRequestError(failureMessage(request, describeTransportFailure(error, timeout)), request.tokenName);
+}
+
+function describeTransportFailure(error: unknown, timeout: number): string {
+  if (error instanceof ResponseTooLarge) return `the answer is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`;
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeout} ms`;
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `network error (${code})` : 'network error';
+}
+
+function endpointError(request: ClientCredentialsRequest, status: number, text: string): TokenRequestError {
+  const body = parseJsonObject(text);
+  const error = safeText(body?.error, MAX_ERROR_CODE_LENGTH, request.credentials.clientSecret);
+  const errorDescription = safeText(body?.error_description, MAX_ERROR_DESCRIPTION_LENGTH, request.credentials.clientSecret);
+  const reason = error === undefined ? `HTTP ${status}` : `HTTP ${status} ${error}`;
+  return new TokenRequestError(failureMessage(request, reason), request.tokenName, { status, error, errorDescription });
+}
+
+function parseTokenResponse(request: ClientCredentialsRequest, status: number, text: string): ObtainedToken {
+  const body = parseJsonObject(text);
+  const token = body?.access_token;
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new TokenRequestError(failureMessage(request, 'the answer holds no access_token'), request.tokenName, { status });
+  }
+  const tokenType = body?.token_type;
+  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
+    throw new TokenUnusableError(failureMessage(request, 'the token is not a Bearer token'), request.tokenName, { status });
+  }
+  return { token, expiresIn: readExpiresIn(body?.expires_in) };
+}
+
+/** `expires_in` in seconds; some servers send it as a numeric string. */
+function readExpiresIn(value: unknown): number | undefined {
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Text from the endpoint, fit for an error: truncated, control characters removed, and the
+ * client secret cut out in case a misbehaving server echoes the request back.
+ */
+function safeText(value: unknown, maxLength: number, secret: string): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const clean = value.split(secret).join('[redacted]').replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean;
+}
+
+function failureMessage(request: ClientCredentialsRequest, reason: string): string {
+  return `Token request for "${request.tokenName}" to ${describeEndpoint(request.tokenEndpoint)} failed: ${reason}`;
+}
+
+/** The endpoint without its query, which could carry anything. */
+function describeEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return `${url.origin}${url.pathname}`;
+  } catch {
+    return 'the token endpoint';
+  }
+}

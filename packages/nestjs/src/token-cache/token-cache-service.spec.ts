@@ -1,0 +1,398 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Keyv } from 'keyv';
+import { inspect } from 'node:util';
+import { TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
+import type { ClientCredentialsOptions } from '../options.js';
+import {
+  captureLogs,
+  createService,
+  fakeClock,
+  jwtAnswer,
+  nextEvent,
+  startTestServer,
+  type TestServer,
+} from './token-cache.test-helpers.js';
+
+const HOUR = 3_600_000;
+const SECRET = 'top-secret:value+/é';
+
+let idp: TestServer;
+
+beforeAll(async () => {
+  idp = await startTestServer((_request, index) => jwtAnswer(index));
+});
+afterAll(() => idp.close());
+beforeEach(() => {
+  idp.received.length = 0;
+  idp.respond = (_request, index) => jwtAnswer(index);
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+function credentials(overrides: Partial<ClientCredentialsOptions> = {}): ClientCredentialsOptions {
+  return { tokenEndpoint: idp.url, clientId: 'orders', clientSecret: SECRET, ...overrides };
+}
+
+describe('TokenCacheService: one request per cache key', () => {
+  it('serves 1 000 concurrent cold callers with one request, and one more per name, tenant and scope', async () => {
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials({ scope: 'a' }) }, y: { clientCredentials: credentials() } } });
+
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => service.ensureToken('x')));
+    expect(idp.received).toHaveLength(1);
+    expect(new Set(tokens).size).toBe(1);
+
+    await Promise.all(Array.from({ length: 100 }, () => service.ensureToken('y')));
+    expect(idp.received).toHaveLength(2);
+    await Promise.all(Array.from({ length: 100 }, () => service.ensureToken('x', 'tenant-1')));
+    expect(idp.received).toHaveLength(3);
+
+    service.register('x', { clientCredentials: credentials({ scope: ['a', 'b'] }) });
+    await Promise.all(Array.from({ length: 100 }, () => service.ensureToken('x')));
+    expect(idp.received).toHaveLength(4);
+    expect(new URLSearchParams(idp.received[3].body).get('scope')).toBe('a b');
+
+    // Back to scope 'a' with a rotated secret: the same key (the secret is not part of it), still cached.
+    service.register('x', { clientCredentials: credentials({ scope: 'a', clientSecret: 'rotated-secret' }) });
+    await expect(service.ensureToken('x')).resolves.toBe(tokens[0]);
+    expect(idp.received).toHaveLength(4);
+  });
+
+  it('lets instances sharing a store reuse each other\'s token, stored as a plain entry with a bounded TTL', async () => {
+    fakeClock(jest); // a still clock, to compare the TTL with exp exactly
+    const shared = new Keyv();
+    const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
+    const first = createService(options);
+    const second = createService(options);
+    const writes = jest.spyOn(first.store, 'set');
+    const token = await first.service.ensureToken('x');
+    await expect(second.service.ensureToken('x')).resolves.toBe(token);
+    expect(idp.received).toHaveLength(1);
+    expect(second.service.stats().x).toMatchObject({ served: 1, fetched: 0 });
+
+    const [[key, entry, ttl]] = writes.mock.calls as Array<[string, { expiresAt: number }, number]>;
+    expect(key).toMatch(/^jwks-cache:v1:token:/);
+    expect(entry).toEqual({ token, expiresAt: expect.any(Number), obtainedAt: expect.any(Number) });
+    expect(Date.now() + ttl).toBeLessThanOrEqual(entry.expiresAt - 60_000); // never beyond exp − leeway
+  });
+
+  it('resolves per-tenant settings once per tenant, each tenant with its own client', async () => {
+    const settingsCalls: Array<string | undefined> = [];
+    const { service } = createService({});
+    service.register('per-tenant', {
+      clientCredentials: (tenant) => {
+        settingsCalls.push(tenant);
+        return credentials({ clientId: `client-${tenant}` });
+      },
+    });
+    await Promise.all(['a', 'b', 'a', 'b', 'a'].map((tenant) => service.ensureToken('per-tenant', tenant)));
+    await service.ensureToken('per-tenant', 'a');
+
+    expect(idp.received).toHaveLength(2);
+    const clientIds = idp.received.map(({ headers }) => Buffer.from(String(headers.authorization).slice(6), 'base64').toString().split(':')[0]);
+    expect(clientIds.sort()).toEqual(['client-a', 'client-b']);
+    expect(settingsCalls).toEqual(['a', 'b']);
+  });
+
+  it('sends the RFC 6749 §4.4 form with audience, repeated resource and extra parameters', async () => {
+    const { service } = createService({});
+    service.register('full', {
+      clientCredentials: credentials({ audience: 'inventory', resource: ['https://a.example', 'https://b.example'], extraParams: { tenant_hint: 'eu' } }),
+    });
+    await service.ensureToken('full');
+
+    const [request] = idp.received;
+    const form = new URLSearchParams(request.body);
+    expect(form.get('grant_type')).toBe('client_credentials');
+    expect(form.get('audience')).toBe('inventory');
+    expect(form.getAll('resource')).toEqual(['https://a.example', 'https://b.example']);
+    expect(form.get('tenant_hint')).toBe('eu');
+    expect(form.has('client_secret')).toBe(false);
+    expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    // client_secret_basic form-urlencodes id and secret before base64 (RFC 6749 §2.3.1).
+    const pair = Buffer.from(String(request.headers.authorization).slice('Basic '.length), 'base64').toString();
+    expect(pair).toBe('orders:top-secret%3Avalue%2B%2F%C3%A9');
+  });
+
+  it('passes name and tenant to a token function and caches what it returns', async () => {
+    const calls: Array<{ name: string; tenant?: string }> = [];
+    const { service } = createService({});
+    service.register('fn', {
+      tokenFunction: (context) => {
+        calls.push(context);
+        return { access_token: `opaque-${calls.length}`, expires_in: 3600 };
+      },
+    });
+    const tokens = await Promise.all([service.ensureToken('fn', 't'), service.ensureToken('fn', 't'), service.ensureToken('fn', 't')]);
+    expect(tokens).toEqual(['opaque-1', 'opaque-1', 'opaque-1']);
+    expect(calls).toEqual([{ name: 'fn', tenant: 't' }]);
+  });
+
+  it('rejects an unknown name and an invalid registration with typed errors', async () => {
+    const { service } = createService({});
+    await expect(service.ensureToken('nope')).rejects.toBeInstanceOf(UnknownTokenSourceError);
+    expect(() => service.register('bad', { clientCredentials: credentials({ clientSecret: '' }) })).toThrow(
+      /option tokens\.bad\.clientCredentials\.clientSecret/,
+    );
+    expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(TypeError);
+    expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(/option tokens\.bad\.leeway/);
+    expect(() => service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' })).toThrow(/tokens\.bad\.verify/);
+
+    let settingsCalls = 0;
+    service.register('per-tenant', {
+      clientCredentials: () => {
+        settingsCalls += 1;
+        return credentials({ clientSecret: '' });
+      },
+    });
+    await expect(service.ensureToken('per-tenant', 't')).rejects.toThrow(/option tokens\.per-tenant\.clientCredentials\("t"\)\.clientSecret/);
+    await expect(service.ensureToken('per-tenant', 't')).rejects.toThrow(TypeError);
+    expect(settingsCalls).toBe(2); // invalid settings are not memoized
+    expect(idp.received).toHaveLength(0);
+  });
+});
+
+describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
+  it('reuses a 1 h token, fetches anew within leeway of exp, and refreshes once ahead of time', async () => {
+    const clock = fakeClock(jest);
+    const { service, events } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+
+    const first = await service.ensureToken('x');
+    for (let i = 0; i < 100; i += 1) await expect(service.ensureToken('x')).resolves.toBe(first);
+    expect(idp.received).toHaveLength(1);
+    expect(service.stats().x).toMatchObject({ fetched: 1, served: 100, refreshedAhead: 0 });
+
+    clock.set(clock.start + HOUR - 59_000); // 59 s left: less than the 60 s leeway
+    const second = await service.ensureToken('x');
+    expect(second).not.toBe(first);
+    expect(idp.received).toHaveLength(2);
+
+    // 30 s into the 60 s refresh-ahead window before exp − leeway of the second token.
+    const secondIssuedAt = Date.now();
+    clock.set(secondIssuedAt + HOUR - 60_000 - 30_000);
+    const refreshed = nextEvent(events, 'token.fetched');
+    const during = await Promise.all(Array.from({ length: 50 }, () => service.ensureToken('x')));
+    expect(new Set(during)).toEqual(new Set([second]));
+    expect(await refreshed).toMatchObject({ name: 'x', background: true });
+    expect(idp.received).toHaveLength(3);
+    expect(service.stats().x.refreshedAhead).toBe(1);
+
+    const third = await service.ensureToken('x');
+    expect(third).not.toBe(second);
+    expect(idp.received).toHaveLength(3);
+  });
+
+  it('hands out but never caches a token without expiry, and logs it once', async () => {
+    const logs = captureLogs();
+    try {
+      idp.respond = (_request, index) => ({ status: 200, body: { access_token: `opaque-${index}`, token_type: 'bearer' } });
+      const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+      await expect(service.ensureToken('x')).resolves.toBe('opaque-0');
+      await expect(service.ensureToken('x')).resolves.toBe('opaque-1');
+      expect(idp.received).toHaveLength(2);
+      expect(logs.lines.filter((line) => line.includes('no readable expiry'))).toHaveLength(1);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('turns a token without expiry into TokenUnusableError with rejectUnparsable', async () => {
+    idp.respond = () => ({ status: 200, body: { access_token: 'opaque' } });
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials(), rejectUnparsable: true } } });
+    const error = await service.ensureToken('x').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenUnusableError);
+    expect((error as TokenUnusableError).code).toBe('ERR_TOKEN_UNUSABLE');
+    expect(String(error)).not.toContain('opaque');
+  });
+
+  it('counts expires_in from the start of the request', async () => {
+    const clock = fakeClock(jest);
+    let calls = 0;
+    const { service } = createService({});
+    service.register('slow', {
+      refreshAhead: 0,
+      tokenFunction: () => {
+        calls += 1;
+        clock.set(Date.now() + 30_000); // the answer takes 30 s
+        return { access_token: `opaque-${calls}`, expires_in: 120 };
+      },
+    });
+    await service.ensureToken('slow');
+    clock.set(clock.start + 70_000); // usable until start + 120 s − 60 s leeway: over
+    await service.ensureToken('slow');
+    expect(calls).toBe(2);
+  });
+
+  it('hands a token with less than leeway left out once, without caching it', async () => {
+    idp.respond = (_request, index) => jwtAnswer(index, 30);
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    const [a, b] = await Promise.all([service.ensureToken('x'), service.ensureToken('x')]);
+    expect(a).toBe(b);
+    await service.ensureToken('x');
+    expect(idp.received).toHaveLength(2);
+  });
+
+  it('does not refresh ahead a token whose whole lifetime falls inside the refresh-ahead window', async () => {
+    idp.respond = (_request, index) => jwtAnswer(index, 100); // 100 s < leeway 60 s + refreshAhead 60 s
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    for (let i = 0; i < 20; i += 1) await service.ensureToken('x');
+    expect(idp.received).toHaveLength(1);
+    expect(service.stats().x).toMatchObject({ fetched: 1, served: 19, refreshedAhead: 0 });
+  });
+
+  it('uses the JWT exp over expires_in and takes timing from tokenDefaults', async () => {
+    const clock = fakeClock(jest);
+    idp.respond = (_request, index) => ({ status: 200, body: { ...(jwtAnswer(index, 600).body as object), expires_in: 3600 } });
+    const { service } = createService({ tokenDefaults: { leeway: 10_000, refreshAhead: 0 }, tokens: { x: { clientCredentials: credentials() } } });
+    await service.ensureToken('x');
+    clock.set(clock.start + 589_000); // 11 s before the JWT exp: more than the 10 s leeway
+    await service.ensureToken('x');
+    expect(idp.received).toHaveLength(1);
+    clock.set(clock.start + 591_000);
+    await service.ensureToken('x');
+    expect(idp.received).toHaveLength(2);
+  });
+});
+
+describe('TokenCacheService: failures', () => {
+  it('reports 400 invalid_client as TokenRequestError without the secret anywhere, backs off, then tries again', async () => {
+    const clock = fakeClock(jest);
+    const logs = captureLogs();
+    try {
+      idp.respond = () => ({ status: 400, body: { error: 'invalid_client', error_description: `bad secret ${SECRET} for client` } });
+      const { service, events } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+      const failed = nextEvent(events, 'token.failed');
+
+      const error = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
+      expect(error).toBeInstanceOf(TokenRequestError);
+      expect(error).toMatchObject({ status: 400, error: 'invalid_client', tokenName: 'x', code: 'ERR_TOKEN_REQUEST_FAILED' });
+      expect(error.errorDescription).toBe('bad secret [redacted] for client');
+      expect((await failed).error).toBe(error);
+      const renderings = [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true }), String(error.cause), ...logs.lines];
+      for (const text of renderings) expect(text).not.toContain(SECRET);
+      expect(logs.lines.some((line) => line.includes('invalid_client'))).toBe(true);
+
+      // Within the backoff window: the same error at once, no new request.
+      await expect(service.ensureToken('x')).rejects.toBe(error);
+      expect(idp.received).toHaveLength(1);
+
+      clock.set(clock.start + 1_500); // past the first window (1 s ± 20 %)
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(2);
+      expect(service.stats().x.failures).toBe(2);
+    } finally {
+      logs.restore();
+    }
+  });
+
+  it('wraps a network failure in a safe error without cause', async () => {
+    const closed = await startTestServer(() => ({ status: 200, body: {} }));
+    await closed.close();
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials({ tokenEndpoint: closed.url }) } } });
+    const error = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
+    expect(error).toBeInstanceOf(TokenRequestError);
+    expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
+    expect(error.cause).toBeUndefined();
+    expect(error.status).toBeUndefined();
+  });
+
+  it('treats a failing store as a miss: tokens still flow, from the source and the in-process copy', async () => {
+    const { service, events, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    jest.spyOn(store, 'get').mockRejectedValue(new Error('store down'));
+    jest.spyOn(store, 'set').mockRejectedValue(new Error('store down'));
+    const storeErrors: string[] = [];
+    events.on('store.error', ({ operation }) => storeErrors.push(operation));
+
+    const token = await service.ensureToken('x');
+    await expect(service.ensureToken('x')).resolves.toBe(token);
+    expect(idp.received).toHaveLength(1);
+    expect(storeErrors).toEqual(['get', 'set']);
+  });
+
+  it('keeps serving a still-valid token while the endpoint fails', async () => {
+    const clock = fakeClock(jest);
+    const { service, events } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    const token = await service.ensureToken('x');
+
+    idp.respond = () => ({ status: 503, body: { error: 'temporarily_unavailable' } });
+    clock.set(clock.start + HOUR - 90_000); // inside the refresh-ahead window
+    const failed = nextEvent(events, 'token.failed');
+    await expect(service.ensureToken('x')).resolves.toBe(token);
+    expect((await failed).error).toMatchObject({ status: 503 });
+    for (let i = 0; i < 20; i += 1) await expect(service.ensureToken('x')).resolves.toBe(token);
+    expect(idp.received).toHaveLength(2); // one failed refresh; the backoff holds the others
+
+    clock.set(clock.start + HOUR - 75_000); // past the backoff, still valid: one more attempt
+    const failedAgain = nextEvent(events, 'token.failed');
+    await expect(service.ensureToken('x')).resolves.toBe(token);
+    await failedAgain;
+    expect(idp.received).toHaveLength(3);
+    expect(service.stats().x).toMatchObject({ failures: 2, refreshedAhead: 2, fetched: 1 });
+  });
+});
+
+describe('TokenCacheService.fetch', () => {
+  let downstream: TestServer;
+  beforeAll(async () => {
+    downstream = await startTestServer((_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } }));
+  });
+  afterAll(() => downstream.close());
+  beforeEach(() => {
+    downstream.received.length = 0;
+  });
+
+  it('on a 401 invalidates once, retries once with a new token and the same body, and returns the second answer', async () => {
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    const response = await service.fetch(downstream.url, { method: 'POST', body: 'payload', headers: { 'x-trace': '1' } }, { token: 'x' });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: 1 });
+    expect(downstream.received).toHaveLength(2);
+    const [first, second] = downstream.received;
+    expect(first.headers.authorization).toMatch(/^Bearer /);
+    expect(second.headers.authorization).toMatch(/^Bearer /);
+    expect(second.headers.authorization).not.toBe(first.headers.authorization);
+    expect([first.body, second.body]).toEqual(['payload', 'payload']);
+    expect(second.headers['x-trace']).toBe('1');
+    expect(idp.received).toHaveLength(2);
+    expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
+  });
+
+  it('resends a Request input, cloned, with its own headers and body', async () => {
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    const request = new Request(downstream.url, { method: 'PUT', body: 'from-request', headers: { 'x-request': 'yes' } });
+    const response = await service.fetch(request, undefined, { token: 'x' });
+
+    expect(response.status).toBe(200);
+    expect(downstream.received.map(({ body, headers }) => [body, headers['x-request']])).toEqual([
+      ['from-request', 'yes'],
+      ['from-request', 'yes'],
+    ]);
+    expect(request.bodyUsed).toBe(false);
+    expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
+  });
+
+  it('does not resend a stream body: the 401 is returned after the invalidation', async () => {
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('streamed'));
+        controller.close();
+      },
+    });
+    const response = await service.fetch(downstream.url, { method: 'POST', body, duplex: 'half' } as RequestInit, { token: 'x' });
+
+    expect(response.status).toBe(401);
+    expect(downstream.received).toHaveLength(1);
+    expect(service.stats().x.invalidations).toBe(1);
+  });
+
+  it('invalidate() drops the cached token so the next call fetches one', async () => {
+    const { service } = createService({ tokens: { default: { clientCredentials: credentials() } } });
+    const first = await service.ensureToken();
+    await service.invalidate();
+    await expect(service.ensureToken()).resolves.not.toBe(first);
+    expect(idp.received).toHaveLength(2);
+    expect(service.stats().default.invalidations).toBe(1);
+  });
+});

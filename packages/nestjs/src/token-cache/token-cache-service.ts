@@ -1,0 +1,425 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { FetchError, JwksCacheError, StoreError, TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
+import { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import { JwksProvider } from '../jwks/jwks-provider.js';
+import { OidcDiscovery } from '../jwks/oidc-discovery.js';
+import type { JwksCacheModuleOptions, TokenFunctionResult, TokenSourceOptions } from '../options.js';
+import { CacheStore } from '../store/cache-store.js';
+import { bearerRequest, type FetchInput } from './bearer-request.js';
+import { freshnessOf, isCachedTokenEntry, readExpiry, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
+import { requestClientCredentialsToken } from './client-credentials-request.js';
+import { RetryBackoff } from './retry-backoff.js';
+import {
+  registeredSource,
+  resolveTokenSource,
+  validateRegisteredSource,
+  type RegisteredTokenSource,
+  type ResolvedTokenSource,
+} from './token-source.js';
+
+/** Counters of one token name, since the service started. */
+export interface TokenStats {
+  /** Calls answered with a cached token (in process, or adopted from the shared store). */
+  served: number;
+  /** Tokens obtained from the source (by callers and by background refreshes). */
+  fetched: number;
+  /** Background refreshes started in the refresh-ahead window. */
+  refreshedAhead: number;
+  /** Failed attempts to obtain a token: the request, an unusable token, or verification. */
+  failures: number;
+  /** Cached tokens dropped by `invalidate()` or after a 401 seen by `fetch()`. */
+  invalidations: number;
+}
+
+/** Which token `TokenCacheService.fetch()` attaches. */
+export interface TokenFetchOptions {
+  /** The token name. @default 'default' */
+  token?: string;
+  /** The tenant, for sources with per-tenant settings or tokens. @default undefined */
+  tenant?: string;
+}
+
+/** The state behind one store key, shared by cache and single-flight. */
+interface KeyState {
+  /** The in-process copy; the hot path reads only this. Set only through `setEntry`. */
+  entry: CachedTokenEntry | undefined;
+  /** `entry.token` as a settled promise, created once per token rather than once per call. */
+  handedOut: Promise<string> | undefined;
+  /** The one request (or store read) under way for this key. */
+  inflight: Promise<string> | undefined;
+  backoff: RetryBackoff;
+}
+
+/** What `ensureToken(name, tenant)` resolves to, memoized so the hot path neither resolves nor hashes. */
+interface TokenSlot {
+  name: string;
+  tenant: string | undefined;
+  source: RegisteredTokenSource;
+  resolved: ResolvedTokenSource;
+  state: KeyState;
+  stats: TokenStats;
+}
+
+/** A token ready to be handed out, and the entry to cache when it may be cached. */
+interface AcceptedToken {
+  token: string;
+  expiresAt: number | undefined;
+  cacheable: CachedTokenEntry | undefined;
+}
+
+/**
+ * Outbound service-to-service access tokens (OAuth 2.0 client credentials, or any token
+ * function), cached per token name and tenant until shortly before they expire.
+ *
+ * - A cached token is handed out while it has more than `leeway` left; in the last
+ *   `refreshAhead` before that, callers get it at once and one background refresh starts.
+ * - Concurrent callers of one name + tenant (+ settings) share one token request.
+ * - Failures are never cached; a still-valid token keeps being served while a refresh fails;
+ *   repeated failures back off (1 s, 2 s, … 60 s, ±20 %), and within that window a caller with no
+ *   usable token gets the last error at once.
+ * - Errors are {@link TokenRequestError}s (HTTP `status`, OAuth `error`); none ever holds the
+ *   client secret or a token, nor does any log line.
+ */
+@Injectable()
+export class TokenCacheService {
+  private readonly logger = new Logger(TokenCacheService.name);
+  private readonly sources = new Map<string, RegisteredTokenSource>();
+  private readonly slots = new Map<string, Map<string | undefined, TokenSlot>>();
+  private readonly states = new Map<string, KeyState>();
+  private readonly counters = new Map<string, TokenStats>();
+  private readonly warnedWithoutExpiry = new Set<string>();
+  private readonly configuredIssuers: ReadonlySet<string>;
+  private readonly oidcDiscovery: OidcDiscovery;
+
+  constructor(
+    @Inject(JWKS_CACHE_CONFIG) private readonly config: JwksCacheModuleOptions,
+    private readonly store: CacheStore,
+    private readonly events: JwksCacheEvents,
+    @Optional() private readonly jwksProvider?: JwksProvider,
+    @Optional() oidcDiscovery?: OidcDiscovery,
+  ) {
+    this.configuredIssuers = new Set((config.issuers ?? []).map((issuer) => issuer.issuer));
+    // The module's instance shares its document cache with JwksProvider; without one, an own.
+    this.oidcDiscovery = oidcDiscovery ?? new OidcDiscovery(config, store);
+    // The module options were validated at start-up already.
+    for (const [name, source] of Object.entries(config.tokens ?? {})) this.addSource(name, source);
+  }
+
+  /**
+   * Adds a token source at run time, or replaces the one of that name (its per-tenant settings
+   * are resolved again; a cached token stays valid only if its settings did not change).
+   * @throws TypeError naming the option, when `source` is invalid.
+   */
+  register(name: string, source: TokenSourceOptions): void {
+    validateRegisteredSource(name, source, this.configuredIssuers);
+    this.addSource(name, source);
+  }
+
+  /**
+   * A valid access token for `name` (and `tenant`): the cached one while it has more than
+   * `leeway` left, else a new one (one request for all concurrent callers).
+   * @param name the token source. @default 'default'
+   * @param tenant passed to per-tenant settings and token functions; each tenant has its own token.
+   * @throws UnknownTokenSourceError when no source is registered under `name`.
+   * @throws TokenRequestError when no usable token could be obtained (`TokenUnusableError` for
+   *   a token that failed `verify` or, with `rejectUnparsable`, has no readable expiry).
+   */
+  ensureToken(name = 'default', tenant?: string): Promise<string> {
+    let slot = this.slots.get(name)?.get(tenant);
+    if (slot === undefined) {
+      try {
+        slot = this.createSlot(name, tenant);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    return this.serve(slot);
+  }
+
+  /**
+   * Drops the cached token of `name` (and `tenant`), in process and in the store, e.g. after the
+   * downstream answered 401. The next `ensureToken` obtains a new one.
+   */
+  async invalidate(name = 'default', tenant?: string): Promise<void> {
+    await this.drop(this.slotFor(name, tenant));
+  }
+
+  /**
+   * `fetch` with `Authorization: Bearer <token>`. On a 401, the token is invalidated and the
+   * request is sent once more with a new token; the second answer is returned as it is. A string,
+   * `URLSearchParams`, `ArrayBuffer`, typed-array, `Blob` or `FormData` body (or a `Request`
+   * input) is resent; a `ReadableStream` body cannot be, so then the 401 is returned (after the
+   * invalidation).
+   */
+  async fetch(input: FetchInput, init?: RequestInit, options: TokenFetchOptions = {}): Promise<Response> {
+    const name = options.token ?? 'default';
+    const request = bearerRequest(input, init);
+    const token = await this.ensureToken(name, options.tenant);
+    const response = await request.send(token);
+    if (response.status !== 401) return response;
+    await this.dropIfCurrent(this.slotFor(name, options.tenant), token);
+    if (!request.replayable) return response;
+    await response.body?.cancel();
+    return request.send(await this.ensureToken(name, options.tenant));
+  }
+
+  /** Counters per token name (copies). */
+  stats(): Record<string, TokenStats> {
+    return Object.fromEntries([...this.counters].map(([name, stats]) => [name, { ...stats }]));
+  }
+
+  private addSource(name: string, options: TokenSourceOptions): void {
+    this.sources.set(name, registeredSource(name, options, this.config.tokenDefaults));
+    this.slots.delete(name); // Settings may have changed: resolve them again on the next call.
+    if (!this.counters.has(name)) {
+      this.counters.set(name, { served: 0, fetched: 0, refreshedAhead: 0, failures: 0, invalidations: 0 });
+    }
+  }
+
+  private slotFor(name: string, tenant: string | undefined): TokenSlot {
+    return this.slots.get(name)?.get(tenant) ?? this.createSlot(name, tenant);
+  }
+
+  private createSlot(name: string, tenant: string | undefined): TokenSlot {
+    const source = this.sources.get(name);
+    if (source === undefined) throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
+    const resolved = resolveTokenSource(source, tenant);
+    let state = this.states.get(resolved.storeKey);
+    if (state === undefined) {
+      state = { entry: undefined, handedOut: undefined, inflight: undefined, backoff: new RetryBackoff() };
+      this.states.set(resolved.storeKey, state);
+    }
+    const slot: TokenSlot = { name, tenant, source, resolved, state, stats: this.counters.get(name)! };
+    let byTenant = this.slots.get(name);
+    if (byTenant === undefined) {
+      byTenant = new Map();
+      this.slots.set(name, byTenant);
+    }
+    byTenant.set(tenant, slot);
+    return slot;
+  }
+
+  /** The hot path: synchronous as long as the in-process copy is usable. */
+  private serve(slot: TokenSlot): Promise<string> {
+    const { state } = slot;
+    const now = Date.now();
+    const entry = state.entry;
+    if (entry !== undefined) {
+      const freshness = freshnessOf(entry, slot.source.window, now);
+      if (freshness !== 'expired') {
+        slot.stats.served += 1;
+        if (freshness === 'refresh-ahead') this.refreshAhead(slot, now);
+        return state.handedOut!;
+      }
+      setEntry(state, undefined);
+    }
+    if (state.inflight !== undefined) return state.inflight;
+    const lastError = state.backoff.blockingError(now);
+    if (lastError !== undefined) return Promise.reject(lastError);
+    return this.load(slot, false);
+  }
+
+  private refreshAhead(slot: TokenSlot, now: number): void {
+    const { state } = slot;
+    if (state.inflight !== undefined || state.backoff.blockingError(now) !== undefined) return;
+    slot.stats.refreshedAhead += 1;
+    // The failure is counted, logged and emitted in requestToken; callers keep the cached token.
+    this.load(slot, true).catch(() => undefined);
+  }
+
+  /** Starts the one load of this key; every caller until it settles shares it. */
+  private load(slot: TokenSlot, background: boolean): Promise<string> {
+    const { state } = slot;
+    const inflight: Promise<string> = this.adoptStoredOrRequest(slot, background).finally(() => {
+      if (state.inflight === inflight) state.inflight = undefined;
+    });
+    state.inflight = inflight;
+    return inflight;
+  }
+
+  private async adoptStoredOrRequest(slot: TokenSlot, background: boolean): Promise<string> {
+    const stored = await this.storeGet(slot.resolved.storeKey);
+    if (isCachedTokenEntry(stored)) {
+      const freshness = freshnessOf(stored, slot.source.window, Date.now());
+      // A background refresh adopts only a token another instance has refreshed already.
+      if (freshness === 'fresh' || (freshness === 'refresh-ahead' && !background)) {
+        setEntry(slot.state, stored);
+        slot.stats.served += 1;
+        return stored.token;
+      }
+    }
+    return this.requestToken(slot, background);
+  }
+
+  private async requestToken(slot: TokenSlot, background: boolean): Promise<string> {
+    const startedAt = Date.now();
+    let accepted: AcceptedToken;
+    try {
+      accepted = await this.accept(slot, await this.obtainFromSource(slot), startedAt);
+    } catch (error) {
+      throw this.recordFailure(slot, toTokenError(error, slot), background);
+    }
+    slot.state.backoff.recordSuccess();
+    slot.stats.fetched += 1;
+    const expiresInMs = accepted.expiresAt === undefined ? undefined : accepted.expiresAt - Date.now();
+    this.events.emit('token.fetched', { name: slot.name, tenant: slot.tenant, expiresInMs, background });
+    if (accepted.cacheable !== undefined) await this.cache(slot, accepted.cacheable);
+    return accepted.token;
+  }
+
+  private async obtainFromSource(slot: TokenSlot): Promise<ObtainedToken> {
+    const { resolved, name, tenant } = slot;
+    if (resolved.kind === 'tokenFunction') return obtainedFromFunction(await resolved.tokenFunction({ name, tenant }), name);
+    const { credentials } = resolved;
+    const tokenEndpoint = credentials.tokenEndpoint ?? (await this.discoverTokenEndpoint(credentials.issuer!, name));
+    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials });
+  }
+
+  private async discoverTokenEndpoint(issuer: string, name: string): Promise<string> {
+    let endpoint: string | undefined;
+    try {
+      endpoint = (await this.oidcDiscovery.discover(issuer)).token_endpoint;
+    } catch (error) {
+      // Discovery errors name the issuer's URL and the HTTP status; no credential was sent.
+      const status = error instanceof FetchError ? error.status : undefined;
+      throw new TokenRequestError(`Discovery of the token endpoint of ${issuer} for "${name}" failed`, name, { cause: error, status });
+    }
+    if (endpoint === undefined) {
+      throw new TokenRequestError(`The discovery document of ${issuer} names no token_endpoint (needed for "${name}")`, name);
+    }
+    return endpoint;
+  }
+
+  /** Reads the expiry, applies `rejectUnparsable` and `verify`, and decides whether to cache. */
+  private async accept(slot: TokenSlot, obtained: ObtainedToken, startedAt: number): Promise<AcceptedToken> {
+    const { source, name } = slot;
+    const expiresAt = readExpiry(obtained, startedAt);
+    if (expiresAt === undefined && source.rejectUnparsable) {
+      throw new TokenUnusableError(`The token obtained for "${name}" has no readable expiry (no JWT exp, no expires_in)`, name);
+    }
+    if (source.verifyIssuer !== undefined) await this.verify(obtained.token, source.verifyIssuer, name);
+    if (expiresAt === undefined) {
+      this.warnWithoutExpiryOnce(name);
+      return { token: obtained.token, expiresAt, cacheable: undefined };
+    }
+    const entry: CachedTokenEntry = { token: obtained.token, expiresAt, obtainedAt: Date.now() };
+    // A token with less than `leeway` left is handed out to the waiting callers, not cached.
+    const cacheable = freshnessOf(entry, source.window, entry.obtainedAt) === 'expired' ? undefined : entry;
+    return { token: obtained.token, expiresAt, cacheable };
+  }
+
+  private async verify(token: string, issuer: string, name: string): Promise<void> {
+    if (this.jwksProvider === undefined) {
+      throw new TokenUnusableError(`The token obtained for "${name}" cannot be verified: JwksProvider is not available`, name);
+    }
+    try {
+      await this.jwksProvider.verify(token, { issuer });
+    } catch (error) {
+      // Only the stable code is kept: the original error could carry the token's claims.
+      const code = error instanceof JwksCacheError ? ` (${error.code})` : '';
+      throw new TokenUnusableError(`The token obtained for "${name}" failed verification against ${issuer}${code}`, name);
+    }
+  }
+
+  private async cache(slot: TokenSlot, entry: CachedTokenEntry): Promise<void> {
+    setEntry(slot.state, entry);
+    // The store never keeps a token past the point where it stops being handed out.
+    const ttl = entry.expiresAt - slot.source.window.leeway - Date.now();
+    if (ttl > 0) await this.storeSet(slot.resolved.storeKey, entry, ttl);
+  }
+
+  private recordFailure(slot: TokenSlot, error: TokenRequestError, background: boolean): TokenRequestError {
+    slot.state.backoff.recordFailure(error, Date.now());
+    slot.stats.failures += 1;
+    this.events.emit('token.failed', { name: slot.name, tenant: slot.tenant, error });
+    const context = background ? 'Background refresh (the cached token is served meanwhile): ' : '';
+    this.logger.warn(`${context}${error.message}${describeTenant(slot.tenant)}`);
+    return error;
+  }
+
+  private warnWithoutExpiryOnce(name: string): void {
+    if (this.warnedWithoutExpiry.has(name)) return;
+    this.warnedWithoutExpiry.add(name);
+    this.logger.warn(
+      `The token obtained for "${name}" has no readable expiry (no JWT exp, no expires_in): it is handed out but never cached. ` +
+        'Set rejectUnparsable to refuse such tokens.',
+    );
+  }
+
+  private async drop(slot: TokenSlot): Promise<void> {
+    setEntry(slot.state, undefined);
+    slot.stats.invalidations += 1;
+    await this.storeDelete(slot.resolved.storeKey);
+  }
+
+  /** After a 401: drop the token unless a concurrent caller has replaced it already. */
+  private async dropIfCurrent(slot: TokenSlot, rejectedToken: string): Promise<void> {
+    const current = slot.state.entry;
+    if (current !== undefined && current.token !== rejectedToken) return;
+    await this.drop(slot);
+  }
+
+  // A failing store is a miss: tokens still flow, from the source.
+  private async storeGet(key: string): Promise<unknown> {
+    try {
+      return await this.store.get<unknown>(key);
+    } catch (error) {
+      this.storeFailed('get', error);
+      return undefined;
+    }
+  }
+
+  private async storeSet(key: string, entry: CachedTokenEntry, ttl: number): Promise<void> {
+    try {
+      await this.store.set(key, entry, ttl);
+    } catch (error) {
+      this.storeFailed('set', error);
+    }
+  }
+
+  private async storeDelete(key: string): Promise<void> {
+    try {
+      await this.store.delete(key);
+    } catch (error) {
+      this.storeFailed('delete', error);
+    }
+  }
+
+  private storeFailed(operation: 'get' | 'set' | 'delete', error: unknown): void {
+    const storeError = error instanceof StoreError ? error : new StoreError(`Token store ${operation} failed`);
+    this.events.emit('store.error', { operation, error: storeError });
+    this.logger.warn(`${storeError.message}; treated as a miss`);
+  }
+}
+
+function setEntry(state: KeyState, entry: CachedTokenEntry | undefined): void {
+  state.entry = entry;
+  state.handedOut = entry === undefined ? undefined : Promise.resolve(entry.token);
+}
+
+function obtainedFromFunction(result: TokenFunctionResult, name: string): ObtainedToken {
+  if (typeof result === 'string' && result.length > 0) return { token: result };
+  if (result !== null && typeof result === 'object' && typeof result.access_token === 'string' && result.access_token.length > 0) {
+    const expiresIn = result.expires_in;
+    return { token: result.access_token, expiresIn: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn >= 0 ? expiresIn : undefined };
+  }
+  throw new TokenUnusableError(`The token function of "${name}" returned no token (a string or { access_token })`, name);
+}
+
+/**
+ * Every failure as a `TokenRequestError`. A token function's own error is kept as `cause`: it is
+ * the application's error, which this library cannot inspect for secrets. Anything else unexpected
+ * is reported without its cause, which could hold request details.
+ */
+function toTokenError(error: unknown, slot: TokenSlot): TokenRequestError {
+  if (error instanceof TokenRequestError) return error;
+  if (slot.resolved.kind === 'tokenFunction') {
+    return new TokenRequestError(`The token function of "${slot.name}" failed`, slot.name, { cause: error });
+  }
+  return new TokenRequestError(`Obtaining the token for "${slot.name}" failed`, slot.name);
+}
+
+function describeTenant(tenant: string | undefined): string {
+  return tenant === undefined ? '' : ` (tenant ${JSON.stringify(tenant)})`;
+}

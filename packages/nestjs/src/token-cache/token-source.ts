@@ -1,0 +1,90 @@
+import { CacheStore } from '../store/cache-store.js';
+import {
+  DEFAULT_TOKEN_TIMING,
+  type ClientCredentialsOptions,
+  type TokenFunction,
+  type TokenSourceOptions,
+  type TokenTimingOptions,
+} from '../options.js';
+import { validateClientCredentials, validateTokenSource } from '../validate-options.js';
+import type { TokenWindow } from './cached-token.js';
+import { scopeString, toArray } from './client-credentials-request.js';
+
+/** A token source as registered: its options, with the timing defaults applied. */
+export interface RegisteredTokenSource {
+  name: string;
+  options: TokenSourceOptions;
+  window: TokenWindow;
+  rejectUnparsable: boolean;
+  /** Issuer to verify obtained tokens against, if any. */
+  verifyIssuer: string | undefined;
+}
+
+/** How the token of one name + tenant is obtained, and the store key it is cached and single-flighted under. */
+export type ResolvedTokenSource =
+  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string }
+  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; storeKey: string };
+
+/** Applies the timing defaults (source, then `tokenDefaults`, then {@link DEFAULT_TOKEN_TIMING}). */
+export function registeredSource(name: string, options: TokenSourceOptions, defaults: TokenTimingOptions | undefined): RegisteredTokenSource {
+  return {
+    name,
+    options,
+    window: {
+      leeway: options.leeway ?? defaults?.leeway ?? DEFAULT_TOKEN_TIMING.leeway,
+      refreshAhead: options.refreshAhead ?? defaults?.refreshAhead ?? DEFAULT_TOKEN_TIMING.refreshAhead,
+    },
+    rejectUnparsable: options.rejectUnparsable ?? defaults?.rejectUnparsable ?? DEFAULT_TOKEN_TIMING.rejectUnparsable,
+    verifyIssuer: options.verify,
+  };
+}
+
+/**
+ * The settings for one tenant. Per-tenant client-credentials settings (a function of the tenant)
+ * are validated here, since they could not be checked at start-up.
+ */
+export function resolveTokenSource(source: RegisteredTokenSource, tenant: string | undefined): ResolvedTokenSource {
+  const { name, options } = source;
+  if (options.tokenFunction !== undefined) {
+    return { kind: 'tokenFunction', tokenFunction: options.tokenFunction, storeKey: CacheStore.key('token', 'function', name, tenantPart(tenant)) };
+  }
+  const configured = options.clientCredentials;
+  const credentials = typeof configured === 'function' ? configured(tenant) : configured;
+  if (typeof configured === 'function') {
+    validateClientCredentials(credentials, `tokens.${name}.clientCredentials(${tenant === undefined ? '' : JSON.stringify(tenant)})`);
+  }
+  return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials) };
+}
+
+/**
+ * Everything that changes which token the endpoint issues is part of the key; the secret is
+ * not (rotating it must not orphan a cached token). `CacheStore.key` hashes the parts.
+ */
+function clientCredentialsKey(name: string, tenant: string | undefined, credentials: ClientCredentialsOptions): string {
+  return CacheStore.key(
+    'token',
+    'client_credentials',
+    name,
+    tenantPart(tenant),
+    credentials.clientId,
+    credentials.tokenEndpoint !== undefined ? `endpoint=${credentials.tokenEndpoint}` : `issuer=${credentials.issuer ?? ''}`,
+    scopeString(credentials.scope) ?? '',
+    credentials.audience ?? '',
+    toArray(credentials.resource).join(' '),
+    JSON.stringify(Object.entries(credentials.extraParams ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  );
+}
+
+/** Keeps "no tenant" apart from every tenant string, the empty one included. */
+function tenantPart(tenant: string | undefined): string {
+  return tenant === undefined ? '-' : `tenant=${tenant}`;
+}
+
+/**
+ * `register()`'s check of a source added at run time: the start-up rules and messages (a
+ * `TypeError` naming the option), plus a usable name.
+ */
+export function validateRegisteredSource(name: unknown, options: TokenSourceOptions, configuredIssuers: ReadonlySet<string>): void {
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError('JwksCacheModule: option tokens needs a non-empty token name');
+  validateTokenSource(options, `tokens.${name}`, configuredIssuers);
+}
