@@ -1,0 +1,111 @@
+import { FetchError, FetchTimeoutError, InvalidResponseError, ResponseTooLargeError } from '../errors.js';
+
+/** Limits of one JSON request to an issuer (JWKS or discovery document). */
+export interface FetchJsonLimits {
+  /** Timeout of the whole request, body included, in ms. */
+  timeout: number;
+  /** Largest accepted body, in bytes. */
+  maxResponseBytes: number;
+}
+
+/** A parsed JSON response, with the freshness the server asked for. */
+export interface FetchedJson {
+  body: unknown;
+  /** `Cache-Control: max-age` in ms, unclamped; `undefined` when the header has none. */
+  maxAge: number | undefined;
+}
+
+/** Redirects followed, all on the origin of the first URL. */
+const MAX_REDIRECTS = 3;
+
+/**
+ * GETs a JSON document from an issuer, defensively: a timeout covering the body, a byte limit
+ * enforced while streaming (and from `content-length` up front), at most 3 redirects and only to
+ * the same origin (a redirect elsewhere could hand over keys an attacker controls). Every failure
+ * is a typed `FetchError`.
+ */
+export async function fetchJson(url: string, limits: FetchJsonLimits): Promise<FetchedJson> {
+  const signal = AbortSignal.timeout(limits.timeout);
+  try {
+    const response = await fetchFollowingSameOrigin(url, signal);
+    const text = await readBodyWithLimit(response, url, limits.maxResponseBytes);
+    return { body: parseJson(text, url), maxAge: parseMaxAge(response.headers.get('cache-control')) };
+  } catch (error) {
+    throw toFetchError(error, url, signal);
+  }
+}
+
+async function fetchFollowingSameOrigin(url: string, signal: AbortSignal): Promise<Response> {
+  const origin = new URL(url).origin;
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const response = await fetch(current, { redirect: 'manual', signal, headers: { accept: 'application/json' } });
+    if (!isRedirect(response.status)) return ensureOk(response, url);
+    await response.body?.cancel();
+    const location = response.headers.get('location');
+    if (location === null) throw new FetchError(`Redirect without Location from ${url}`, url, { status: response.status });
+    if (redirects >= MAX_REDIRECTS) throw new FetchError(`More than ${MAX_REDIRECTS} redirects from ${url}`, url, { status: response.status });
+    const next = new URL(location, current);
+    if (next.origin !== origin) throw new InvalidResponseError(`Redirect from ${url} to another origin refused`, url, { status: response.status });
+    current = next.href;
+  }
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+async function ensureOk(response: Response, url: string): Promise<Response> {
+  if (response.ok) return response;
+  await response.body?.cancel();
+  throw new FetchError(`${url} answered HTTP ${response.status}`, url, { status: response.status });
+}
+
+async function readBodyWithLimit(response: Response, url: string, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge(url, maxBytes);
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(url, maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, received).toString('utf8');
+}
+
+function tooLarge(url: string, maxBytes: number): ResponseTooLargeError {
+  return new ResponseTooLargeError(`Response of ${url} exceeds ${maxBytes} bytes`, url);
+}
+
+function parseJson(text: string, url: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidResponseError(`Response of ${url} is not JSON`, url);
+  }
+}
+
+/** `max-age` of a `Cache-Control` header, in ms (`no-store` / `no-cache` count as 0). */
+export function parseMaxAge(cacheControl: string | null): number | undefined {
+  if (cacheControl === null) return undefined;
+  if (/(?:^|,)\s*no-(?:store|cache)\s*(?:,|$)/i.test(cacheControl)) return 0;
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?:,|$)/i.exec(cacheControl);
+  return match === null ? undefined : Number(match[1]) * 1000;
+}
+
+function toFetchError(error: unknown, url: string, signal: AbortSignal): FetchError {
+  if (error instanceof FetchError) return error;
+  if (signal.aborted) return new FetchTimeoutError(`Request to ${url} timed out`, url);
+  return new FetchError(`Request to ${url} failed`, url, { cause: error });
+}

@@ -1,0 +1,336 @@
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { jwtVerify, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import {
+  AlgorithmNotAllowedError,
+  HeaderNotAllowedError,
+  InvalidResponseError,
+  JwksCacheError,
+  NoMatchingKeyError,
+  SignatureInvalidError,
+  TokenMalformedError,
+  TokenTooLargeError,
+  UnknownIssuerError,
+} from '../errors.js';
+import { VerifiedTokenCache } from '../guard/verified-token-cache.js';
+import { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import { DEFAULT_JWKS_OPTIONS, DEFAULT_VERIFY_OPTIONS, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
+import { CacheStore } from '../store/cache-store.js';
+import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
+import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats } from './issuer-key-state.js';
+import { resolveIssuerSettings, type IssuerSettings } from './issuer-settings.js';
+import { decodeCompactJws } from './compact-jws.js';
+import { toTokenError } from './jose-error-mapping.js';
+import { keyTypeOf, selectKeys, type KeyQuery } from './key-selection.js';
+import type { UsableKey } from './key-set.js';
+import { OidcDiscovery } from './oidc-discovery.js';
+import type { VerifiedToken } from './verified-token.js';
+
+export type { VerifiedToken } from './verified-token.js';
+export type { IssuerHealth, IssuerKeyStats } from './issuer-key-state.js';
+
+/** What `JwksProvider.stats()` reports. */
+export interface JwksProviderStats {
+  /** Per configured issuer. */
+  issuers: Record<string, IssuerKeyStats>;
+  verifiedTokens: { size: number; hits: number; misses: number };
+  importedKeys: { size: number };
+}
+
+/** A token decoded (not verified) far enough to pick its issuer and key. */
+interface DecodedToken {
+  settings: IssuerSettings;
+  alg: string;
+  query: KeyQuery;
+}
+
+const NO_KEYS: readonly UsableKey[] = [];
+
+/**
+ * The inbound side: each configured issuer's key set, cached and kept current, and token
+ * verification against it. Usable without the guard (GraphQL, WebSockets, queues).
+ *
+ * Verification runs the cheapest checks first and makes no network request for a token whose
+ * `iss` is not configured. `jku`, `x5u`, `jwk` and `x5c` headers are never followed: only the
+ * configured issuers' keys are used.
+ */
+@Injectable()
+export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(JwksProvider.name);
+  private readonly issuers = new Map<string, IssuerSettings>();
+  private readonly states = new Map<string, IssuerKeyState>();
+  /** jose options per issuer and alg, for calls without overrides: built once, not per token. */
+  private readonly verifyOptions = new Map<string, Map<string, JWTVerifyOptions>>();
+  private readonly importedKeys: ImportedKeyCache;
+  private readonly verifiedTokens: VerifiedTokenCache;
+  private readonly discovery: OidcDiscovery;
+  /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
+  private readonly maxTokenBytes: number;
+  private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
+    this.states.get(issuer)?.usableNow()?.thumbprints.has(thumbprint) === true;
+
+  constructor(
+    @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
+    store: CacheStore,
+    events: JwksCacheEvents,
+    @Optional() discovery?: OidcDiscovery,
+  ) {
+    this.discovery = discovery ?? new OidcDiscovery(options, store);
+    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize);
+    this.verifiedTokens = new VerifiedTokenCache(options.verify?.verifiedTokenCacheSize ?? DEFAULT_VERIFY_OPTIONS.verifiedTokenCacheSize);
+    for (const issuer of options.issuers ?? []) {
+      const settings = resolveIssuerSettings(options, issuer);
+      this.issuers.set(settings.issuer, settings);
+      this.states.set(settings.issuer, new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) }));
+    }
+    const topLevelLimit = options.verify?.maxTokenBytes ?? DEFAULT_VERIFY_OPTIONS.maxTokenBytes;
+    this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
+  }
+
+  /**
+   * Verifies a compact JWS against its configured issuer's keys and checks its claims.
+   * @param token the raw JWT (no `Bearer ` prefix).
+   * @param overrides narrow the issuer's settings for this call (audience, typ, algorithms, …).
+   * @returns the verified payload and header, frozen (they may be shared through the
+   * verified-token cache).
+   * @throws {TokenRejectedError} a subclass saying why; never anything but a `JwksCacheError`.
+   */
+  verify(token: string, overrides?: VerifyOverrides): Promise<VerifiedToken> {
+    // Not async: the synchronous checks and a verified-token cache hit cost no extra promise hop.
+    try {
+      this.checkSize(token, this.maxTokenBytes);
+      const cacheKey = this.verifiedTokens.enabled ? this.verifiedTokens.keyOf(token, profileOf(overrides)) : undefined;
+      const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
+      if (cached !== undefined) return Promise.resolve(cached);
+      return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
+    } catch (error) {
+      return Promise.reject(toTokenError(error));
+    }
+  }
+
+  /**
+   * The key to verify a token of `issuer` with: `CryptoKey`, or the secret bytes for HS*.
+   * Same rules as `verify` (allow-listed `alg`, key type, unknown-kid cooldown); without a
+   * `kid`, the first key that fits. Throws a `TokenRejectedError` (e.g. `NoMatchingKeyError`).
+   */
+  async getKey(issuer: string, header: { kid?: string; alg: string }): Promise<VerificationKey> {
+    const settings = this.settingsOf(issuer);
+    checkAlgorithm(header.alg, settings, undefined);
+    const candidates = await this.stateOf(issuer).keysFor({ kid: header.kid, alg: header.alg });
+    for (const key of candidates) {
+      const imported = await this.importedKeys.get(key, header.alg).catch(() => undefined);
+      if (imported !== undefined) return imported;
+    }
+    throw new NoMatchingKeyError(`No key of issuer ${issuer} could be imported for the token`);
+  }
+
+  /** A jose `JWTVerifyGetKey` backed by this cache, for `jwtVerify(token, provider.keyResolver(iss))`. */
+  keyResolver(issuer: string): JWTVerifyGetKey {
+    this.settingsOf(issuer);
+    return async (header: JWTHeaderParameters) => {
+      if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
+      return this.getKey(issuer, { kid: header.kid, alg: header.alg });
+    };
+  }
+
+  /** The issuer's current key set (public, usable signing keys only), loading it when needed. */
+  async getJwks(issuer: string): Promise<{ keys: JWK[] }> {
+    const keySet = await this.stateOf(issuer).keySet();
+    return { keys: keySet.keys.map((key) => ({ ...key.jwk })) };
+  }
+
+  /** Fetches the issuer's key set now (single-flight, ignores the cooldown). Throws a `FetchError`. */
+  async refresh(issuer: string): Promise<void> {
+    await this.stateOf(issuer).refresh();
+  }
+
+  /** Counters and state per issuer, of the verified-token cache and of the imported keys. */
+  stats(): JwksProviderStats {
+    const issuers: Record<string, IssuerKeyStats> = {};
+    for (const [issuer, state] of this.states) issuers[issuer] = state.stats();
+    return { issuers, verifiedTokens: this.verifiedTokens.stats(), importedKeys: { size: this.importedKeys.size } };
+  }
+
+  /** Whether the issuer's keys are fresh, stale but still servable, or missing. No network call. */
+  issuerState(issuer: string): IssuerHealth {
+    return this.stateOf(issuer).health();
+  }
+
+  /** The configured issuers, in configuration order. */
+  issuerIds(): string[] {
+    return [...this.issuers.keys()];
+  }
+
+  /** Warm-up: fetches every issuer's keys at start; a failure is logged, fatal only with `failOnStartup`. */
+  async onApplicationBootstrap(): Promise<void> {
+    const warming = [...this.issuers.values()].filter((settings) => settings.jwks.warmUp);
+    const outcomes = await Promise.allSettled(warming.map((settings) => this.stateOf(settings.issuer).warmUp(!settings.jwks.failOnStartup)));
+    let fatal: unknown;
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') return;
+      const settings = warming[index]!;
+      const error = outcome.reason as JwksCacheError;
+      this.logger.warn(`Fetching the keys of issuer ${settings.issuer} at start-up failed: ${error.code} ${error.message}`);
+      if (settings.jwks.failOnStartup) fatal ??= error;
+    });
+    if (fatal !== undefined) throw fatal;
+  }
+
+  /** Stops background retries. */
+  onModuleDestroy(): void {
+    for (const state of this.states.values()) state.close();
+  }
+
+  private checkSize(token: unknown, limit: number): asserts token is string {
+    if (typeof token !== 'string' || token.length === 0) throw new TokenMalformedError('The token is not a non-empty string');
+    // length counts UTF-16 units; only a token that may hold multi-byte characters is measured in bytes.
+    if (token.length > limit || (token.length * 3 > limit && Buffer.byteLength(token) > limit)) {
+      throw new TokenTooLargeError(`The token exceeds ${limit} bytes`);
+    }
+  }
+
+  /** Structure, issuer, alg and header checks; no network request happens before they pass. */
+  private decode(token: string, overrides: VerifyOverrides | undefined): DecodedToken {
+    const { header, claims } = decodeCompactJws(token);
+    const settings = this.issuerOfClaims(claims, overrides);
+    if (settings.verify.maxTokenBytes < this.maxTokenBytes) this.checkSize(token, settings.verify.maxTokenBytes);
+    const alg = checkAlgorithm(header.alg, settings, overrides);
+    if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
+    const kid = header.kid;
+    if (kid !== undefined && typeof kid !== 'string') throw new TokenMalformedError('The token "kid" is not a string');
+    return { settings, alg, query: { kid, alg } };
+  }
+
+  private issuerOfClaims(claims: Record<string, unknown>, overrides: VerifyOverrides | undefined): IssuerSettings {
+    const settings = typeof claims.iss === 'string' ? this.issuers.get(claims.iss) : undefined;
+    // The token's iss is attacker-controlled: it is never echoed into the message.
+    if (settings === undefined) throw new UnknownIssuerError('The token issuer is not configured');
+    if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer) throw new UnknownIssuerError('The token issuer is not the expected one');
+    return settings;
+  }
+
+  /** Verifies with the issuer's keys, then remembers the result in the verified-token cache. */
+  private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    try {
+      const { result, key } = await this.verifyWithCandidates(token, decoded, overrides);
+      if (cacheKey !== undefined) {
+        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(decoded.settings, overrides);
+        this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
+      }
+      return result;
+    } catch (error) {
+      throw toTokenError(error);
+    }
+  }
+
+  /** Tries each candidate key (one with a kid, at most 5 without); only a bad signature moves on. */
+  private async verifyWithCandidates(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined): Promise<{ result: VerifiedToken; key: UsableKey }> {
+    const { settings, alg, query } = decoded;
+    const state = this.stateOf(settings.issuer);
+    const usable = state.usableNow();
+    let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
+    if (candidates.length === 0) candidates = await state.keysFor(query);
+    const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
+    let imported = 0;
+    for (const key of candidates) {
+      const verificationKey = this.importedKeys.peek(key, alg) ?? (await this.importedKeys.get(key, alg).catch(() => undefined));
+      if (verificationKey === undefined) continue;
+      imported++;
+      try {
+        const { payload, protectedHeader } = await jwtVerify(token, verificationKey, options);
+        return { result: freezeResult(payload as JwtClaimsPayload, protectedHeader, settings.issuer), key };
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
+      }
+    }
+    if (imported === 0) throw new NoMatchingKeyError(`No key of issuer ${settings.issuer} could be imported for the token`);
+    throw new SignatureInvalidError('The token signature is invalid');
+  }
+
+  private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {
+    let byAlg = this.verifyOptions.get(settings.issuer);
+    if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map()));
+    let options = byAlg.get(alg);
+    if (options === undefined) byAlg.set(alg, (options = buildVerifyOptions(settings, alg, undefined)));
+    return options;
+  }
+
+  private async jwksUriOf(settings: IssuerSettings): Promise<string> {
+    if (settings.jwksUri !== undefined) return settings.jwksUri;
+    const document = await this.discovery.discover(settings.issuer);
+    if (document.jwks_uri === undefined) {
+      throw new InvalidResponseError(`The metadata of issuer ${settings.issuer} has no jwks_uri`, settings.issuer);
+    }
+    return document.jwks_uri;
+  }
+
+  private settingsOf(issuer: string): IssuerSettings {
+    const settings = this.issuers.get(issuer);
+    if (settings === undefined) throw new UnknownIssuerError(`Issuer ${issuer} is not configured`);
+    return settings;
+  }
+
+  private stateOf(issuer: string): IssuerKeyState {
+    this.settingsOf(issuer);
+    return this.states.get(issuer)!;
+  }
+}
+
+/** `none` in any case, anything off the allow-list (∩ the call's), or an alg without key type: rejected. */
+function checkAlgorithm(alg: unknown, settings: IssuerSettings, overrides: VerifyOverrides | undefined): string {
+  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
+  const allowed = settings.algorithms.has(alg) && (overrides?.algorithms === undefined || overrides.algorithms.includes(alg as never));
+  if (!allowed || keyTypeOf(alg) === undefined) throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
+  return alg;
+}
+
+/** The issuer's settings narrowed by the call's overrides: tighter tolerance and age win. */
+function effectiveVerifySettings(settings: IssuerSettings, overrides: VerifyOverrides | undefined): { clockTolerance: number; maxTokenAge: number | undefined } {
+  const { clockTolerance, maxTokenAge } = settings.verify;
+  return {
+    clockTolerance: overrides?.clockTolerance === undefined ? clockTolerance : Math.min(clockTolerance, overrides.clockTolerance),
+    maxTokenAge: minDefined(maxTokenAge, overrides?.maxTokenAge),
+  };
+}
+
+function buildVerifyOptions(settings: IssuerSettings, alg: string, overrides: VerifyOverrides | undefined): JWTVerifyOptions {
+  const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
+  const requiredClaims = [...settings.verify.requiredClaims, ...(overrides?.requiredClaims ?? [])];
+  const options: JWTVerifyOptions = {
+    issuer: settings.issuer,
+    algorithms: [alg],
+    clockTolerance: clockTolerance / 1000,
+    requiredClaims,
+  };
+  const audience = overrides?.audience ?? settings.audience;
+  if (audience !== undefined) options.audience = audience;
+  const typ = overrides?.typ ?? settings.verify.typ;
+  if (typ !== undefined) options.typ = typ;
+  if (maxTokenAge !== undefined) options.maxTokenAge = maxTokenAge / 1000;
+  return options;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
+}
+
+/** `''` for the issuer's own settings; otherwise an id of the overrides (they change the outcome). */
+function profileOf(overrides: VerifyOverrides | undefined): string {
+  if (overrides === undefined) return '';
+  const { issuer, audience, typ, requiredClaims, clockTolerance, maxTokenAge, algorithms } = overrides;
+  return JSON.stringify([issuer, audience, typ, requiredClaims, clockTolerance, maxTokenAge, algorithms]);
+}
+
+function freezeResult(payload: JwtClaimsPayload, protectedHeader: JWTHeaderParameters, issuer: string): VerifiedToken {
+  return Object.freeze({ payload: deepFreeze(payload), protectedHeader: deepFreeze(protectedHeader), issuer });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    // for…in rather than Object.values: no array allocated per object, on the verification hot path.
+    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
+  }
+  return value;
+}

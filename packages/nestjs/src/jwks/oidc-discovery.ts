@@ -1,0 +1,146 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DiscoveryMismatchError, InvalidResponseError } from '../errors.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import type { JwksCacheModuleOptions, JwksOptions } from '../options.js';
+import { CacheStore } from '../store/cache-store.js';
+import { fetchJson } from './jwks-fetcher.js';
+import { resolveJwksOptions } from './issuer-settings.js';
+
+/** The members of an issuer's metadata this library uses (RFC 8414 / OpenID Connect Discovery). */
+export interface DiscoveryDocument {
+  issuer: string;
+  /** Always an absolute http(s) URL when present. */
+  jwks_uri?: string;
+  token_endpoint?: string;
+  [member: string]: unknown;
+}
+
+interface CachedDocument {
+  document: DiscoveryDocument;
+  /** Epoch ms until which the document is fresh. */
+  freshUntil: number;
+}
+
+/**
+ * OIDC / RFC 8414 discovery: `<issuer>/.well-known/openid-configuration`, then
+ * `<origin>/.well-known/oauth-authorization-server<path>`. The document must name the configured
+ * issuer exactly (else {@link DiscoveryMismatchError}: a mix-up could hand over another issuer's
+ * keys). Documents are cached in memory and in the `CacheStore`, fresh for the response's
+ * `max-age` (clamped) or the issuer's `jwks.ttl`, and still used for `staleIfError` when a
+ * refetch fails. Concurrent discoveries of one issuer share one request.
+ */
+@Injectable()
+export class OidcDiscovery {
+  private readonly documents = new Map<string, CachedDocument>();
+  private readonly inflight = new Map<string, Promise<DiscoveryDocument>>();
+
+  constructor(
+    @Inject(JWKS_CACHE_CONFIG) private readonly options: JwksCacheModuleOptions,
+    private readonly store: CacheStore,
+  ) {}
+
+  /** The issuer's metadata document, from cache when fresh. Throws a typed `FetchError`. */
+  async discover(issuer: string): Promise<DiscoveryDocument> {
+    const cached = this.documents.get(issuer);
+    if (cached !== undefined && Date.now() < cached.freshUntil) return cached.document;
+    let running = this.inflight.get(issuer);
+    if (running === undefined) {
+      running = this.load(issuer).finally(() => this.inflight.delete(issuer));
+      this.inflight.set(issuer, running);
+    }
+    return running;
+  }
+
+  private async load(issuer: string): Promise<DiscoveryDocument> {
+    const settings = this.jwksOptionsOf(issuer);
+    const stored = await this.readStore(issuer);
+    if (stored !== undefined) return stored.document;
+    try {
+      const fetched = await this.fetchDocument(issuer, settings);
+      this.remember(issuer, fetched, settings);
+      return fetched.document;
+    } catch (error) {
+      const previous = this.documents.get(issuer);
+      if (previous !== undefined && Date.now() < previous.freshUntil + settings.staleIfError) return previous.document;
+      throw error;
+    }
+  }
+
+  private async fetchDocument(issuer: string, settings: Required<JwksOptions>): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+    const [openid, oauth] = wellKnownUrls(issuer);
+    try {
+      return await this.fetchValidated(openid, issuer, settings);
+    } catch (error) {
+      if (error instanceof DiscoveryMismatchError) throw error;
+      return this.fetchValidated(oauth, issuer, settings);
+    }
+  }
+
+  private async fetchValidated(url: string, issuer: string, settings: Required<JwksOptions>): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+    const { body, maxAge } = await fetchJson(url, settings);
+    return { document: validateDocument(body, issuer, url), maxAge };
+  }
+
+  private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: Required<JwksOptions>): void {
+    const { min, max } = settings.maxAgeBounds;
+    const freshFor = fetched.maxAge === undefined ? settings.ttl : Math.min(Math.max(fetched.maxAge, min), max);
+    const entry = { document: fetched.document, freshUntil: Date.now() + freshFor };
+    this.documents.set(issuer, entry);
+    // A store failure only costs other instances a request; it never fails discovery.
+    this.store.set(CacheStore.key('discovery', issuer), entry, freshFor + settings.staleIfError).catch(() => undefined);
+  }
+
+  /** A fresh document another instance (or an earlier run) stored, validated again before use. */
+  private async readStore(issuer: string): Promise<CachedDocument | undefined> {
+    let entry: CachedDocument | undefined;
+    try {
+      entry = await this.store.get<CachedDocument>(CacheStore.key('discovery', issuer));
+    } catch {
+      return undefined;
+    }
+    if (entry === undefined || typeof entry.freshUntil !== 'number' || Date.now() >= entry.freshUntil) return undefined;
+    try {
+      const document = validateDocument(entry.document, issuer, 'cache store');
+      const validated = { document, freshUntil: entry.freshUntil };
+      this.documents.set(issuer, validated);
+      return validated;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private jwksOptionsOf(issuer: string): Required<JwksOptions> {
+    return resolveJwksOptions(this.options, this.options.issuers?.find((configured) => configured.issuer === issuer));
+  }
+}
+
+/** OpenID Connect Discovery's URL, then RFC 8414's (the well-known segment before the path). */
+function wellKnownUrls(issuer: string): [string, string] {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/$/, '');
+  const openid = `${url.origin}${path}/.well-known/openid-configuration`;
+  const oauth = `${url.origin}/.well-known/oauth-authorization-server${path}`;
+  return [openid, oauth];
+}
+
+function validateDocument(body: unknown, issuer: string, url: string): DiscoveryDocument {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new InvalidResponseError(`Discovery document at ${url} is not a JSON object`, url);
+  }
+  const document = body as DiscoveryDocument;
+  if (document.issuer !== issuer) {
+    throw new DiscoveryMismatchError(`Discovery document at ${url} names another issuer than ${issuer}`, url);
+  }
+  for (const member of ['jwks_uri', 'token_endpoint'] as const) {
+    if (document[member] !== undefined && !isHttpUrl(document[member])) {
+      throw new InvalidResponseError(`Discovery document at ${url} has an invalid ${member}`, url);
+    }
+  }
+  return document;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || !URL.canParse(value)) return false;
+  const { protocol } = new URL(value);
+  return protocol === 'https:' || protocol === 'http:';
+}
