@@ -113,6 +113,35 @@ export class KeySetUnavailableError extends TokenRejectedError {
   static override readonly code: string = 'ERR_JWKS_UNAVAILABLE';
 }
 
+/** The request carries no bearer token (no `Authorization: Bearer`, nor the configured header or cookie). */
+export class TokenMissingError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_TOKEN_MISSING';
+}
+
+/**
+ * The `Authorization` header uses the Bearer scheme but is not `Bearer <one b64token>` (RFC 6750
+ * §2.1): no token, several, or characters a token cannot contain. `JwtGuard` answers 400
+ * `invalid_request`.
+ */
+export class AuthorizationMalformedError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_AUTHORIZATION_MALFORMED';
+}
+
+/** The token is valid but lacks a scope the route requires (`@Scopes`). `JwtGuard` answers 403. */
+export class InsufficientScopeError extends JwksCacheError {
+  static override readonly code: string = 'ERR_INSUFFICIENT_SCOPE';
+  /** Every scope the route requires (all of them are needed). */
+  readonly required: readonly string[];
+  /** The required scopes the token does not grant. */
+  readonly missing: readonly string[];
+
+  constructor(message: string, required: readonly string[], missing: readonly string[]) {
+    super(message);
+    this.required = required;
+    this.missing = missing;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Fetching key sets and discovery documents
 // ---------------------------------------------------------------------------------------------
@@ -204,4 +233,17 @@ export class TokenUnusableError extends TokenRequestError {
  */
 export class StoreError extends JwksCacheError {
   static override readonly code: string = 'ERR_STORE';
+}
+
+/** A cache store did not answer within `storeOptions.timeout`; treated as a miss. */
+export class StoreTimeoutError extends StoreError {
+  static override readonly code: string = 'ERR_STORE_TIMEOUT';
+}
+
+/**
+ * An entry read from a shared store failed validation (envelope shape, kind, HMAC or
+ * decryption); it was ignored as a miss, and the next write overwrites it.
+ */
+export class StoreEntryRejectedError extends StoreError {
+  static override readonly code: string = 'ERR_STORE_ENTRY_REJECTED';
 }

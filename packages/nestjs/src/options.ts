@@ -266,6 +266,8 @@ export interface JwksCacheModuleOptions {
    * @default undefined (tokens stored in clear)
    */
   encryptionKey?: string | Uint8Array | Record<string, string | Uint8Array>;
+  /** The in-memory L1 in front of shared stores, and the bounds on waiting for them. */
+  storeOptions?: StoreOptions;
   /** Guard behaviour. */
   guard?: GuardOptions;
 }
@@ -304,6 +306,40 @@ export const DEFAULT_VERIFY_OPTIONS = {
   typ: undefined as string | undefined,
   requiredClaims: [] as string[],
   maxTokenAge: undefined as number | undefined,
+};
+
+/** Tuning of the store layer (`storeOptions`). */
+export interface StoreOptions {
+  /**
+   * How long an entry read from (or written to) a shared store stays in the in-process L1, at
+   * most; an entry's own ttl is used when it is lower. Without a shared store the L1 is the only
+   * tier and entries keep their own ttl.
+   * @default 5_000
+   */
+  l1Ttl?: number;
+  /**
+   * Bound on the number of entries in the in-process L1 (least recently used are evicted).
+   * @default 10_000
+   */
+  l1MaxEntries?: number;
+  /**
+   * Longest wait for one shared-store operation; past it the operation counts as a miss (`get`)
+   * or is abandoned (`set`, `delete`), and the caller goes on.
+   * @default 100
+   */
+  timeout?: number;
+  /**
+   * Store faults are logged at most once per `logInterval` per operation (the others are counted).
+   * @default 10_000
+   */
+  logInterval?: number;
+}
+
+export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = {
+  l1Ttl: 5_000,
+  l1MaxEntries: 10_000,
+  timeout: 100,
+  logInterval: 10_000,
 };
 
 export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {

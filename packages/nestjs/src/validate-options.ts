@@ -36,6 +36,7 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   }
   if (options.integrityKey !== undefined) validateSecretLength(options.integrityKey, 'integrityKey', 32, 'at least');
   if (options.encryptionKey !== undefined) validateEncryptionKey(options.encryptionKey);
+  if (options.storeOptions !== undefined) validateStoreOptions(options.storeOptions);
 }
 
 function validateIssuer(issuer: IssuerOptions, path: string): void {
@@ -124,6 +125,14 @@ export function validateClientCredentials(credentials: unknown, path: string): v
   if (c.scope !== undefined && !isStringOrStrings(c.scope)) fail(`${path}.scope`, 'must be a string or an array of strings');
   if (c.resource !== undefined && !isStringOrStrings(c.resource)) fail(`${path}.resource`, 'must be a string or an array of strings');
   validatePositive(c.timeout, `${path}.timeout`);
+}
+
+function validateStoreOptions(store: NonNullable<JwksCacheModuleOptions['storeOptions']>): void {
+  if (store === null || typeof store !== 'object') fail('storeOptions', 'must be an object');
+  validatePositive(store.l1Ttl, 'storeOptions.l1Ttl');
+  validatePositive(store.l1MaxEntries, 'storeOptions.l1MaxEntries');
+  validatePositive(store.timeout, 'storeOptions.timeout');
+  validateNonNegative(store.logInterval, 'storeOptions.logInterval');
 }
 
 function validateEncryptionKey(key: NonNullable<JwksCacheModuleOptions['encryptionKey']>): void {

@@ -1,9 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { createHash } from 'node:crypto';
-import { Keyv } from 'keyv';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Keyv } from 'keyv';
+import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
+import { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import { DEFAULT_STORE_OPTIONS, type JwksCacheModuleOptions, type StoreOptions } from '../options.js';
+import { pause, withinBound } from './bounded-wait.js';
+import { EntryCipher } from './entry-cipher.js';
+import { MemoryTier } from './memory-tier.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { RedisConnection } from './redis-connection.js';
+import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 
 /** The fixed, readable prefix of every key this library writes (lets Redis ACLs scope it). */
 export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
@@ -11,17 +19,99 @@ export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
 /** What is stored: key sets, discovery documents and outbound tokens. */
 export type StoreEntryKind = 'jwks' | 'discovery' | 'token';
 
+/** Counters of the store layer, since start. */
+export interface StoreStats {
+  /** Reads answered by the in-process L1. */
+  l1Hits: number;
+  /** Reads answered by the shared store (L2), after validation. */
+  l2Hits: number;
+  /** Reads that found nothing usable (including faults and rejected entries). */
+  misses: number;
+  /** Shared-store operations that failed, or were skipped because the store is unreachable. */
+  errors: number;
+  /** Shared-store operations abandoned after `storeOptions.timeout`. */
+  timeouts: number;
+  /** Entries read from the shared store that failed validation (shape, kind, HMAC, decryption). */
+  rejectedEntries: number;
+}
+
+/** Options of {@link CacheStore.get}. */
+export interface StoreGetOptions<T> {
+  /** Read the shared store even when the L1 has the entry (e.g. while polling for a peer's write). */
+  skipL1?: boolean;
+  /** Extra check of the value read from the shared store; a `false` counts as a rejected entry. */
+  validate?: (value: unknown) => value is T;
+}
+
+/** Options of {@link CacheStore.waitFor}. */
+export interface WaitForOptions<T> {
+  /** How long to poll the shared store, in ms. @default 2_000 */
+  timeout?: number;
+  /** Pause between two reads, in ms. @default 50 */
+  interval?: number;
+  /** Only a value passing this check ends the wait (e.g. "still fresh"). @default any value */
+  until?: (value: T) => boolean;
+  /**
+   * Stop early when nobody holds the lock of `key` any more (the peer finished or failed without
+   * writing), instead of polling until `timeout`. Only with a Redis tier.
+   * @default true
+   */
+  stopWhenUnlocked?: boolean;
+}
+
+/** What {@link CacheStore.withLock} did: ran `fn` under the lock, or found the lock taken. */
+export type LockOutcome<R> = { acquired: true; result: R } | { acquired: false };
+
+type StoreOperation = 'get' | 'set' | 'delete';
+
+/** A shared-store operation that failed or timed out (already counted, logged and emitted). */
+const FAULT = Symbol('store fault');
+
+const DEFAULT_LOCK_TTL_MS = 10_000;
+const DEFAULT_WAIT_TIMEOUT_MS = 2_000;
+const DEFAULT_WAIT_INTERVAL_MS = 50;
+/** How long module start waits for a configured Redis to connect (start never fails on it). */
+const STARTUP_CONNECT_WAIT_MS = 1_000;
+
 /**
  * The cache-manager layer every other part reads and writes through. Keys are
  * `jwks-cache:v1:<kind>:<sha256 of the variable part>`, so no URL, tenant or client id appears
  * in the store in clear. TTLs are in milliseconds.
+ *
+ * Without `stores`, one bounded in-memory tier. With `stores` (Keyv tiers, or a cache-manager
+ * `Cache`), a short-lived in-memory L1 sits in front of them, and every entry written to them is
+ * wrapped in a validated envelope (optional HMAC, optional encryption of tokens). A shared store
+ * that fails or is slow is a miss: `get` resolves `undefined`, `set`/`delete` resolve, the fault
+ * is counted, logged (rate-limited) and emitted as `store.error`.
  */
 @Injectable()
-export class CacheStore {
-  private readonly cache: Cache;
+export class CacheStore implements OnModuleInit {
+  private readonly logger = new Logger(CacheStore.name);
+  private readonly settings: Required<StoreOptions>;
+  private readonly l1: MemoryTier;
+  private readonly l2: Cache | undefined;
+  private readonly redis: RedisConnection | undefined;
+  private readonly codec: EnvelopeCodec;
+  private readonly log: RateLimitedLog;
+  private readonly heldLocks = new Map<string, string>();
+  private readonly counters: StoreStats = { l1Hits: 0, l2Hits: 0, misses: 0, errors: 0, timeouts: 0, rejectedEntries: 0 };
 
-  constructor(@Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions) {
-    this.cache = toCache(options.stores);
+  constructor(
+    @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
+    @Optional() private readonly events?: JwksCacheEvents,
+  ) {
+    this.settings = withDefaults(options.storeOptions);
+    this.l1 = new MemoryTier(this.settings.l1MaxEntries);
+    this.l2 = toSharedCache(options.stores);
+    this.redis = this.l2 === undefined ? undefined : RedisConnection.find(this.l2.stores);
+    const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
+    this.codec = new EnvelopeCodec(options.integrityKey, cipher);
+    this.log = new RateLimitedLog(this.logger, this.settings.logInterval);
+    this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
+    // A shared `Cache` (the app's CACHE_MANAGER) also serves the app: only our keys are ours.
+    this.l2?.on('get', ({ key, error }) => {
+      if (error !== undefined && key.startsWith(STORE_KEY_PREFIX)) this.onSwallowedReadError(key, error);
+    });
   }
 
   /** The store key for an entry of `kind` identified by `parts` (hashed). */
@@ -30,21 +120,250 @@ export class CacheStore {
     return `${STORE_KEY_PREFIX}${kind}:${digest}`;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    return (await this.cache.get<T>(key)) ?? undefined;
+  /** Whether a shared store (L2) is configured behind the in-process L1. */
+  get hasSharedStore(): boolean {
+    return this.l2 !== undefined;
   }
 
+  /**
+   * Whether {@link lock} coordinates a fleet (a `@keyv/redis` tier is configured). Without it the
+   * lock is always granted, so callers may skip the lock-and-re-read dance altogether.
+   */
+  get hasFleetLock(): boolean {
+    return this.redis !== undefined;
+  }
+
+  /** Connects a configured Redis early, so the first requests do not pay for it. Never fails. */
+  async onModuleInit(): Promise<void> {
+    await this.redis?.ready(STARTUP_CONNECT_WAIT_MS);
+  }
+
+  /**
+   * The value under `key`: from the L1, else from the shared store (validated, then kept in the
+   * L1). `undefined` on a miss, on an invalid entry and on any store fault; never rejects.
+   */
+  async get<T>(key: string, options: StoreGetOptions<T> = {}): Promise<T | undefined> {
+    if (options.skipL1 !== true) {
+      const local = this.l1.get(key);
+      if (local !== undefined) {
+        this.counters.l1Hits += 1;
+        return local.value as T;
+      }
+    }
+    const shared = await this.readShared<T>(key, options.validate);
+    if (shared === FAULT || shared === undefined) {
+      this.counters.misses += 1;
+      return undefined;
+    }
+    this.counters.l2Hits += 1;
+    return shared;
+  }
+
+  /**
+   * Stores `value` under `key` for `ttl` ms, in the L1 and the shared store. Resolves once the
+   * shared store took it, failed or timed out; never rejects. `undefined` deletes the entry.
+   */
   async set<T>(key: string, value: T, ttl: number): Promise<void> {
-    await this.cache.set(key, value, Math.max(1, Math.ceil(ttl)));
+    if (value === undefined) return this.delete(key);
+    const ttlMs = Math.max(1, Math.ceil(ttl));
+    this.l1.set(key, value, this.l1TtlFor(ttlMs));
+    const l2 = this.l2;
+    if (l2 === undefined) return;
+    const envelope = this.codec.seal(key, kindOf(key), value, Date.now() + ttlMs);
+    await this.callShared('set', () => l2.set(key, envelope, ttlMs));
   }
 
+  /** Removes the entry from the L1 and the shared store. Never rejects. */
   async delete(key: string): Promise<void> {
-    await this.cache.del(key);
+    this.l1.delete(key);
+    const l2 = this.l2;
+    if (l2 === undefined) return;
+    await this.callShared('delete', () => l2.del(key));
+  }
+
+  /** A snapshot of the counters. */
+  stats(): StoreStats {
+    return { ...this.counters };
+  }
+
+  /**
+   * Takes the fleet-wide lock for `key` for at most `ttlMs` (Redis `SET NX PX`). `true` when this
+   * caller holds it — and also when there is no Redis tier, or Redis is unreachable: then every
+   * instance fetches for itself, availability over deduplication. `false` when a peer holds it.
+   */
+  async lock(key: string, ttlMs: number = DEFAULT_LOCK_TTL_MS): Promise<boolean> {
+    const redis = this.redis;
+    if (redis === undefined) return true;
+    const token = randomUUID();
+    const acquired = await this.callShared('set', () => redis.acquire(lockKeyOf(key), token, ttlMs));
+    if (acquired === FAULT) return true;
+    if (acquired) this.heldLocks.set(key, token);
+    return acquired;
+  }
+
+  /** Releases a lock taken by {@link lock} on this instance (only if it still holds it). */
+  async unlock(key: string): Promise<void> {
+    const token = this.heldLocks.get(key);
+    const redis = this.redis;
+    if (token === undefined || redis === undefined) return;
+    this.heldLocks.delete(key);
+    await this.callShared('delete', () => redis.release(lockKeyOf(key), token));
+  }
+
+  /**
+   * Runs `fn` while holding the fleet-wide lock for `key`, then releases it. When a peer holds
+   * it, `fn` is not run: poll for the peer's result with {@link waitFor}. `fn` should re-read the
+   * shared store first (a peer may have finished just before) and write its result before
+   * returning, so waiting peers find it.
+   */
+  async withLock<R>(key: string, fn: () => Promise<R>, options: { ttl?: number } = {}): Promise<LockOutcome<R>> {
+    if (!(await this.lock(key, options.ttl ?? DEFAULT_LOCK_TTL_MS))) return { acquired: false };
+    try {
+      return { acquired: true, result: await fn() };
+    } finally {
+      await this.unlock(key);
+    }
+  }
+
+  /**
+   * Polls the shared store (bypassing the L1) until a value passing `until` appears under `key`,
+   * for up to `timeout` ms, or until the lock holder let go. `undefined` when none came, or at
+   * once when the store is failing, so the caller fetches for itself.
+   */
+  async waitFor<T>(key: string, options: WaitForOptions<T> = {}): Promise<T | undefined> {
+    const interval = Math.max(1, options.interval ?? DEFAULT_WAIT_INTERVAL_MS);
+    // Counted in attempts rather than against the clock, so a test that fakes Date cannot stall it.
+    const attempts = Math.max(1, Math.ceil((options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS) / interval));
+    const accepts = (value: T): boolean => options.until === undefined || options.until(value);
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      const shared = await this.readShared<T>(key, undefined);
+      if (shared === FAULT) return undefined;
+      if (shared !== undefined && accepts(shared)) return this.countWaitHit(shared);
+      if (options.stopWhenUnlocked !== false && !(await this.lockStillHeld(key))) {
+        // The holder may have written just before letting go: one last look.
+        const last = await this.readShared<T>(key, undefined);
+        return last !== FAULT && last !== undefined && accepts(last) ? this.countWaitHit(last) : undefined;
+      }
+      await pause(interval);
+    }
+    return undefined;
+  }
+
+  private countWaitHit<T>(value: T): T {
+    this.counters.l2Hits += 1;
+    return value;
+  }
+
+  /** Whether a peer still holds the lock of `key`; `true` without Redis (nothing to ask). */
+  private async lockStillHeld(key: string): Promise<boolean> {
+    const redis = this.redis;
+    if (redis === undefined) return true;
+    const held = await this.callShared('get', () => redis.isLocked(lockKeyOf(key)));
+    return held !== false;
+  }
+
+  private async readShared<T>(key: string, validate: ((value: unknown) => value is T) | undefined): Promise<T | undefined | typeof FAULT> {
+    const l2 = this.l2;
+    if (l2 === undefined) return undefined;
+    const raw = await this.callShared('get', () => l2.get<unknown>(key));
+    if (raw === FAULT) return FAULT;
+    if (raw === undefined || raw === null) return undefined;
+    const opened = this.codec.open(key, kindOf(key), raw);
+    if (opened.status === 'expired') return undefined;
+    if (opened.status === 'rejected') return this.reject(key, opened.reason);
+    if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');
+    this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - Date.now()));
+    return opened.value as T;
+  }
+
+  private l1TtlFor(entryTtlMs: number): number {
+    return this.l2 === undefined ? entryTtlMs : Math.min(this.settings.l1Ttl, entryTtlMs);
+  }
+
+  /** Runs one shared-store operation within the bound; a failure or timeout becomes {@link FAULT}. */
+  private async callShared<R>(operation: StoreOperation, work: () => Promise<R>): Promise<R | typeof FAULT> {
+    const started = performance.now();
+    if (this.redis !== undefined && !(await this.redis.ready(this.settings.timeout))) {
+      this.recordFault(operation, new StoreError(`Cache store ${operation} skipped: Redis is not connected`));
+      return FAULT;
+    }
+    const remaining = Math.max(1, this.settings.timeout - (performance.now() - started));
+    try {
+      return await withinBound(work(), remaining, operation);
+    } catch (error) {
+      this.recordFault(operation, error);
+      return FAULT;
+    }
+  }
+
+  private recordFault(operation: StoreOperation, error: unknown): void {
+    const timedOut = error instanceof StoreTimeoutError;
+    if (timedOut) this.counters.timeouts += 1;
+    else this.counters.errors += 1;
+    const storeError = error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
+    this.log.warn(operation, `${storeError.message}; treated as a miss (${describeCause(error)})`);
+    this.events?.emit('store.error', { operation, error: storeError });
+  }
+
+  private reject(key: string, reason: RejectionReason): undefined {
+    this.counters.rejectedEntries += 1;
+    const error = new StoreEntryRejectedError(`Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`);
+    this.log.warn('rejected', error.message);
+    this.events?.emit('store.error', { operation: 'get', error });
+    return undefined;
+  }
+
+  /**
+   * cache-manager answers a failed tier read with a miss and reports it only as an event: an
+   * entry that does not even parse (garbage written into Redis) is a rejected entry, anything
+   * else a fault.
+   */
+  private onSwallowedReadError(key: string, error: unknown): void {
+    if (error instanceof SyntaxError) this.reject(key, 'shape');
+    else this.recordFault('get', error);
+  }
+
+  /** Keyv tiers swallow their adapter's errors (returning a miss); they are logged here. */
+  private watchTierErrors(tier: Keyv): void {
+    tier.on('error', (error: unknown) => this.log.warn('connection', `Shared cache store reported an error (${describeCause(error)})`));
   }
 }
 
-function toCache(stores: JwksCacheModuleOptions['stores']): Cache {
-  if (stores === undefined) return createCache({ stores: [new Keyv()] });
-  if (Array.isArray(stores)) return createCache({ stores: stores.length > 0 ? stores : [new Keyv()] });
+/** The store options with every absent (or explicitly `undefined`) field at its default. */
+function withDefaults(options: StoreOptions | undefined): Required<StoreOptions> {
+  return {
+    l1Ttl: options?.l1Ttl ?? DEFAULT_STORE_OPTIONS.l1Ttl,
+    l1MaxEntries: options?.l1MaxEntries ?? DEFAULT_STORE_OPTIONS.l1MaxEntries,
+    timeout: options?.timeout ?? DEFAULT_STORE_OPTIONS.timeout,
+    logInterval: options?.logInterval ?? DEFAULT_STORE_OPTIONS.logInterval,
+  };
+}
+
+function toSharedCache(stores: JwksCacheModuleOptions['stores']): Cache | undefined {
+  if (stores === undefined) return undefined;
+  if (Array.isArray(stores)) return stores.length > 0 ? createCache({ stores }) : undefined;
   return stores;
+}
+
+/** The kind segment of a key built by {@link CacheStore.key} (`'custom'` for any other key). */
+function kindOf(key: string): string {
+  if (!key.startsWith(STORE_KEY_PREFIX)) return 'custom';
+  const rest = key.slice(STORE_KEY_PREFIX.length);
+  const separator = rest.indexOf(':');
+  return separator > 0 ? rest.slice(0, separator) : 'custom';
+}
+
+/** `jwks-cache:v1:lock:<kind>:<hash>` — still under the prefix, never colliding with an entry. */
+function lockKeyOf(key: string): string {
+  const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : createHash('sha256').update(key).digest('base64url');
+  return `${STORE_KEY_PREFIX}lock:${rest}`;
+}
+
+/** Name and code of an error, never its payload (driver messages may echo a command). */
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name} ${code}` : error.name;
+  }
+  return typeof error === 'string' ? 'error event' : 'unknown error';
 }

@@ -239,7 +239,11 @@ export class TokenCacheService {
   }
 
   private async adoptStoredOrRequest(slot: TokenSlot, background: boolean): Promise<string> {
-    const stored = await this.storeGet(slot.resolved.storeKey);
+    return (await this.adoptStored(slot, background, false)) ?? this.requestOnceForFleet(slot, background);
+  }
+
+  private async adoptStored(slot: TokenSlot, background: boolean, skipL1: boolean): Promise<string | undefined> {
+    const stored = await this.storeGet(slot.resolved.storeKey, skipL1);
     if (isCachedTokenEntry(stored)) {
       const freshness = freshnessOf(stored, slot.source.window, Date.now());
       // A background refresh adopts only a token another instance has refreshed already.
@@ -249,7 +253,24 @@ export class TokenCacheService {
         return stored.token;
       }
     }
-    return this.requestToken(slot, background);
+    return undefined;
+  }
+
+  /**
+   * Fleet-wide single-flight (`CacheStore.withLock`): one instance requests the token while the
+   * others poll the shared store for it. Without Redis, or while it fails, every instance requests.
+   */
+  private async requestOnceForFleet(slot: TokenSlot, background: boolean): Promise<string> {
+    if (!this.store.hasFleetLock) return this.requestToken(slot, background);
+    const key = slot.resolved.storeKey;
+    const lockTtl = FLEET_TOKEN_LOCK_TTL_MS;
+    const outcome = await this.store.withLock(key, async () => (await this.adoptStored(slot, background, true)) ?? this.requestToken(slot, background), { ttl: lockTtl });
+    if (outcome.acquired) return outcome.result;
+    const published = await this.store.waitFor<unknown>(key, {
+      timeout: lockTtl,
+      until: (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, Date.now()) === 'fresh',
+    });
+    return (published === undefined ? undefined : await this.adoptStored(slot, background, false)) ?? this.requestToken(slot, background);
   }
 
   private async requestToken(slot: TokenSlot, background: boolean): Promise<string> {
@@ -361,9 +382,9 @@ export class TokenCacheService {
   }
 
   // A failing store is a miss: tokens still flow, from the source.
-  private async storeGet(key: string): Promise<unknown> {
+  private async storeGet(key: string, skipL1 = false): Promise<unknown> {
     try {
-      return await this.store.get<unknown>(key);
+      return await this.store.get<unknown>(key, { skipL1 });
     } catch (error) {
       this.storeFailed('get', error);
       return undefined;
@@ -392,6 +413,9 @@ export class TokenCacheService {
     this.logger.warn(`${storeError.message}; treated as a miss`);
   }
 }
+
+/** How long one instance may hold the fleet-wide lock of a token (a token request takes ≤ 5 s by default). */
+const FLEET_TOKEN_LOCK_TTL_MS = 10_000;
 
 function setEntry(state: KeyState, entry: CachedTokenEntry | undefined): void {
   state.entry = entry;

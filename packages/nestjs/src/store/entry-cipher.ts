@@ -1,0 +1,75 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/** An AES-256-GCM ciphertext as stored in an envelope; every binary field is base64url. */
+export interface SealedValue {
+  /** Which configured key encrypted it (`'default'` for a single key). */
+  kid: string;
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+type KeyMaterial = string | Uint8Array;
+
+const ALGORITHM = 'aes-256-gcm';
+const IV_BYTES = 12;
+const SINGLE_KEY_ID = 'default';
+
+/**
+ * AES-256-GCM for entries of a shared store: a random 96-bit IV per entry, the cache key as
+ * associated data (an entry moved to another key fails to decrypt), and key ids for rotation:
+ * the first key of a `{ kid: key }` map encrypts, every key decrypts.
+ */
+export class EntryCipher {
+  private readonly keys: Map<string, Buffer>;
+  private readonly currentKid: string;
+
+  constructor(encryptionKey: KeyMaterial | Record<string, KeyMaterial>) {
+    const entries: [string, KeyMaterial][] =
+      typeof encryptionKey === 'string' || encryptionKey instanceof Uint8Array
+        ? [[SINGLE_KEY_ID, encryptionKey]]
+        : Object.entries(encryptionKey);
+    this.keys = new Map(entries.map(([kid, key]) => [kid, toKeyBuffer(key, kid)]));
+    this.currentKid = entries[0]![0];
+  }
+
+  encrypt(plaintext: string, associatedData: string): SealedValue {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv(ALGORITHM, this.keys.get(this.currentKid)!, iv);
+    cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return {
+      kid: this.currentKid,
+      iv: iv.toString('base64url'),
+      tag: cipher.getAuthTag().toString('base64url'),
+      data: data.toString('base64url'),
+    };
+  }
+
+  /** The plaintext, or `undefined` when the kid is unknown or authentication fails. */
+  decrypt(sealed: SealedValue, associatedData: string): string | undefined {
+    const key = this.keys.get(sealed.kid);
+    if (key === undefined) return undefined;
+    try {
+      const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(sealed.iv, 'base64url'));
+      decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64url')), decipher.final()]).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function toKeyBuffer(key: KeyMaterial, kid: string): Buffer {
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
+  if (bytes.byteLength !== 32) throw new TypeError(`JwksCacheModule: option encryptionKey (${kid}) must be exactly 32 bytes long`);
+  return bytes;
+}
+
+/** Whether `value` has the shape of a {@link SealedValue}. */
+export function isSealedValue(value: unknown): value is SealedValue {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.kid === 'string' && typeof v.iv === 'string' && typeof v.tag === 'string' && typeof v.data === 'string';
+}
