@@ -11,6 +11,8 @@ export default {
   },
   moduleNameMapper: {
     '^@jwks-cache/nestjs$': '<rootDir>/packages/nestjs/src/index.ts',
+    '^@jwks-cache/nestjs/passport$': '<rootDir>/packages/nestjs/src/passport/index.ts',
+    '^@jwks-cache/nestjs/health$': '<rootDir>/packages/nestjs/src/health/index.ts',
     '^@jwks-cache/testing$': '<rootDir>/packages/testing/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,0 +1,158 @@
+import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  AuthorizationMalformedError,
+  InsufficientScopeError,
+  JwksCacheError,
+  KeySetUnavailableError,
+  TokenMissingError,
+  TokenRejectedError,
+} from '../errors.js';
+import { JwksProvider } from '../jwks/jwks-provider.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import { BearerChallengeException } from './bearer-challenge-exception.js';
+import { extractBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
+import { grantedScopes } from './granted-scopes.js';
+import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
+import { PUBLIC_ROUTE_KEY } from './public.js';
+import { describeRejection } from './rejection-description.js';
+import { REQUIRED_SCOPES_KEY } from './scopes.js';
+
+/** A request as the guard sees it: headers in, verified claims out on `user`. */
+export interface JwtGuardRequest extends RequestWithHeaders {
+  user?: JwtClaimsPayload;
+}
+
+/** Express `res.setHeader()` or Fastify `reply.header()`. */
+interface ResponseWithHeaders {
+  setHeader?: (name: string, value: string) => unknown;
+  header?: (name: string, value: string) => unknown;
+  headersSent?: boolean;
+  sent?: boolean;
+}
+
+/**
+ * Verifies the bearer token of each request with {@link JwksProvider} and puts the verified
+ * claims on `request.user`. Use it per route or controller (`@UseGuards(JwtGuard)`) or for
+ * every route (`{ provide: APP_GUARD, useClass: JwtGuard }`).
+ *
+ * Per route or controller (the handler's metadata wins over the controller's):
+ * `@Public()` skips it, `@Scopes(...)` requires scopes, `@JwtVerify({...})` narrows verification.
+ *
+ * Answers (RFC 6750 §3, with Nest's usual JSON body):
+ * - no token: 401, `WWW-Authenticate: Bearer` (plus `realm="…"` when `guard.realm` is set);
+ * - a Bearer `Authorization` header of a bad shape: 400, `error="invalid_request"`;
+ * - a rejected token: 401, `error="invalid_token", error_description="…"` (fixed texts);
+ * - a missing scope: 403, `error="insufficient_scope", scope="…"`.
+ *
+ * The cause (its `code`) is logged at debug level, an unavailable key set as a warning; the token
+ * never is. Errors that are not a `JwksCacheError` (bugs) are rethrown as they are.
+ *
+ * Subclass it to adapt it, as with `@nestjs/throttler`'s `ThrottlerGuard`: override
+ * {@link getRequest} (GraphQL, WebSockets), {@link extractToken} or {@link handleError}.
+ */
+@Injectable()
+export class JwtGuard implements CanActivate {
+  protected readonly logger = new Logger(JwtGuard.name);
+  /** The `guard` block of the module options. */
+  protected readonly guardOptions: GuardOptions;
+
+  constructor(
+    protected readonly provider: JwksProvider,
+    protected readonly reflector: Reflector,
+    @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
+  ) {
+    this.guardOptions = config.guard ?? {};
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.metadata<boolean>(PUBLIC_ROUTE_KEY, context) === true) return true;
+    const request = this.getRequest(context);
+    try {
+      const token = this.extractToken(request);
+      if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
+      const { payload } = await this.provider.verify(token, this.metadata<VerifyOverrides>(JWT_VERIFY_OVERRIDES_KEY, context));
+      this.assertScopes(payload, this.metadata<readonly string[]>(REQUIRED_SCOPES_KEY, context) ?? []);
+      request.user = payload;
+      return true;
+    } catch (error) {
+      return this.handleError(error, context);
+    }
+  }
+
+  /** The request to read the token from and put `user` on. Override for GraphQL and the like. */
+  protected getRequest(context: ExecutionContext): JwtGuardRequest {
+    return context.switchToHttp().getRequest<JwtGuardRequest>();
+  }
+
+  /**
+   * The token, or `undefined` when the request carries none. Default: `Authorization: Bearer`
+   * (or `guard.header`), then the `guard.cookie` cookie.
+   * @throws AuthorizationMalformedError for a Bearer `Authorization` header of a bad shape.
+   */
+  protected extractToken(request: JwtGuardRequest): string | undefined {
+    return extractBearerToken(request, this.guardOptions);
+  }
+
+  /**
+   * Turns a failure into the HTTP answer: throws a {@link BearerChallengeException} (and sets its
+   * `WWW-Authenticate` header on the HTTP response) for this library's errors, rethrows anything
+   * else. Override to answer differently; returning `true` lets the request through.
+   */
+  protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
+    if (!(error instanceof JwksCacheError)) throw error;
+    this.logRejection(error);
+    const exception = this.toException(error);
+    this.setChallengeHeader(context, exception);
+    throw exception;
+  }
+
+  private metadata<T>(key: string, context: ExecutionContext): T | undefined {
+    return this.reflector.getAllAndOverride<T | undefined>(key, [context.getHandler(), context.getClass()]);
+  }
+
+  private assertScopes(claims: JwtClaimsPayload, required: readonly string[]): void {
+    if (required.length === 0) return;
+    const granted = grantedScopes(claims);
+    const missing = required.filter((scope) => !granted.has(scope));
+    if (missing.length > 0) throw new InsufficientScopeError('The token lacks a required scope', required, missing);
+  }
+
+  private toException(error: JwksCacheError): BearerChallengeException {
+    const realm = this.guardOptions.realm;
+    if (error instanceof TokenMissingError) {
+      return new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm }, { cause: error });
+    }
+    if (error instanceof InsufficientScopeError) {
+      const scope = error.required.join(' ');
+      return new BearerChallengeException(HttpStatus.FORBIDDEN, { realm, error: 'insufficient_scope', scope }, { cause: error });
+    }
+    const invalidRequest = error instanceof AuthorizationMalformedError;
+    return new BearerChallengeException(
+      invalidRequest ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED,
+      { realm, error: invalidRequest ? 'invalid_request' : 'invalid_token', error_description: describeRejection(error) },
+      { cause: error },
+    );
+  }
+
+  /** Outages (and errors that should not reach a guard at all) are warnings; rejections are routine. */
+  private logRejection(error: JwksCacheError): void {
+    const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError);
+    const text = `Bearer token refused (${error.code}): ${error.message}`;
+    if (outage) this.logger.warn(text);
+    else this.logger.debug(text);
+  }
+
+  /**
+   * Sets the challenge on the response itself, as the default exception filter does not copy
+   * headers from an exception: `res.setHeader()` on Express, `reply.header()` on Fastify.
+   */
+  private setChallengeHeader(context: ExecutionContext, exception: BearerChallengeException): void {
+    if (context.getType() !== 'http') return;
+    const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
+    if (response === undefined || response.headersSent === true || response.sent === true) return;
+    if (typeof response.setHeader === 'function') response.setHeader(BearerChallengeException.header, exception.challenge);
+    else if (typeof response.header === 'function') response.header(BearerChallengeException.header, exception.challenge);
+  }
+}

@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-jwt';
+import { AuthorizationMalformedError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
+import { formatBearerChallenge } from '../guard/bearer-challenge-exception.js';
+import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
+import { describeRejection } from '../guard/rejection-description.js';
+import { JwksProvider } from '../jwks/jwks-provider.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+
+/** passport-jwt insists on a key source; this strategy verifies without one, so it is never called. */
+function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Error) => void): void {
+  done(new Error('JwksStrategy verifies through JwksProvider; no key provider is used'));
+}
+
+/**
+ * A passport strategy named `'jwks'` for apps built on `@nestjs/passport`: `AuthGuard('jwks')`
+ * protects a route with the same outcomes (status codes) as `JwtGuard`.
+ *
+ * Design: it is passport-jwt's `Strategy` (registered through `PassportStrategy`, so
+ * `PassportModule`, `AuthGuard` and `request.user` work as usual) whose `authenticate` is replaced
+ * by one that verifies through {@link JwksProvider.verify}. So every invariant of the library
+ * applies (no `alg: none`, no key confusion, `jku`/`x5u`/`jwk`/`x5c` never followed, size limit,
+ * `crit`), and so do the key cache, the verified-token cache, stale-if-error and EdDSA.
+ * jsonwebtoken (passport-jwt's verifier) is not used: it would verify a second time, without
+ * those guarantees and without EdDSA. The token is read like `JwtGuard` reads it
+ * (`Authorization: Bearer`, or the `guard.header` / `guard.cookie` options).
+ *
+ * Register it as a provider next to `JwksCacheModule` (and `PassportModule`), then use
+ * `@UseGuards(AuthGuard('jwks'))`. Subclass it to map claims to your user ({@link validate}) or to
+ * narrow verification ({@link verifyOverrides}); a subclass with another name needs
+ * `PassportStrategy(JwksStrategy, 'other')`-style registration of its own.
+ *
+ * Failures call passport's `fail` with the RFC 6750 challenge as the `info`: `AuthGuard` answers
+ * 401 for all of them (a malformed `Authorization` header too, where `JwtGuard` answers 400); errors that are not
+ * a `JwksCacheError` go to passport's `error` (a 500), as in `JwtGuard`.
+ */
+@Injectable()
+export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
+  protected readonly logger = new Logger(JwksStrategy.name);
+  private readonly guardOptions: GuardOptions;
+
+  constructor(
+    protected readonly provider: JwksProvider,
+    @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
+  ) {
+    const guardOptions = config.guard ?? {};
+    super({
+      jwtFromRequest: (request: RequestWithHeaders) => extractBearerToken(request, guardOptions) ?? null,
+      secretOrKeyProvider: unusedKeyProvider,
+    });
+    this.guardOptions = guardOptions;
+  }
+
+  /**
+   * The user passport puts on `request.user`. Default: the verified claims. Override to load or
+   * shape your user; return `null` or `false` to refuse the request (401).
+   */
+  validate(claims: JwtClaimsPayload, _request?: unknown): unknown {
+    return claims;
+  }
+
+  /** Verify options for a request, e.g. a narrower `audience`. Default: none (the issuer's settings). */
+  protected verifyOverrides(_request: unknown): VerifyOverrides | undefined {
+    return undefined;
+  }
+
+  /** Replaces passport-jwt's jsonwebtoken verification with `JwksProvider.verify` (see the class TSDoc). */
+  override authenticate(request: RequestWithHeaders): void {
+    this.verifyRequest(request).catch((error: unknown) => this.error(error as Error));
+  }
+
+  private async verifyRequest(request: RequestWithHeaders): Promise<void> {
+    let claims: JwtClaimsPayload;
+    try {
+      const token = extractBearerToken(request, this.guardOptions);
+      if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
+      claims = (await this.provider.verify(token, this.verifyOverrides(request))).payload;
+    } catch (error) {
+      if (!(error instanceof JwksCacheError)) throw error;
+      return this.refuse(error);
+    }
+    const user = await this.validate(claims, request);
+    if (user === null || user === undefined || user === false) return this.fail(formatBearerChallenge({ realm: this.guardOptions.realm }), 401);
+    this.success(user);
+  }
+
+  private refuse(error: JwksCacheError): void {
+    const text = `Bearer token refused (${error.code}): ${error.message}`;
+    if (error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError)) this.logger.warn(text);
+    else this.logger.debug(text);
+    const realm = this.guardOptions.realm;
+    if (error instanceof TokenMissingError) return this.fail(formatBearerChallenge({ realm }), 401);
+    const invalidRequest = error instanceof AuthorizationMalformedError;
+    const challenge = formatBearerChallenge({
+      realm,
+      error: invalidRequest ? 'invalid_request' : 'invalid_token',
+      error_description: describeRejection(error),
+    });
+    this.fail(challenge, invalidRequest ? 400 : 401);
+  }
+}
