@@ -4,9 +4,11 @@ import type { JwksCacheModuleOptions } from './options.js';
 import { validateOptions } from './validate-options.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
+import { OidcDiscovery } from './jwks/oidc-discovery.js';
 import { JwtGuard } from './guard/jwt-guard.js';
 import { TokenCacheService } from './token-cache/token-cache-service.js';
 import { JwksCacheEvents } from './health/jwks-cache-events.js';
+import { JwksEventLogger } from './health/jwks-event-logger.js';
 
 function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOptions {
   validateOptions(options);
@@ -23,10 +25,12 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     { provide: JWKS_CACHE_CONFIG, inject: [JWKS_CACHE_OPTIONS], useFactory: validatedConfig },
     JwksCacheEvents,
     CacheStore,
+    OidcDiscovery,
     JwksProvider,
     JwtGuard,
     TokenCacheService,
+    JwksEventLogger,
   ],
-  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, JwksProvider, JwtGuard, TokenCacheService],
+  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, OidcDiscovery, JwksProvider, JwtGuard, TokenCacheService],
 })
 export class JwksCacheModule extends JwksCacheConfigurableModule {}
