@@ -1,0 +1,43 @@
+import type { ConfigService } from '@nestjs/config';
+import type { JwksCacheModuleOptions, JwksOptions } from '@jwks-cache/nestjs';
+import KeyvRedis from '@keyv/redis';
+import { Keyv } from 'keyv';
+import { DEFAULT_API_AUDIENCE, DEFAULT_DOWNSTREAM_SCOPE, integerSetting, optionalSetting, requiredSetting } from './sample-environment.js';
+
+/** Name of the outbound token the API uses to call the inventory service. */
+export const INVENTORY_TOKEN = 'inventory';
+
+/**
+ * The `JwksCacheModule` options of the API, from its configuration (environment variables):
+ * the trusted issuer, the shared store when `REDIS_URL` is set, and the client-credentials
+ * source of the `inventory` token.
+ */
+export function apiJwksCacheOptions(config: ConfigService): JwksCacheModuleOptions {
+  const issuer = requiredSetting(config, 'ISSUER');
+  const redisUrl = optionalSetting(config, 'REDIS_URL');
+  return {
+    issuers: [{ issuer, jwksUri: optionalSetting(config, 'JWKS_URI'), audience: optionalSetting(config, 'AUDIENCE') ?? DEFAULT_API_AUDIENCE }],
+    jwks: jwksTuning(config),
+    ...(redisUrl === undefined ? {} : { stores: [new Keyv({ store: new KeyvRedis(redisUrl) })] }),
+    tokens: {
+      [INVENTORY_TOKEN]: {
+        clientCredentials: {
+          // Without TOKEN_ENDPOINT, the endpoint is discovered from the issuer.
+          tokenEndpoint: optionalSetting(config, 'TOKEN_ENDPOINT'),
+          issuer,
+          clientId: requiredSetting(config, 'CLIENT_ID'),
+          clientSecret: requiredSetting(config, 'CLIENT_SECRET'),
+          scope: optionalSetting(config, 'DOWNSTREAM_SCOPE') ?? DEFAULT_DOWNSTREAM_SCOPE,
+          resource: optionalSetting(config, 'DOWNSTREAM_RESOURCE'),
+        },
+      },
+    },
+  };
+}
+
+/** `JWKS_TTL_MS` and `JWKS_COOLDOWN_MS` when set; the library's defaults otherwise. */
+export function jwksTuning(config: Pick<ConfigService, 'get'>): JwksOptions {
+  const ttl = integerSetting(config, 'JWKS_TTL_MS');
+  const cooldown = integerSetting(config, 'JWKS_COOLDOWN_MS');
+  return { ...(ttl === undefined ? {} : { ttl }), ...(cooldown === undefined ? {} : { cooldown }) };
+}
