@@ -1,0 +1,27 @@
+import type { Platform } from '../mode.js';
+import type { VerifyTarget } from '../references.js';
+
+/** What protects the benchmarked route. */
+export type RouteKind = 'bare' | 'jwt-guard' | 'passport-jwks-rsa' | 'jose-guard';
+
+export const ROUTE_KINDS: RouteKind[] = ['bare', 'jwt-guard', 'passport-jwks-rsa', 'jose-guard'];
+
+export const ROUTE_LABELS: Record<RouteKind, string> = {
+  bare: 'bare route (no auth)',
+  'jwt-guard': 'jwks-cache `JwtGuard`',
+  'passport-jwks-rsa': 'passport-jwt + jwks-rsa `passportJwtSecret`',
+  'jose-guard': 'hand-written jose guard (`createRemoteJWKSet`)',
+};
+
+/** The path of the one route every benchmark server serves. */
+export const RESOURCE_PATH = '/resource';
+
+/** What the parent tells a server child: passed as JSON in its first argument. */
+export interface ServerSpec {
+  platform: Platform;
+  route: RouteKind;
+  target: VerifyTarget;
+}
+
+/** Messages a server child sends its parent over IPC. */
+export type ServerMessage = { type: 'listening'; port: number } | { type: 'failed'; reason: string };

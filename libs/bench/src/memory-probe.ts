@@ -1,0 +1,52 @@
+/**
+ * The memory probe, run as a child process with `--expose-gc` so that its heap holds nothing but
+ * one jwks-cache instance: pushes N distinct tokens through `JwksProvider.verify`, one at a time,
+ * and reports the heap and the cache sizes over IPC. Argument: N.
+ */
+import 'reflect-metadata';
+import { LocalIssuer } from '@jwks-cache/testing';
+import { startOurs } from './ours.js';
+import { AUDIENCE } from './tokens.js';
+
+/** What the probe reports. Heap figures in bytes. */
+export interface MemoryProbeReport {
+  tokens: number;
+  gcExposed: boolean;
+  heapUsedBefore: number;
+  heapUsedAfter: number;
+  verifiedTokens: number;
+  importedKeys: number;
+}
+
+function settledHeapUsed(): number {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+async function probe(count: number): Promise<MemoryProbeReport> {
+  const idp = await LocalIssuer.start({ algorithms: ['EdDSA'] });
+  const ours = await startOurs({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['EdDSA'] }] });
+  try {
+    await ours.provider.verify(await idp.mint({ aud: AUDIENCE, sub: 'memory-warm' }));
+    const heapUsedBefore = settledHeapUsed();
+    for (let i = 0; i < count; i++) await ours.provider.verify(await idp.mint({ aud: AUDIENCE, sub: `memory-${i}`, jti: `memory-${i}` }));
+    const heapUsedAfter = settledHeapUsed();
+    const stats = ours.provider.stats();
+    return {
+      tokens: count,
+      gcExposed: typeof globalThis.gc === 'function',
+      heapUsedBefore,
+      heapUsedAfter,
+      verifiedTokens: stats.verifiedTokens.size,
+      importedKeys: stats.importedKeys.size,
+    };
+  } finally {
+    await ours.close();
+    await idp.close();
+  }
+}
+
+probe(Number(process.argv[2]))
+  .then((report) => process.send?.({ type: 'report', report }))
+  .catch((error: unknown) => process.send?.({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }))
+  .finally(() => process.disconnect?.());
