@@ -8,6 +8,7 @@ import {
   TokenMissingError,
   TokenRejectedError,
 } from '../errors.js';
+import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
@@ -55,6 +56,7 @@ interface ResponseWithHeaders {
 @Injectable()
 export class JwtGuard implements CanActivate {
   protected readonly logger = new Logger(JwtGuard.name);
+  private readonly outageLog = new RateLimitedLogger(this.logger);
   /** The `guard` block of the module options. */
   protected readonly guardOptions: GuardOptions;
 
@@ -140,7 +142,8 @@ export class JwtGuard implements CanActivate {
   private logRejection(error: JwksCacheError): void {
     const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError);
     const text = `Bearer token refused (${error.code}): ${error.message}`;
-    if (outage) this.logger.warn(text);
+    // An outage refuses every request: one warning per error code per minute, not one per request.
+    if (outage) this.outageLog.warn(error.code, text);
     else this.logger.debug(text);
   }
 

@@ -171,6 +171,10 @@ export class IssuerKeyState {
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
     const { issuer, jwks } = this.settings;
+    // A refetch already under way (e.g. started by the first token signed with a rotated key)
+    // serves every request that arrives meanwhile: single-flight comes before the cooldown.
+    const joined = await this.joinInflight(query);
+    if (joined.length > 0) return joined;
     if (Date.now() - this.lastAttemptAt < jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
@@ -183,6 +187,13 @@ export class IssuerKeyState {
     const candidates = selectKeys(refreshed.keys, query);
     if (candidates.length === 0) throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token`);
     return candidates;
+  }
+
+  private async joinInflight(query: KeyQuery): Promise<UsableKey[]> {
+    const running = this.inflight;
+    if (running === undefined) return [];
+    const loaded = await running.catch(() => undefined);
+    return loaded === undefined ? [] : selectKeys(loaded.keys, query);
   }
 
   private maybeRefreshAhead(current: LoadedKeySet, now: number): void {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { jwtVerify, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import {
+  ClaimValidationError,
   AlgorithmNotAllowedError,
   HeaderNotAllowedError,
   InvalidResponseError,
@@ -193,6 +194,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private decode(token: string, overrides: VerifyOverrides | undefined): DecodedToken {
     const { header, claims } = decodeCompactJws(token);
     const settings = this.issuerOfClaims(claims, overrides);
+    checkNumericDates(claims);
     if (settings.verify.maxTokenBytes < this.maxTokenBytes) this.checkSize(token, settings.verify.maxTokenBytes);
     const alg = checkAlgorithm(header.alg, settings, overrides);
     if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
@@ -333,4 +335,14 @@ function deepFreeze<T>(value: T): T {
     for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
   }
   return value;
+}
+
+/** jose only checks that `exp`/`nbf`/`iat` are numbers: `1e400` parses to Infinity, never expiring. */
+function checkNumericDates(claims: Record<string, unknown>): void {
+  for (const claim of ['exp', 'nbf', 'iat'] as const) {
+    const value = claims[claim];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new ClaimValidationError(`The "${claim}" claim is not a finite number`, claim, 'invalid');
+    }
+  }
 }
