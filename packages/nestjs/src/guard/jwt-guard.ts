@@ -53,10 +53,18 @@ interface ResponseWithHeaders {
  * Subclass it to adapt it, as with `@nestjs/throttler`'s `ThrottlerGuard`: override
  * {@link getRequest} (GraphQL, WebSockets), {@link extractToken} or {@link handleError}.
  */
+/** The decorators' metadata of one route. */
+interface RouteMetadata {
+  isPublic: boolean;
+  overrides: VerifyOverrides | undefined;
+  scopes: readonly string[];
+}
+
 @Injectable()
 export class JwtGuard implements CanActivate {
   protected readonly logger = new Logger(JwtGuard.name);
   private readonly outageLog = new RateLimitedLogger(this.logger);
+  private readonly routeCache = new WeakMap<object, WeakMap<object, RouteMetadata>>();
   /** The `guard` block of the module options. */
   protected readonly guardOptions: GuardOptions;
 
@@ -68,19 +76,66 @@ export class JwtGuard implements CanActivate {
     this.guardOptions = config.guard ?? {};
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.metadata<boolean>(PUBLIC_ROUTE_KEY, context) === true) return true;
+  /**
+   * Not `async`: a token already in the verified-token cache is answered synchronously, so the
+   * hot path of a repeated token costs no promise (Nest awaits only what is a promise).
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const route = this.routeMetadata(context);
+    if (route.isPublic) return true;
     const request = this.getRequest(context);
+    const cached = this.cachedClaims(request, route);
+    if (cached !== undefined) return this.admit(request, cached);
+    return this.verifyAndAdmit(context, request, route);
+  }
+
+  /** The claims of a token the verified-token cache holds; `undefined` for anything else. */
+  private cachedClaims(request: JwtGuardRequest, route: RouteMetadata): JwtClaimsPayload | undefined {
+    let token: string | undefined;
+    try {
+      token = this.extractToken(request);
+    } catch {
+      return undefined; // verifyAndAdmit extracts again and answers the malformed header.
+    }
+    if (token === undefined) return undefined;
+    const cached = this.provider.verifyCached(token, route.overrides);
+    // Scopes are checked on the slow path, where a missing one becomes a 403.
+    return cached !== undefined && hasScopes(cached.payload, route.scopes) ? cached.payload : undefined;
+  }
+
+  private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<boolean> {
     try {
       const token = this.extractToken(request);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      const { payload } = await this.provider.verify(token, this.metadata<VerifyOverrides>(JWT_VERIFY_OVERRIDES_KEY, context));
-      this.assertScopes(payload, this.metadata<readonly string[]>(REQUIRED_SCOPES_KEY, context) ?? []);
-      request.user = payload;
-      return true;
+      const { payload } = await this.provider.verify(token, route.overrides);
+      this.assertScopes(payload, route.scopes);
+      return this.admit(request, payload);
     } catch (error) {
       return this.handleError(error, context);
     }
+  }
+
+  private admit(request: JwtGuardRequest, payload: JwtClaimsPayload): true {
+    request.user = payload;
+    return true;
+  }
+
+  /** `@Public`, `@Scopes` and `@JwtVerify` of a route, read once per handler and class. */
+  private routeMetadata(context: ExecutionContext): RouteMetadata {
+    const handler = context.getHandler();
+    const type = context.getClass();
+    let byHandler = this.routeCache.get(type);
+    if (byHandler === undefined) this.routeCache.set(type, (byHandler = new WeakMap()));
+    let route = byHandler.get(handler);
+    if (route === undefined) {
+      route = {
+        isPublic: this.metadata<boolean>(PUBLIC_ROUTE_KEY, context) === true,
+        overrides: this.metadata<VerifyOverrides>(JWT_VERIFY_OVERRIDES_KEY, context),
+        scopes: this.metadata<readonly string[]>(REQUIRED_SCOPES_KEY, context) ?? [],
+      };
+      byHandler.set(handler, route);
+    }
+    return route;
   }
 
   /** The request to read the token from and put `user` on. Override for GraphQL and the like. */
@@ -115,6 +170,7 @@ export class JwtGuard implements CanActivate {
   }
 
   private assertScopes(claims: JwtClaimsPayload, required: readonly string[]): void {
+    if (hasScopes(claims, required)) return;
     if (required.length === 0) return;
     const granted = grantedScopes(claims);
     const missing = required.filter((scope) => !granted.has(scope));
@@ -158,4 +214,10 @@ export class JwtGuard implements CanActivate {
     if (typeof response.setHeader === 'function') response.setHeader(BearerChallengeException.header, exception.challenge);
     else if (typeof response.header === 'function') response.header(BearerChallengeException.header, exception.challenge);
   }
+}
+
+function hasScopes(claims: JwtClaimsPayload, required: readonly string[]): boolean {
+  if (required.length === 0) return true;
+  const granted = grantedScopes(claims);
+  return required.every((scope) => granted.has(scope));
 }

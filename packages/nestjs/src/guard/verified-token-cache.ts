@@ -57,11 +57,14 @@ export class VerifiedTokenCache {
     return profile === '' ? digest : `${digest}|${profile}`;
   }
 
-  /** The cached verification result, or `undefined` (a miss) when absent or no longer valid. */
-  lookup(key: string, isTrusted: KeyTrustCheck): VerifiedToken | undefined {
+  /**
+   * The cached verification result, or `undefined` (a miss) when absent or no longer valid.
+   * @param countMiss `false` for a probe that is followed by a full verification (which counts it).
+   */
+  lookup(key: string, isTrusted: KeyTrustCheck, countMiss = true): VerifiedToken | undefined {
     const entry = this.entries?.get(key);
     if (entry === undefined || !this.isValid(key, entry, isTrusted)) {
-      this.misses++;
+      if (countMiss) this.misses++;
       return undefined;
     }
     this.hits++;

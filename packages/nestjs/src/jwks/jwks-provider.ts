@@ -110,6 +110,17 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
+   * The verified result of `token` when the verified-token cache holds it (still within
+   * `exp`/`nbf`, its key still trusted), synchronously; `undefined` otherwise — then call
+   * {@link verify}, which gives the reason for a rejection. Lets a guard answer a repeated
+   * token without a promise.
+   */
+  verifyCached(token: string, overrides?: VerifyOverrides): VerifiedToken | undefined {
+    if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
+    return this.verifiedTokens.lookup(this.verifiedTokens.keyOf(token, profileOf(overrides)), this.isTrusted, false);
+  }
+
+  /**
    * The key to verify a token of `issuer` with: `CryptoKey`, or the secret bytes for HS*.
    * Same rules as `verify` (allow-listed `alg`, key type, unknown-kid cooldown); without a
    * `kid`, the first key that fits. Throws a `TokenRejectedError` (e.g. `NoMatchingKeyError`).
