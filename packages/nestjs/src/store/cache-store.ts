@@ -325,6 +325,9 @@ export class CacheStore implements OnModuleInit {
 
   /** Keyv tiers swallow their adapter's errors (returning a miss); they are logged here. */
   private watchTierErrors(tier: Keyv): void {
+    // Keyv answers a failed adapter call with a miss unless told to throw: make it throw, so the
+    // bounded call above sees the failure and counts, logs and emits it as a store.error.
+    tier.throwOnErrors = true;
     tier.on('error', (error: unknown) => this.log.warn('connection', `Shared cache store reported an error (${describeCause(error)})`));
   }
 }

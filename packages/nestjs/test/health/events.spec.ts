@@ -135,10 +135,8 @@ describe('events: each one is emitted where it should be', () => {
     expect(idp.requests.jwks).toBe(1);
   });
 
-  // Known gap (reported): Keyv swallows a rejected read or write (it emits 'error' on the Keyv
-  // instance and answers a miss), so CacheStore only logs it: no store.error, no count. This test
-  // documents it and flips to a failure — remove `.failing` then — once CacheStore reports them.
-  it.failing('store.error: a shared store whose operations fail at once is reported per operation', async () => {
+  // Keyv swallows a rejected read or write unless `throwOnErrors` is set; CacheStore sets it.
+  it('store.error: a shared store whose operations fail at once is reported per operation', async () => {
     const { recorder } = await start((issuer) => ({ ...withIssuer(issuer), stores: [brokenStore('fails')], storeOptions: { timeout: 50 } }));
     expect(recorder.of('store.error').map((entry) => entry.operation)).toEqual(expect.arrayContaining(['get', 'set']));
   });
