@@ -9,7 +9,7 @@ import { DEFAULT_STORE_OPTIONS, type JwksCacheModuleOptions, type StoreOptions }
 import { pause, withinBound } from './bounded-wait.js';
 import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 
@@ -92,7 +92,7 @@ export class CacheStore implements OnModuleInit {
   private readonly l2: Cache | undefined;
   private readonly redis: RedisConnection | undefined;
   private readonly codec: EnvelopeCodec;
-  private readonly log: RateLimitedLog;
+  private readonly log: RateLimitedLogger;
   private readonly heldLocks = new Map<string, string>();
   private readonly counters: StoreStats = { l1Hits: 0, l2Hits: 0, misses: 0, errors: 0, timeouts: 0, rejectedEntries: 0 };
 
@@ -106,7 +106,7 @@ export class CacheStore implements OnModuleInit {
     this.redis = this.l2 === undefined ? undefined : RedisConnection.find(this.l2.stores);
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
-    this.log = new RateLimitedLog(this.logger, this.settings.logInterval);
+    this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
     this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
     // A shared `Cache` (the app's CACHE_MANAGER) also serves the app: only our keys are ours.
     this.l2?.on('get', ({ key, error }) => {

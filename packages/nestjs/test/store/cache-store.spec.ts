@@ -160,7 +160,7 @@ describe('CacheStore', () => {
       jest.setSystemTime(START + 10_000);
       await store.set(TOKEN_KEY, { token: 'do-not-log-me' }, 60_000);
       expect(operationLines()).toHaveLength(3);
-      expect(operationLines()[2]).toContain('(4 similar suppressed)');
+      expect(operationLines()[2]).toContain('(4 similar messages suppressed)');
       expect(warn.mock.calls.map((call) => String(call[0])).join('\n')).not.toContain('do-not-log-me');
     });
 
