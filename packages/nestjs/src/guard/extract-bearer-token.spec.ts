@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuthorizationMalformedError } from '../errors.js';
-import { extractBearerToken } from './extract-bearer-token.js';
+import { extractBearerToken, findBearerToken } from './extract-bearer-token.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln';
 
@@ -63,5 +63,31 @@ describe('extractBearerToken', () => {
     expect(extractBearerToken(withHeaders({ cookie: `access_token=${JWT}` }))).toBeUndefined();
     const both = withHeaders({ authorization: 'Bearer from-header', cookie: `access_token=${JWT}` });
     expect(extractBearerToken(both, { cookie: 'access_token' })).toBe('from-header');
+  });
+});
+
+describe('findBearerToken', () => {
+  it('finds the same token as extractBearerToken in the header, the configured header and the cookie', () => {
+    const requests = [
+      { request: withHeaders({ authorization: `bearer ${JWT}` }), options: {} },
+      { request: withHeaders({ 'x-access-token': ` ${JWT} ` }), options: { header: 'X-Access-Token' } },
+      { request: withHeaders({ cookie: `session=${JWT}` }), options: { cookie: 'session' } },
+      { request: withHeaders({ authorization: 'Basic dXNlcjpwYXNz' }), options: {} },
+    ];
+    for (const { request, options } of requests) {
+      expect(findBearerToken(request, options)).toBe(extractBearerToken(request, options));
+    }
+  });
+
+  it('returns a Bearer token of a bad shape unchecked: only a verified token can match it', () => {
+    expect(findBearerToken(withHeaders({ authorization: `Bearer  ${JWT}` }))).toBe(` ${JWT}`);
+    expect(findBearerToken(withHeaders({ authorization: `Bearer ${JWT} ${JWT}` }))).toBe(`${JWT} ${JWT}`);
+  });
+
+  it('throws for a Bearer header with no token rather than falling back to the cookie', () => {
+    for (const authorization of ['Bearer', 'Bearer ']) {
+      const request = withHeaders({ authorization, cookie: `session=${JWT}` });
+      expect(() => findBearerToken(request, { cookie: 'session' })).toThrow(AuthorizationMalformedError);
+    }
   });
 });

@@ -19,13 +19,18 @@ import { Scopes } from './scopes.js';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl';
 
-/** Stands in for JwksProvider: answers with `outcome` and records each call. */
+/** Stands in for JwksProvider: answers with `outcome` (or from `cached`) and records each call. */
 class FakeProvider {
   readonly calls: { token: string; overrides: VerifyOverrides | undefined }[] = [];
+  readonly cacheLookups: string[] = [];
+  /** Claims of the tokens the verified-token cache holds. */
+  readonly cached = new Map<string, JwtClaimsPayload>();
   outcome: JwtClaimsPayload | Error = { sub: 'alice', iss: 'https://idp.test' };
 
-  verifyCached(): undefined {
-    return undefined;
+  verifyCached(token: string) {
+    this.cacheLookups.push(token);
+    const payload = this.cached.get(token);
+    return payload === undefined ? undefined : { payload, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' };
   }
 
   async verify(token: string, overrides?: VerifyOverrides) {
@@ -213,6 +218,37 @@ describe('JwtGuard', () => {
     expect(provider.calls.map((call) => call.token)).toEqual(['from-header', 'from-cookie']);
   });
 
+  describe('tokens in the verified-token cache', () => {
+    it('admits a cached token synchronously, without verifying it again', () => {
+      provider.cached.set(TOKEN, { sub: 'alice', scope: 'orders:read' });
+      const request = bearer();
+      expect(guardWith().canActivate(contextFor(OrdersController, 'list', request))).toBe(true);
+      expect(request.user).toEqual({ sub: 'alice', scope: 'orders:read' });
+      expect(provider.calls).toHaveLength(0);
+    });
+
+    it('takes the full path when a cached token lacks a required scope, which answers 403', async () => {
+      provider.cached.set(TOKEN, { sub: 'alice', scope: 'orders:read' });
+      provider.outcome = { sub: 'alice', scope: 'orders:read' };
+      const exception = await rejection(guardWith().canActivate(contextFor(OrdersController, 'create', bearer())));
+      expect(exception.getStatus()).toBe(403);
+      expect(provider.calls).toHaveLength(1);
+    });
+
+    it.each([
+      ['two spaces', `Bearer  ${TOKEN}`],
+      ['a trailing space', `Bearer ${TOKEN} `],
+      ['an empty token, with a cached token in the cookie', 'Bearer '],
+    ])('still answers a malformed Bearer header (%s) with 400, though the token is cached', async (_name, authorization) => {
+      provider.cached.set(TOKEN, { sub: 'alice', scope: 'orders:read' });
+      const request: JwtGuardRequest = { headers: { authorization, cookie: `session=${TOKEN}` } };
+      const exception = await rejection(guardWith({ cookie: 'session' }).canActivate(contextFor(OrdersController, 'list', request)));
+      expect(exception.getStatus()).toBe(400);
+      expect(request.user).toBeUndefined();
+      expect(provider.calls).toHaveLength(0);
+    });
+  });
+
   describe('subclass hooks', () => {
     class GraphQlLikeGuard extends JwtGuard {
       readonly handled: unknown[] = [];
@@ -244,6 +280,17 @@ describe('JwtGuard', () => {
       await expect(guard.canActivate(anonymous)).resolves.toBe(true);
       expect(guard.handled).toHaveLength(1);
       expect(guard.handled[0]).toBeInstanceOf(TokenMissingError);
+    });
+
+    it('looks up the cache with the token the overridden extractToken finds', () => {
+      const guard = new GraphQlLikeGuard(provider as unknown as JwksProvider, new Reflector(), {});
+      provider.cached.set('graphql-token', { sub: 'bob', scope: 'orders:read' });
+      const request: JwtGuardRequest = { headers: { 'x-token': 'graphql-token', authorization: `Bearer ${TOKEN}` } };
+      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, OrdersController.prototype.list);
+      context.setType('graphql');
+      expect(guard.canActivate(context)).toBe(true);
+      expect(provider.cacheLookups).toEqual(['graphql-token']);
+      expect(request.user).toEqual({ sub: 'bob', scope: 'orders:read' });
     });
   });
 });

@@ -13,7 +13,7 @@ import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
-import { extractBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
+import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { grantedScopes } from './granted-scopes.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
@@ -67,6 +67,8 @@ export class JwtGuard implements CanActivate {
   private readonly routeCache = new WeakMap<object, WeakMap<object, RouteMetadata>>();
   /** The `guard` block of the module options. */
   protected readonly guardOptions: GuardOptions;
+  /** Whether {@link extractToken} is not overridden, so the cache lookup may use {@link findBearerToken}. */
+  private readonly extractsByDefault = this.extractToken === JwtGuard.prototype.extractToken;
 
   constructor(
     protected readonly provider: JwksProvider,
@@ -91,16 +93,25 @@ export class JwtGuard implements CanActivate {
 
   /** The claims of a token the verified-token cache holds; `undefined` for anything else. */
   private cachedClaims(request: JwtGuardRequest, route: RouteMetadata): JwtClaimsPayload | undefined {
-    let token: string | undefined;
-    try {
-      token = this.extractToken(request);
-    } catch {
-      return undefined; // verifyAndAdmit extracts again and answers the malformed header.
-    }
+    const token = this.lookupToken(request);
     if (token === undefined) return undefined;
     const cached = this.provider.verifyCached(token, route.overrides);
     // Scopes are checked on the slow path, where a missing one becomes a 403.
     return cached !== undefined && hasScopes(cached.payload, route.scopes) ? cached.payload : undefined;
+  }
+
+  /**
+   * The token to look up in the verified-token cache, or `undefined` to take the slow path.
+   * With the default extraction, the Bearer header's shape is not checked here: only a token that
+   * was verified before can hit, and that is a well-formed compact JWS; verifyAndAdmit extracts
+   * again, with every check, and answers a malformed header.
+   */
+  private lookupToken(request: JwtGuardRequest): string | undefined {
+    try {
+      return this.extractsByDefault ? findBearerToken(request, this.guardOptions) : this.extractToken(request);
+    } catch {
+      return undefined;
+    }
   }
 
   private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<boolean> {
@@ -140,7 +151,8 @@ export class JwtGuard implements CanActivate {
 
   /** The request to read the token from and put `user` on. Override for GraphQL and the like. */
   protected getRequest(context: ExecutionContext): JwtGuardRequest {
-    return context.switchToHttp().getRequest<JwtGuardRequest>();
+    // What switchToHttp().getRequest() returns, without the three closures it allocates per call.
+    return context.getArgByIndex<JwtGuardRequest>(0);
   }
 
   /**
