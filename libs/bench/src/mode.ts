@@ -12,7 +12,7 @@ export type Platform = 'express' | 'fastify';
 
 export interface BenchMode {
   name: ModeName;
-  /** Measured rounds per scenario (median, min, max are taken over them). Always ≥ 5. */
+  /** Measured rounds per scenario (median, min, max are taken over them). Always ≥ 5. HTTP has its own, `http.rounds`. */
   rounds: number;
   inProcess: {
     algorithms: BenchAlgorithm[];
@@ -27,6 +27,8 @@ export interface BenchMode {
     platforms: Platform[];
     /** Warm-up load before the rounds, in seconds. */
     warmupSeconds: number;
+    /** Measured rounds per route (≥ 5), interleaved across the routes. */
+    rounds: number;
     /** Length of one autocannon round, in seconds. */
     roundSeconds: number;
     connections: number;
@@ -57,7 +59,7 @@ const FULL: BenchMode = {
   name: 'full',
   rounds: 5,
   inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 300, roundMs: 500, distinctTokens: 10_000 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, roundSeconds: 3, connections: 10, distinctTokens: 1_000 },
+  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 1.5, connections: 10, distinctTokens: 1_000 },
   idp: { coldConcurrency: 1_000, floodTokens: 10_000, floodSeconds: 10, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 300, roundMs: 500, fleetSize: 4, fleetCalls: 10_000 },
   memory: { tokens: 200_000 },
@@ -67,7 +69,7 @@ const QUICK: BenchMode = {
   name: 'quick',
   rounds: 5,
   inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 60, roundMs: 100, distinctTokens: 2_000 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 0.3, roundSeconds: 0.4, connections: 10, distinctTokens: 1_000 },
+  http: { platforms: ['express', 'fastify'], warmupSeconds: 0.2, rounds: 5, roundSeconds: 0.3, connections: 10, distinctTokens: 1_000 },
   idp: { coldConcurrency: 1_000, floodTokens: 3_000, floodSeconds: 3, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 60, roundMs: 100, fleetSize: 4, fleetCalls: 10_000 },
   memory: { tokens: 20_000 },
@@ -77,7 +79,7 @@ const SMOKE: BenchMode = {
   name: 'smoke',
   rounds: 5,
   inProcess: { algorithms: ['ES256'], warmupMs: 5, roundMs: 10, distinctTokens: 50 },
-  http: { platforms: ['express'], warmupSeconds: 0.05, roundSeconds: 0.05, connections: 2, distinctTokens: 20 },
+  http: { platforms: ['express'], warmupSeconds: 0.05, rounds: 5, roundSeconds: 0.05, connections: 2, distinctTokens: 20 },
   idp: { coldConcurrency: 50, floodTokens: 50, floodSeconds: 0.2, fleetSize: 2, outageTokens: 10 },
   outbound: { warmupMs: 5, roundMs: 10, fleetSize: 2, fleetCalls: 100 },
   memory: { tokens: 200 },

@@ -2,12 +2,13 @@ import type { Platform } from '../mode.js';
 import type { VerifyTarget } from '../references.js';
 
 /** What protects the benchmarked route. */
-export type RouteKind = 'bare' | 'jwt-guard' | 'passport-jwks-rsa' | 'jose-guard';
+export type RouteKind = 'bare' | 'guard-floor' | 'jwt-guard' | 'passport-jwks-rsa' | 'jose-guard';
 
-export const ROUTE_KINDS: RouteKind[] = ['bare', 'jwt-guard', 'passport-jwks-rsa', 'jose-guard'];
+export const ROUTE_KINDS: RouteKind[] = ['bare', 'guard-floor', 'jwt-guard', 'passport-jwks-rsa', 'jose-guard'];
 
 export const ROUTE_LABELS: Record<RouteKind, string> = {
   bare: 'bare route (no auth)',
+  'guard-floor': 'floor: a guard that only sets `request.user`',
   'jwt-guard': 'jwks-cache `JwtGuard`',
   'passport-jwks-rsa': 'passport-jwt + jwks-rsa `passportJwtSecret`',
   'jose-guard': 'hand-written jose guard (`createRemoteJWKSet`)',

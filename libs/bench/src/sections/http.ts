@@ -6,7 +6,7 @@ import { summarize, type RoundStats } from '../stats.js';
 import { mintDistinct } from '../tokens.js';
 import { sendLoad, type LoadRound } from '../http/load.js';
 import { RESOURCE_PATH, ROUTE_KINDS, ROUTE_LABELS, type RouteKind } from '../http/route-kinds.js';
-import { startServerProcess } from '../http/server-process.js';
+import { startServerProcess, type ServerProcess } from '../http/server-process.js';
 
 type TokenMode = 'repeated' | 'distinct';
 
@@ -22,23 +22,60 @@ interface ScenarioFigures {
   errors: number;
 }
 
-/** Starts the server of one scenario, warms it up, runs the rounds, stops it. */
-async function measureRoute(platform: Platform, route: RouteKind, idp: LocalIssuer, tokens: string[], mode: BenchMode): Promise<ScenarioFigures> {
-  const server = await startServerProcess({ platform, route, target: targetOf(idp, ['RS256']) });
+/** Each route's server, started fresh for one platform and token mode. */
+type Servers = Map<RouteKind, ServerProcess>;
+
+async function startServers(platform: Platform, idp: LocalIssuer): Promise<Servers> {
+  const servers: Servers = new Map();
   try {
-    const url = `http://127.0.0.1:${server.port}${RESOURCE_PATH}`;
-    const { connections, warmupSeconds, roundSeconds } = mode.http;
-    await sendLoad(url, tokens, warmupSeconds, connections);
-    const rounds: LoadRound[] = [];
-    for (let i = 0; i < mode.rounds; i++) rounds.push(await sendLoad(url, tokens, roundSeconds, connections));
-    return {
-      requestsPerSecond: summarize(rounds.map((round) => round.requestsPerSecond)),
-      p99: summarize(rounds.map((round) => round.p99)),
-      non2xx: rounds.reduce((sum, round) => sum + round.non2xx, 0),
-      errors: rounds.reduce((sum, round) => sum + round.errors, 0),
-    };
+    for (const route of ROUTE_KINDS) servers.set(route, await startServerProcess({ platform, route, target: targetOf(idp, ['RS256']) }));
+  } catch (error) {
+    await stopServers(servers);
+    throw error;
+  }
+  return servers;
+}
+
+async function stopServers(servers: Servers): Promise<void> {
+  await Promise.all([...servers.values()].map((server) => server.stop()));
+}
+
+/** `routes` turned by `by` places: round i starts with the i-th route. */
+function rotated<T>(routes: readonly T[], by: number): T[] {
+  const start = by % routes.length;
+  return [...routes.slice(start), ...routes.slice(0, start)];
+}
+
+function figuresOf(rounds: LoadRound[]): ScenarioFigures {
+  return {
+    requestsPerSecond: summarize(rounds.map((round) => round.requestsPerSecond)),
+    p99: summarize(rounds.map((round) => round.p99)),
+    non2xx: rounds.reduce((sum, round) => sum + round.non2xx, 0),
+    errors: rounds.reduce((sum, round) => sum + round.errors, 0),
+  };
+}
+
+/**
+ * Every route of one platform and token mode, each in its own server process. The rounds are
+ * interleaved (round 1 of every route, then round 2 ...), so that a machine whose speed drifts
+ * during the run (a shared host) slows every route alike instead of the one measured then.
+ */
+async function measureRoutes(platform: Platform, idp: LocalIssuer, tokens: string[], mode: BenchMode, log: (line: string) => void): Promise<Map<RouteKind, ScenarioFigures>> {
+  const { connections, warmupSeconds, roundSeconds, rounds } = mode.http;
+  const servers = await startServers(platform, idp);
+  try {
+    const urlOf = (route: RouteKind): string => `http://127.0.0.1:${(servers.get(route) as ServerProcess).port}${RESOURCE_PATH}`;
+    const measured = new Map<RouteKind, LoadRound[]>(ROUTE_KINDS.map((route) => [route, []]));
+    for (const route of ROUTE_KINDS) await sendLoad(urlOf(route), tokens, warmupSeconds, connections);
+    for (let round = 0; round < rounds; round++) {
+      log(`http: ${platform}, round ${round + 1} of ${rounds}`);
+      for (const route of rotated(ROUTE_KINDS, round)) {
+        (measured.get(route) as LoadRound[]).push(await sendLoad(urlOf(route), tokens, roundSeconds, connections));
+      }
+    }
+    return new Map(ROUTE_KINDS.map((route) => [route, figuresOf(measured.get(route) as LoadRound[])]));
   } finally {
-    await server.stop();
+    await stopServers(servers);
   }
 }
 
@@ -87,24 +124,22 @@ export async function runHttpSection(mode: BenchMode, log: (line: string) => voi
     for (const platform of mode.http.platforms) {
       for (const tokenMode of ['repeated', 'distinct'] as const) {
         const tokens = tokenMode === 'repeated' ? pool.slice(0, 1) : pool;
-        const figures = new Map<RouteKind, ScenarioFigures>();
-        for (const route of ROUTE_KINDS) {
-          log(`http: ${platform}, ${tokenMode} tokens, ${route}`);
-          figures.set(route, await measureRoute(platform, route, idp, tokens, mode));
-        }
+        log(`http: ${platform}, ${tokenMode} tokens`);
+        const figures = await measureRoutes(platform, idp, tokens, mode, log);
         rows.push(...rowsOf(platform, tokenMode, pool.length, figures));
       }
     }
   } finally {
     await idp.close();
   }
-  const { connections, roundSeconds, warmupSeconds } = mode.http;
+  const { connections, roundSeconds, warmupSeconds, rounds } = mode.http;
   return {
     id: 'http',
     title: 'HTTP (req/s, p99 latency)',
     notes: [
-      `autocannon on 127.0.0.1, ${connections} connections, ${mode.rounds} rounds of ${roundSeconds} s after a ${warmupSeconds} s warm-up; each server runs in its own child process, one per scenario, started fresh.`,
+      `autocannon on 127.0.0.1, ${connections} connections, ${rounds} rounds of ${roundSeconds} s after a ${warmupSeconds} s warm-up; each server runs in its own child process, one per scenario, started fresh. The rounds are interleaved: round 1 of every route, then round 2, each round starting one route further on, so a host whose speed drifts slows every route alike.`,
       'Every route answers `{"ok":true}` with Nest 12; RS256 tokens; every request carries a bearer token (the bare route ignores it). p99 is in whole ms, as autocannon records latencies. "failed" counts non-2xx answers and connection errors over the rounds (a guarded route must have none).',
+      'floor: a guard that only sets `request.user` to a constant, i.e. what any authenticating guard costs at least (Nest\'s guard pipeline; on Express, also the new V8 map a property added to a request builds, as Express re-prototypes every request).',
       'passport: `@nestjs/passport` `AuthGuard(\'jwt\')` with a passport-jwt strategy whose `secretOrKeyProvider` is jwks-rsa `passportJwtSecret` (cache, rate limit). jose guard: a `CanActivate` calling `jwtVerify` with `createRemoteJWKSet`.',
       `Bars: one token repeated, \`JwtGuard\` ≥ ${REPEATED_VS_BARE}× the bare route; distinct tokens, ≥ ${DISTINCT_VS_PASSPORT}× passport + jwks-rsa and ≥ ${DISTINCT_VS_JOSE}× the jose guard.`,
     ],
