@@ -196,8 +196,18 @@ export type TokenFunctionResult =
   | string
   | { access_token: string; expires_in?: number; token_type?: string };
 
+/** What a token function is called with. */
+export interface TokenFunctionContext {
+  /** The token name (its key in `tokens`). */
+  name: string;
+  /** The tenant, when the caller gave one. */
+  tenant?: string;
+  /** Aborted when the call outlives the source's `timeout`: pass it on to `fetch` and the like. */
+  signal: AbortSignal;
+}
+
 /** A token function: obtains a token for a name and tenant however it likes. */
-export type TokenFunction = (context: { name: string; tenant?: string }) => Promise<TokenFunctionResult> | TokenFunctionResult;
+export type TokenFunction = (context: TokenFunctionContext) => Promise<TokenFunctionResult> | TokenFunctionResult;
 
 /** Timing and checks shared by every token source; each source may override them. */
 export interface TokenTimingOptions {
@@ -232,8 +242,19 @@ export type TokenSourceOptions = TokenTimingOptions & {
         /** Settings, or a function of the tenant giving them. */
         clientCredentials: ClientCredentialsOptions | ((tenant: string | undefined) => ClientCredentialsOptions);
         tokenFunction?: never;
+        /** Set `clientCredentials.timeout` instead. */
+        timeout?: never;
       }
-    | { tokenFunction: TokenFunction; clientCredentials?: never }
+    | {
+        tokenFunction: TokenFunction;
+        /**
+         * Time one call of the token function may take; past it, callers get a
+         * `TokenRequestError` and the function's `signal` is aborted.
+         * @default 10_000
+         */
+        timeout?: number;
+        clientCredentials?: never;
+      }
   );
 
 /** Options of `JwksCacheModule.forRoot()` (and of the factory of `forRootAsync()`). */
@@ -341,6 +362,9 @@ export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = {
   timeout: 100,
   logInterval: 10_000,
 };
+
+/** Time one call of a token function may take when its source sets no `timeout`, in ms. */
+export const DEFAULT_TOKEN_FUNCTION_TIMEOUT = 10_000;
 
 export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {
   leeway: 60_000,

@@ -102,6 +102,8 @@ export function validateTokenSource(source: TokenSourceOptions, path: string, is
   const hasFunction = source.tokenFunction !== undefined;
   if (hasCredentials === hasFunction) fail(path, 'needs exactly one of clientCredentials or tokenFunction');
   if (hasFunction && typeof source.tokenFunction !== 'function') fail(`${path}.tokenFunction`, 'must be a function');
+  if (hasCredentials && source.timeout !== undefined) fail(`${path}.timeout`, 'applies to a tokenFunction; set clientCredentials.timeout instead');
+  validatePositive(source.timeout, `${path}.timeout`);
   const credentials = source.clientCredentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
     validateClientCredentials(credentials, `${path}.clientCredentials`);

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest 
 import { Keyv } from 'keyv';
 import { inspect } from 'node:util';
 import { TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
-import type { ClientCredentialsOptions } from '../options.js';
+import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions } from '../options.js';
 import {
   captureLogs,
   createService,
@@ -115,7 +115,7 @@ describe('TokenCacheService: one request per cache key', () => {
   });
 
   it('passes name and tenant to a token function and caches what it returns', async () => {
-    const calls: Array<{ name: string; tenant?: string }> = [];
+    const calls: TokenFunctionContext[] = [];
     const { service } = createService({});
     service.register('fn', {
       tokenFunction: (context) => {
@@ -125,7 +125,35 @@ describe('TokenCacheService: one request per cache key', () => {
     });
     const tokens = await Promise.all([service.ensureToken('fn', 't'), service.ensureToken('fn', 't'), service.ensureToken('fn', 't')]);
     expect(tokens).toEqual(['opaque-1', 'opaque-1', 'opaque-1']);
-    expect(calls).toEqual([{ name: 'fn', tenant: 't' }]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ name: 'fn', tenant: 't' });
+    expect(calls[0]?.signal.aborted).toBe(false);
+  });
+
+  it('gives up on a token function past its timeout, for every caller, and calls it afresh after the backoff', async () => {
+    const clock = fakeClock(jest);
+    const signals: AbortSignal[] = [];
+    let answer: Promise<string> = new Promise<string>(() => undefined);
+    const { service } = createService({});
+    service.register('stuck', {
+      timeout: 50,
+      tokenFunction: ({ signal }) => {
+        signals.push(signal);
+        return answer;
+      },
+    });
+    const outcomes = await Promise.all([1, 2, 3].map(() => service.ensureToken('stuck').catch((error: unknown) => error)));
+    for (const outcome of outcomes) {
+      expect(outcome).toBeInstanceOf(TokenRequestError);
+      expect((outcome as TokenRequestError).message).toBe('The token function of "stuck" gave no token within 50 ms');
+    }
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+
+    answer = Promise.resolve('opaque-after');
+    clock.set(Date.now() + 2_000); // past the first retry delay (1 s ± 20 %)
+    await expect(service.ensureToken('stuck')).resolves.toBe('opaque-after');
+    expect(signals).toHaveLength(2);
   });
 
   it('rejects an unknown name and an invalid registration with typed errors', async () => {
@@ -136,6 +164,9 @@ describe('TokenCacheService: one request per cache key', () => {
     );
     expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(TypeError);
     expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(/option tokens\.bad\.leeway/);
+    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a finite number > 0/);
+    const misplaced = { clientCredentials: credentials(), timeout: 1_000 } as unknown as TokenSourceOptions;
+    expect(() => service.register('bad', misplaced)).toThrow(/option tokens\.bad\.timeout applies to a tokenFunction; set clientCredentials\.timeout instead/);
     expect(() => service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' })).toThrow(/tokens\.bad\.verify/);
 
     let settingsCalls = 0;

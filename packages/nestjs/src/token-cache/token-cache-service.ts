@@ -7,6 +7,7 @@ import { OidcDiscovery } from '../jwks/oidc-discovery.js';
 import type { JwksCacheModuleOptions, TokenFunctionResult, TokenSourceOptions } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { bearerRequest, type FetchInput } from './bearer-request.js';
+import { callTokenFunction } from './call-token-function.js';
 import { freshnessOf, isCachedTokenEntry, readExpiry, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { requestClientCredentialsToken } from './client-credentials-request.js';
 import { RetryBackoff } from './retry-backoff.js';
@@ -291,7 +292,9 @@ export class TokenCacheService {
 
   private async obtainFromSource(slot: TokenSlot): Promise<ObtainedToken> {
     const { resolved, name, tenant } = slot;
-    if (resolved.kind === 'tokenFunction') return obtainedFromFunction(await resolved.tokenFunction({ name, tenant }), name);
+    if (resolved.kind === 'tokenFunction') {
+      return obtainedFromFunction(await callTokenFunction(resolved.tokenFunction, { name, tenant }, resolved.timeout), name);
+    }
     const { credentials } = resolved;
     const tokenEndpoint = credentials.tokenEndpoint ?? (await this.discoverTokenEndpoint(credentials.issuer!, name));
     return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials });

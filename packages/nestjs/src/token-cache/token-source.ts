@@ -1,5 +1,6 @@
 import { CacheStore } from '../store/cache-store.js';
 import {
+  DEFAULT_TOKEN_FUNCTION_TIMEOUT,
   DEFAULT_TOKEN_TIMING,
   type ClientCredentialsOptions,
   type TokenFunction,
@@ -23,7 +24,7 @@ export interface RegisteredTokenSource {
 /** How the token of one name + tenant is obtained, and the store key it is cached and single-flighted under. */
 export type ResolvedTokenSource =
   | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string }
-  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; storeKey: string };
+  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string };
 
 /** Applies the timing defaults (source, then `tokenDefaults`, then {@link DEFAULT_TOKEN_TIMING}). */
 export function registeredSource(name: string, options: TokenSourceOptions, defaults: TokenTimingOptions | undefined): RegisteredTokenSource {
@@ -46,7 +47,12 @@ export function registeredSource(name: string, options: TokenSourceOptions, defa
 export function resolveTokenSource(source: RegisteredTokenSource, tenant: string | undefined): ResolvedTokenSource {
   const { name, options } = source;
   if (options.tokenFunction !== undefined) {
-    return { kind: 'tokenFunction', tokenFunction: options.tokenFunction, storeKey: CacheStore.key('token', 'function', name, tenantPart(tenant)) };
+    return {
+      kind: 'tokenFunction',
+      tokenFunction: options.tokenFunction,
+      timeout: options.timeout ?? DEFAULT_TOKEN_FUNCTION_TIMEOUT,
+      storeKey: CacheStore.key('token', 'function', name, tenantPart(tenant)),
+    };
   }
   const configured = options.clientCredentials;
   const credentials = typeof configured === 'function' ? configured(tenant) : configured;
