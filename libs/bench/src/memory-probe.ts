@@ -1,12 +1,13 @@
 /**
  * The memory probe, run as a child process with `--expose-gc` so that its heap holds nothing but
- * one jwks-cache instance: pushes N distinct tokens through `JwksProvider.verify`, one at a time,
+ * one jwks-cache instance: pushes N distinct tokens through `JwksProvider.verify`, a batch of
+ * `MINT_BATCH` at a time (minted and verified together, so the crypto thread pool is kept busy),
  * and reports the heap and the cache sizes over IPC. Argument: N.
  */
 import 'reflect-metadata';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { startOurs } from './ours.js';
-import { AUDIENCE } from './tokens.js';
+import { AUDIENCE, MINT_BATCH } from './tokens.js';
 
 /** What the probe reports. Heap figures in bytes. */
 export interface MemoryProbeReport {
@@ -29,7 +30,11 @@ async function probe(count: number): Promise<MemoryProbeReport> {
   try {
     await ours.provider.verify(await idp.mint({ aud: AUDIENCE, sub: 'memory-warm' }));
     const heapUsedBefore = settledHeapUsed();
-    for (let i = 0; i < count; i++) await ours.provider.verify(await idp.mint({ aud: AUDIENCE, sub: `memory-${i}`, jti: `memory-${i}` }));
+    for (let first = 0; first < count; first += MINT_BATCH) {
+      const ids = Array.from({ length: Math.min(MINT_BATCH, count - first) }, (_, offset) => `memory-${first + offset}`);
+      const tokens = await Promise.all(ids.map((id) => idp.mint({ aud: AUDIENCE, sub: id, jti: id })));
+      await Promise.all(tokens.map((token) => ours.provider.verify(token)));
+    }
     const heapUsedAfter = settledHeapUsed();
     const stats = ours.provider.stats();
     return {

@@ -59,7 +59,7 @@ const FULL: BenchMode = {
   name: 'full',
   rounds: 5,
   inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 300, roundMs: 500, distinctTokens: 10_000 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 1.5, connections: 10, distinctTokens: 1_000 },
+  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 1.2, connections: 10, distinctTokens: 1_000 },
   idp: { coldConcurrency: 1_000, floodTokens: 10_000, floodSeconds: 10, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 300, roundMs: 500, fleetSize: 4, fleetCalls: 10_000 },
   memory: { tokens: 200_000 },
