@@ -270,6 +270,13 @@ export interface JwksCacheModuleOptions {
   /** Outbound token sources by name (`'default'` is what `ensureToken()` uses). @default {} */
   tokens?: Record<string, TokenSourceOptions>;
   /**
+   * Tenants whose token state `TokenCacheService` keeps in process, per token name. Past it, the
+   * tenant seen first is dropped from process; its token stays in the cache store (while the store
+   * keeps it), so when that tenant comes back its token is read from there, not requested again.
+   * @default 10_000
+   */
+  maxTenantsPerToken?: number;
+  /**
    * cache-manager 7 stores (Keyv instances), or an existing cache-manager `Cache` (e.g. the
    * app's `CACHE_MANAGER`). With a shared store, an in-memory L1 is put in front of it.
    * @default one in-memory store
@@ -362,6 +369,9 @@ export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = {
   timeout: 100,
   logInterval: 10_000,
 };
+
+/** Tenants per token name kept in process when `maxTenantsPerToken` is not set. */
+export const DEFAULT_MAX_TENANTS_PER_TOKEN = 10_000;
 
 /** Time one call of a token function may take when its source sets no `timeout`, in ms. */
 export const DEFAULT_TOKEN_FUNCTION_TIMEOUT = 10_000;

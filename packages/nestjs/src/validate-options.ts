@@ -31,6 +31,10 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   if (options.jwks !== undefined) validateJwks(options.jwks, 'jwks');
   if (options.verify !== undefined) validateVerify(options.verify, 'verify');
   if (options.tokenDefaults !== undefined) validateTokenTiming(options.tokenDefaults, 'tokenDefaults');
+  const { maxTenantsPerToken } = options;
+  if (maxTenantsPerToken !== undefined && (!Number.isInteger(maxTenantsPerToken) || maxTenantsPerToken < 1)) {
+    fail('maxTenantsPerToken', 'must be an integer ≥ 1');
+  }
   for (const [name, source] of Object.entries(options.tokens ?? {})) {
     validateTokenSource(source, `tokens.${name}`, seen);
   }

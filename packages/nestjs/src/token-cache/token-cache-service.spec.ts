@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest 
 import { Keyv } from 'keyv';
 import { inspect } from 'node:util';
 import { TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
+import { validateOptions } from '../validate-options.js';
 import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions } from '../options.js';
 import {
   captureLogs,
@@ -112,6 +113,22 @@ describe('TokenCacheService: one request per cache key', () => {
     // client_secret_basic form-urlencodes id and secret before base64 (RFC 6749 §2.3.1).
     const pair = Buffer.from(String(request.headers.authorization).slice('Basic '.length), 'base64').toString();
     expect(pair).toBe('orders:top-secret%3Avalue%2B%2F%C3%A9');
+  });
+
+  it('keeps maxTenantsPerToken tenants in process; a dropped tenant reads its token back from the store', async () => {
+    const { service } = createService({ maxTenantsPerToken: 2, tokens: { x: { clientCredentials: credentials() } } });
+    const first = await service.ensureToken('x', 'a');
+    await service.ensureToken('x', 'b');
+    await service.ensureToken('x', 'c'); // 'a', seen first, leaves the process
+    expect(service.stats().x).toMatchObject({ tenants: 2, fetched: 3 });
+    expect(idp.received).toHaveLength(3);
+
+    await expect(service.ensureToken('x', 'a')).resolves.toBe(first);
+    expect(idp.received).toHaveLength(3);
+    expect(service.stats().x).toMatchObject({ tenants: 2, fetched: 3, served: 1 });
+    for (const bad of [0, 1.5, Number.POSITIVE_INFINITY]) {
+      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be an integer ≥ 1/);
+    }
   });
 
   it('passes name and tenant to a token function and caches what it returns', async () => {

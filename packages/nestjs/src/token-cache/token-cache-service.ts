@@ -4,7 +4,7 @@ import { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { OidcDiscovery } from '../jwks/oidc-discovery.js';
-import type { JwksCacheModuleOptions, TokenFunctionResult, TokenSourceOptions } from '../options.js';
+import { DEFAULT_MAX_TENANTS_PER_TOKEN, type JwksCacheModuleOptions, type TokenFunctionResult, type TokenSourceOptions } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { bearerRequest, type FetchInput } from './bearer-request.js';
 import { callTokenFunction } from './call-token-function.js';
@@ -31,6 +31,8 @@ export interface TokenStats {
   failures: number;
   /** Cached tokens dropped by `invalidate()` or after a 401 seen by `fetch()`. */
   invalidations: number;
+  /** Tenants (the no-tenant case included) whose token state is held in process now. */
+  tenants: number;
 }
 
 /** Which token `TokenCacheService.fetch()` attaches. */
@@ -59,8 +61,11 @@ interface TokenSlot {
   source: RegisteredTokenSource;
   resolved: ResolvedTokenSource;
   state: KeyState;
-  stats: TokenStats;
+  stats: TokenCounters;
 }
+
+/** The counted part of {@link TokenStats}, one object per token name shared by its slots. */
+type TokenCounters = Omit<TokenStats, 'tenants'>;
 
 /** A token ready to be handed out, and the entry to cache when it may be cached. */
 interface AcceptedToken {
@@ -88,7 +93,8 @@ export class TokenCacheService {
   private readonly sources = new Map<string, RegisteredTokenSource>();
   private readonly slots = new Map<string, Map<string | undefined, TokenSlot>>();
   private readonly states = new Map<string, KeyState>();
-  private readonly counters = new Map<string, TokenStats>();
+  private readonly counters = new Map<string, TokenCounters>();
+  private readonly maxTenantsPerToken: number;
   private readonly warnedWithoutExpiry = new Set<string>();
   private readonly configuredIssuers: ReadonlySet<string>;
   private readonly oidcDiscovery: OidcDiscovery;
@@ -101,6 +107,7 @@ export class TokenCacheService {
     @Optional() oidcDiscovery?: OidcDiscovery,
   ) {
     this.configuredIssuers = new Set((config.issuers ?? []).map((issuer) => issuer.issuer));
+    this.maxTenantsPerToken = config.maxTenantsPerToken ?? DEFAULT_MAX_TENANTS_PER_TOKEN;
     // The module's instance shares its document cache with JwksProvider; without one, an own.
     this.oidcDiscovery = oidcDiscovery ?? new OidcDiscovery(config, store);
     // The module options were validated at start-up already.
@@ -167,7 +174,7 @@ export class TokenCacheService {
 
   /** Counters per token name (copies). */
   stats(): Record<string, TokenStats> {
-    return Object.fromEntries([...this.counters].map(([name, stats]) => [name, { ...stats }]));
+    return Object.fromEntries([...this.counters].map(([name, stats]) => [name, { ...stats, tenants: this.slots.get(name)?.size ?? 0 }]));
   }
 
   private addSource(name: string, options: TokenSourceOptions): void {
@@ -197,8 +204,22 @@ export class TokenCacheService {
       byTenant = new Map();
       this.slots.set(name, byTenant);
     }
+    if (byTenant.size >= this.maxTenantsPerToken) this.dropOldestSlot(byTenant);
     byTenant.set(tenant, slot);
     return slot;
+  }
+
+  /**
+   * Keeps `maxTenantsPerToken`: drops the slot created first, and its key state unless a request
+   * for it is under way. Its token stays in the cache store, where the tenant finds it again.
+   */
+  private dropOldestSlot(byTenant: Map<string | undefined, TokenSlot>): void {
+    const oldest = byTenant.entries().next().value;
+    if (oldest === undefined) return;
+    const [tenant, slot] = oldest;
+    byTenant.delete(tenant);
+    const { storeKey } = slot.resolved;
+    if (this.states.get(storeKey) === slot.state && slot.state.inflight === undefined) this.states.delete(storeKey);
   }
 
   /** The hot path: synchronous as long as the in-process copy is usable. */
