@@ -50,10 +50,13 @@ export class VerifiedTokenCache {
 
   /**
    * The cache key of a token under a profile (`''` for the issuer's own settings, else an id of
-   * the per-call overrides). One-shot SHA-256: the raw token is never kept.
+   * the per-call overrides). One-shot SHA-256: the raw token is never kept. The digest's 32 bytes
+   * are taken as a `'binary'` (latin1) string: the key never leaves the process, and that is the
+   * cheapest string Node makes of them (no base64 pass, 32 characters instead of 43) on the
+   * guard's hot path.
    */
   keyOf(token: string, profile: string): string {
-    const digest = hash('sha256', token, 'base64url');
+    const digest = hash('sha256', token, 'binary');
     return profile === '' ? digest : `${digest}|${profile}`;
   }
 
