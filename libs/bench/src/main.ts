@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --quick | --smoke] [-- --out DIR]`: runs every section and writes
+ * `npm run bench [-- [--quick | --smoke] [--out DIR]]`: runs every section and writes
  * `BENCHMARKS.md` (repo root) and `libs/bench/results.json`, or both into DIR when given
  * (`BENCH_OUT_DIR` works too). `--smoke` is a seconds-long run that defaults to a temp dir.
+ * The root script ends in `--`, so what follows the caller's `--` reaches this process as is.
  */
 import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';

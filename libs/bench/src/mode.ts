@@ -86,8 +86,8 @@ const SMOKE: BenchMode = {
 };
 
 /**
- * The mode named by the command-line flags: `--smoke`, `--quick`, else full. Through the root
- * script (`npm run bench -- --quick`) npm keeps the flag for itself and hands it to the script as
+ * The mode named by the command-line flags: `--smoke`, `--quick`, else full. A flag given to npm
+ * without the `--` separator (`npm run bench --quick`) reaches the script only as
  * `npm_config_quick=true`, so that is read too.
  */
 export function modeFromArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchMode {
