@@ -11,8 +11,12 @@ export interface RequestWithHeaders {
 /** RFC 6750 §2.1 `b64token`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
+/** RFC 7235 auth-scheme `Bearer`, case-insensitive, as the whole header or before its first space. */
+const BEARER_SCHEME = /^bearer(?: |$)/i;
+
+/** @param name lower case, as Node keys `request.headers`. */
 function headerValue(request: RequestWithHeaders, name: string): string | undefined {
-  const value = request.headers?.[name.toLowerCase()];
+  const value = request.headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === '' ? undefined : first;
 }
@@ -25,10 +29,9 @@ function headerValue(request: RequestWithHeaders, name: string): string | undefi
 function fromAuthorization(request: RequestWithHeaders, checkShape: boolean): string | undefined {
   const value = headerValue(request, 'authorization');
   if (value === undefined) return undefined;
-  const separator = value.indexOf(' ');
-  const scheme = separator === -1 ? value : value.slice(0, separator);
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
-  const token = separator === -1 ? '' : value.slice(separator + 1);
+  // Matched in place: slicing and lower-casing the scheme cost two strings on every request.
+  if (!BEARER_SCHEME.test(value)) return undefined;
+  const token = value.slice('Bearer '.length);
   const wellFormed = checkShape ? B64TOKEN.test(token) : token !== '';
   if (!wellFormed) throw new AuthorizationMalformedError('The Authorization header is not "Bearer <token>"');
   return token;
@@ -57,7 +60,7 @@ function fromCookie(request: RequestWithHeaders, name: string): string | undefin
 }
 
 function locateToken(request: RequestWithHeaders, options: GuardOptions, checkShape: boolean): string | undefined {
-  const fromHeader = options.header === undefined ? fromAuthorization(request, checkShape) : headerValue(request, options.header)?.trim();
+  const fromHeader = options.header === undefined ? fromAuthorization(request, checkShape) : headerValue(request, options.header.toLowerCase())?.trim();
   if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
   return options.cookie === undefined ? undefined : fromCookie(request, options.cookie);
 }
