@@ -3,7 +3,7 @@ import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKey
 import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import { fetchJson } from './jwks-fetcher.js';
+import { fetchJson, freshnessFor } from './jwks-fetcher.js';
 import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 
@@ -17,6 +17,8 @@ export interface LoadedKeySet {
   readonly fetchedAt: number;
   /** Epoch ms until which it is fresh. */
   readonly freshUntil: number;
+  /** The response's `Cache-Control: max-age` in ms, unclamped; `undefined` when it had none. */
+  readonly maxAge?: number;
 }
 
 /** What is written to (and read back from) the `CacheStore`. Public keys only. */
@@ -25,6 +27,11 @@ export interface StoredKeySet {
   fetchedAt: number;
   freshUntil: number;
   skipped: number;
+  /**
+   * The response's `max-age` in ms (absent: it had none), so a reader grants the freshness its
+   * own settings give: the stored `freshUntil` alone is never trusted.
+   */
+  maxAge?: number;
 }
 
 /** Where one issuer stands: no keys, keys within freshness, or keys past freshness. */
@@ -81,12 +88,15 @@ export class IssuerKeyState {
   private closed = false;
   private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, cooldownRejections: 0 };
   private readonly storeKey: string;
+  /** HS* key sets hold secrets: shared only encrypted (`CacheStore` keeps them in process otherwise). */
+  private readonly sharing: { confidential: boolean };
 
   constructor(
     private readonly settings: IssuerSettings,
     private readonly dependencies: IssuerKeyStateDependencies,
   ) {
     this.storeKey = CacheStore.key('jwks', settings.issuer);
+    this.sharing = { confidential: settings.allowSymmetric };
   }
 
   /**
@@ -229,7 +239,7 @@ export class IssuerKeyState {
    */
   private async fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
     const { store } = this.dependencies;
-    if (!store.hasFleetLock) return this.fetchFromIssuer(retryOnFailure);
+    if (!store.hasFleetLock || !store.shares(this.storeKey, this.sharing)) return this.fetchFromIssuer(retryOnFailure);
     // Discovery and the JWKS request, each bounded by `timeout`.
     const lockTtl = 2 * this.settings.jwks.timeout;
     const outcome = await store.withLock(this.storeKey, async () => (await this.readStore(true)) ?? this.fetchFromIssuer(retryOnFailure), { ttl: lockTtl });
@@ -237,6 +247,7 @@ export class IssuerKeyState {
     const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
     const published = await store.waitFor<StoredKeySet>(this.storeKey, {
       timeout: lockTtl,
+      ...this.sharing,
       until: (entry) => isStoredKeySet(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
     });
     return (published === undefined ? undefined : await this.readStore()) ?? this.fetchFromIssuer(retryOnFailure);
@@ -251,7 +262,7 @@ export class IssuerKeyState {
       const { body, maxAge } = await fetchJson(uri, this.settings.jwks);
       const keySet = await this.parse(body, uri);
       const now = Date.now();
-      const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge));
+      const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
       this.stopRetrying();
       await this.writeStore(loaded);
       this.emitFetched(loaded, 'network', started);
@@ -274,18 +285,18 @@ export class IssuerKeyState {
 
   /** `max-age` clamped to `maxAgeBounds` wins; a configured `ttl` is used as given. */
   private freshnessOf(maxAge: number | undefined): number {
-    const { ttl, maxAgeBounds } = this.settings.jwks;
-    return maxAge === undefined ? ttl : Math.min(Math.max(maxAge, maxAgeBounds.min), maxAgeBounds.max);
+    return freshnessFor(maxAge, this.settings.jwks);
   }
 
   /** A refresh replaces the set wholesale: a key the issuer removed is untrusted from now on. */
-  private install(keySet: KeySet, fetchedAt: number, freshUntil: number): LoadedKeySet {
+  private install(keySet: KeySet, fetchedAt: number, freshUntil: number, maxAge: number | undefined): LoadedKeySet {
     const loaded: LoadedKeySet = {
       keys: keySet.keys,
       thumbprints: new Set(keySet.keys.map((key) => key.thumbprint)),
       skipped: keySet.skipped,
       fetchedAt,
       freshUntil,
+      ...(maxAge === undefined ? {} : { maxAge }),
     };
     this.current = loaded;
     return loaded;
@@ -341,19 +352,19 @@ export class IssuerKeyState {
   /**
    * A set another instance (or an earlier run) stored, validated again (public signing keys
    * only). A fresh one newer than ours is used; an expired one is kept only when we have nothing,
-   * as the last good set should the issuer fail.
+   * as the last good set should the issuer fail. Fresh means younger than the freshness this
+   * process grants the response it came from (`ttl`, or its `max-age` clamped), whatever its
+   * stored `freshUntil` says: a replayed or planted entry cannot outlive this process's settings.
    */
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
     const started = Date.now();
-    const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1 }).catch(() => undefined);
+    const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1, ...this.sharing }).catch(() => undefined);
     if (!isStoredKeySet(entry) || entry.fetchedAt > started) return undefined;
     if (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt) return undefined;
     const keySet = await parseKeySet(entry.jwks, { allowSymmetric: this.settings.allowSymmetric, maxKeys: MAX_KEYS_PER_SET }).catch(() => undefined);
     if (keySet === undefined) return undefined;
-    const { ttl, maxAgeBounds } = this.settings.jwks;
-    // A store entry never extends freshness beyond what this instance would have granted.
-    const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + Math.max(ttl, maxAgeBounds.max));
-    const loaded = this.install({ keys: keySet.keys, skipped: (entry.skipped ?? 0) + keySet.skipped }, entry.fetchedAt, freshUntil);
+    const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + this.freshnessOf(entry.maxAge));
+    const loaded = this.install({ keys: keySet.keys, skipped: (entry.skipped ?? 0) + keySet.skipped }, entry.fetchedAt, freshUntil, entry.maxAge);
     if (Date.now() >= freshUntil) return undefined;
     this.emitFetched(loaded, 'store', started);
     return loaded;
@@ -365,10 +376,11 @@ export class IssuerKeyState {
       fetchedAt: loaded.fetchedAt,
       freshUntil: loaded.freshUntil,
       skipped: loaded.skipped,
+      ...(loaded.maxAge === undefined ? {} : { maxAge: loaded.maxAge }),
     };
     const ttl = loaded.freshUntil - Date.now() + this.settings.jwks.staleIfError;
     // A store failure costs other instances a fetch; it never fails this one.
-    await this.dependencies.store.set(this.storeKey, entry, ttl).catch(() => undefined);
+    await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing).catch(() => undefined);
   }
 
   private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store', started: number): void {
@@ -389,6 +401,7 @@ function isStoredKeySet(entry: unknown): entry is StoredKeySet {
     typeof candidate.fetchedAt === 'number' &&
     typeof candidate.freshUntil === 'number' &&
     (candidate.skipped === undefined || typeof candidate.skipped === 'number') &&
+    (candidate.maxAge === undefined || (typeof candidate.maxAge === 'number' && Number.isFinite(candidate.maxAge) && candidate.maxAge >= 0)) &&
     candidate.jwks !== null &&
     typeof candidate.jwks === 'object'
   );

@@ -104,6 +104,15 @@ export function parseMaxAge(cacheControl: string | null): number | undefined {
   return match === null ? undefined : Number(match[1]) * 1000;
 }
 
+/**
+ * How long a response stays fresh: its `max-age` clamped to `maxAgeBounds` wins; without one, the
+ * configured `ttl` as given (tests set it to a second). In ms.
+ */
+export function freshnessFor(maxAge: number | undefined, settings: { ttl: number; maxAgeBounds: { min: number; max: number } }): number {
+  const { ttl, maxAgeBounds } = settings;
+  return maxAge === undefined ? ttl : Math.min(Math.max(maxAge, maxAgeBounds.min), maxAgeBounds.max);
+}
+
 function toFetchError(error: unknown, url: string, signal: AbortSignal): FetchError {
   if (error instanceof FetchError) return error;
   if (signal.aborted) return new FetchTimeoutError(`Request to ${url} timed out`, url);

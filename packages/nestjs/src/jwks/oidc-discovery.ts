@@ -3,7 +3,7 @@ import { DiscoveryMismatchError, InvalidResponseError } from '../errors.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions, JwksOptions } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
-import { fetchJson } from './jwks-fetcher.js';
+import { fetchJson, freshnessFor } from './jwks-fetcher.js';
 import { resolveJwksOptions } from './issuer-settings.js';
 
 /** The members of an issuer's metadata this library uses (RFC 8414 / OpenID Connect Discovery). */
@@ -17,8 +17,12 @@ export interface DiscoveryDocument {
 
 interface CachedDocument {
   document: DiscoveryDocument;
+  /** Epoch ms of the fetch that produced it. */
+  fetchedAt: number;
   /** Epoch ms until which the document is fresh. */
   freshUntil: number;
+  /** The response's `Cache-Control: max-age` in ms, unclamped; absent when it had none. */
+  maxAge?: number;
 }
 
 /**
@@ -28,6 +32,10 @@ interface CachedDocument {
  * keys). Documents are cached in memory and in the `CacheStore`, fresh for the response's
  * `max-age` (clamped) or the issuer's `jwks.ttl`, and still used for `staleIfError` when a
  * refetch fails. Concurrent discoveries of one issuer share one request.
+ *
+ * A document names where keys are fetched and where the client secret is sent, so the
+ * `CacheStore` shares it only with an `integrityKey` (in process otherwise), and one read back
+ * is fresh only for what this process grants it, whatever its stored `freshUntil` says.
  */
 @Injectable()
 export class OidcDiscovery {
@@ -53,7 +61,7 @@ export class OidcDiscovery {
 
   private async load(issuer: string): Promise<DiscoveryDocument> {
     const settings = this.jwksOptionsOf(issuer);
-    const stored = await this.readStore(issuer);
+    const stored = await this.readStore(issuer, settings);
     if (stored !== undefined) return stored.document;
     try {
       const fetched = await this.fetchDocument(issuer, settings);
@@ -82,26 +90,31 @@ export class OidcDiscovery {
   }
 
   private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: Required<JwksOptions>): void {
-    const { min, max } = settings.maxAgeBounds;
-    const freshFor = fetched.maxAge === undefined ? settings.ttl : Math.min(Math.max(fetched.maxAge, min), max);
-    const entry = { document: fetched.document, freshUntil: Date.now() + freshFor };
+    const freshFor = freshnessFor(fetched.maxAge, settings);
+    const fetchedAt = Date.now();
+    const entry: CachedDocument = { document: fetched.document, fetchedAt, freshUntil: fetchedAt + freshFor };
+    if (fetched.maxAge !== undefined) entry.maxAge = fetched.maxAge;
     this.documents.set(issuer, entry);
     // A store failure only costs other instances a request; it never fails discovery.
     this.store.set(CacheStore.key('discovery', issuer), entry, freshFor + settings.staleIfError).catch(() => undefined);
   }
 
   /** A fresh document another instance (or an earlier run) stored, validated again before use. */
-  private async readStore(issuer: string): Promise<CachedDocument | undefined> {
+  private async readStore(issuer: string, settings: Required<JwksOptions>): Promise<CachedDocument | undefined> {
     let entry: CachedDocument | undefined;
     try {
       entry = await this.store.get<CachedDocument>(CacheStore.key('discovery', issuer));
     } catch {
       return undefined;
     }
-    if (entry === undefined || typeof entry.freshUntil !== 'number' || Date.now() >= entry.freshUntil) return undefined;
+    if (!isCachedDocument(entry) || entry.fetchedAt > Date.now()) return undefined;
+    // Never fresher than this process would have made it: a replayed entry cannot outlive `ttl` / the max-age clamp.
+    const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + freshnessFor(entry.maxAge, settings));
+    if (Date.now() >= freshUntil) return undefined;
     try {
       const document = validateDocument(entry.document, issuer, 'cache store');
-      const validated = { document, freshUntil: entry.freshUntil };
+      const validated: CachedDocument = { document, fetchedAt: entry.fetchedAt, freshUntil };
+      if (entry.maxAge !== undefined) validated.maxAge = entry.maxAge;
       this.documents.set(issuer, validated);
       return validated;
     } catch {
@@ -112,6 +125,16 @@ export class OidcDiscovery {
   private jwksOptionsOf(issuer: string): Required<JwksOptions> {
     return resolveJwksOptions(this.options, this.options.issuers?.find((configured) => configured.issuer === issuer));
   }
+}
+
+function isCachedDocument(entry: unknown): entry is CachedDocument {
+  if (entry === null || typeof entry !== 'object') return false;
+  const { fetchedAt, freshUntil, maxAge } = entry as Partial<CachedDocument>;
+  return (
+    typeof fetchedAt === 'number' &&
+    typeof freshUntil === 'number' &&
+    (maxAge === undefined || (typeof maxAge === 'number' && Number.isFinite(maxAge) && maxAge >= 0))
+  );
 }
 
 /** OpenID Connect Discovery's URL, then RFC 8414's (the well-known segment before the path). */

@@ -35,8 +35,23 @@ export interface StoreStats {
   rejectedEntries: number;
 }
 
+/**
+ * How an entry may travel through the shared store. Kind-wide rules come on top: a `discovery`
+ * entry names URLs (where the keys and the client secret go), so it is shared only with an
+ * `integrityKey`.
+ */
+export interface StoreSharingOptions {
+  /**
+   * The entry holds secret material (e.g. the `oct` keys of an HS* issuer): in the shared store
+   * only encrypted with `encryptionKey`, and read back only when it was; without an
+   * `encryptionKey` it stays in process.
+   * @default false
+   */
+  confidential?: boolean;
+}
+
 /** Options of {@link CacheStore.get}. */
-export interface StoreGetOptions<T> {
+export interface StoreGetOptions<T> extends StoreSharingOptions {
   /** Read the shared store even when the L1 has the entry (e.g. while polling for a peer's write). */
   skipL1?: boolean;
   /** Extra check of the value read from the shared store; a `false` counts as a rejected entry. */
@@ -44,7 +59,7 @@ export interface StoreGetOptions<T> {
 }
 
 /** Options of {@link CacheStore.waitFor}. */
-export interface WaitForOptions<T> {
+export interface WaitForOptions<T> extends StoreSharingOptions {
   /** How long to poll the shared store, in ms. @default 2_000 */
   timeout?: number;
   /** Pause between two reads, in ms. @default 50 */
@@ -63,6 +78,9 @@ export interface WaitForOptions<T> {
 export type LockOutcome<R> = { acquired: true; result: R } | { acquired: false };
 
 type StoreOperation = 'get' | 'set' | 'delete';
+
+/** Kinds whose entries name URLs: shared only when an HMAC (`integrityKey`) authenticates them. */
+const URL_BEARING_KINDS: ReadonlySet<string> = new Set(['discovery']);
 
 /** A shared-store operation that failed or timed out (already counted, logged and emitted). */
 const FAULT = Symbol('store fault');
@@ -92,6 +110,8 @@ export class CacheStore implements OnModuleInit {
   private readonly l2: Cache | undefined;
   private readonly redis: RedisConnection | undefined;
   private readonly codec: EnvelopeCodec;
+  private readonly authenticates: boolean;
+  private readonly encrypts: boolean;
   private readonly log: RateLimitedLogger;
   private readonly heldLocks = new Map<string, string>();
   private readonly counters: StoreStats = { l1Hits: 0, l2Hits: 0, misses: 0, errors: 0, timeouts: 0, rejectedEntries: 0 };
@@ -106,6 +126,8 @@ export class CacheStore implements OnModuleInit {
     this.redis = this.l2 === undefined ? undefined : RedisConnection.find(this.l2.stores);
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
+    this.authenticates = options.integrityKey !== undefined;
+    this.encrypts = cipher !== undefined;
     this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
     this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
     // A shared `Cache` (the app's CACHE_MANAGER) also serves the app: only our keys are ours.
@@ -150,7 +172,7 @@ export class CacheStore implements OnModuleInit {
         return local.value as T;
       }
     }
-    const shared = await this.readShared<T>(key, options.validate);
+    const shared = await this.readShared<T>(key, options.validate, options.confidential === true);
     if (shared === FAULT || shared === undefined) {
       this.counters.misses += 1;
       return undefined;
@@ -160,17 +182,33 @@ export class CacheStore implements OnModuleInit {
   }
 
   /**
-   * Stores `value` under `key` for `ttl` ms, in the L1 and the shared store. Resolves once the
+   * Stores `value` under `key` for `ttl` ms, in the L1 and the shared store (when the entry may be
+   * shared: {@link shares}; otherwise in the L1 only, for the whole `ttl`). Resolves once the
    * shared store took it, failed or timed out; never rejects. `undefined` deletes the entry.
    */
-  async set<T>(key: string, value: T, ttl: number): Promise<void> {
+  async set<T>(key: string, value: T, ttl: number, options: StoreSharingOptions = {}): Promise<void> {
     if (value === undefined) return this.delete(key);
     const ttlMs = Math.max(1, Math.ceil(ttl));
-    this.l1.set(key, value, this.l1TtlFor(ttlMs));
     const l2 = this.l2;
-    if (l2 === undefined) return;
-    const envelope = this.codec.seal(key, kindOf(key), value, Date.now() + ttlMs);
+    const confidential = options.confidential === true;
+    if (l2 === undefined || !this.shares(key, options)) {
+      this.l1.set(key, value, ttlMs);
+      return;
+    }
+    this.l1.set(key, value, this.l1TtlFor(ttlMs));
+    const envelope = this.codec.seal(key, kindOf(key), value, Date.now() + ttlMs, confidential);
     await this.callShared('set', () => l2.set(key, envelope, ttlMs));
+  }
+
+  /**
+   * Whether an entry under `key` goes through the shared store at all: there is one, the entry
+   * does not name a URL or an `integrityKey` authenticates it, and it is not confidential or an
+   * `encryptionKey` encrypts it.
+   */
+  shares(key: string, options: StoreSharingOptions = {}): boolean {
+    if (this.l2 === undefined) return false;
+    if (URL_BEARING_KINDS.has(kindOf(key)) && !this.authenticates) return false;
+    return options.confidential !== true || this.encrypts;
   }
 
   /** Removes the entry from the L1 and the shared store. Never rejects. */
@@ -236,12 +274,12 @@ export class CacheStore implements OnModuleInit {
     const attempts = Math.max(1, Math.ceil((options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS) / interval));
     const accepts = (value: T): boolean => options.until === undefined || options.until(value);
     for (let attempt = 0; attempt < attempts; attempt += 1) {
-      const shared = await this.readShared<T>(key, undefined);
+      const shared = await this.readShared<T>(key, undefined, options.confidential === true);
       if (shared === FAULT) return undefined;
       if (shared !== undefined && accepts(shared)) return this.countWaitHit(shared);
       if (options.stopWhenUnlocked !== false && !(await this.lockStillHeld(key))) {
         // The holder may have written just before letting go: one last look.
-        const last = await this.readShared<T>(key, undefined);
+        const last = await this.readShared<T>(key, undefined, options.confidential === true);
         return last !== FAULT && last !== undefined && accepts(last) ? this.countWaitHit(last) : undefined;
       }
       await pause(interval);
@@ -262,13 +300,14 @@ export class CacheStore implements OnModuleInit {
     return held !== false;
   }
 
-  private async readShared<T>(key: string, validate: ((value: unknown) => value is T) | undefined): Promise<T | undefined | typeof FAULT> {
+  private async readShared<T>(key: string, validate: ((value: unknown) => value is T) | undefined, confidential: boolean): Promise<T | undefined | typeof FAULT> {
     const l2 = this.l2;
-    if (l2 === undefined) return undefined;
+    // An entry that may not be shared is not read either: whatever is there, we did not write it.
+    if (l2 === undefined || !this.shares(key, { confidential })) return undefined;
     const raw = await this.callShared('get', () => l2.get<unknown>(key));
     if (raw === FAULT) return FAULT;
     if (raw === undefined || raw === null) return undefined;
-    const opened = this.codec.open(key, kindOf(key), raw);
+    const opened = this.codec.open(key, kindOf(key), raw, confidential);
     if (opened.status === 'expired') return undefined;
     if (opened.status === 'rejected') return this.reject(key, opened.reason);
     if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');

@@ -42,27 +42,29 @@ export class EnvelopeCodec {
     this.integrityKey = integrityKey === undefined ? undefined : toBytes(integrityKey);
   }
 
-  seal(key: string, kind: string, value: unknown, exp: number): StoreEnvelope {
+  /** @param confidential encrypt whatever the kind (the caller checked that a cipher is set). */
+  seal(key: string, kind: string, value: unknown, exp: number, confidential = false): StoreEnvelope {
     const envelope: StoreEnvelope = { v: 1, kind, exp };
-    if (this.encrypts(kind)) envelope.enc = this.cipher!.encrypt(JSON.stringify(value), key);
+    if (this.encrypts(kind, confidential)) envelope.enc = this.cipher!.encrypt(JSON.stringify(value), key);
     else envelope.value = value;
     if (this.integrityKey !== undefined) envelope.mac = this.mac(key, envelope);
     return envelope;
   }
 
-  open(key: string, kind: string, raw: unknown): OpenedEntry {
+  /** @param confidential only an encrypted entry is accepted (a clear one was planted). */
+  open(key: string, kind: string, raw: unknown, confidential = false): OpenedEntry {
     const shapeProblem = checkShape(raw, kind);
     if (shapeProblem !== undefined) return { status: 'rejected', reason: shapeProblem };
     const envelope = raw as StoreEnvelope;
     if (this.integrityKey !== undefined && !this.macMatches(key, envelope)) return { status: 'rejected', reason: 'integrity' };
     if (envelope.exp <= Date.now()) return { status: 'expired' };
     if (envelope.enc !== undefined) return this.decrypt(key, envelope.enc);
-    if (this.encrypts(kind)) return { status: 'rejected', reason: 'unencrypted' };
+    if (this.encrypts(kind, confidential)) return { status: 'rejected', reason: 'unencrypted' };
     return { status: 'ok', value: envelope.value };
   }
 
-  private encrypts(kind: string): boolean {
-    return this.cipher !== undefined && ENCRYPTED_KINDS.has(kind);
+  private encrypts(kind: string, confidential: boolean): boolean {
+    return this.cipher !== undefined && (confidential || ENCRYPTED_KINDS.has(kind));
   }
 
   private decrypt(key: string, sealed: SealedValue): OpenedEntry {

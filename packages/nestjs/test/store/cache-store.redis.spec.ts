@@ -135,14 +135,15 @@ describeWithRedis('CacheStore with a real Redis', () => {
 
     await redis.restart();
     await reconnectAdmin();
-    const shared = CacheStore.key('discovery', 'after-restart');
+    // A kind shared without an integrityKey (a discovery entry, naming URLs, would stay in process).
+    const shared = CacheStore.key('jwks', 'after-restart');
     let seenByB: unknown;
     for (let attempt = 0; attempt < 100 && seenByB === undefined; attempt += 1) {
-      await a.set(shared, { jwks_uri: 'https://idp.example.com/jwks' }, 60_000);
+      await a.set(shared, { jwks: { keys: [] } }, 60_000);
       seenByB = await b.get(shared, { skipL1: true });
       if (seenByB === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(seenByB).toEqual({ jwks_uri: 'https://idp.example.com/jwks' });
+    expect(seenByB).toEqual({ jwks: { keys: [] } });
 
     const afterRecovery = a.stats();
     for (let i = 0; i < 5; i += 1) {
@@ -195,6 +196,37 @@ describeWithRedis('CacheStore with a real Redis', () => {
 
     expect(await store.get(victim)).toBeUndefined();
     expect(store.stats().rejectedEntries).toBe(1);
+  });
+
+  it('shares a discovery entry only with integrityKey, and a confidential one only encrypted (in process otherwise)', async () => {
+    const discovery = CacheStore.key('discovery', ISSUER);
+    const secretSet = CacheStore.key('jwks', 'hs-issuer');
+    const plain = await instance();
+    await plain.set(discovery, { document: { issuer: ISSUER } }, 60_000);
+    await plain.set(secretSet, { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 60_000, { confidential: true });
+    expect(await admin.get(discovery)).toBeNull();
+    expect(await admin.get(secretSet)).toBeNull();
+    // In process for the whole ttl, not only the L1's short one.
+    expect(await plain.get(discovery)).toEqual({ document: { issuer: ISSUER } });
+    expect(plain.shares(discovery)).toBe(false);
+    expect(plain.shares(secretSet, { confidential: true })).toBe(false);
+
+    const keyed = await instance({ integrityKey: INTEGRITY_KEY, encryptionKey: KEY_ONE });
+    await keyed.set(discovery, { document: { issuer: ISSUER } }, 60_000);
+    await keyed.set(secretSet, { jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 60_000, { confidential: true });
+    expect((await rawEntry(discovery)).value).toHaveProperty('mac');
+    expect((await rawEntry(secretSet)).value).toMatchObject({ enc: { kid: 'default' } });
+    expect(await admin.get(secretSet)).not.toContain('c2VjcmV0');
+    const peer = await instance({ integrityKey: INTEGRITY_KEY, encryptionKey: KEY_ONE });
+    expect(await peer.get(secretSet, { confidential: true })).toEqual({ jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } });
+
+    // A confidential entry in clear was not written by us: rejected, even with a valid HMAC.
+    const clearWithMac = await instance({ integrityKey: INTEGRITY_KEY });
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    await clearWithMac.set(secretSet, { jwks: { keys: [{ kty: 'oct', k: 'YXR0YWNrZXI' }] } }, 60_000);
+    expect((await rawEntry(secretSet)).value).toMatchObject({ mac: expect.any(String), value: expect.any(Object) });
+    expect(await peer.get(secretSet, { confidential: true, skipL1: true })).toBeUndefined();
+    expect(peer.stats().rejectedEntries).toBe(1);
   });
 
   it('encrypts token entries: no token text in Redis, bound to their key, and keys rotate', async () => {
