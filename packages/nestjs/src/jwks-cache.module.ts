@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS, JwksCacheConfigurableModule } from './jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from './options.js';
 import { validateOptions } from './validate-options.js';
@@ -6,6 +7,7 @@ import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
 import { OidcDiscovery } from './jwks/oidc-discovery.js';
 import { JwtGuard } from './guard/jwt-guard.js';
+import { JwtVerifyCheck } from './guard/jwt-verify-check.js';
 import { TokenCacheService } from './token-cache/token-cache-service.js';
 import { JwksCacheEvents } from './health/jwks-cache-events.js';
 import { JwksEventLogger } from './health/jwks-event-logger.js';
@@ -21,6 +23,7 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
  * `TokenCacheService`.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: JWKS_CACHE_CONFIG, inject: [JWKS_CACHE_OPTIONS], useFactory: validatedConfig },
     JwksCacheEvents,
@@ -28,6 +31,7 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     OidcDiscovery,
     JwksProvider,
     JwtGuard,
+    JwtVerifyCheck,
     TokenCacheService,
     JwksEventLogger,
   ],

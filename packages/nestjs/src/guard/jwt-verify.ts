@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import { assertOverridesShape } from '../jwks/verify-overrides.js';
 import type { VerifyOverrides } from '../options.js';
 
 /** Metadata key set by {@link JwtVerify}: the route's {@link VerifyOverrides}. */
@@ -7,8 +8,12 @@ export const JWT_VERIFY_OVERRIDES_KEY = 'jwks-cache:verify-overrides';
 /**
  * Narrows how `JwtGuard` verifies tokens for a route or a controller: a stricter `audience`,
  * `typ`, extra `requiredClaims`, one `issuer` among the configured ones, fewer `algorithms`, a
- * `maxTokenAge` (ms). They are passed to `JwksProvider.verify(token, overrides)`, which intersects
- * them with the issuer's settings: they can never widen what the issuer allows.
+ * `maxTokenAge` (ms). They are passed to `JwksProvider.verify(token, overrides)`, and may only add
+ * checks: an `audience` within the issuer's (when it sets one), a `typ` only where the issuer sets
+ * none, a `clockTolerance` no larger and a `maxTokenAge` no longer than the issuer's, `algorithms`
+ * within its allow-list. One that would widen any issuer it can apply to (the one named by
+ * `issuer`, else every configured issuer) is a `TypeError` at start (module init), naming the
+ * route; a value of the wrong type already when the decorator is applied.
  *
  * On a handler it replaces (does not merge with) the overrides of its controller.
  *
@@ -19,8 +24,9 @@ export const JWT_VERIFY_OVERRIDES_KEY = 'jwks-cache:verify-overrides';
  * ```
  */
 export function JwtVerify(overrides: VerifyOverrides): MethodDecorator & ClassDecorator {
-  if (overrides === null || typeof overrides !== 'object') {
-    throw new TypeError('@JwtVerify(): the overrides must be an object');
-  }
-  return SetMetadata(JWT_VERIFY_OVERRIDES_KEY, Object.freeze({ ...overrides }));
+  assertOverridesShape(overrides, '@JwtVerify()');
+  // Frozen through and through: checked once, it cannot be changed into a widening one later.
+  const frozen: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(overrides)) frozen[name] = Array.isArray(value) ? Object.freeze([...value]) : value;
+  return SetMetadata(JWT_VERIFY_OVERRIDES_KEY, Object.freeze(frozen) as VerifyOverrides);
 }

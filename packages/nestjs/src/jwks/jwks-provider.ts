@@ -25,6 +25,7 @@ import { toTokenError } from './jose-error-mapping.js';
 import { keyTypeOf, selectKeys, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
 import { OidcDiscovery } from './oidc-discovery.js';
+import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
 import type { VerifiedToken } from './verified-token.js';
 
 export type { VerifiedToken } from './verified-token.js';
@@ -67,6 +68,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly discovery: OidcDiscovery;
   /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
   private readonly maxTokenBytes: number;
+  /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
+  private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
   private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
     this.states.get(issuer)?.usableNow()?.thumbprints.has(thumbprint) === true;
 
@@ -91,10 +94,12 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Verifies a compact JWS against its configured issuer's keys and checks its claims.
    * @param token the raw JWT (no `Bearer ` prefix).
-   * @param overrides narrow the issuer's settings for this call (audience, typ, algorithms, …).
+   * @param overrides narrow the issuer's settings for this call (audience, typ, algorithms, …);
+   * they may only add checks, never widen (see {@link checkOverrides}).
    * @returns the verified payload and header, frozen (they may be shared through the
    * verified-token cache).
-   * @throws {TokenRejectedError} a subclass saying why; never anything but a `JwksCacheError`.
+   * @throws {TokenRejectedError} a subclass saying why; a `TypeError`
+   * (`InvalidVerifyOverridesError`) for overrides that would widen the token's issuer's settings.
    */
   verify(token: string, overrides?: VerifyOverrides): Promise<VerifiedToken> {
     // Not async: the synchronous checks and a verified-token cache hit cost no extra promise hop.
@@ -105,8 +110,22 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       if (cached !== undefined) return Promise.resolve(cached);
       return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
     } catch (error) {
-      return Promise.reject(toTokenError(error));
+      return Promise.reject(error instanceof InvalidVerifyOverridesError ? error : toTokenError(error));
     }
+  }
+
+  /**
+   * Throws a `TypeError` (`InvalidVerifyOverridesError`) unless `overrides` only narrow every
+   * issuer they can apply to (the one they name, else every configured issuer): an audience
+   * within the issuer's, a `typ` only where the issuer sets none, a smaller clock tolerance, a
+   * shorter `maxTokenAge`, a subset of the algorithms. `@JwtVerify`'s are checked at start.
+   * @param where who gave them, for the message (e.g. `@JwtVerify() on OrdersController.list`).
+   */
+  checkOverrides(overrides: VerifyOverrides, where = 'verify() overrides'): void {
+    const named = overrides?.issuer;
+    if (named !== undefined && !this.issuers.has(named)) throw new InvalidVerifyOverridesError(`${where}: issuer ${String(named)} is not configured`);
+    const applicable = named === undefined ? [...this.issuers.values()] : [this.issuers.get(named)!];
+    for (const settings of applicable) assertNarrowing(settings, overrides, where);
   }
 
   /**
@@ -205,6 +224,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private decode(token: string, overrides: VerifyOverrides | undefined): DecodedToken {
     const { header, claims } = decodeCompactJws(token);
     const settings = this.issuerOfClaims(claims, overrides);
+    if (overrides !== undefined) this.assertNarrows(settings, overrides);
     checkNumericDates(claims);
     if (settings.verify.maxTokenBytes < this.maxTokenBytes) this.checkSize(token, settings.verify.maxTokenBytes);
     const alg = checkAlgorithm(header.alg, settings, overrides);
@@ -220,6 +240,17 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     if (settings === undefined) throw new UnknownIssuerError('The token issuer is not configured');
     if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer) throw new UnknownIssuerError('The token issuer is not the expected one');
     return settings;
+  }
+
+  /** {@link assertNarrowing} once per overrides object and issuer. */
+  private assertNarrows(settings: IssuerSettings, overrides: VerifyOverrides): void {
+    const checked = typeof overrides === 'object' && overrides !== null ? this.narrowingChecked.get(overrides) : undefined;
+    if (checked?.has(settings.issuer) === true) return;
+    assertNarrowing(settings, overrides, 'verify() overrides');
+    // A caller may mutate its own object later; only frozen ones (as @JwtVerify makes) are remembered.
+    if (!Object.isFrozen(overrides)) return;
+    if (checked === undefined) this.narrowingChecked.set(overrides, new Set([settings.issuer]));
+    else checked.add(settings.issuer);
   }
 
   /** Verifies with the issuer's keys, then remembers the result in the verified-token cache. */
