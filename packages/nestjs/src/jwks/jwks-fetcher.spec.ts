@@ -35,13 +35,17 @@ describe('fetchJson', () => {
       } else if (path === '/elsewhere') {
         res.writeHead(302, { location: `${elsewhere.url}/jwks` }).end();
       } else if (path === '/declared-large') {
-        res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000));
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' }).end('x'.repeat(5000));
       } else if (path === '/streamed-large') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('['.padEnd(800, ' '));
         res.end(']'.padStart(800, ' '));
       } else if (path === '/slow') {
         setTimeout(() => res.writeHead(200).end('{}'), 1_000).unref();
+      } else if (path.startsWith('/typed/')) {
+        // The media type to answer with, URL-encoded in the path ('-' for no content-type at all).
+        const type = decodeURIComponent(path.slice('/typed/'.length));
+        res.writeHead(200, type === '-' ? {} : { 'content-type': type }).end('{"keys":[]}');
       } else if (path === '/down') {
         res.writeHead(503).end('unavailable');
       } else {
@@ -99,6 +103,22 @@ describe('fetchJson', () => {
   it('rejects a body that is not JSON', async () => {
     await expect(fetchJson(`${main.url}/garbage`, LIMITS)).rejects.toBeInstanceOf(InvalidResponseError);
   });
+
+  it.each(['application/json', 'application/json; charset=utf-8', 'application/jwk-set+json', 'application/jwk-set+json; charset=utf-8', 'Application/JSON', 'application/oauth-authorization-server+json'])(
+    'accepts a JSON media type: %s',
+    async (type) => {
+      await expect(fetchJson(`${main.url}/typed/${encodeURIComponent(type)}`, LIMITS)).resolves.toEqual({ body: { keys: [] }, maxAge: undefined });
+    },
+  );
+
+  it.each(['text/html', 'text/plain; charset=utf-8', 'application/javascript', 'application/jsonp', 'application/json-seq', 'text/html; x=application/json', '-'])(
+    'refuses a body that is not labelled JSON, even when it parses: %s',
+    async (type) => {
+      const error = await fetchJson(`${main.url}/typed/${encodeURIComponent(type)}`, LIMITS).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InvalidResponseError);
+      expect((error as Error).message).toMatch(/content-type/);
+    },
+  );
 
   it('reports a refused connection as a FetchError', async () => {
     const closed = await serve(() => undefined);

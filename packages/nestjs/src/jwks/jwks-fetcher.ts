@@ -21,13 +21,16 @@ const MAX_REDIRECTS = 3;
 /**
  * GETs a JSON document from an issuer, defensively: a timeout covering the body, a byte limit
  * enforced while streaming (and from `content-length` up front), at most 3 redirects and only to
- * the same origin (a redirect elsewhere could hand over keys an attacker controls). Every failure
- * is a typed `FetchError`.
+ * the same origin (a redirect elsewhere could hand over keys an attacker controls), and a JSON
+ * `Content-Type` (`application/json`, `application/jwk-set+json` or any other `+json` type,
+ * parameters such as `charset` allowed): an HTML error page or a file that happens to parse is
+ * not a key set. Every failure is a typed `FetchError` (`InvalidResponseError` for a bad type).
  */
 export async function fetchJson(url: string, limits: FetchJsonLimits): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeout);
   try {
     const response = await fetchFollowingSameOrigin(url, signal);
+    await ensureJsonType(response, url);
     const text = await readBodyWithLimit(response, url, limits.maxResponseBytes);
     return { body: parseJson(text, url), maxAge: parseMaxAge(response.headers.get('cache-control')) };
   } catch (error) {
@@ -59,6 +62,19 @@ async function ensureOk(response: Response, url: string): Promise<Response> {
   if (response.ok) return response;
   await response.body?.cancel();
   throw new FetchError(`${url} answered HTTP ${response.status}`, url, { status: response.status });
+}
+
+/** `type/subtype` (no parameters): `application/json`, or a structured `+json` suffix (RFC 6839 §3.1). */
+const JSON_MEDIA_TYPE = /^(?:application\/json|[a-z0-9][a-z0-9!#$&^_.-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*\+json)$/;
+
+async function ensureJsonType(response: Response, url: string): Promise<void> {
+  const header = response.headers.get('content-type');
+  const mediaType = header?.split(';', 1)[0]!.trim().toLowerCase();
+  if (mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType)) return;
+  await response.body?.cancel();
+  // The type is the server's text: named only when it is short and plain, never echoed raw.
+  const shown = mediaType !== undefined && /^[a-z0-9!#$&^_.+/-]{1,64}$/.test(mediaType) ? mediaType : header === null ? 'none' : 'unreadable';
+  throw new InvalidResponseError(`Response of ${url} has content-type ${shown}, not JSON`, url, { status: response.status });
 }
 
 async function readBodyWithLimit(response: Response, url: string, maxBytes: number): Promise<string> {
