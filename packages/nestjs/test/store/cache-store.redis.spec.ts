@@ -7,9 +7,10 @@ import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/health/jwks-c
 import type { JwksCacheModuleOptions } from '../../src/options.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
-const INTEGRITY_KEY = 'integrity-key-of-at-least-32-bytes!!';
-const KEY_ONE = '0123456789abcdef0123456789abcdef';
-const KEY_TWO = 'fedcba9876543210fedcba9876543210';
+// Keys as `openssl rand -base64 32` and `openssl rand -hex 32` print them.
+const INTEGRITY_KEY = 'aW50ZWdyaXR5LWtleS1vZi0zMi1yYW5kb20tYnl0ZXM=';
+const KEY_ONE = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
+const KEY_TWO = 'ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=';
 const TOKEN_TEXT = 'eyJhbGciOiJSUzI1NiJ9.secret-token-body.signature';
 const ISSUER = 'https://idp.example.com/';
 
