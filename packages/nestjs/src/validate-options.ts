@@ -49,13 +49,6 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   checkKeys(options, MODULE_OPTION_KEYS, '');
   const issuers = options.issuers ?? [];
   if (!Array.isArray(issuers)) fail('issuers', 'must be an array');
-  if (issuers.length === 0 && options.tokens === undefined) {
-    fail(
-      'issuers',
-      'is empty and no tokens are configured: the module would refuse every token. ' +
-        'List at least one issuer; a module that only obtains outbound tokens sets tokens instead (an empty tokens: {} when every source is added with register())',
-    );
-  }
   const seen = new Set<string>();
   issuers.forEach((issuer, i) => {
     validateIssuer(issuer, `issuers[${i}]`);
@@ -79,6 +72,14 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   if (options.guard !== undefined) {
     checkObject(options.guard, 'guard');
     checkKeys(options.guard, GUARD_OPTION_KEYS, 'guard');
+  }
+  // Last, so that a wrong option is named before the module is called empty.
+  if (issuers.length === 0 && options.tokens === undefined) {
+    fail(
+      'issuers',
+      'is empty and no tokens are configured: the module would refuse every token. ' +
+        'List at least one issuer; a module that only obtains outbound tokens sets tokens instead (an empty tokens: {} when every source is added with register())',
+    );
   }
 }
 
