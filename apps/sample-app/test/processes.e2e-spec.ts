@@ -8,7 +8,7 @@ const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(APP, '../..');
 const LIBRARY = join(ROOT, 'packages/nestjs');
 /** Settings that would point the sample elsewhere are cleared: it must start its embedded provider. */
-const CLEARED = ['ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_ENDPOINT', 'DOWNSTREAM_URL'];
+const CLEARED = ['ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'JWKS_CACHE_INTEGRITY_KEY', 'JWKS_CACHE_ENCRYPTION_KEY', 'CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_ENDPOINT', 'DOWNSTREAM_URL'];
 
 function newestSourceTime(folder: string): number {
   return readdirSync(folder, { recursive: true, encoding: 'utf8' })
