@@ -17,7 +17,7 @@ type AllKeys<T> = T extends unknown ? keyof T : never;
  * name every key of `T` and nothing else: an option added to an interface fails the typecheck
  * here until it is listed, so validation never refuses a real option.
  */
-function keysOf<T>(keys: { readonly [K in AllKeys<Required<T>>]: true }): readonly string[] {
+export function keysOf<T>(keys: { readonly [K in AllKeys<Required<T>>]: true }): readonly string[] {
   return Object.keys(keys);
 }
 
