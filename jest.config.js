@@ -1,6 +1,8 @@
 /**
  * One jest run for the whole workspace, in ESM mode (Nest 12 and jose 6 are ESM-only).
  * Workspace packages resolve to their TypeScript sources, so tests never need a build.
+ * ts-jest only transpiles (`diagnostics: false`): `npm test` type-checks every file, tests
+ * included, with `npm run typecheck` before jest starts (test/repository/typecheck.spec.ts).
  * @type {import('jest').Config}
  */
 export default {
@@ -16,7 +18,7 @@ export default {
     '^@jwks-cache/testing$': '<rootDir>/packages/testing/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/packages/*/test/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts'],
+  testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts', '<rootDir>/packages/*/test/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts', '<rootDir>/apps/*/test/**/*.e2e-spec.ts', '<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/libs/*/test/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,
 };
