@@ -236,7 +236,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
 
     const faults: [string, () => void][] = [
       ['down (503)', () => idp.fail({ status: 503 })],
-      ['slow (beyond the timeout)', () => idp.slow(1_000)],
+      ['slow (beyond the timeout)', () => idp.slow(10_000)],
       ['garbage', () => idp.garbage()],
       ['oversized', () => idp.oversized(40_000)],
       ['an invalid shape', () => idp.invalidShape()],
@@ -245,7 +245,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
 
     it.each(faults)('%s: known kids keep verifying (stale, counted), the good set is kept, and replaced once the issuer is back', async (_fault, apply) => {
       setClock(T0);
-      const { provider, events } = build({ jwks: { timeout: 200, maxResponseBytes: 32_768, retryBackoff: { initial: 20, max: 50, jitter: 0 } } });
+      const { provider, events } = build({ jwks: { timeout: 1_000, maxResponseBytes: 32_768, retryBackoff: { initial: 20, max: 50, jitter: 0 } } });
       await provider.verify(await idp.mint());
       const goodKeys = await provider.getJwks(idp.issuer);
       apply();
