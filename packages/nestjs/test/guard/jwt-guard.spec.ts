@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
@@ -16,6 +16,7 @@ import {
 } from '@jwks-cache/nestjs';
 import { type AttackerKey, generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
 import { AttackerServer, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 const AUDIENCE = 'orders-api';
 const INVALID = (description: string): string => `Bearer error="invalid_token", error_description="${description}"`;
@@ -288,7 +289,7 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
     });
 
     afterEach(() => {
-      jest.useRealTimers();
+      restoreClock();
     });
 
     it('verifies a repeated token cryptographically once', async () => {
@@ -304,10 +305,7 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
       const token = await idp.mint({ aud: AUDIENCE }, { expiresIn: 60 });
       await get('/orders', token).expect(200);
       const jwksBefore = idp.requests.jwks;
-      jest.useFakeTimers({
-        doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
-      });
-      jest.setSystemTime(Date.now() + 120_000);
+      fakeClock(Date.now() + 120_000);
       const response = await get('/orders', token).expect(401);
       expect(response.headers['www-authenticate']).toBe(INVALID('The access token expired'));
       expect(idp.requests.jwks).toBe(jwksBefore);
