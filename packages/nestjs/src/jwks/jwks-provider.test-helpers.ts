@@ -6,6 +6,7 @@ import { CacheStore } from '../store/cache-store.js';
 import { validateOptions } from '../validate-options.js';
 import { JwksProvider } from './jwks-provider.js';
 import { fakeClock } from '../../../../test/support/fake-clock.js';
+import { waitUntil } from '../../../../test/support/wait-until.js';
 
 /** Fakes only `Date` (real timers and network keep working) and sets the clock. */
 export function setClock(epochMs: number): void {
@@ -54,12 +55,8 @@ export async function serveJson(answer: (path: string) => { status?: number; bod
 }
 
 /** Polls (real time) until `condition` holds; fails after `timeoutMs`, a bound only a broken condition reaches. */
-export async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('waitFor: condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  return waitUntil(condition, timeoutMs);
 }
 
 /** Settles a verification into its result or its error. */
