@@ -170,30 +170,36 @@ export class IssuerKeyState {
   }
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
-    const { issuer, jwks } = this.settings;
-    // A refetch already under way (e.g. started by the first token signed with a rotated key)
-    // serves every request that arrives meanwhile: single-flight comes before the cooldown.
-    const joined = await this.joinInflight(query);
-    if (joined.length > 0) return joined;
-    if (Date.now() - this.lastAttemptAt < jwks.cooldown) {
+    const { issuer } = this.settings;
+    // A load already under way (e.g. started by the first token signed with a rotated key) serves
+    // every request that arrives meanwhile: single-flight comes before the cooldown.
+    const running = this.inflight;
+    if (running !== undefined) {
+      const joined = await running.catch(() => undefined);
+      const candidates = joined === undefined ? [] : selectKeys(joined.keys, query);
+      if (candidates.length > 0) return candidates;
+    }
+    // From here to `load` nothing awaits: the first call of a burst starts the refetch and marks
+    // the attempt, so every later call of the burst sees it (in flight) rather than the cooldown.
+    if (this.inflight !== undefined) return this.awaitRefetch(this.inflight, query);
+    if (Date.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
     }
     this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: true });
-    const refreshed = await this.load(true).catch((error: unknown) => {
+    return this.awaitRefetch(this.load(true), query);
+  }
+
+  /** The keys for `query` once `refetch` settles; a failed refetch is a {@link NoMatchingKeyError} with the cause. */
+  private async awaitRefetch(refetch: Promise<LoadedKeySet>, query: KeyQuery): Promise<UsableKey[]> {
+    const { issuer } = this.settings;
+    const refreshed = await refetch.catch((error: unknown) => {
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch failed)`, { cause: error });
     });
     const candidates = selectKeys(refreshed.keys, query);
     if (candidates.length === 0) throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token`);
     return candidates;
-  }
-
-  private async joinInflight(query: KeyQuery): Promise<UsableKey[]> {
-    const running = this.inflight;
-    if (running === undefined) return [];
-    const loaded = await running.catch(() => undefined);
-    return loaded === undefined ? [] : selectKeys(loaded.keys, query);
   }
 
   private maybeRefreshAhead(current: LoadedKeySet, now: number): void {
