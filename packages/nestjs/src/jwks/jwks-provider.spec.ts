@@ -1,14 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, KeyObject, randomUUID } from 'node:crypto';
+import { jwtVerify, type CryptoKey } from 'jose';
 import {
   ClaimValidationError,
   KeySetUnavailableError,
+  MultipleMatchingKeysError,
   NoMatchingKeyError,
+  SignatureInvalidError,
   TokenExpiredError,
   UnknownIssuerError,
 } from '../errors.js';
 import type { IssuerOptions, JwksCacheModuleOptions } from '../options.js';
+import { jwksSecretProvider } from '../passport/jwks-secret-provider.js';
 import type { JwksProvider } from './jwks-provider.js';
 import { advanceClock, createProvider, outcome, setClock, waitFor } from './jwks-provider.test-helpers.js';
 
@@ -115,6 +119,31 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       await expect(provider.verify(await idp.mint({}, { kid: newKid }))).resolves.toBeDefined();
     } finally {
       if (idp.publishedKids().includes(oldKid)) idp.retire(oldKid);
+    }
+  });
+
+  it('without a kid, getKey (given the token), keyResolver and jwksSecretProvider pick the key that verifies, as verify() does', async () => {
+    const { provider } = build();
+    const { kid: secondKid } = await idp.rotate();
+    try {
+      const signedBySecond = await idp.mint({ n: 2 }, { noKid: true });
+      await provider.refresh(idp.issuer);
+      const second = await provider.getKey(idp.issuer, { kid: secondKid, alg: 'ES256' });
+      const picked = await provider.getKey(idp.issuer, { alg: 'ES256' }, signedBySecond);
+      expect(KeyObject.from(picked as CryptoKey).equals(KeyObject.from(second as CryptoKey))).toBe(true);
+      await expect(jwtVerify(signedBySecond, provider.keyResolver(idp.issuer))).resolves.toMatchObject({ payload: { n: 2 } });
+      const pem = await new Promise<unknown>((resolve, reject) =>
+        jwksSecretProvider(provider)({}, signedBySecond, (error, key) => (error ? reject(error) : resolve(key))),
+      );
+      expect(createPublicKey(pem as string).equals(KeyObject.from(second as CryptoKey))).toBe(true);
+      // Without the token several keys fit and none can be told apart: a typed refusal, not a guess.
+      await expect(provider.getKey(idp.issuer, { alg: 'ES256' })).rejects.toBeInstanceOf(MultipleMatchingKeysError);
+      // A kid-less token that no key verifies is a bad signature on every path.
+      const forged = `${signedBySecond.slice(0, signedBySecond.lastIndexOf('.'))}.${(await idp.mint({ n: 3 }, { noKid: true })).split('.')[2]}`;
+      await expect(provider.getKey(idp.issuer, { alg: 'ES256' }, forged)).rejects.toBeInstanceOf(SignatureInvalidError);
+      await expect(jwtVerify(forged, provider.keyResolver(idp.issuer))).rejects.toBeInstanceOf(SignatureInvalidError);
+    } finally {
+      idp.retire(secondKid);
     }
   });
 
@@ -368,7 +397,6 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   });
 
   it('exposes getKey, keyResolver and getJwks over the same cache', async () => {
-    const { jwtVerify } = await import('jose');
     const { provider } = build();
     const token = await idp.mint();
     const kid = idp.publishedKids()[0]!;
