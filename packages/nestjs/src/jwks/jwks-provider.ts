@@ -101,9 +101,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       this.checkSize(token, this.maxTokenBytes);
       const cacheKey = this.verifiedTokens.enabled ? this.verifiedTokens.keyOf(token, profileOf(overrides)) : undefined;
-      const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
-      if (cached !== undefined) return Promise.resolve(cached);
-      return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
+      return this.verifyKeyed(token, overrides, cacheKey);
     } catch (error) {
       return Promise.reject(toTokenError(error));
     }
@@ -116,8 +114,34 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * token without a promise.
    */
   verifyCached(token: string, overrides?: VerifyOverrides): VerifiedToken | undefined {
+    const found = this.lookupVerified(token, overrides);
+    return typeof found === 'object' ? found : undefined;
+  }
+
+  /**
+   * For `JwtGuard`, which looks a token up and, on a miss, verifies the same token: the cached
+   * result (as {@link verifyCached}), or on a miss the token's verified-token cache key, to hand
+   * to {@link verifyMissed} so the token is hashed once per request; `undefined` when the cache
+   * is off or the token cannot be in it. The key is a digest, never the token.
+   */
+  lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
     if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
-    return this.verifiedTokens.lookup(this.verifiedTokens.keyOf(token, profileOf(overrides)), this.isTrusted, false);
+    const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
+    return this.verifiedTokens.lookup(cacheKey, this.isTrusted, false) ?? cacheKey;
+  }
+
+  /**
+   * {@link verify}, for a token {@link lookupVerified} has just missed: `cacheKey` is the key it
+   * returned for this very token and these overrides (it is looked up again, not trusted blindly:
+   * a wrong key could only cost a miss, and a hit under it needs the same digest).
+   */
+  verifyMissed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string): Promise<VerifiedToken> {
+    try {
+      this.checkSize(token, this.maxTokenBytes);
+      return this.verifyKeyed(token, overrides, cacheKey);
+    } catch (error) {
+      return Promise.reject(toTokenError(error));
+    }
   }
 
   /**
@@ -197,6 +221,13 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     for (const state of this.states.values()) state.close();
   }
 
+  /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
+  private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
+    if (cached !== undefined) return Promise.resolve(cached);
+    return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
+  }
+
   private checkSize(token: unknown, limit: number): asserts token is string {
     if (typeof token !== 'string' || token.length === 0) throw new TokenMalformedError('The token is not a non-empty string');
     // length counts UTF-16 units; only a token that may hold multi-byte characters is measured in bytes.
@@ -226,30 +257,29 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     return settings;
   }
 
-  /** Verifies with the issuer's keys, then remembers the result in the verified-token cache. */
+  /**
+   * Tries the candidate keys by the one rule of `key-selection.ts` (only a bad signature moves
+   * on), then remembers the result in the verified-token cache. One async function here: each
+   * layer costs a promise and microtask turns on every token the cache does not hold.
+   */
   private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    const { settings, alg, query } = decoded;
     try {
-      const { result, key } = await this.verifyWithCandidates(token, decoded, overrides);
+      const state = this.stateOf(settings.issuer);
+      const usable = state.usableNow();
+      let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
+      if (candidates.length === 0) candidates = await state.keysFor(query);
+      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
+      const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
+      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);
       if (cacheKey !== undefined) {
-        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(decoded.settings, overrides);
+        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
       }
       return result;
     } catch (error) {
       throw toTokenError(error);
     }
-  }
-
-  /** Tries the candidate keys by the one rule of `key-selection.ts`; only a bad signature moves on. */
-  private async verifyWithCandidates(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined): Promise<{ result: VerifiedToken; key: UsableKey }> {
-    const { settings, alg, query } = decoded;
-    const state = this.stateOf(settings.issuer);
-    const usable = state.usableNow();
-    let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
-    if (candidates.length === 0) candidates = await state.keysFor(query);
-    const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
-    const { key, result } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
-    return { result: freezeResult(result.payload as JwtClaimsPayload, result.protectedHeader, settings.issuer), key };
   }
 
   /** Imports for `alg` through the imported-key cache: synchronously on a hit, `undefined` when the JWK cannot be imported. */

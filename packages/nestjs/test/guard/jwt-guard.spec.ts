@@ -17,6 +17,7 @@ import {
 import { type AttackerKey, generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
 import { AttackerServer, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
+import { VerifiedTokenCache } from '../../src/guard/verified-token-cache.js';
 
 const AUDIENCE = 'orders-api';
 const INVALID = (description: string): string => `Bearer error="invalid_token", error_description="${description}"`;
@@ -299,6 +300,16 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
       const after = provider.stats().verifiedTokens;
       expect(after.misses - before.misses).toBe(1);
       expect(after.hits - before.hits).toBe(2);
+    });
+
+    it('hashes a token it has not seen once per request, not once for the lookup and again to verify', async () => {
+      const keyOf = jest.spyOn(VerifiedTokenCache.prototype, 'keyOf');
+      const token = await validToken({ sub: 'hashed-once' });
+      const before = provider.stats().verifiedTokens;
+      await get('/orders', token).expect(200);
+      expect(provider.stats().verifiedTokens.misses - before.misses).toBe(1);
+      expect(keyOf).toHaveBeenCalledTimes(1);
+      keyOf.mockRestore();
     });
 
     it('rejects a cached token once it has expired, without asking the issuer', async () => {
