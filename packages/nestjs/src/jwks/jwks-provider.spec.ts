@@ -287,7 +287,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       const goodKeys = await provider.getJwks(idp.issuer);
       apply();
       // Past freshness and past stale-while-revalidate (`timeout`): the issuer's failure decides.
-      advanceClock(600_000 + 200 + 1);
+      advanceClock(600_000 + 1_000 + 1);
       const elsewhereBefore = elsewhere.requests.total;
       await expect(provider.verify(await idp.mint({ n: 1 }))).resolves.toBeDefined();
       await expect(provider.verify(await idp.mint({ n: 2 }))).resolves.toBeDefined();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
