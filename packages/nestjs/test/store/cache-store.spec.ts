@@ -180,7 +180,7 @@ describe('CacheStore', () => {
       const b = storeWith({ stores: [shared] });
       setTimeout(() => void a.set(JWKS_KEY, { n: 1 }, 60_000), 30);
 
-      expect(await b.waitFor(JWKS_KEY, { timeout: 2_000, interval: 10 })).toEqual({ n: 1 });
+      expect(await b.waitFor(JWKS_KEY, { timeout: 20_000, interval: 10 })).toEqual({ n: 1 }); // returns as soon as the entry appears
       expect(await b.waitFor(CacheStore.key('jwks', 'never'), { timeout: 30, interval: 10 })).toBeUndefined();
       expect(await b.waitFor<{ n: number }>(JWKS_KEY, { timeout: 30, interval: 10, until: (value) => value.n > 1 })).toBeUndefined();
     });
