@@ -99,7 +99,7 @@ describe('bench --smoke', () => {
   it('measures never-seen, repeated and cycled tokens in process, each sequential and 16 in flight', () => {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
     const rows = (results.sections.find((section) => section.id === 'in-process') as BenchResults['sections'][number]).rows;
-    const kinds = new Set(rows.map((row) => `${String(row.tokens).split(/[:(]/)[0].replace(/[0-9,]+/, 'N').trim()} / ${row.inFlight}`));
+    const kinds = new Set(rows.map((row) => `${String(row.tokens).split(/[:(]/)[0].replace(/\d+(,\d{3})*/, 'N').trim()} / ${row.inFlight}`));
     expect([...kinds].sort()).toEqual(['never seen / 1 (sequential)', 'never seen / 16', 'one, repeated / 1 (sequential)', 'one, repeated / 16', 'pool of N, cycled / 1 (sequential)', 'pool of N, cycled / 16']);
     const neverSeenOurs = rows.filter((row) => String(row.tokens).startsWith('never seen') && row.contender === 'jwks-cache `JwksProvider.verify`');
     expect(neverSeenOurs.map((row) => row.target)).toEqual(['≥ 0.95× floor', '≥ 0.95× floor']);

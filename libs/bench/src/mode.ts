@@ -64,8 +64,8 @@ export interface BenchMode {
 const FULL: BenchMode = {
   name: 'full',
   rounds: 5,
-  inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 100, roundMs: 200, tokens: 2_000, inFlight: 16 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 1, connections: 10, distinctTokens: 1_000 },
+  inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 100, roundMs: 150, tokens: 1_500, inFlight: 16 },
+  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 0.8, connections: 10, distinctTokens: 1_000 },
   resilience: { windowSeconds: 2 },
   idp: { coldConcurrency: 1_000, floodTokens: 10_000, floodSeconds: 10, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 300, roundMs: 500, fleetSize: 4, fleetCalls: 10_000 },

@@ -53,6 +53,8 @@ async function steadyThenEvent(platform: Platform, idp: LocalIssuer, jwks: JwksO
   const server = await startServerProcess({ platform, route: 'jwt-guard', target: targetOf(idp, [ALG]), jwks });
   try {
     const url = `http://127.0.0.1:${server.port}${RESOURCE_PATH}`;
+    // A fresh server is slow until its code is compiled: the steady window must not include that.
+    await sendLoadFrom(url, feed.token, mode.http.warmupSeconds, mode.http.connections);
     const steady = await window(idp, url, feed, mode);
     const start = await event();
     try {
@@ -146,7 +148,7 @@ export async function runResilienceSection(mode: BenchMode, log: (line: string) 
         columns: COLUMNS,
         scenarios: mode.http.platforms.flatMap((platform) => scenariosOf(platform, idp, pools, mode)),
         notes: [
-          `\`JwtGuard\` on one route, in its own server process, started fresh for each scenario; autocannon with ${mode.http.connections} connections, a steady window of ${windowSeconds} s, then the window of the event, ${windowSeconds} s. One p99 per window, in whole ms as autocannon records latencies. "JWKS requests" counts those the issuer received in the window.`,
+          `\`JwtGuard\` on one route, in its own server process, started fresh for each scenario; autocannon with ${mode.http.connections} connections, after a ${mode.http.warmupSeconds} s warm-up a steady window of ${windowSeconds} s, then the window of the event, ${windowSeconds} s. One p99 per window, in whole ms as autocannon records latencies. "JWKS requests" counts those the issuer received in the window.`,
           `${ALG} tokens from a pool of ${POOL_SIZE.toLocaleString('en-US')}, cycled in order: more than the verified-token cache holds (${DEFAULT_VERIFY_OPTIONS.verifiedTokenCacheSize.toLocaleString('en-US')} by default, least recently used out first), so every request misses it and looks its key up: the path a rotation or an outage can slow.`,
           `Key rotation: the server starts knowing one key; the issuer then publishes a new one, and a quarter into the event window the requests switch to ${POOL_SIZE.toLocaleString('en-US')} tokens signed by it (an unknown kid: one refetch, the requests that meet it meanwhile wait for it). Unknown-kid cooldown ${ROTATION_COOLDOWN_MS / 1_000} s (default 30 s), so that the refetch is allowed this soon after start-up; other settings are the defaults.`,
           `Outage: key-set ttl ${OUTAGE_TTL_MS / 1_000} s with refresh-ahead off, the issuer answering 503 for the whole event window: the set goes stale during it and keeps serving (stale-if-error, default 24 h) while refetches are retried in the background.`,
