@@ -88,9 +88,40 @@ describe('bench --smoke', () => {
     expect(markdown).toContain('mode: **smoke**');
     expect(markdown).toContain(`${results.environment.cores} cores`);
     expect(markdown).toContain(`Node.js ${process.version}`);
+    expect(results.environment.commit).toMatch(/^([0-9a-f]{7,}( \+ uncommitted changes)?|unknown)$/);
+    expect(markdown).toContain(`code: commit ${results.environment.commit}`);
     for (const section of results.sections) {
       expect(markdown).toContain(`## ${section.title}`);
       expect(markdown).toContain(`| ${section.columns.map((column) => column.label).join(' | ')} |`);
     }
+  });
+
+  it('measures never-seen, repeated and cycled tokens in process, each sequential and 16 in flight', () => {
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    const rows = (results.sections.find((section) => section.id === 'in-process') as BenchResults['sections'][number]).rows;
+    const kinds = new Set(rows.map((row) => `${String(row.tokens).split(/[:(]/)[0].replace(/\d+(,\d{3})*/, 'N').trim()} / ${row.inFlight}`));
+    expect([...kinds].sort()).toEqual(['never seen / 1 (sequential)', 'never seen / 16', 'one, repeated / 1 (sequential)', 'one, repeated / 16', 'pool of N, cycled / 1 (sequential)', 'pool of N, cycled / 16']);
+    const neverSeenOurs = rows.filter((row) => String(row.tokens).startsWith('never seen') && row.contender === 'jwks-cache `JwksProvider.verify`');
+    expect(neverSeenOurs.map((row) => row.target)).toEqual(['≥ 0.95× floor', '≥ 0.95× floor']);
+  });
+
+  it('lists the per-round JwtGuard ratios of the HTTP section, one per round', () => {
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    const rows = (results.sections.find((section) => section.id === 'http') as BenchResults['sections'][number]).rows;
+    const ours = rows.filter((row) => row.perRoundVsFloor !== null);
+    expect(ours.length).toBeGreaterThan(0);
+    for (const row of ours) expect(String(row.perRoundVsFloor).split(' ')).toHaveLength(10);
+  });
+
+  it('gives the p99 of the guarded route during a key rotation and an outage beside the steady state', () => {
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
+    const rows = (results.sections.find((section) => section.id === 'resilience') as BenchResults['sections'][number]).rows;
+    expect(rows.map((row) => `${row.scenario}: ${String(row.window).startsWith('steady') ? 'steady' : 'event'}`)).toEqual([
+      'key rotation: steady',
+      'key rotation: event',
+      'IdP outage: steady',
+      'IdP outage: event',
+    ]);
+    for (const row of rows) expect(typeof row.p99).toBe('number');
   });
 });
