@@ -72,6 +72,7 @@ function validateJwks(jwks: JwksOptions, path: string): void {
   for (const name of JWKS_DURATIONS) validateNonNegative(jwks[name], `${path}.${name}`);
   validatePositive(jwks.maxResponseBytes, `${path}.maxResponseBytes`);
   validatePositive(jwks.importedKeyCacheSize, `${path}.importedKeyCacheSize`);
+  if (jwks.importedKeyCache !== undefined) validateImportedKeyCache(jwks.importedKeyCache, path);
   if (jwks.timeout === 0) fail(`${path}.timeout`, 'must be greater than 0');
   if (jwks.maxAgeBounds !== undefined) {
     validateNonNegative(jwks.maxAgeBounds.min, `${path}.maxAgeBounds.min`);
@@ -83,6 +84,19 @@ function validateJwks(jwks: JwksOptions, path: string): void {
     validatePositive(jwks.retryBackoff.max, `${path}.retryBackoff.max`);
     const { jitter } = jwks.retryBackoff;
     if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) fail(`${path}.retryBackoff.jitter`, 'must be a number from 0 to 1');
+  }
+}
+
+/** `false`, or an adapter with `get` / `set` functions (`delete` / `clear` functions when present); top level only. */
+function validateImportedKeyCache(cache: unknown, path: string): void {
+  const name = `${path}.importedKeyCache`;
+  if (path !== 'jwks') fail(name, 'is only read at the top level (jwks.importedKeyCache): the imported keys are shared by all issuers');
+  if (cache === false) return;
+  if (cache === null || typeof cache !== 'object') fail(name, 'must be false or an adapter { get(key, alg), set(key, alg, imported) }');
+  const adapter = cache as Record<string, unknown>;
+  for (const method of ['get', 'set']) if (typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function');
+  for (const method of ['delete', 'clear']) {
+    if (adapter[method] !== undefined && typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function when present');
   }
 }
 
