@@ -40,6 +40,9 @@ export interface ImportedKeyCacheAdapter {
  * (except with `false`).
  */
 export class ImportedKeyCache {
+  /** The default, read directly on the hot path (no adapter call in between). */
+  private readonly lru: LRUCache<string, VerificationKey> | undefined;
+  /** Where imported keys go: the LRU behind an adapter face, a checked user adapter, or none (`false`). */
   private readonly entries: ImportedKeyCacheAdapter | undefined;
   private readonly pending = new Map<string, Promise<VerificationKey>>();
   /** Bumped by {@link clear}: an import started before it does not fill the cache after it. */
@@ -50,12 +53,19 @@ export class ImportedKeyCache {
    * @param replacement `jwks.importedKeyCache`: an adapter, `false` for none, `undefined` for the LRU.
    */
   constructor(maxSize: number, replacement?: ImportedKeyCacheAdapter | false) {
-    this.entries = replacement === false ? undefined : replacement === undefined ? new LruImportedKeys(maxSize) : new CheckedAdapter(replacement);
+    if (replacement === undefined) {
+      const lru = new LRUCache<string, VerificationKey>({ max: maxSize });
+      this.lru = lru;
+      this.entries = lruAdapter(lru);
+    } else {
+      this.entries = replacement === false ? undefined : new CheckedAdapter(replacement);
+    }
   }
 
   /** The imported key, or `undefined` when it has not been imported yet (no allocation, no await). */
   peek(key: UsableKey, alg: string): VerificationKey | undefined {
-    return this.entries?.get(key, alg);
+    const lru = this.lru;
+    return lru !== undefined ? lru.get(cacheKey(key, alg)) : this.entries?.get(key, alg);
   }
 
   /** The imported key, importing it once when needed. Rejects when the JWK cannot be imported. */
@@ -64,7 +74,7 @@ export class ImportedKeyCache {
     if (entries === undefined) return importVerificationKey(key, alg);
     const cached = entries.get(key, alg);
     if (cached !== undefined) return cached;
-    const id = `${key.thumbprint}:${alg}`;
+    const id = cacheKey(key, alg);
     let importing = this.pending.get(id);
     if (importing === undefined) {
       importing = this.importOnce(id, entries, key, alg);
@@ -104,35 +114,26 @@ export class ImportedKeyCache {
   }
 }
 
+function cacheKey(key: ImportedKeyCacheKey, alg: string): string {
+  return `${key.thumbprint}:${alg}`;
+}
+
 async function importVerificationKey(key: UsableKey, alg: string): Promise<VerificationKey> {
   // key_ops is dropped so the key is imported for 'verify' only, whatever else the JWK lists.
   const { key_ops: _ignored, ...jwk } = key.jwk;
   return importJWK({ ...jwk }, alg);
 }
 
-/** The default: a bounded LRU by thumbprint + alg. */
-class LruImportedKeys implements ImportedKeyCacheAdapter {
-  private readonly keys: LRUCache<string, VerificationKey>;
-
-  constructor(maxSize: number) {
-    this.keys = new LRUCache({ max: maxSize });
-  }
-
-  get(key: ImportedKeyCacheKey, alg: string): VerificationKey | undefined {
-    return this.keys.get(`${key.thumbprint}:${alg}`);
-  }
-
-  set(key: ImportedKeyCacheKey, alg: string, imported: VerificationKey): void {
-    this.keys.set(`${key.thumbprint}:${alg}`, imported);
-  }
-
-  clear(): void {
-    this.keys.clear();
-  }
-
-  get size(): number {
-    return this.keys.size;
-  }
+/** The default LRU by thumbprint + alg, behind the adapter face (for `get` / `clear` / `size`). */
+function lruAdapter(lru: LRUCache<string, VerificationKey>): ImportedKeyCacheAdapter {
+  return {
+    get: (key, alg) => lru.get(cacheKey(key, alg)),
+    set: (key, alg, imported) => void lru.set(cacheKey(key, alg), imported),
+    clear: () => lru.clear(),
+    get size() {
+      return lru.size;
+    },
+  };
 }
 
 /**
