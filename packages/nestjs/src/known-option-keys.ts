@@ -27,12 +27,12 @@ export const MODULE_OPTION_KEYS = keysOf<JwksCacheModuleOptions>({
 });
 
 export const ISSUER_OPTION_KEYS = keysOf<IssuerOptions>({
-  issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true,
+  issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true,
 });
 
 export const JWKS_OPTION_KEYS = keysOf<JwksOptions>({
   ttl: true, maxAgeBounds: true, refreshAhead: true, cooldown: true, staleIfError: true, timeout: true,
-  maxResponseBytes: true, failOnStartup: true, warmUp: true, importedKeyCacheSize: true, retryBackoff: true,
+  maxResponseBytes: true, failOnStartup: true, warmUp: true, importedKeyCacheSize: true, importedKeyCache: true, retryBackoff: true,
 });
 
 export const MAX_AGE_BOUNDS_KEYS = keysOf<JwksOptions['maxAgeBounds']>({ min: true, max: true });

@@ -5,6 +5,8 @@
 import type { Keyv } from 'keyv';
 import type { Cache } from 'cache-manager';
 import type { JWTPayload } from 'jose';
+import type { ImportedKeyCacheAdapter } from './jwks/imported-key-cache.js';
+import type { ExportedKeySet } from './jwks/stored-key-set.js';
 
 /** Signature algorithms for which a public key is used. The default allow-list. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -82,6 +84,15 @@ export interface JwksOptions {
    */
   importedKeyCacheSize?: number;
   /**
+   * Replaces the cache of imported keys: an adapter `{ get(key, alg), set(key, alg, imported) }`
+   * (`key` = `{ jwk, thumbprint }`, `delete` / `clear` optional, `get` synchronous), e.g. to share
+   * one pool between several providers in a process or to bound it your way with many issuers
+   * and keys; or `false` to import the JWK on every verification the verified-token cache misses
+   * (tests, or a process that verifies too rarely for a cache to pay). Only read at the top level.
+   * @default undefined (a bounded LRU by thumbprint + alg, of `importedKeyCacheSize` entries)
+   */
+  importedKeyCache?: ImportedKeyCacheAdapter | false;
+  /**
    * Backoff of the background retries while the issuer fails: the first delay, doubled per
    * failure up to `max`, each with ±`jitter` (a fraction) of randomness.
    * @default { initial: 1_000, max: 60_000, jitter: 0.2 }
@@ -148,7 +159,16 @@ export interface IssuerOptions {
    * @default false
    */
   allowSymmetricAlgorithms?: boolean;
-  /** Per-issuer overrides of the top-level `jwks` options. */
+  /**
+   * A key set exported earlier by `JwksProvider.exportKeySet(issuer)` (e.g. read from a
+   * serverless platform's key-value store), installed when the provider is built. It is checked
+   * like a shared-store entry: public signing keys only, a `fetchedAt` in the future refused,
+   * freshness capped by this process's `ttl` / `maxAgeBounds`. A seed that fails is logged (never
+   * its content) and ignored — the keys are fetched as without one; it never fails the start.
+   * @default undefined
+   */
+  seed?: ExportedKeySet;
+  /** Per-issuer overrides of the top-level `jwks` options (`importedKeyCache` excepted). */
   jwks?: JwksOptions;
   /** Per-issuer overrides of the top-level `verify` options. */
   verify?: Omit<VerifyOptions, 'verifiedTokenCacheSize'>;
@@ -317,7 +337,10 @@ export interface GuardOptions {
 /** Token claims as verified, as put on `request.user`. */
 export type JwtClaimsPayload = JWTPayload & Record<string, unknown>;
 
-export const DEFAULT_JWKS_OPTIONS: Required<JwksOptions> = {
+/** The per-issuer `jwks` options once defaults are filled in (`importedKeyCache` is provider-wide). */
+export type ResolvedJwksOptions = Required<Omit<JwksOptions, 'importedKeyCache'>>;
+
+export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = {
   ttl: 600_000,
   maxAgeBounds: { min: 60_000, max: 86_400_000 },
   refreshAhead: 30_000,

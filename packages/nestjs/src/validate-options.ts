@@ -121,6 +121,7 @@ function validateJwks(jwks: JwksOptions, path: string): void {
   validateDuration(jwks.timeout, `${path}.timeout`, 1, MAX_TIMER_MS);
   validateCount(jwks.maxResponseBytes, `${path}.maxResponseBytes`, 1);
   validateCount(jwks.importedKeyCacheSize, `${path}.importedKeyCacheSize`, 1);
+  if (jwks.importedKeyCache !== undefined) validateImportedKeyCache(jwks.importedKeyCache, path);
   if (jwks.maxAgeBounds !== undefined) {
     checkObject(jwks.maxAgeBounds, `${path}.maxAgeBounds`);
     checkKeys(jwks.maxAgeBounds, MAX_AGE_BOUNDS_KEYS, `${path}.maxAgeBounds`);
@@ -143,6 +144,19 @@ function validateRetryBackoff(backoff: NonNullable<JwksOptions['retryBackoff']>,
   const longest = Math.ceil(backoff.max * (1 + jitter));
   if (longest > MAX_TIMER_MS) {
     fail(`${path}.max`, `with its jitter (±${Math.round(jitter * 100)} %) reaches ${longest} ms, more than a timer can wait (${MAX_TIMER_MS})`);
+  }
+}
+
+/** `false`, or an adapter with `get` / `set` functions (`delete` / `clear` functions when present); top level only. */
+function validateImportedKeyCache(cache: unknown, path: string): void {
+  const name = `${path}.importedKeyCache`;
+  if (path !== 'jwks') fail(name, 'is only read at the top level (jwks.importedKeyCache): the imported keys are shared by all issuers');
+  if (cache === false) return;
+  if (cache === null || typeof cache !== 'object') fail(name, 'must be false or an adapter { get(key, alg), set(key, alg, imported) }');
+  const adapter = cache as Record<string, unknown>;
+  for (const method of ['get', 'set']) if (typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function');
+  for (const method of ['delete', 'clear']) {
+    if (adapter[method] !== undefined && typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function when present');
   }
 }
 

@@ -1,4 +1,3 @@
-import type { JWK } from 'jose';
 import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
@@ -6,6 +5,9 @@ import type { IssuerSettings } from './issuer-settings.js';
 import { fetchJson } from './jwks-fetcher.js';
 import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
+import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+
+export type { StoredKeySet } from './stored-key-set.js';
 
 /** The key set an issuer is currently trusted with. */
 export interface LoadedKeySet {
@@ -19,13 +21,13 @@ export interface LoadedKeySet {
   readonly freshUntil: number;
 }
 
-/** What is written to (and read back from) the `CacheStore`. Public keys only. */
-export interface StoredKeySet {
-  jwks: { keys: JWK[] };
-  fetchedAt: number;
-  freshUntil: number;
-  skipped: number;
-}
+/**
+ * What seeding a key set did: `fresh` — installed and used without a request; `stale` — installed
+ * past its (capped) freshness, kept only as the last good set, so the next verification fetches;
+ * `ignored` — the set in use is as new or newer; `refused` — a `fetchedAt` in the future, or no
+ * usable public signing key (nothing of it is used).
+ */
+export type SeedOutcome = 'fresh' | 'stale' | 'ignored' | 'refused';
 
 /** Where one issuer stands: no keys, keys within freshness, or keys past freshness. */
 export type KeySetState = 'empty' | 'fresh' | 'stale';
@@ -86,6 +88,8 @@ export class IssuerKeyState {
   private closed = false;
   private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
   private readonly storeKey: string;
+  /** The latest seed being validated: a load waits for it rather than fetching beside it. */
+  private seeding: Promise<unknown> | undefined;
 
   constructor(
     private readonly settings: IssuerSettings,
@@ -144,7 +148,38 @@ export class IssuerKeyState {
 
   /** The start-up load: store first, then the issuer. Throws the `FetchError` on failure. */
   warmUp(retryOnFailure: boolean): Promise<LoadedKeySet> {
+    const current = this.current;
+    // Seeded fresh before the module started: nothing to warm.
+    if (current !== undefined && Date.now() < current.freshUntil) return Promise.resolve(current);
     return this.load(false, retryOnFailure);
+  }
+
+  /**
+   * Installs an exported set (see `JwksProvider.seedKeySet`) after the checks a shared-store entry
+   * gets ({@link acceptStoredKeySet}). Throws a `TypeError` when `exported` has not the shape
+   * `{ jwks: { keys }, fetchedAt, freshUntil }` (finite epoch-ms numbers).
+   */
+  seed(exported: unknown): Promise<SeedOutcome> {
+    if (!hasStoredShape(exported)) {
+      return Promise.reject(new TypeError(`A key-set seed for ${this.settings.issuer} must be { jwks: { keys: [...] }, fetchedAt, freshUntil } with epoch-ms numbers`));
+    }
+    const seeding = this.installSeed(exported);
+    this.seeding = seeding;
+    void seeding.finally(() => {
+      if (this.seeding === seeding) this.seeding = undefined;
+    });
+    return seeding;
+  }
+
+  /**
+   * The current set as plain JSON, for a caller to keep and seed back; `undefined` without one.
+   * `oct` members (an HS* issuer's secrets) are never exported.
+   */
+  export(): ExportedKeySet | undefined {
+    const current = this.current;
+    const keys = current?.keys.filter((key) => key.kty !== 'oct').map((key) => ({ ...key.jwk })) ?? [];
+    if (current === undefined || keys.length === 0) return undefined;
+    return { jwks: { keys }, fetchedAt: current.fetchedAt, freshUntil: current.freshUntil };
   }
 
   /** Fresh keys, stale keys still within `staleIfError`, or none usable. Never loads anything. */
@@ -233,6 +268,12 @@ export class IssuerKeyState {
 
   private async runLoad(force: boolean, retryOnFailure: boolean): Promise<LoadedKeySet> {
     if (!force) {
+      if (this.seeding !== undefined) {
+        await this.seeding.catch(() => undefined);
+        // A seed that turned out fresh costs no request.
+        const seeded = this.current;
+        if (seeded !== undefined && Date.now() < seeded.freshUntil) return seeded;
+      }
       const stored = await this.readStore();
       if (stored !== undefined) return stored;
       return this.fetchOnceForFleet(retryOnFailure);
@@ -254,7 +295,7 @@ export class IssuerKeyState {
     const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
     const published = await store.waitFor<StoredKeySet>(this.storeKey, {
       timeout: lockTtl,
-      until: (entry) => isStoredKeySet(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
+      until: (entry) => hasStoredShape(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
     });
     return (published === undefined ? undefined : await this.readStore()) ?? this.fetchFromIssuer(retryOnFailure);
   }
@@ -379,17 +420,25 @@ export class IssuerKeyState {
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
     const started = Date.now();
     const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1 }).catch(() => undefined);
-    if (!isStoredKeySet(entry) || entry.fetchedAt > started) return undefined;
-    if (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt) return undefined;
-    const keySet = await parseKeySet(entry.jwks, { allowSymmetric: this.settings.allowSymmetric, maxKeys: MAX_KEYS_PER_SET }).catch(() => undefined);
-    if (keySet === undefined) return undefined;
-    const { ttl, maxAgeBounds } = this.settings.jwks;
-    // A store entry never extends freshness beyond what this instance would have granted.
-    const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + Math.max(ttl, maxAgeBounds.max));
-    const loaded = this.install({ keys: keySet.keys, skipped: (entry.skipped ?? 0) + keySet.skipped }, entry.fetchedAt, freshUntil);
-    if (Date.now() >= freshUntil) return undefined;
+    if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
+    const accepted = await acceptStoredKeySet(entry, this.settings, started);
+    if (typeof accepted === 'string') return undefined;
+    const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil);
+    if (Date.now() >= accepted.freshUntil) return undefined;
     this.emitFetched(loaded, 'store', started);
     return loaded;
+  }
+
+  /** A seed goes through the very checks of a stored entry; symmetric keys never come from one. */
+  private async installSeed(exported: ExportedKeySet): Promise<SeedOutcome> {
+    const started = Date.now();
+    const accepted = await acceptStoredKeySet(exported, { ...this.settings, allowSymmetric: false }, started);
+    if (typeof accepted === 'string') return 'refused';
+    if (this.current !== undefined && accepted.fetchedAt <= this.current.fetchedAt) return 'ignored';
+    const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil);
+    if (Date.now() >= accepted.freshUntil) return 'stale';
+    this.emitFetched(loaded, 'seed', started);
+    return 'fresh';
   }
 
   private async writeStore(loaded: LoadedKeySet): Promise<void> {
@@ -404,7 +453,7 @@ export class IssuerKeyState {
     await this.dependencies.store.set(this.storeKey, entry, ttl).catch(() => undefined);
   }
 
-  private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store', started: number): void {
+  private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store' | 'seed', started: number): void {
     this.dependencies.events.emit('jwks.fetched', {
       issuer: this.settings.issuer,
       keys: loaded.keys.length,
@@ -413,18 +462,6 @@ export class IssuerKeyState {
       durationMs: Date.now() - started,
     });
   }
-}
-
-function isStoredKeySet(entry: unknown): entry is StoredKeySet {
-  if (entry === null || typeof entry !== 'object') return false;
-  const candidate = entry as Partial<StoredKeySet>;
-  return (
-    typeof candidate.fetchedAt === 'number' &&
-    typeof candidate.freshUntil === 'number' &&
-    (candidate.skipped === undefined || typeof candidate.skipped === 'number') &&
-    candidate.jwks !== null &&
-    typeof candidate.jwks === 'object'
-  );
 }
 
 /** Exponential backoff with ±jitter: initial · 2^attempt, capped at max. */

@@ -16,23 +16,25 @@ import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { DEFAULT_JWKS_OPTIONS, DEFAULT_VERIFY_OPTIONS, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
-import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats } from './issuer-key-state.js';
+import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
 import { resolveIssuerSettings, type IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
 import { toTokenError } from './jose-error-mapping.js';
 import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
 import { OidcDiscovery } from './oidc-discovery.js';
+import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';
 
 export type { VerifiedToken } from './verified-token.js';
-export type { IssuerHealth, IssuerKeyStats } from './issuer-key-state.js';
+export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
 
 /** What `JwksProvider.stats()` reports. */
 export interface JwksProviderStats {
   /** Per configured issuer. */
   issuers: Record<string, IssuerKeyStats>;
   verifiedTokens: { size: number; hits: number; misses: number };
+  /** Entries of the imported-key cache (`0` with `importedKeyCache: false`, an adapter's own `size` else `0`). */
   importedKeys: { size: number };
 }
 
@@ -77,12 +79,14 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     @Optional() discovery?: OidcDiscovery,
   ) {
     this.discovery = discovery ?? new OidcDiscovery(options, store);
-    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize);
+    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize, options.jwks?.importedKeyCache);
     this.verifiedTokens = new VerifiedTokenCache(options.verify?.verifiedTokenCacheSize ?? DEFAULT_VERIFY_OPTIONS.verifiedTokenCacheSize);
     for (const issuer of options.issuers ?? []) {
       const settings = resolveIssuerSettings(options, issuer);
       this.issuers.set(settings.issuer, settings);
-      this.states.set(settings.issuer, new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) }));
+      const state = new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) });
+      this.states.set(settings.issuer, state);
+      if (issuer.seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, issuer.seed);
     }
     const topLevelLimit = options.verify?.maxTokenBytes ?? DEFAULT_VERIFY_OPTIONS.maxTokenBytes;
     this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
@@ -182,6 +186,45 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** Fetches the issuer's key set now (single-flight, ignores the cooldown). Throws a `FetchError`. */
   async refresh(issuer: string): Promise<void> {
     await this.stateOf(issuer).refresh();
+  }
+
+  /**
+   * The issuer's current key set as plain JSON `{ jwks, fetchedAt, freshUntil }` (epoch ms), for a
+   * serverless function to keep in its platform's key-value store and hand back to
+   * {@link seedKeySet} on a cold start. No network call; `undefined` while the issuer has no keys.
+   * `oct` members (an HS* issuer's secrets) are never exported.
+   */
+  exportKeySet(issuer: string): ExportedKeySet | undefined {
+    return this.stateOf(issuer).export();
+  }
+
+  /**
+   * Installs a key set exported by {@link exportKeySet}, checked exactly like a shared-store
+   * entry: public signing keys only (a member with private parts or an `oct` key is dropped,
+   * never used), a `fetchedAt` in the future refused, freshness capped at what this process's
+   * `ttl` / `maxAgeBounds` grant from `fetchedAt` — so a tampered or old export costs no trust
+   * and at most one fetch. Verifications that start while it is checked wait for it.
+   * @returns what it did: `fresh` (no request needed), `stale`, `ignored` (ours is as new), `refused`.
+   * @throws {UnknownIssuerError} the issuer is not configured.
+   * @throws {TypeError} `exported` is not `{ jwks: { keys }, fetchedAt, freshUntil }` with finite numbers.
+   */
+  async seedKeySet(issuer: string, exported: ExportedKeySet): Promise<SeedOutcome> {
+    return this.stateOf(issuer).seed(exported);
+  }
+
+  /**
+   * Empties the imported-key cache (the default LRU, or `clear()` of a configured adapter —
+   * without one, its `delete()` for the keys currently held). For tests between cases, or after
+   * replacing an adapter's contents. Verified tokens and key sets are kept.
+   */
+  clearImportedKeys(): void {
+    const current: { key: UsableKey; algs: string[] }[] = [];
+    for (const [issuer, settings] of this.issuers) {
+      for (const key of this.states.get(issuer)!.usableNow()?.keys ?? NO_KEYS) {
+        current.push({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) });
+      }
+    }
+    this.importedKeys.clear(current);
   }
 
   /** Counters and state per issuer, of the verified-token cache and of the imported keys. */
@@ -290,6 +333,16 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       this.importers.set(alg, importer);
     }
     return importer;
+  }
+
+  /** `issuers[i].seed`: a bad one is logged (never its content) and ignored, not fatal. */
+  private applyConfiguredSeed(state: IssuerKeyState, issuer: string, seed: unknown): void {
+    state.seed(seed).then(
+      (outcome) => {
+        if (outcome === 'refused') this.logger.warn(`The configured key-set seed of issuer ${issuer} was refused (no usable public key, or fetchedAt in the future); fetching instead`);
+      },
+      () => this.logger.warn(`The configured key-set seed of issuer ${issuer} is not { jwks, fetchedAt, freshUntil }; ignored`),
+    );
   }
 
   private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryMismatchError, InvalidResponseError } from '../errors.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions, JwksOptions } from '../options.js';
+import type { JwksCacheModuleOptions, ResolvedJwksOptions } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { fetchJson } from './jwks-fetcher.js';
 import { resolveJwksOptions } from './issuer-settings.js';
@@ -66,7 +66,7 @@ export class OidcDiscovery {
     }
   }
 
-  private async fetchDocument(issuer: string, settings: Required<JwksOptions>): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+  private async fetchDocument(issuer: string, settings: ResolvedJwksOptions): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
     const [openid, oauth] = wellKnownUrls(issuer);
     try {
       return await this.fetchValidated(openid, issuer, settings);
@@ -76,12 +76,12 @@ export class OidcDiscovery {
     }
   }
 
-  private async fetchValidated(url: string, issuer: string, settings: Required<JwksOptions>): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+  private async fetchValidated(url: string, issuer: string, settings: ResolvedJwksOptions): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
     const { body, maxAge } = await fetchJson(url, settings);
     return { document: validateDocument(body, issuer, url), maxAge };
   }
 
-  private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: Required<JwksOptions>): void {
+  private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: ResolvedJwksOptions): void {
     const { min, max } = settings.maxAgeBounds;
     const freshFor = fetched.maxAge === undefined ? settings.ttl : Math.min(Math.max(fetched.maxAge, min), max);
     const entry = { document: fetched.document, freshUntil: Date.now() + freshFor };
@@ -109,7 +109,7 @@ export class OidcDiscovery {
     }
   }
 
-  private jwksOptionsOf(issuer: string): Required<JwksOptions> {
+  private jwksOptionsOf(issuer: string): ResolvedJwksOptions {
     return resolveJwksOptions(this.options, this.options.issuers?.find((configured) => configured.issuer === issuer));
   }
 }
