@@ -4,6 +4,8 @@ import {
   type IssuerOptions,
   type JwksCacheModuleOptions,
   type JwksOptions,
+  type RetryBackoffOptions,
+  type TokenTimingOptions,
   type TokenSourceOptions,
   type VerifyOptions,
 } from './options.js';
@@ -78,12 +80,7 @@ function validateJwks(jwks: JwksOptions, path: string): void {
     validateNonNegative(jwks.maxAgeBounds.max, `${path}.maxAgeBounds.max`);
     if (jwks.maxAgeBounds.min > jwks.maxAgeBounds.max) fail(`${path}.maxAgeBounds`, 'min must not exceed max');
   }
-  if (jwks.retryBackoff !== undefined) {
-    validatePositive(jwks.retryBackoff.initial, `${path}.retryBackoff.initial`);
-    validatePositive(jwks.retryBackoff.max, `${path}.retryBackoff.max`);
-    const { jitter } = jwks.retryBackoff;
-    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) fail(`${path}.retryBackoff.jitter`, 'must be a number from 0 to 1');
-  }
+  if (jwks.retryBackoff !== undefined) validateBackoff(jwks.retryBackoff, `${path}.retryBackoff`);
 }
 
 function validateVerify(verify: VerifyOptions, path: string): void {
@@ -94,9 +91,24 @@ function validateVerify(verify: VerifyOptions, path: string): void {
   if (verify.requiredClaims !== undefined && !isStrings(verify.requiredClaims)) fail(`${path}.requiredClaims`, 'must be an array of strings');
 }
 
-function validateTokenTiming(timing: { leeway?: number; refreshAhead?: number }, path: string): void {
+function validateTokenTiming(timing: TokenTimingOptions, path: string): void {
   validateNonNegative(timing.leeway, `${path}.leeway`);
   validateNonNegative(timing.refreshAhead, `${path}.refreshAhead`);
+  validatePositive(timing.maxTokenLifetime, `${path}.maxTokenLifetime`);
+  const { retryBackoff } = timing;
+  if (retryBackoff === undefined || retryBackoff === false) return;
+  if (retryBackoff === null || typeof retryBackoff !== 'object') fail(`${path}.retryBackoff`, 'must be false or { initial, max, jitter }');
+  validateBackoff(retryBackoff, `${path}.retryBackoff`);
+}
+
+function validateBackoff(backoff: RetryBackoffOptions, path: string): void {
+  if (backoff === null || typeof backoff !== 'object') fail(path, 'must be { initial, max, jitter }');
+  if (backoff.initial === undefined) fail(`${path}.initial`, 'is required');
+  validatePositive(backoff.initial, `${path}.initial`);
+  validatePositive(backoff.max, `${path}.max`);
+  if (!(backoff.max >= backoff.initial)) fail(`${path}.max`, 'must be at least initial');
+  const { jitter } = backoff;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) fail(`${path}.jitter`, 'must be a number from 0 to 1');
 }
 
 /** Also used by `TokenCacheService.register()` for sources added at run time. */
@@ -108,6 +120,8 @@ export function validateTokenSource(source: TokenSourceOptions, path: string, is
   if (hasFunction && typeof source.tokenFunction !== 'function') fail(`${path}.tokenFunction`, 'must be a function');
   if (hasCredentials && source.timeout !== undefined) fail(`${path}.timeout`, 'applies to a tokenFunction; set clientCredentials.timeout instead');
   validatePositive(source.timeout, `${path}.timeout`);
+  if (hasCredentials && source.shareKey !== undefined) fail(`${path}.shareKey`, 'applies to a tokenFunction (client-credentials tokens are shared under their settings)');
+  if (source.shareKey !== undefined && (typeof source.shareKey !== 'string' || source.shareKey.length === 0)) fail(`${path}.shareKey`, 'must be a non-empty string');
   const credentials = source.clientCredentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
     validateClientCredentials(credentials, `${path}.clientCredentials`);

@@ -303,7 +303,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
 });
 
 describe('TokenCacheService: failures', () => {
-  it('reports 400 invalid_client as TokenRequestError without the secret anywhere, backs off, then tries again', async () => {
+  it('reports 400 invalid_client as TokenRequestError without the secret anywhere, requests again at once, backs off from the second failure', async () => {
     const clock = fakeClock(jest);
     const logs = captureLogs();
     try {
@@ -320,17 +320,110 @@ describe('TokenCacheService: failures', () => {
       for (const text of renderings) expect(text).not.toContain(SECRET);
       expect(logs.lines.some((line) => line.includes('invalid_client'))).toBe(true);
 
-      // Within the backoff window: the same error at once, no new request.
-      await expect(service.ensureToken('x')).rejects.toBe(error);
-      expect(idp.received).toHaveLength(1);
-
-      clock.set(clock.start + 1_500); // past the first window (1 s ± 20 %)
-      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      // A first failure is not cached: the next call requests at once.
+      const second = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
+      expect(second).toBeInstanceOf(TokenRequestError);
+      expect(second).not.toBe(error);
       expect(idp.received).toHaveLength(2);
-      expect(service.stats().x.failures).toBe(2);
+
+      // After the second consecutive failure, 1 s ± 20 %: the same error at once, no new request.
+      clock.set(clock.start + 799);
+      await expect(service.ensureToken('x')).rejects.toBe(second);
+      expect(idp.received).toHaveLength(2);
+
+      clock.set(clock.start + 1_201);
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(3);
+      expect(service.stats().x.failures).toBe(3);
     } finally {
       logs.restore();
     }
+  });
+
+  it('requests at once after one failure: a token function failing once, a 400 followed by a corrected endpoint', async () => {
+    fakeClock(jest); // a still clock: nothing here may depend on time passing
+    let calls = 0;
+    const { service } = createService({});
+    service.register('flaky', {
+      tokenFunction: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('one-off');
+        return { access_token: `opaque-${calls}`, expires_in: 3600 };
+      },
+    });
+    await expect(service.ensureToken('flaky')).rejects.toBeInstanceOf(TokenRequestError);
+    await expect(service.ensureToken('flaky')).resolves.toBe('opaque-2');
+    expect(calls).toBe(2);
+
+    idp.respond = (_request, index) => (index === 0 ? { status: 400, body: { error: 'invalid_client' } } : jwtAnswer(index));
+    service.register('x', { clientCredentials: credentials() });
+    await expect(service.ensureToken('x')).rejects.toMatchObject({ status: 400, error: 'invalid_client' });
+    await expect(service.ensureToken('x')).resolves.toEqual(expect.any(String));
+    expect(idp.received).toHaveLength(2);
+    expect(service.stats().x).toMatchObject({ failures: 1, fetched: 1 });
+  });
+
+  it('backs off consecutive failures 1 s, 2 s, 4 s … up to 60 s (±20 %), and a success starts over', async () => {
+    const clock = fakeClock(jest);
+    let fail = true;
+    idp.respond = (_request, index) => (fail ? { status: 503, body: { error: 'temporarily_unavailable' } } : jwtAnswer(index));
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError); // first failure: no window
+    for (const base of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]) {
+      const failedAt = Date.now();
+      const requests = idp.received.length;
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(requests + 1);
+      clock.set(failedAt + base * 0.8 - 1); // inside the window, whatever the jitter
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(requests + 1);
+      clock.set(failedAt + base * 1.2 + 1); // past it, whatever the jitter
+    }
+    fail = false;
+    await expect(service.ensureToken('x')).resolves.toEqual(expect.any(String));
+    await service.invalidate('x');
+    fail = true;
+    const requests = idp.received.length;
+    await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+    await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+    expect(idp.received).toHaveLength(requests + 2); // the count started over
+  });
+
+  it('takes retryBackoff from the source, else from tokenDefaults; false turns it off', async () => {
+    const clock = fakeClock(jest);
+    idp.respond = () => ({ status: 503, body: {} });
+    const { service } = createService({
+      tokenDefaults: { retryBackoff: { initial: 10_000, max: 10_000, jitter: 0 } },
+      tokens: {
+        inherited: { clientCredentials: credentials({ scope: 'a' }) },
+        own: { clientCredentials: credentials({ scope: 'b' }), retryBackoff: { initial: 100, max: 100, jitter: 0 } },
+        off: { clientCredentials: credentials({ scope: 'c' }), retryBackoff: false },
+      },
+    });
+    const attempts = async (name: string, calls: number): Promise<number> => {
+      const before = idp.received.length;
+      for (let i = 0; i < calls; i += 1) await service.ensureToken(name).catch(() => undefined);
+      return idp.received.length - before;
+    };
+    expect(await attempts('inherited', 5)).toBe(2);
+    expect(await attempts('own', 5)).toBe(2);
+    expect(await attempts('off', 5)).toBe(5);
+    clock.set(clock.start + 101);
+    expect(await attempts('own', 1)).toBe(1);
+    expect(await attempts('inherited', 1)).toBe(0);
+    clock.set(clock.start + 10_001);
+    expect(await attempts('inherited', 1)).toBe(1);
+  });
+
+  it('refuses an invalid retryBackoff or maxTokenLifetime, naming the option', () => {
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 0, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial/);
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 1, max: 1, jitter: 2 } } })).toThrow(/option tokenDefaults\.retryBackoff\.jitter/);
+    const notAnObject = { tokenFunction: () => 't', retryBackoff: true } as unknown as TokenSourceOptions;
+    expect(() => validateOptions({ tokens: { x: notAnObject } })).toThrow(/option tokens\.x\.retryBackoff must be false or/);
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 5, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.max/);
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', maxTokenLifetime: 0 } } })).toThrow(/option tokens\.x\.maxTokenLifetime/);
+    expect(() => validateOptions({ tokenDefaults: { maxTokenLifetime: Number.POSITIVE_INFINITY } })).toThrow(/option tokenDefaults\.maxTokenLifetime/);
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: false, maxTokenLifetime: 3_600_000 } })).not.toThrow();
   });
 
   it('wraps a network failure in a safe error without cause', async () => {

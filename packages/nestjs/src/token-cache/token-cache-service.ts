@@ -195,7 +195,7 @@ export class TokenCacheService {
     const resolved = resolveTokenSource(source, tenant);
     let state = this.states.get(resolved.storeKey);
     if (state === undefined) {
-      state = { entry: undefined, handedOut: undefined, inflight: undefined, backoff: new RetryBackoff() };
+      state = { entry: undefined, handedOut: undefined, inflight: undefined, backoff: new RetryBackoff(source.retryBackoff) };
       this.states.set(resolved.storeKey, state);
     }
     const slot: TokenSlot = { name, tenant, source, resolved, state, stats: this.counters.get(name)! };

@@ -3,6 +3,7 @@ import {
   DEFAULT_TOKEN_FUNCTION_TIMEOUT,
   DEFAULT_TOKEN_TIMING,
   type ClientCredentialsOptions,
+  type RetryBackoffOptions,
   type TokenFunction,
   type TokenSourceOptions,
   type TokenTimingOptions,
@@ -17,6 +18,10 @@ export interface RegisteredTokenSource {
   options: TokenSourceOptions;
   window: TokenWindow;
   rejectUnparsable: boolean;
+  /** Backoff after consecutive failures, or `false` for none. */
+  retryBackoff: RetryBackoffOptions | false;
+  /** The longest a token is taken to live, in ms. */
+  maxTokenLifetime: number;
   /** Issuer to verify obtained tokens against, if any. */
   verifyIssuer: string | undefined;
 }
@@ -36,6 +41,8 @@ export function registeredSource(name: string, options: TokenSourceOptions, defa
       refreshAhead: options.refreshAhead ?? defaults?.refreshAhead ?? DEFAULT_TOKEN_TIMING.refreshAhead,
     },
     rejectUnparsable: options.rejectUnparsable ?? defaults?.rejectUnparsable ?? DEFAULT_TOKEN_TIMING.rejectUnparsable,
+    retryBackoff: options.retryBackoff ?? defaults?.retryBackoff ?? DEFAULT_TOKEN_TIMING.retryBackoff,
+    maxTokenLifetime: options.maxTokenLifetime ?? defaults?.maxTokenLifetime ?? DEFAULT_TOKEN_TIMING.maxTokenLifetime,
     verifyIssuer: options.verify,
   };
 }
