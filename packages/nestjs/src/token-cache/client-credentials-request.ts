@@ -1,6 +1,6 @@
 import { TokenRequestError, TokenUnusableError } from '../errors.js';
 import type { ClientCredentialsOptions } from '../options.js';
-import type { ObtainedToken } from './cached-token.js';
+import { readExpiresIn, type ObtainedToken } from './cached-token.js';
 
 /** Timeout of one token request when `clientCredentials.timeout` is not set, in ms. */
 const DEFAULT_TOKEN_REQUEST_TIMEOUT = 5_000;
@@ -145,12 +145,6 @@ function parseTokenResponse(request: ClientCredentialsRequest, status: number, t
     throw new TokenUnusableError(failureMessage(request, 'the token is not a Bearer token'), request.tokenName, { status });
   }
   return { token, expiresIn: readExpiresIn(body?.expires_in) };
-}
-
-/** `expires_in` in seconds; some servers send it as a numeric string. */
-function readExpiresIn(value: unknown): number | undefined {
-  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {

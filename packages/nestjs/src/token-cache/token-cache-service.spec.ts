@@ -12,6 +12,7 @@ import {
   nextEvent,
   startTestServer,
   type TestServer,
+  unsignedJwt,
 } from './token-cache.test-helpers.js';
 
 const HOUR = 3_600_000;
@@ -269,6 +270,109 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
     clock.set(clock.start + 70_000); // usable until start + 120 s − 60 s leeway: over
     await service.ensureToken('slow');
     expect(calls).toBe(2);
+  });
+
+  it('counts expires_in and exp only up to maxTokenLifetime (24 h): 1e12 and 1e308 s are cached for 24 h, in process and in the store', async () => {
+    const clock = fakeClock(jest);
+    const lifetimes: Array<Record<string, unknown>> = [
+      { expires_in: 1e12 },
+      { expires_in: 1e308 },
+      { expires_in: '1e12' },
+      { jwtExp: 1e12 },
+      { jwtExp: 1e308 },
+    ];
+    for (const lifetime of lifetimes) {
+      clock.set(clock.start);
+      idp.received.length = 0;
+      idp.respond = (_request, index) => {
+        const token = lifetime.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: lifetime.jwtExp });
+        return { status: 200, body: { access_token: token, token_type: 'Bearer', ...(lifetime.expires_in === undefined ? {} : { expires_in: lifetime.expires_in }) } };
+      };
+      const { service, store } = createService({ stores: [new Keyv()], tokens: { x: { clientCredentials: credentials() } } });
+      const writes = jest.spyOn(store, 'set');
+      const first = await service.ensureToken('x');
+      const [[, entry, ttl]] = writes.mock.calls as Array<[string, { expiresAt: number }, number]>;
+      expect([lifetime, entry.expiresAt]).toEqual([lifetime, clock.start + 24 * HOUR]);
+      expect(ttl).toBeLessThanOrEqual(24 * HOUR);
+      clock.set(clock.start + 24 * HOUR - 60_001); // still more than the leeway left: served
+      await expect(service.ensureToken('x')).resolves.toBe(first);
+      clock.set(clock.start + 24 * HOUR - 60_000); // 24 h − leeway: a new token
+      await expect(service.ensureToken('x')).resolves.not.toBe(first);
+      expect(idp.received).toHaveLength(2);
+    }
+  });
+
+  it('takes maxTokenLifetime from the source, else from tokenDefaults', async () => {
+    const clock = fakeClock(jest);
+    const { service } = createService({ tokenDefaults: { maxTokenLifetime: 600_000, refreshAhead: 0 } });
+    let calls = 0;
+    const tokenFunction = () => ({ access_token: `opaque-${(calls += 1)}`, expires_in: 3600 });
+    service.register('inherited', { tokenFunction });
+    service.register('own', { tokenFunction, maxTokenLifetime: 120_000 });
+    await service.ensureToken('inherited');
+    await service.ensureToken('own');
+    clock.set(clock.start + 60_001); // past own's 120 s − 60 s leeway
+    await service.ensureToken('inherited');
+    await service.ensureToken('own');
+    expect(calls).toBe(3);
+    clock.set(clock.start + 540_000); // inherited: 600 s − 60 s leeway
+    await service.ensureToken('inherited');
+    expect(calls).toBe(4);
+  });
+
+  it('treats a non-finite, negative or unparsable expires_in or exp as no readable expiry: never cached, an error with rejectUnparsable', async () => {
+    const invalid: Array<Record<string, unknown>> = [
+      { expires_in: -1 },
+      { expires_in: '-1' },
+      { expires_in: 'NaN' },
+      { expires_in: 'Infinity' },
+      { expires_in: '1e400' },
+      { expires_in: 'abc' },
+      { expires_in: '12abc' },
+      { expires_in: null },
+      { jwtExp: -1, expires_in: 3600 },
+      { jwtExp: '1700000000', expires_in: 3600 },
+    ];
+    for (const answer of invalid) {
+      idp.received.length = 0;
+      idp.respond = (_request, index) => {
+        const token = answer.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: answer.jwtExp });
+        return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: answer.expires_in } };
+      };
+      const { service } = createService({ tokens: { x: { clientCredentials: credentials() }, strict: { clientCredentials: credentials({ scope: 's' }), rejectUnparsable: true } } });
+      const a = await service.ensureToken('x');
+      const b = await service.ensureToken('x');
+      expect([answer, a === b, idp.received.length]).toEqual([answer, false, 2]);
+      await expect(service.ensureToken('strict')).rejects.toBeInstanceOf(TokenUnusableError);
+    }
+    // The same rules for a token function's answer.
+    const { service } = createService({});
+    service.register('fn', { tokenFunction: () => ({ access_token: 'opaque', expires_in: Number.NaN }), rejectUnparsable: true });
+    await expect(service.ensureToken('fn')).rejects.toBeInstanceOf(TokenUnusableError);
+    service.register('fn', { tokenFunction: () => ({ access_token: 'opaque', expires_in: 1e308 }), rejectUnparsable: true });
+    await expect(service.ensureToken('fn')).resolves.toBe('opaque');
+  });
+
+  it('caps a stored entry\'s lifetime too: a planted 10-year token is used for maxTokenLifetime at most', async () => {
+    const clock = fakeClock(jest);
+    const shared = new Keyv();
+    const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
+    const planter = createService(options);
+    const writes = jest.spyOn(planter.store, 'set');
+    await planter.service.ensureToken('x');
+    const [[key]] = writes.mock.calls as Array<[string, unknown, number]>;
+    const tenYears = 10 * 365 * 24 * HOUR;
+    await planter.store.set(key, { token: 'planted', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() }, tenYears);
+
+    const reader = createService(options);
+    await expect(reader.service.ensureToken('x')).resolves.toBe('planted');
+    clock.set(clock.start + 24 * HOUR - 60_000);
+    await expect(reader.service.ensureToken('x')).resolves.not.toBe('planted');
+
+    // An entry claiming to be obtained in the future is not used at all.
+    await planter.store.set(key, { token: 'from-the-future', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() + tenYears - HOUR }, tenYears);
+    const later = createService(options);
+    await expect(later.service.ensureToken('x')).resolves.not.toBe('from-the-future');
   });
 
   it('hands a token with less than leeway left out once, without caching it', async () => {

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_TENANTS_PER_TOKEN, type JwksCacheModuleOptions, type TokenF
 import { CacheStore } from '../store/cache-store.js';
 import { bearerRequest, type FetchInput } from './bearer-request.js';
 import { callTokenFunction } from './call-token-function.js';
-import { freshnessOf, isCachedTokenEntry, readExpiry, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
+import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { requestClientCredentialsToken } from './client-credentials-request.js';
 import { RetryBackoff } from './retry-backoff.js';
 import {
@@ -265,15 +265,16 @@ export class TokenCacheService {
   }
 
   private async adoptStored(slot: TokenSlot, background: boolean, skipL1: boolean): Promise<string | undefined> {
-    const stored = await this.storeGet(slot.resolved.storeKey, skipL1);
-    if (isCachedTokenEntry(stored)) {
-      const freshness = freshnessOf(stored, slot.source.window, Date.now());
-      // A background refresh adopts only a token another instance has refreshed already.
-      if (freshness === 'fresh' || (freshness === 'refresh-ahead' && !background)) {
-        setEntry(slot.state, stored);
-        slot.stats.served += 1;
-        return stored.token;
-      }
+    const now = Date.now();
+    const read = await this.storeGet(slot.resolved.storeKey, skipL1);
+    const stored = isCachedTokenEntry(read) ? withinLifetime(read, slot.source.maxTokenLifetime, now) : undefined;
+    if (stored === undefined) return undefined;
+    const freshness = freshnessOf(stored, slot.source.window, now);
+    // A background refresh adopts only a token another instance has refreshed already.
+    if (freshness === 'fresh' || (freshness === 'refresh-ahead' && !background)) {
+      setEntry(slot.state, stored);
+      slot.stats.served += 1;
+      return stored.token;
     }
     return undefined;
   }
@@ -339,7 +340,7 @@ export class TokenCacheService {
   /** Reads the expiry, applies `rejectUnparsable` and `verify`, and decides whether to cache. */
   private async accept(slot: TokenSlot, obtained: ObtainedToken, startedAt: number): Promise<AcceptedToken> {
     const { source, name } = slot;
-    const expiresAt = readExpiry(obtained, startedAt);
+    const expiresAt = readExpiry(obtained, startedAt, source.maxTokenLifetime);
     if (expiresAt === undefined && source.rejectUnparsable) {
       throw new TokenUnusableError(`The token obtained for "${name}" has no readable expiry (no JWT exp, no expires_in)`, name);
     }
@@ -449,8 +450,7 @@ function setEntry(state: KeyState, entry: CachedTokenEntry | undefined): void {
 function obtainedFromFunction(result: TokenFunctionResult, name: string): ObtainedToken {
   if (typeof result === 'string' && result.length > 0) return { token: result };
   if (result !== null && typeof result === 'object' && typeof result.access_token === 'string' && result.access_token.length > 0) {
-    const expiresIn = result.expires_in;
-    return { token: result.access_token, expiresIn: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn >= 0 ? expiresIn : undefined };
+    return { token: result.access_token, expiresIn: readExpiresIn(result.expires_in) };
   }
   throw new TokenUnusableError(`The token function of "${name}" returned no token (a string or { access_token })`, name);
 }
