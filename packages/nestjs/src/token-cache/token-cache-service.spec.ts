@@ -632,6 +632,41 @@ describe('TokenCacheService.fetch', () => {
     expect(service.stats().x.invalidations).toBe(1);
   });
 
+  it('against a downstream that always answers 401: 50 calls cost 1 extra token request and 1 invalidation, not 50', async () => {
+    downstream.respond = () => ({ status: 401, body: {} });
+    try {
+      const { service, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+      const deletes = jest.spyOn(store, 'delete');
+      for (let call = 0; call < 50; call += 1) {
+        const response = await service.fetch(downstream.url, { method: 'POST', body: 'payload' }, { token: 'x' });
+        expect(response.status).toBe(401);
+      }
+      expect(idp.received).toHaveLength(2);
+      expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
+      expect(deletes).toHaveBeenCalledTimes(1);
+      // The first call retried with the new token; every later one sent the new token once.
+      expect(downstream.received).toHaveLength(51);
+    } finally {
+      downstream.respond = (_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } });
+    }
+  });
+
+  it('invalidates a token refused by 50 concurrent calls once, deleting the shared entry once', async () => {
+    try {
+      const { service, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+      const refused = `Bearer ${await service.ensureToken('x')}`;
+      downstream.respond = (request) => (request.headers.authorization === refused ? { status: 401, body: {} } : { status: 200, body: {} });
+      const deletes = jest.spyOn(store, 'delete');
+      const responses = await Promise.all(Array.from({ length: 50 }, () => service.fetch(downstream.url, { method: 'POST', body: 'payload' }, { token: 'x' })));
+      expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 50 }, () => 200));
+      expect(idp.received).toHaveLength(2);
+      expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
+      expect(deletes).toHaveBeenCalledTimes(1);
+    } finally {
+      downstream.respond = (_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } });
+    }
+  });
+
   it('invalidate() drops the cached token so the next call fetches one', async () => {
     const { service } = createService({ tokens: { default: { clientCredentials: credentials() } } });
     const first = await service.ensureToken();

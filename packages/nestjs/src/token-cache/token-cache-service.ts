@@ -52,6 +52,10 @@ interface KeyState {
   /** The one request (or store read) under way for this key. */
   inflight: Promise<string> | undefined;
   backoff: RetryBackoff;
+  /** The token `fetch()` last invalidated after a 401: a concurrent 401 with it invalidates nothing more. */
+  invalidatedAfter401: string | undefined;
+  /** The token `fetch()` obtained to retry after a 401: a 401 with it is the downstream's answer, not the token's fault. */
+  retriedAfter401: string | undefined;
 }
 
 /** What `ensureToken(name, tenant)` resolves to, memoized so the hot path neither resolves nor hashes. */
@@ -155,7 +159,8 @@ export class TokenCacheService {
 
   /**
    * `fetch` with `Authorization: Bearer <token>`. On a 401, the token is invalidated and the
-   * request is sent once more with a new token; the second answer is returned as it is. A string,
+   * request is sent once more with a new token; the second answer is returned as it is. At most
+   * once per token: a 401 with a token obtained for such a retry is returned without invalidating. A string,
    * `URLSearchParams`, `ArrayBuffer`, typed-array, `Blob` or `FormData` body (or a `Request`
    * input) is resent; a `ReadableStream` body cannot be, so then the 401 is returned (after the
    * invalidation).
@@ -166,10 +171,17 @@ export class TokenCacheService {
     const token = await this.ensureToken(name, options.tenant);
     const response = await request.send(token);
     if (response.status !== 401) return response;
-    await this.dropIfCurrent(this.slotFor(name, options.tenant), token);
+    const slot = this.slotFor(name, options.tenant);
+    const { state } = slot;
+    // A token obtained to retry after a 401 and refused again is not invalidated (nor retried):
+    // against a downstream that refuses every token, one extra token request in all.
+    if (token === state.retriedAfter401) return response;
+    await this.dropAfter401(slot, token);
     if (!request.replayable) return response;
     await response.body?.cancel();
-    return request.send(await this.ensureToken(name, options.tenant));
+    const retryToken = await this.ensureToken(name, options.tenant);
+    state.retriedAfter401 = retryToken;
+    return request.send(retryToken);
   }
 
   /** Counters per token name (copies). */
@@ -195,7 +207,14 @@ export class TokenCacheService {
     const resolved = resolveTokenSource(source, tenant);
     let state = this.states.get(resolved.storeKey);
     if (state === undefined) {
-      state = { entry: undefined, handedOut: undefined, inflight: undefined, backoff: new RetryBackoff(source.retryBackoff) };
+      state = {
+        entry: undefined,
+        handedOut: undefined,
+        inflight: undefined,
+        backoff: new RetryBackoff(source.retryBackoff),
+        invalidatedAfter401: undefined,
+        retriedAfter401: undefined,
+      };
       this.states.set(resolved.storeKey, state);
     }
     const slot: TokenSlot = { name, tenant, source, resolved, state, stats: this.counters.get(name)! };
@@ -399,10 +418,15 @@ export class TokenCacheService {
     await this.storeDelete(slot.resolved.storeKey);
   }
 
-  /** After a 401: drop the token unless a concurrent caller has replaced it already. */
-  private async dropIfCurrent(slot: TokenSlot, rejectedToken: string): Promise<void> {
-    const current = slot.state.entry;
-    if (current !== undefined && current.token !== rejectedToken) return;
+  /**
+   * After a 401: drop the token, once per token, unless a concurrent caller has replaced or
+   * dropped it already (which would delete the fleet's shared entry once more per caller).
+   */
+  private async dropAfter401(slot: TokenSlot, rejectedToken: string): Promise<void> {
+    const { state } = slot;
+    if (state.invalidatedAfter401 === rejectedToken) return;
+    if (state.entry !== undefined && state.entry.token !== rejectedToken) return;
+    state.invalidatedAfter401 = rejectedToken;
     await this.drop(slot);
   }
 
