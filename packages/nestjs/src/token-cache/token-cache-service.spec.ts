@@ -132,6 +132,23 @@ describe('TokenCacheService: one request per cache key', () => {
     }
   });
 
+  it('keeps no state of a tenant evicted while its request is in flight: 5 000 tenants, maxTenantsPerToken 10', async () => {
+    const pending: Array<() => void> = [];
+    const tokenFunction = ({ tenant }: TokenFunctionContext) => new Promise<string>((resolve) => pending.push(() => resolve(unsignedJwt({ tenant, exp: Math.floor(Date.now() / 1000) + 3600 }))));
+    const { service } = createService({ maxTenantsPerToken: 10, tokens: { x: { tokenFunction } } });
+    const heldStates = () => (service as unknown as { states: Map<string, unknown> }).states.size;
+
+    // Every tenant's slot but the last 10 is evicted while its token function is still running.
+    const calls = Array.from({ length: 5000 }, (_, index) => service.ensureToken('x', `tenant-${index}`));
+    while (pending.length < 5000) await new Promise((resolve) => setImmediate(resolve));
+    expect(service.stats().x.tenants).toBe(10);
+    for (const resolve of pending) resolve();
+    await Promise.all(calls);
+
+    expect(heldStates()).toBeLessThanOrEqual(10);
+    expect(service.stats().x.tenants).toBe(10);
+  });
+
   it('passes name and tenant to a token function and caches what it returns', async () => {
     const calls: TokenFunctionContext[] = [];
     const { service } = createService({});

@@ -241,6 +241,16 @@ export class TokenCacheService {
     if (this.states.get(storeKey) === slot.state && slot.state.inflight === undefined) this.states.delete(storeKey);
   }
 
+  /**
+   * Drops the key state of a slot evicted (by `maxTenantsPerToken` or `register`) while its load
+   * was in flight, so that states stay bounded by the slots held plus the loads under way.
+   */
+  private forgetIfOrphaned(slot: TokenSlot): void {
+    const { storeKey } = slot.resolved;
+    if (slot.state.inflight !== undefined || this.states.get(storeKey) !== slot.state) return;
+    if (this.slots.get(slot.name)?.get(slot.tenant)?.state !== slot.state) this.states.delete(storeKey);
+  }
+
   /** The hot path: synchronous as long as the in-process copy is usable. */
   private serve(slot: TokenSlot): Promise<string> {
     const { state } = slot;
@@ -274,6 +284,7 @@ export class TokenCacheService {
     const { state } = slot;
     const inflight: Promise<string> = this.adoptStoredOrRequest(slot, background).finally(() => {
       if (state.inflight === inflight) state.inflight = undefined;
+      this.forgetIfOrphaned(slot);
     });
     state.inflight = inflight;
     return inflight;
