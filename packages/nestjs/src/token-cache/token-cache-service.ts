@@ -295,6 +295,7 @@ export class TokenCacheService {
   }
 
   private async adoptStored(slot: TokenSlot, background: boolean, skipL1: boolean): Promise<string | undefined> {
+    if (!slot.resolved.shared) return undefined;
     const now = Date.now();
     const read = await this.storeGet(slot.resolved.storeKey, skipL1);
     const stored = isCachedTokenEntry(read) ? withinLifetime(read, slot.source.maxTokenLifetime, now) : undefined;
@@ -314,7 +315,7 @@ export class TokenCacheService {
    * others poll the shared store for it. Without Redis, or while it fails, every instance requests.
    */
   private async requestOnceForFleet(slot: TokenSlot, background: boolean): Promise<string> {
-    if (!this.store.hasFleetLock) return this.requestToken(slot, background);
+    if (!this.store.hasFleetLock || !slot.resolved.shared) return this.requestToken(slot, background);
     const key = slot.resolved.storeKey;
     const lockTtl = FLEET_TOKEN_LOCK_TTL_MS;
     const outcome = await this.store.withLock(key, async () => (await this.adoptStored(slot, background, true)) ?? this.requestToken(slot, background), { ttl: lockTtl });
@@ -402,7 +403,7 @@ export class TokenCacheService {
     setEntry(slot.state, entry);
     // The store never keeps a token past the point where it stops being handed out.
     const ttl = entry.expiresAt - slot.source.window.leeway - Date.now();
-    if (ttl > 0) await this.storeSet(slot.resolved.storeKey, entry, ttl);
+    if (ttl > 0 && slot.resolved.shared) await this.storeSet(slot.resolved.storeKey, entry, ttl);
   }
 
   private recordFailure(slot: TokenSlot, error: TokenRequestError, background: boolean): TokenRequestError {
@@ -426,7 +427,7 @@ export class TokenCacheService {
   private async drop(slot: TokenSlot): Promise<void> {
     setEntry(slot.state, undefined);
     slot.stats.invalidations += 1;
-    await this.storeDelete(slot.resolved.storeKey);
+    if (slot.resolved.shared) await this.storeDelete(slot.resolved.storeKey);
   }
 
   /**

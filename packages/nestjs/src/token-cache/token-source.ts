@@ -26,10 +26,13 @@ export interface RegisteredTokenSource {
   verifyIssuer: string | undefined;
 }
 
-/** How the token of one name + tenant is obtained, and the store key it is cached and single-flighted under. */
+/**
+ * How the token of one name + tenant is obtained, the key it is cached and single-flighted under,
+ * and whether that key is shared through the module's stores (else the token stays in process).
+ */
 export type ResolvedTokenSource =
-  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string }
-  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string };
+  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string; shared: true }
+  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string; shared: boolean };
 
 /** Applies the timing defaults (source, then `tokenDefaults`, then {@link DEFAULT_TOKEN_TIMING}). */
 export function registeredSource(name: string, options: TokenSourceOptions, defaults: TokenTimingOptions | undefined): RegisteredTokenSource {
@@ -58,7 +61,10 @@ export function resolveTokenSource(source: RegisteredTokenSource, tenant: string
       kind: 'tokenFunction',
       tokenFunction: options.tokenFunction,
       timeout: options.timeout ?? DEFAULT_TOKEN_FUNCTION_TIMEOUT,
-      storeKey: CacheStore.key('token', 'function', name, tenantPart(tenant)),
+      // Two apps may both name a function `default`: only an explicit shareKey says they hand
+      // out the same token. Without one, the key (name + tenant) is unique in this process only.
+      storeKey: options.shareKey === undefined ? CacheStore.key('token', 'function', name, tenantPart(tenant)) : CacheStore.key('token', 'shared-function', options.shareKey, tenantPart(tenant)),
+      shared: options.shareKey !== undefined,
     };
   }
   const configured = options.clientCredentials;
@@ -66,12 +72,13 @@ export function resolveTokenSource(source: RegisteredTokenSource, tenant: string
   if (typeof configured === 'function') {
     validateClientCredentials(credentials, `tokens.${name}.clientCredentials(${tenant === undefined ? '' : JSON.stringify(tenant)})`);
   }
-  return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials) };
+  return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials), shared: true };
 }
 
 /**
- * Everything that changes which token the endpoint issues is part of the key; the secret is
- * not (rotating it must not orphan a cached token). `CacheStore.key` hashes the parts.
+ * Everything that changes which token the endpoint issues is part of the key, so that apps sharing
+ * one store never mix tokens; the secret is not (rotating it must not orphan a cached token, and
+ * it must never reach the store in any form). `CacheStore.key` hashes the parts.
  */
 function clientCredentialsKey(name: string, tenant: string | undefined, credentials: ClientCredentialsOptions): string {
   return CacheStore.key(
@@ -85,6 +92,7 @@ function clientCredentialsKey(name: string, tenant: string | undefined, credenti
     credentials.audience ?? '',
     toArray(credentials.resource).join(' '),
     JSON.stringify(Object.entries(credentials.extraParams ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    `auth=${credentials.authMethod ?? 'client_secret_basic'}`,
   );
 }
 
