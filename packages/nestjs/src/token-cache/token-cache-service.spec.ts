@@ -165,6 +165,24 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(calls[0]?.signal.aborted).toBe(false);
   });
 
+  it('register() of a new token function under a used name drops that name\'s tokens, in process and in the store', async () => {
+    const shared = new Keyv();
+    const { service } = createService({ stores: [shared] });
+    const fn = (label: string) => ({ shareKey: 'orders', tokenFunction: () => ({ access_token: label, expires_in: 3600 }) });
+    service.register('x', { tokenFunction: () => ({ access_token: 'in-process-old', expires_in: 3600 }) });
+    await expect(service.ensureToken('x', 't')).resolves.toBe('in-process-old');
+    service.register('x', { tokenFunction: () => ({ access_token: 'in-process-new', expires_in: 3600 }) });
+    await expect(service.ensureToken('x', 't')).resolves.toBe('in-process-new');
+
+    service.register('y', fn('shared-old'));
+    await expect(service.ensureToken('y')).resolves.toBe('shared-old');
+    service.register('y', fn('shared-new'));
+    await expect(service.ensureToken('y')).resolves.toBe('shared-new');
+    // Another instance on the same store finds the new function's token, not the old one.
+    const other = createService({ stores: [shared], tokens: { y: fn('other') } });
+    await expect(other.service.ensureToken('y')).resolves.toBe('shared-new');
+  });
+
   it('gives up on a token function past its timeout, for every caller, and calls it afresh after the backoff', async () => {
     const clock = fakeClock(jest);
     const signals: AbortSignal[] = [];

@@ -120,11 +120,14 @@ export class TokenCacheService {
 
   /**
    * Adds a token source at run time, or replaces the one of that name (its per-tenant settings
-   * are resolved again; a cached token stays valid only if its settings did not change).
+   * are resolved again; a cached client-credentials token stays valid only if its settings did not
+   * change; a replaced token function's tokens are dropped, in process and in the store).
    * @throws TypeError naming the option, when `source` is invalid.
    */
   register(name: string, source: TokenSourceOptions): void {
     validateRegisteredSource(name, source, this.configuredIssuers);
+    const previous = this.sources.get(name);
+    if (previous?.options.tokenFunction !== undefined) this.forgetTokensOf(name);
     this.addSource(name, source);
   }
 
@@ -194,6 +197,23 @@ export class TokenCacheService {
     this.slots.delete(name); // Settings may have changed: resolve them again on the next call.
     if (!this.counters.has(name)) {
       this.counters.set(name, { served: 0, fetched: 0, refreshedAhead: 0, failures: 0, invalidations: 0 });
+    }
+  }
+
+  /**
+   * A token function's key names no setting (only the name or shareKey, and the tenant): replaced,
+   * its tokens would keep being handed out. Drops the tokens of every tenant held in process, in
+   * process and in the store, and the no-tenant entry. A load of the old function still in flight
+   * ends up in an orphaned state, never in the store (see `cache`).
+   */
+  private forgetTokensOf(name: string): void {
+    const source = this.sources.get(name)!;
+    const slots = [...(this.slots.get(name)?.values() ?? [])];
+    const resolved = slots.map((slot) => slot.resolved);
+    if (!slots.some((slot) => slot.tenant === undefined)) resolved.push(resolveTokenSource(source, undefined));
+    for (const { storeKey, shared } of resolved) {
+      this.states.delete(storeKey);
+      if (shared) void this.storeDelete(storeKey);
     }
   }
 
@@ -401,6 +421,8 @@ export class TokenCacheService {
 
   private async cache(slot: TokenSlot, entry: CachedTokenEntry): Promise<void> {
     setEntry(slot.state, entry);
+    // Its source was replaced by `register()` meanwhile: the token goes to its callers only.
+    if (this.states.get(slot.resolved.storeKey) !== slot.state && this.sources.get(slot.name) !== slot.source) return;
     // The store never keeps a token past the point where it stops being handed out.
     const ttl = entry.expiresAt - slot.source.window.leeway - Date.now();
     if (ttl > 0 && slot.resolved.shared) await this.storeSet(slot.resolved.storeKey, entry, ttl);
