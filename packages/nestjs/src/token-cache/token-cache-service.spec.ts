@@ -554,7 +554,11 @@ describe('TokenCacheService: failures', () => {
     expect(await attempts('inherited', 1)).toBe(1);
   });
 
-  it('refuses an invalid retryBackoff or maxTokenLifetime, naming the option', () => {
+  it('refuses an invalid retryBackoff, maxTokenLifetime or shareKey, naming the option', () => {
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: '' } } })).toThrow(/option tokens\.x\.shareKey must be a non-empty string/);
+    const onCredentials = { clientCredentials: credentials(), shareKey: 'k' } as unknown as TokenSourceOptions;
+    expect(() => validateOptions({ tokens: { x: onCredentials } })).toThrow(/option tokens\.x\.shareKey applies to a tokenFunction/);
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: 'orders-api' } } })).not.toThrow();
     expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 0, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial/);
     expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 1, max: 1, jitter: 2 } } })).toThrow(/option tokenDefaults\.retryBackoff\.jitter/);
     const notAnObject = { tokenFunction: () => 't', retryBackoff: true } as unknown as TokenSourceOptions;
