@@ -128,7 +128,7 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(idp.received).toHaveLength(3);
     expect(service.stats().x).toMatchObject({ tenants: 2, fetched: 3, served: 1 });
     for (const bad of [0, 1.5, Number.POSITIVE_INFINITY]) {
-      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be an integer ≥ 1/);
+      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be a whole number ≥ 1/);
     }
   });
 
@@ -217,7 +217,7 @@ describe('TokenCacheService: one request per cache key', () => {
     );
     expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(TypeError);
     expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(/option tokens\.bad\.leeway/);
-    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a finite number > 0/);
+    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/);
     const misplaced = { clientCredentials: credentials(), timeout: 1_000 } as unknown as TokenSourceOptions;
     expect(() => service.register('bad', misplaced)).toThrow(/option tokens\.bad\.timeout applies to a tokenFunction; set clientCredentials\.timeout instead/);
     expect(() => service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' })).toThrow(/tokens\.bad\.verify/);
@@ -563,10 +563,10 @@ describe('TokenCacheService: failures', () => {
     expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 1, max: 1, jitter: 2 } } })).toThrow(/option tokenDefaults\.retryBackoff\.jitter/);
     const notAnObject = { tokenFunction: () => 't', retryBackoff: true } as unknown as TokenSourceOptions;
     expect(() => validateOptions({ tokens: { x: notAnObject } })).toThrow(/option tokens\.x\.retryBackoff must be false or/);
-    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 5, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.max/);
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 5, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial must not exceed/);
     expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', maxTokenLifetime: 0 } } })).toThrow(/option tokens\.x\.maxTokenLifetime/);
     expect(() => validateOptions({ tokenDefaults: { maxTokenLifetime: Number.POSITIVE_INFINITY } })).toThrow(/option tokenDefaults\.maxTokenLifetime/);
-    expect(() => validateOptions({ tokenDefaults: { retryBackoff: false, maxTokenLifetime: 3_600_000 } })).not.toThrow();
+    expect(() => validateOptions({ tokens: {}, tokenDefaults: { retryBackoff: false, maxTokenLifetime: 3_600_000 } })).not.toThrow();
   });
 
   it('wraps a network failure in a safe error without cause', async () => {
