@@ -49,11 +49,12 @@ export const ISSUER_VERIFY_OPTION_KEYS = keysOf<NonNullable<IssuerOptions['verif
 });
 
 export const TOKEN_TIMING_KEYS = keysOf<NonNullable<JwksCacheModuleOptions['tokenDefaults']>>({
-  leeway: true, refreshAhead: true, rejectUnparsable: true,
+  leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true,
 });
 
 export const TOKEN_SOURCE_KEYS = keysOf<TokenSourceOptions>({
-  leeway: true, refreshAhead: true, rejectUnparsable: true, verify: true, clientCredentials: true, tokenFunction: true, timeout: true,
+  leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true, verify: true,
+  clientCredentials: true, tokenFunction: true, timeout: true, shareKey: true,
 });
 
 export const CLIENT_CREDENTIALS_KEYS = keysOf<ClientCredentialsOptions>({

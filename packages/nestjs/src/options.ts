@@ -247,11 +247,36 @@ export interface TokenTimingOptions {
    */
   refreshAhead?: number;
   /**
-   * Turn a token whose expiry cannot be read (not a JWT and no `expires_in`) into an error
-   * instead of handing it out uncached.
+   * Turn a token whose expiry cannot be read (not a JWT and no `expires_in`, or a non-finite or
+   * negative one) into an error instead of handing it out uncached.
    * @default false
    */
   rejectUnparsable?: boolean;
+  /**
+   * Backoff after consecutive failures to obtain a token. A first failure never blocks: the next
+   * call requests at once. After the second consecutive failure, callers with no usable token get
+   * the last error at once for `initial` ms, doubled per further failure up to `max`, each
+   * ±`jitter`. A success starts over. `false` turns it off (every call may request).
+   * @default { initial: 1_000, max: 60_000, jitter: 0.2 }
+   */
+  retryBackoff?: RetryBackoffOptions | false;
+  /**
+   * The longest a token is taken to live, in ms: a JWT `exp` or an `expires_in` further away
+   * counts only up to this much after the request started (a token endpoint answering
+   * `expires_in: 1e12` would otherwise be cached for ever).
+   * @default 86_400_000 (24 h)
+   */
+  maxTokenLifetime?: number;
+}
+
+/** Exponential backoff with jitter; durations in ms. */
+export interface RetryBackoffOptions {
+  /** The first delay, in ms. */
+  initial: number;
+  /** Upper bound of the delay, in ms. */
+  max: number;
+  /** Randomness applied to each delay, a fraction from 0 to 1 (0.2 = ±20 %). */
+  jitter: number;
 }
 
 /** One outbound token source, under a name in `tokens`. Exactly one of the two kinds. */
@@ -268,9 +293,20 @@ export type TokenSourceOptions = TokenTimingOptions & {
         tokenFunction?: never;
         /** Set `clientCredentials.timeout` instead. */
         timeout?: never;
+        /** Client-credentials tokens are shared under their own settings already. */
+        shareKey?: never;
       }
     | {
         tokenFunction: TokenFunction;
+        /**
+         * Shares this function's tokens through the module's `stores` (and so with every app
+         * and instance using that store) under this key, plus the tenant. Give the same key
+         * only to sources that hand out the same token. Without it, the function's tokens are
+         * kept in process only: two apps that both name a token function `default` must never
+         * be handed each other's tokens.
+         * @default undefined (in process only)
+         */
+        shareKey?: string;
         /**
          * Time one call of the token function may take; past it, callers get a
          * `TokenRequestError` and the function's `signal` is aborted.
@@ -407,4 +443,6 @@ export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {
   leeway: 60_000,
   refreshAhead: 60_000,
   rejectUnparsable: false,
+  retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
+  maxTokenLifetime: 86_400_000,
 };

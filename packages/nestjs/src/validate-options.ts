@@ -4,6 +4,7 @@ import {
   type IssuerOptions,
   type JwksCacheModuleOptions,
   type JwksOptions,
+  type TokenTimingOptions,
   type TokenSourceOptions,
   type VerifyOptions,
 } from './options.js';
@@ -173,9 +174,14 @@ function validateVerify(verify: VerifyOptions, path: string, known: readonly str
   if (verify.requiredClaims !== undefined && !isStrings(verify.requiredClaims)) fail(`${path}.requiredClaims`, 'must be an array of strings');
 }
 
-function validateTokenTiming(timing: { leeway?: number; refreshAhead?: number }, path: string): void {
+function validateTokenTiming(timing: TokenTimingOptions, path: string): void {
   validateDuration(timing.leeway, `${path}.leeway`);
   validateDuration(timing.refreshAhead, `${path}.refreshAhead`);
+  validateDuration(timing.maxTokenLifetime, `${path}.maxTokenLifetime`, 1);
+  const { retryBackoff } = timing;
+  if (retryBackoff === undefined || retryBackoff === false) return;
+  if (retryBackoff === null || typeof retryBackoff !== 'object') fail(`${path}.retryBackoff`, 'must be false or { initial, max, jitter }');
+  validateRetryBackoff(retryBackoff, `${path}.retryBackoff`);
 }
 
 /** Also used by `TokenCacheService.register()` for sources added at run time. */
@@ -188,6 +194,8 @@ export function validateTokenSource(source: TokenSourceOptions, path: string, is
   if (hasFunction && typeof source.tokenFunction !== 'function') fail(`${path}.tokenFunction`, 'must be a function');
   if (hasCredentials && source.timeout !== undefined) fail(`${path}.timeout`, 'applies to a tokenFunction; set clientCredentials.timeout instead');
   validateDuration(source.timeout, `${path}.timeout`, 1, MAX_TIMER_MS);
+  if (hasCredentials && source.shareKey !== undefined) fail(`${path}.shareKey`, 'applies to a tokenFunction (client-credentials tokens are shared under their settings)');
+  if (source.shareKey !== undefined && (typeof source.shareKey !== 'string' || source.shareKey.length === 0)) fail(`${path}.shareKey`, 'must be a non-empty string');
   const credentials = source.clientCredentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
     validateClientCredentials(credentials, `${path}.clientCredentials`);

@@ -44,7 +44,7 @@ const TITLES = {
   ISSUER_WARM: 'warm cache past its ttl: tokens verify with the last good keys (stale, counted), after one failed refetch',
   KEY_RETIRED: 'keys removed (one key retired): after the refresh, its tokens are refused (NoMatchingKeyError); the others verify',
   KEYS_ROTATED: 'keys rotated: a token with the new kid makes one refetch (past the cooldown) and verifies; the old kid still verifies',
-  TOKEN_COLD: 'cold cache: ensureToken rejects with the endpoint status and OAuth error; a retry within the backoff sends no request',
+  TOKEN_COLD: 'cold cache: ensureToken rejects with the endpoint status and OAuth error; the next call requests again, a third within the backoff sends no request',
   TOKEN_EXPIRED: 'warm cache, expired: the expired token is never handed out; ensureToken rejects after one request',
   TOKEN_REFRESH_AHEAD: 'warm cache, in the refresh-ahead window: the cached token keeps being served while the refresh fails',
   OPAQUE_DEFAULT: 'by default: handed out but never cached, so each call requests again',
@@ -239,13 +239,20 @@ describe('fault matrix', () => {
         const { idp, guarded } = await startTokens();
         const failed = collect(guarded, 'token.failed');
         fault.inject(idp);
+        fakeClock(); // a still clock: the third call falls inside the backoff at any speed
 
         expectTokenError(await rejectionOf(guarded.tokens.ensureToken('inventory')), fault);
+        // A first failure is not cached: the next call requests at once.
         expectTokenError(await rejectionOf(guarded.tokens.ensureToken('inventory')), fault);
+        expect(idp.requests.token).toBe(2);
+        // From the second consecutive failure on, the backoff answers with the last error.
+        const third = await rejectionOf(guarded.tokens.ensureToken('inventory'));
+        expectTokenError(third, fault);
+        expect(third).toBe(failed[1]?.error);
 
-        expect(idp.requests.token).toBe(1);
-        expect(failed).toHaveLength(1);
-        expect(guarded.tokens.stats().inventory).toMatchObject({ fetched: 0, failures: 1 });
+        expect(idp.requests.token).toBe(2);
+        expect(failed).toHaveLength(2);
+        expect(guarded.tokens.stats().inventory).toMatchObject({ fetched: 0, failures: 2 });
       });
 
       it(TITLES.TOKEN_EXPIRED, async () => {
