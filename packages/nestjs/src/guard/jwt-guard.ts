@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   AuthorizationMalformedError,
@@ -19,6 +19,10 @@ import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
 import { describeRejection } from './rejection-description.js';
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
+
+/** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
+const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
+  + '`JwksCacheModule.forRoot({ isGlobal: true, … })` in your root module, or import JwksCacheModule into this module';
 
 /** A request as the guard sees it: headers in, verified claims out on `user`. */
 export interface JwtGuardRequest extends RequestWithHeaders {
@@ -70,11 +74,21 @@ export class JwtGuard implements CanActivate {
   /** Whether {@link extractToken} is not overridden, so the cache lookup may use {@link findBearerToken}. */
   private readonly extractsByDefault = this.extractToken === JwtGuard.prototype.extractToken;
 
+  protected readonly provider: JwksProvider;
+
+  /**
+   * `provider` and `config` are optional to Nest only so that a module that cannot see
+   * `JwksCacheModule` gets a message that says how to fix it, instead of Nest's bare
+   * "can't resolve dependencies of the JwtGuard (?, …)".
+   * @throws Error when either is missing.
+   */
   constructor(
-    protected readonly provider: JwksProvider,
+    @Optional() @Inject(JwksProvider) provider: JwksProvider | undefined,
     protected readonly reflector: Reflector,
-    @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
+    @Optional() @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions | undefined,
   ) {
+    if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
+    this.provider = provider;
     this.guardOptions = config.guard ?? {};
   }
 
