@@ -2,8 +2,10 @@
 // The consumer check (`npm test` runs it after jest): what a new user does, done by a script.
 // 1. the README's quick start equals the template app's src/app.module.ts (and its tsconfig block
 //    the template's tsconfig.json), so the README cannot drift from what is compiled;
+//    the package README's migration diffs equal the root README's (tested by migration.spec.ts);
 // 2. packs both packages (`npm pack`; run `npm run build` first) and checks each tarball: README,
-//    LICENSE, every `exports` target, and source maps that carry their sources;
+//    LICENSE, every `exports` target, relative links of its markdown that land on shipped files,
+//    and source maps that carry their sources;
 // 3. copies examples/consumer-app (a fresh Nest 12 app, not a workspace) to a temporary
 //    directory, installs the two tarballs and its own dependencies from the registry;
 // 4. compiles it with its strict tsconfig (TypeScript 6) and runs its e2e test (node:test)
@@ -12,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
@@ -68,6 +70,28 @@ function checkReadme(file) {
   }
 }
 
+/** The package README repeats the root README's migration; its diffs (the tested ones) must match. */
+function checkMigrationCopy() {
+  const diffs = (file) => sectionBlocks(file, 'Migrating from jwks-rsa + passport-jwt').filter((block) => block.lang === 'diff').map((block) => block.code);
+  const rootDiffs = diffs(join(root, 'README.md'));
+  if (rootDiffs.length === 0) fail('README.md: no diff under "Migrating from jwks-rsa + passport-jwt"');
+  if (!isDeepStrictEqual(diffs(join(root, 'packages/nestjs/README.md')), rootDiffs)) {
+    fail('packages/nestjs/README.md: its migration diffs differ from README.md\'s (the tested ones); copy them over');
+  }
+}
+
+/** Relative links of the shipped markdown files must land on a shipped file (a registry page has nothing else). */
+function checkLinks(pkgDir, files, filename) {
+  for (const doc of [...files].filter((path) => path.endsWith('.md'))) {
+    const text = readFileSync(join(root, pkgDir, doc), 'utf8');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+      const path = posix.normalize(posix.join(posix.dirname(doc), target.split('#')[0]));
+      if (!files.has(path)) fail(`${filename}: ${doc} links to ${target}, which is not in the tarball`);
+    }
+  }
+}
+
 /** Checks one tarball's file list and returns its path. */
 function pack(pkgDir, into) {
   const manifest = JSON.parse(readFileSync(join(root, pkgDir, 'package.json'), 'utf8'));
@@ -91,6 +115,7 @@ function pack(pkgDir, into) {
       fail(`${info.filename}: ${map} names sources that are not shipped and has no sourcesContent`);
     }
   }
+  checkLinks(pkgDir, files, info.filename);
   step(`packed ${info.filename} (${info.entryCount} files, ${Math.round(info.size / 1024)} kB)`);
   return join(into, info.filename);
 }
@@ -99,6 +124,7 @@ const work = mkdtempSync(join(tmpdir(), 'jwks-cache-consumer-'));
 try {
   checkReadme(join(root, 'README.md'));
   checkReadme(join(root, 'packages/nestjs/README.md'));
+  checkMigrationCopy();
   step('the quick start in README.md and packages/nestjs/README.md equals examples/consumer-app');
 
   const tarballs = packages.map((pkgDir) => pack(pkgDir, work));
