@@ -23,6 +23,8 @@ export class OrdersController {
   imports: [
     JwksCacheModule.forRoot({
       isGlobal: true,
+      // `issuer` is compared exactly, trailing slash included: copy it from the `issuer` of your
+      // IdP's /.well-known/openid-configuration (and the `iss` of its tokens), byte for byte.
       issuers: [{ issuer: 'https://idp.example.com/', audience: 'orders-api' }], // JWKS found by OIDC discovery
       tokens: {
         inventory: {

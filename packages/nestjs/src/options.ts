@@ -36,7 +36,9 @@ export interface JwksOptions {
   maxAgeBounds?: { min: number; max: number };
   /**
    * In the last `refreshAhead` ms of freshness, a request is served from cache and starts one
-   * background refresh. `0` disables refresh-ahead.
+   * background refresh. The window is never more than the last half of the set's freshness, so
+   * a `ttl` or `max-age` shorter than twice this still refreshes ahead. `0` disables
+   * refresh-ahead (a set past freshness is then refreshed while it keeps serving, see `timeout`).
    * @default 30_000
    */
   refreshAhead?: number;
@@ -53,7 +55,9 @@ export interface JwksOptions {
    */
   staleIfError?: number;
   /**
-   * Timeout of one JWKS or discovery request.
+   * Timeout of one JWKS or discovery request, in ms. It also bounds stale-while-revalidate: past
+   * freshness, the previous set keeps serving while a refresh is in flight for at most this long,
+   * so no request waits on the issuer for a key it already holds.
    * @default 5_000
    */
   timeout?: number;

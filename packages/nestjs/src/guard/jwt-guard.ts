@@ -85,18 +85,13 @@ export class JwtGuard implements CanActivate {
     const route = this.routeMetadata(context);
     if (route.isPublic) return true;
     const request = this.getRequest(context);
-    const cached = this.cachedClaims(request, route);
-    if (cached !== undefined) return this.admit(request, cached);
-    return this.verifyAndAdmit(context, request, route);
-  }
-
-  /** The claims of a token the verified-token cache holds; `undefined` for anything else. */
-  private cachedClaims(request: JwtGuardRequest, route: RouteMetadata): JwtClaimsPayload | undefined {
     const token = this.lookupToken(request);
-    if (token === undefined) return undefined;
-    const cached = this.provider.verifyCached(token, route.overrides);
+    // A hit (VerifiedToken), or on a miss the token's cache key: the slow path reuses it, so a
+    // token is hashed once per request.
+    const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes are checked on the slow path, where a missing one becomes a 403.
-    return cached !== undefined && hasScopes(cached.payload, route.scopes) ? cached.payload : undefined;
+    if (typeof found === 'object' && hasScopes(found.payload, route.scopes)) return this.admit(request, found.payload);
+    return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
   /**
@@ -113,11 +108,15 @@ export class JwtGuard implements CanActivate {
     }
   }
 
-  private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<boolean> {
+  /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
+  private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
     try {
       const token = this.extractToken(request);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      const { payload } = await this.provider.verify(token, route.overrides);
+      const verification = missed !== undefined && missed.token === token
+        ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
+        : this.provider.verify(token, route.overrides);
+      const { payload } = await verification;
       this.assertScopes(payload, route.scopes);
       return this.admit(request, payload);
     } catch (error) {

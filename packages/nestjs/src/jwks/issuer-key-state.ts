@@ -44,6 +44,11 @@ export interface IssuerKeyStats {
   fetchErrors: number;
   /** Lookups served with a key set past its freshness while the issuer failed. */
   staleServes: number;
+  /**
+   * Lookups served with a key set past its freshness while its refresh was in flight
+   * (stale-while-revalidate: at most `timeout` ms past freshness).
+   */
+  revalidatingServes: number;
   /** Unknown kids rejected by the cooldown, without a fetch. */
   cooldownRejections: number;
   /** Usable keys in the current set. */
@@ -79,7 +84,7 @@ export class IssuerKeyState {
   private retryAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, cooldownRejections: 0 };
+  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
   private readonly storeKey: string;
 
   constructor(
@@ -90,8 +95,9 @@ export class IssuerKeyState {
   }
 
   /**
-   * The key set when it can be used without waiting: fresh (starting a refresh-ahead in its last
-   * `refreshAhead` ms), or stale while the issuer fails and within `staleIfError`.
+   * The key set when it can be used without waiting: fresh (starting a refresh-ahead near its
+   * end), past freshness by less than `timeout` while a refresh runs (stale-while-revalidate), or
+   * stale while the issuer fails and within `staleIfError`.
    */
   usableNow(): LoadedKeySet | undefined {
     const current = this.current;
@@ -103,6 +109,7 @@ export class IssuerKeyState {
       return current;
     }
     if (this.retryAttempt > 0 && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
+    if (this.withinRevalidateWindow(current, now)) return this.serveWhileRevalidating(current);
     return undefined;
   }
 
@@ -146,7 +153,7 @@ export class IssuerKeyState {
     const now = Date.now();
     if (current === undefined) return 'no-keys';
     if (now < current.freshUntil) return 'fresh';
-    return this.withinStaleWindow(current, now) ? 'stale-serving' : 'no-keys';
+    return this.withinStaleWindow(current, now) || this.withinRevalidateWindow(current, now) ? 'stale-serving' : 'no-keys';
   }
 
   /** The counters and the state of the current set. */
@@ -170,18 +177,31 @@ export class IssuerKeyState {
   }
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
-    const { issuer, jwks } = this.settings;
-    // A refetch already under way (e.g. started by the first token signed with a rotated key)
-    // serves every request that arrives meanwhile: single-flight comes before the cooldown.
-    const joined = await this.joinInflight(query);
-    if (joined.length > 0) return joined;
-    if (Date.now() - this.lastAttemptAt < jwks.cooldown) {
+    const { issuer } = this.settings;
+    // A load already under way (e.g. started by the first token signed with a rotated key) serves
+    // every request that arrives meanwhile: single-flight comes before the cooldown.
+    const running = this.inflight;
+    if (running !== undefined) {
+      const joined = await running.catch(() => undefined);
+      const candidates = joined === undefined ? [] : selectKeys(joined.keys, query);
+      if (candidates.length > 0) return candidates;
+    }
+    // From here to `load` nothing awaits: the first call of a burst starts the refetch and marks
+    // the attempt, so every later call of the burst sees it (in flight) rather than the cooldown.
+    if (this.inflight !== undefined) return this.awaitRefetch(this.inflight, query);
+    if (Date.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
     }
     this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: true });
-    const refreshed = await this.load(true).catch((error: unknown) => {
+    return this.awaitRefetch(this.load(true), query);
+  }
+
+  /** The keys for `query` once `refetch` settles; a failed refetch is a {@link NoMatchingKeyError} with the cause. */
+  private async awaitRefetch(refetch: Promise<LoadedKeySet>, query: KeyQuery): Promise<UsableKey[]> {
+    const { issuer } = this.settings;
+    const refreshed = await refetch.catch((error: unknown) => {
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch failed)`, { cause: error });
     });
     const candidates = selectKeys(refreshed.keys, query);
@@ -189,16 +209,13 @@ export class IssuerKeyState {
     return candidates;
   }
 
-  private async joinInflight(query: KeyQuery): Promise<UsableKey[]> {
-    const running = this.inflight;
-    if (running === undefined) return [];
-    const loaded = await running.catch(() => undefined);
-    return loaded === undefined ? [] : selectKeys(loaded.keys, query);
-  }
-
   private maybeRefreshAhead(current: LoadedKeySet, now: number): void {
-    const windowStart = current.freshUntil - this.settings.jwks.refreshAhead;
-    if (this.settings.jwks.refreshAhead === 0 || now < windowStart) return;
+    const { refreshAhead } = this.settings.jwks;
+    // Never more than the last half of the set's freshness: with a `ttl` or `max-age` below
+    // `refreshAhead`, a window as long as the freshness would leave no room for "one attempt per
+    // window", and no refresh-ahead would ever start.
+    const windowStart = current.freshUntil - Math.min(refreshAhead, (current.freshUntil - current.fetchedAt) / 2);
+    if (refreshAhead === 0 || now < windowStart) return;
     // One attempt per window: a failed refresh-ahead is not retried on every request.
     if (this.inflight !== undefined || this.lastAttemptAt >= windowStart) return;
     this.load(false).catch(() => undefined);
@@ -326,6 +343,22 @@ export class IssuerKeyState {
 
   private withinStaleWindow(current: LoadedKeySet, now: number): boolean {
     return now < current.freshUntil + this.settings.jwks.staleIfError;
+  }
+
+  /**
+   * Stale-while-revalidate lasts at most `timeout` past freshness: as long as one refresh started
+   * at the end of freshness may take. Past it, a request waits for the refresh (or, once it
+   * failed, stale-if-error takes over).
+   */
+  private withinRevalidateWindow(current: LoadedKeySet, now: number): boolean {
+    return now < current.freshUntil + this.settings.jwks.timeout;
+  }
+
+  /** Serves the previous set past its freshness and makes sure one refresh is under way. */
+  private serveWhileRevalidating(current: LoadedKeySet): LoadedKeySet {
+    if (this.inflight === undefined) this.load(false).catch(() => undefined);
+    this.counters.revalidatingServes++;
+    return current;
   }
 
   private serveStale(current: LoadedKeySet, now: number): LoadedKeySet {

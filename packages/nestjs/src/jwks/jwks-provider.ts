@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { jwtVerify, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type FlattenedJWSInput, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import {
   ClaimValidationError,
   AlgorithmNotAllowedError,
   HeaderNotAllowedError,
   InvalidResponseError,
   JwksCacheError,
-  NoMatchingKeyError,
-  SignatureInvalidError,
   TokenMalformedError,
   TokenTooLargeError,
   UnknownIssuerError,
@@ -22,7 +20,7 @@ import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats } from './issuer
 import { resolveIssuerSettings, type IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
 import { toTokenError } from './jose-error-mapping.js';
-import { keyTypeOf, selectKeys, type KeyQuery } from './key-selection.js';
+import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
 import { OidcDiscovery } from './oidc-discovery.js';
 import type { VerifiedToken } from './verified-token.js';
@@ -63,6 +61,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** jose options per issuer and alg, for calls without overrides: built once, not per token. */
   private readonly verifyOptions = new Map<string, Map<string, JWTVerifyOptions>>();
   private readonly importedKeys: ImportedKeyCache;
+  /** One importer per alg, made once rather than per token. */
+  private readonly importers = new Map<string, CandidateImporter>();
   private readonly verifiedTokens: VerifiedTokenCache;
   private readonly discovery: OidcDiscovery;
   /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
@@ -101,9 +101,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       this.checkSize(token, this.maxTokenBytes);
       const cacheKey = this.verifiedTokens.enabled ? this.verifiedTokens.keyOf(token, profileOf(overrides)) : undefined;
-      const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
-      if (cached !== undefined) return Promise.resolve(cached);
-      return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
+      return this.verifyKeyed(token, overrides, cacheKey);
     } catch (error) {
       return Promise.reject(toTokenError(error));
     }
@@ -116,32 +114,62 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * token without a promise.
    */
   verifyCached(token: string, overrides?: VerifyOverrides): VerifiedToken | undefined {
+    const found = this.lookupVerified(token, overrides);
+    return typeof found === 'object' ? found : undefined;
+  }
+
+  /**
+   * For `JwtGuard`, which looks a token up and, on a miss, verifies the same token: the cached
+   * result (as {@link verifyCached}), or on a miss the token's verified-token cache key, to hand
+   * to {@link verifyMissed} so the token is hashed once per request; `undefined` when the cache
+   * is off or the token cannot be in it. The key is a digest, never the token.
+   */
+  lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
     if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
-    return this.verifiedTokens.lookup(this.verifiedTokens.keyOf(token, profileOf(overrides)), this.isTrusted, false);
+    const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
+    return this.verifiedTokens.lookup(cacheKey, this.isTrusted, false) ?? cacheKey;
+  }
+
+  /**
+   * {@link verify}, for a token {@link lookupVerified} has just missed: `cacheKey` is the key it
+   * returned for this very token and these overrides (it is looked up again, not trusted blindly:
+   * a wrong key could only cost a miss, and a hit under it needs the same digest).
+   */
+  verifyMissed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string): Promise<VerifiedToken> {
+    try {
+      this.checkSize(token, this.maxTokenBytes);
+      return this.verifyKeyed(token, overrides, cacheKey);
+    } catch (error) {
+      return Promise.reject(toTokenError(error));
+    }
   }
 
   /**
    * The key to verify a token of `issuer` with: `CryptoKey`, or the secret bytes for HS*.
-   * Same rules as `verify` (allow-listed `alg`, key type, unknown-kid cooldown); without a
-   * `kid`, the first key that fits. Throws a `TokenRejectedError` (e.g. `NoMatchingKeyError`).
+   * Same rules as `verify` (allow-listed `alg`, key type, unknown-kid cooldown), and the same
+   * keys: when several fit (a header without `kid`, at most 5 tried), the one whose signature
+   * over `token` verifies is returned — which costs one signature check here.
+   * @param token the token (compact, or jose's flattened form); needed only when several keys fit.
+   * @throws {TokenRejectedError} e.g. `NoMatchingKeyError`; `SignatureInvalidError` when no
+   *   fitting key verifies `token`; `MultipleMatchingKeysError` when several fit and no token was given.
    */
-  async getKey(issuer: string, header: { kid?: string; alg: string }): Promise<VerificationKey> {
+  async getKey(issuer: string, header: { kid?: string; alg: string }, token?: string | FlattenedJWSInput): Promise<VerificationKey> {
     const settings = this.settingsOf(issuer);
     checkAlgorithm(header.alg, settings, undefined);
-    const candidates = await this.stateOf(issuer).keysFor({ kid: header.kid, alg: header.alg });
-    for (const key of candidates) {
-      const imported = await this.importedKeys.get(key, header.alg).catch(() => undefined);
-      if (imported !== undefined) return imported;
-    }
-    throw new NoMatchingKeyError(`No key of issuer ${issuer} could be imported for the token`);
+    const query = { kid: header.kid, alg: header.alg };
+    const candidates = await this.stateOf(issuer).keysFor(query);
+    return keyForToken(candidates, this.importerFor(header.alg), query, token, issuer);
   }
 
-  /** A jose `JWTVerifyGetKey` backed by this cache, for `jwtVerify(token, provider.keyResolver(iss))`. */
+  /**
+   * A jose `JWTVerifyGetKey` backed by this cache, for `jwtVerify(token, provider.keyResolver(iss))`.
+   * Without a `kid` it resolves the key that verifies the token (see {@link getKey}).
+   */
   keyResolver(issuer: string): JWTVerifyGetKey {
     this.settingsOf(issuer);
-    return async (header: JWTHeaderParameters) => {
+    return async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
       if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
-      return this.getKey(issuer, { kid: header.kid, alg: header.alg });
+      return this.getKey(issuer, { kid: header.kid, alg: header.alg }, token);
     };
   }
 
@@ -193,6 +221,13 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     for (const state of this.states.values()) state.close();
   }
 
+  /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
+  private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
+    if (cached !== undefined) return Promise.resolve(cached);
+    return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
+  }
+
   private checkSize(token: unknown, limit: number): asserts token is string {
     if (typeof token !== 'string' || token.length === 0) throw new TokenMalformedError('The token is not a non-empty string');
     // length counts UTF-16 units; only a token that may hold multi-byte characters is measured in bytes.
@@ -222,12 +257,23 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     return settings;
   }
 
-  /** Verifies with the issuer's keys, then remembers the result in the verified-token cache. */
+  /**
+   * Tries the candidate keys by the one rule of `key-selection.ts` (only a bad signature moves
+   * on), then remembers the result in the verified-token cache. One async function here: each
+   * layer costs a promise and microtask turns on every token the cache does not hold.
+   */
   private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    const { settings, alg, query } = decoded;
     try {
-      const { result, key } = await this.verifyWithCandidates(token, decoded, overrides);
+      const state = this.stateOf(settings.issuer);
+      const usable = state.usableNow();
+      let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
+      if (candidates.length === 0) candidates = await state.keysFor(query);
+      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
+      const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
+      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);
       if (cacheKey !== undefined) {
-        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(decoded.settings, overrides);
+        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
       }
       return result;
@@ -236,28 +282,14 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Tries each candidate key (one with a kid, at most 5 without); only a bad signature moves on. */
-  private async verifyWithCandidates(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined): Promise<{ result: VerifiedToken; key: UsableKey }> {
-    const { settings, alg, query } = decoded;
-    const state = this.stateOf(settings.issuer);
-    const usable = state.usableNow();
-    let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
-    if (candidates.length === 0) candidates = await state.keysFor(query);
-    const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
-    let imported = 0;
-    for (const key of candidates) {
-      const verificationKey = this.importedKeys.peek(key, alg) ?? (await this.importedKeys.get(key, alg).catch(() => undefined));
-      if (verificationKey === undefined) continue;
-      imported++;
-      try {
-        const { payload, protectedHeader } = await jwtVerify(token, verificationKey, options);
-        return { result: freezeResult(payload as JwtClaimsPayload, protectedHeader, settings.issuer), key };
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
-      }
+  /** Imports for `alg` through the imported-key cache: synchronously on a hit, `undefined` when the JWK cannot be imported. */
+  private importerFor(alg: string): CandidateImporter {
+    let importer = this.importers.get(alg);
+    if (importer === undefined) {
+      importer = (key) => this.importedKeys.peek(key, alg) ?? this.importedKeys.get(key, alg).catch(() => undefined);
+      this.importers.set(alg, importer);
     }
-    if (imported === 0) throw new NoMatchingKeyError(`No key of issuer ${settings.issuer} could be imported for the token`);
-    throw new SignatureInvalidError('The token signature is invalid');
+    return importer;
   }
 
   private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {

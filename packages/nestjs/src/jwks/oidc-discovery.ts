@@ -123,13 +123,30 @@ function wellKnownUrls(issuer: string): [string, string] {
   return [openid, oauth];
 }
 
+/** Longest part of the document's `issuer` an error shows: it comes from the network. */
+const SHOWN_ISSUER_CHARS = 200;
+
+/**
+ * Says both issuers (configuration and a public document, not secrets), and names the trap of a
+ * trailing slash: the comparison is exact, as with the tokens' `iss`.
+ */
+function issuerMismatchMessage(url: string, found: unknown, configured: string): string {
+  const shown = typeof found === 'string' ? JSON.stringify(found.slice(0, SHOWN_ISSUER_CHARS)) + (found.length > SHOWN_ISSUER_CHARS ? '…' : '') : found === undefined ? 'no issuer' : `a non-string issuer (${typeof found})`;
+  const message = `Discovery document at ${url} names the issuer ${shown}, not the configured ${JSON.stringify(configured)}`;
+  const slashless = (value: string) => value.replace(/\/+$/, '');
+  if (typeof found === 'string' && slashless(found) === slashless(configured)) {
+    return `${message}: they differ only by a trailing slash. Issuers are compared exactly (here and with each token's iss): set the issuer exactly as the document names it`;
+  }
+  return message;
+}
+
 function validateDocument(body: unknown, issuer: string, url: string): DiscoveryDocument {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new InvalidResponseError(`Discovery document at ${url} is not a JSON object`, url);
   }
   const document = body as DiscoveryDocument;
   if (document.issuer !== issuer) {
-    throw new DiscoveryMismatchError(`Discovery document at ${url} names another issuer than ${issuer}`, url);
+    throw new DiscoveryMismatchError(issuerMismatchMessage(url, document.issuer, issuer), url);
   }
   for (const member of ['jwks_uri', 'token_endpoint'] as const) {
     if (document[member] !== undefined && !isHttpUrl(document[member])) {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { parseSecretKey } from './secret-key.js';
 
 /** An AES-256-GCM ciphertext as stored in an envelope; every binary field is base64url. */
 export interface SealedValue {
@@ -25,11 +26,9 @@ export class EntryCipher {
   private readonly currentKid: string;
 
   constructor(encryptionKey: KeyMaterial | Record<string, KeyMaterial>) {
-    const entries: [string, KeyMaterial][] =
-      typeof encryptionKey === 'string' || encryptionKey instanceof Uint8Array
-        ? [[SINGLE_KEY_ID, encryptionKey]]
-        : Object.entries(encryptionKey);
-    this.keys = new Map(entries.map(([kid, key]) => [kid, toKeyBuffer(key, kid)]));
+    const single = typeof encryptionKey === 'string' || encryptionKey instanceof Uint8Array;
+    const entries: [string, KeyMaterial][] = single ? [[SINGLE_KEY_ID, encryptionKey]] : Object.entries(encryptionKey);
+    this.keys = new Map(entries.map(([kid, key]) => [kid, parseSecretKey(key, single ? 'encryptionKey' : `encryptionKey.${kid}`)]));
     this.currentKid = entries[0]![0];
   }
 
@@ -61,11 +60,6 @@ export class EntryCipher {
   }
 }
 
-function toKeyBuffer(key: KeyMaterial, kid: string): Buffer {
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
-  if (bytes.byteLength !== 32) throw new TypeError(`JwksCacheModule: option encryptionKey (${kid}) must be exactly 32 bytes long`);
-  return bytes;
-}
 
 /** Whether `value` has the shape of a {@link SealedValue}. */
 export function isSealedValue(value: unknown): value is SealedValue {

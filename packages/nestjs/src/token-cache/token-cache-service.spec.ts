@@ -127,7 +127,7 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(idp.received).toHaveLength(3);
     expect(service.stats().x).toMatchObject({ tenants: 2, fetched: 3, served: 1 });
     for (const bad of [0, 1.5, Number.POSITIVE_INFINITY]) {
-      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be an integer ≥ 1/);
+      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be a whole number ≥ 1/);
     }
   });
 
@@ -181,7 +181,7 @@ describe('TokenCacheService: one request per cache key', () => {
     );
     expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(TypeError);
     expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(/option tokens\.bad\.leeway/);
-    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a finite number > 0/);
+    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/);
     const misplaced = { clientCredentials: credentials(), timeout: 1_000 } as unknown as TokenSourceOptions;
     expect(() => service.register('bad', misplaced)).toThrow(/option tokens\.bad\.timeout applies to a tokenFunction; set clientCredentials\.timeout instead/);
     expect(() => service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' })).toThrow(/tokens\.bad\.verify/);

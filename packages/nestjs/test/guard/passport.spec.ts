@@ -159,6 +159,22 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
       await get('/legacy', await idp.mint({ aud: AUDIENCE, sub: 'erin' }, { alg: 'RS256' })).expect(200, { sub: 'erin' });
     });
 
+    it("accepts a kid-less token signed by the issuer's second key, as JwtGuard and AuthGuard('jwks') do", async () => {
+      const { kid } = await idp.rotate('ES256');
+      const provider = app.get(JwksProvider);
+      try {
+        await provider.refresh(idp.issuer);
+        const token = await idp.mint({ aud: AUDIENCE, sub: 'frank' }, { noKid: true });
+        expect(idp.jwks().keys.filter((key) => key.kty === 'EC')).toHaveLength(2);
+        await get('/guard', token).expect(200, { sub: 'frank' });
+        await get('/passport', token).expect(200);
+        await get('/legacy', token).expect(200, { sub: 'frank' });
+      } finally {
+        idp.retire(kid);
+        await provider.refresh(idp.issuer);
+      }
+    });
+
     it.each([
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' })],

@@ -8,7 +8,9 @@ import { CacheStore, JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheS
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
 const CLIENT = { clientId: 'orders-service', clientSecret: 'orders-service-secret-value' };
-const INTEGRITY_KEY = 'fleet-integrity-key-of-32-bytes-or-more';
+// Keys as `openssl rand -base64 32` prints them (fixed, so a failure can be replayed).
+const INTEGRITY_KEY = 'yWjlhSsrxyfiIq1L/r4nJ5c13gszrdYQpfRQEPzVJA0=';
+const ENCRYPTION_KEY = 'ZW5jcnlwdGlvbi1rZXktb2YtMzItcmFuZG9tLWJ5dGU=';
 const HOUR_MS = 3_600_000;
 
 const createAdminClient = (url: string) => createClient({ url, socket: { reconnectStrategy: false } });
@@ -188,7 +190,7 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
   });
 
   it('never writes the client secret to Redis, and encrypts the token with encryptionKey', async () => {
-    const instance = await startInstance({ encryptionKey: '0123456789abcdef0123456789abcdef' });
+    const instance = await startInstance({ encryptionKey: ENCRYPTION_KEY });
     const accessToken = await instance.tokens.ensureToken('inventory');
 
     const keys = await admin.keys('*');
