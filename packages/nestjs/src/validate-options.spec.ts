@@ -154,7 +154,7 @@ describe('validateOptions', () => {
 
     it('lists the known names when none is close', () => {
       expect(errorOf(withIssuer({ jwks: { frobnicate: true } }))?.message).toBe(
-        'JwksCacheModule: option jwks.frobnicate is not a known option (known: ttl, maxAgeBounds, refreshAhead, cooldown, staleIfError, timeout, maxResponseBytes, failOnStartup, warmUp, importedKeyCacheSize, retryBackoff)',
+        'JwksCacheModule: option jwks.frobnicate is not a known option (known: ttl, maxAgeBounds, refreshAhead, cooldown, staleIfError, timeout, maxResponseBytes, failOnStartup, warmUp, importedKeyCacheSize, importedKeyCache, retryBackoff)',
       );
     });
 
