@@ -19,6 +19,9 @@ export function apiJwksCacheOptions(config: ConfigService): JwksCacheModuleOptio
     issuers: [{ issuer, jwksUri: optionalSetting(config, 'JWKS_URI'), audience: optionalSetting(config, 'AUDIENCE') ?? DEFAULT_API_AUDIENCE }],
     jwks: jwksTuning(config),
     ...(redisUrl === undefined ? {} : { stores: [new Keyv({ store: new KeyvRedis(redisUrl) })] }),
+    // Each made with `openssl rand -base64 32`; with a shared Redis, set at least the first.
+    integrityKey: optionalSetting(config, 'JWKS_CACHE_INTEGRITY_KEY'),
+    encryptionKey: optionalSetting(config, 'JWKS_CACHE_ENCRYPTION_KEY'),
     tokens: {
       [INVENTORY_TOKEN]: {
         clientCredentials: {

@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { startSampleStack } from '../src/bootstrap.js';
 import { EmbeddedIdentityProvider } from '../src/identity-provider/embedded-identity-provider.js';
 import { DEMO_CLIENT_ID, ORDERS_API, SAMPLE_APP_CLIENT_ID } from '../src/identity-provider/resource-servers.js';
@@ -39,6 +40,17 @@ describe('sample app configuration', () => {
 
   it('refuses to start with ISSUER but without client credentials, naming the missing variable', async () => {
     await expect(startSampleStack({ environment: { ISSUER: externalIdp.issuer }, logger: false })).rejects.toThrow(/CLIENT_ID/);
+  });
+
+  it('takes JWKS_CACHE_INTEGRITY_KEY as openssl rand -base64 32 prints it, and refuses a passphrase without showing it', async () => {
+    const client = externalIdp.client(SAMPLE_APP_CLIENT_ID);
+    const environment = { ISSUER: externalIdp.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret };
+    const stack = await startSampleStack({ environment: { ...environment, JWKS_CACHE_INTEGRITY_KEY: `${randomBytes(32).toString('base64')}\n` }, logger: false });
+    await stack.close();
+    const passphrase = 'a-passphrase-of-32-characters!!!';
+    const refused = startSampleStack({ environment: { ...environment, JWKS_CACHE_INTEGRITY_KEY: passphrase }, logger: false });
+    await expect(refused).rejects.toThrow(/option integrityKey must be 32 random bytes.*openssl rand -base64 32/);
+    await expect(refused).rejects.not.toThrow(passphrase);
   });
 
   it('uses DEMO_CLIENT_SECRET for the demo client and never prints it', async () => {

@@ -8,11 +8,14 @@ const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(APP, '../..');
 const LIBRARY = join(ROOT, 'packages/nestjs');
 /** Settings that would point the sample elsewhere are cleared: it must start its embedded provider. */
-const CLEARED = ['ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_ENDPOINT', 'DOWNSTREAM_URL'];
+const CLEARED = ['ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'JWKS_CACHE_INTEGRITY_KEY', 'JWKS_CACHE_ENCRYPTION_KEY', 'CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_ENDPOINT', 'DOWNSTREAM_URL'];
+
+/** Tests and their helpers are not built: a change to one leaves `dist` current. */
+const NOT_BUILT = /\.(spec|e2e-spec|test-helpers)\.ts$/;
 
 function newestSourceTime(folder: string): number {
   return readdirSync(folder, { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts'))
+    .filter((file) => file.endsWith('.ts') && !NOT_BUILT.test(file))
     .reduce((newest, file) => Math.max(newest, statSync(join(folder, file)).mtimeMs), 0);
 }
 

@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+import { fakeClock, restoreClock } from '../../../test/support/fake-clock.js';
 import { startSampleStack, type SampleStack } from '../src/bootstrap.js';
 import type { EmbeddedIdentityProvider } from '../src/identity-provider/embedded-identity-provider.js';
 import type { SampleEnvironment } from '../src/sample-environment.js';
@@ -20,13 +20,7 @@ export function get(stack: SampleStack, path: string, token?: string): Promise<R
  * network I/O keeps working; `restoreClock()` undoes it.
  */
 export function moveClockForward(ms: number): void {
-  const now = Date.now();
-  jest.useFakeTimers({
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
-  });
-  jest.setSystemTime(now + ms);
+  fakeClock(Date.now() + ms);
 }
 
-export function restoreClock(): void {
-  jest.useRealTimers();
-}
+export { restoreClock };

@@ -20,20 +20,26 @@ export interface BenchMode {
     warmupMs: number;
     /** Length of one round, in ms. */
     roundMs: number;
-    /** Size of the cycled pool of distinct tokens. */
-    distinctTokens: number;
+    /** Distinct tokens of the never-seen rounds (each verified once per round), also the cycled pool (≤ the verified-token cache). */
+    tokens: number;
+    /** Calls in flight in the concurrent rows. */
+    inFlight: number;
   };
   http: {
     platforms: Platform[];
     /** Warm-up load before the rounds, in seconds. */
     warmupSeconds: number;
-    /** Measured rounds per route (≥ 5), interleaved across the routes. */
+    /** Measured rounds per route (≥ 10: the paired bar is a median of ≥ 10 round ratios), interleaved across the routes. */
     rounds: number;
     /** Length of one autocannon round, in seconds. */
     roundSeconds: number;
     connections: number;
     /** Size of the rotated pool of distinct tokens. */
     distinctTokens: number;
+  };
+  resilience: {
+    /** Length of the steady-state window and of the window of the event (rotation, outage) that follows it, in seconds. */
+    windowSeconds: number;
   };
   idp: {
     coldConcurrency: number;
@@ -58,8 +64,9 @@ export interface BenchMode {
 const FULL: BenchMode = {
   name: 'full',
   rounds: 5,
-  inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 300, roundMs: 500, distinctTokens: 10_000 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 1.2, connections: 10, distinctTokens: 1_000 },
+  inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 100, roundMs: 150, tokens: 1_500, inFlight: 16 },
+  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 0.8, connections: 10, distinctTokens: 1_000 },
+  resilience: { windowSeconds: 2 },
   idp: { coldConcurrency: 1_000, floodTokens: 10_000, floodSeconds: 10, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 300, roundMs: 500, fleetSize: 4, fleetCalls: 10_000 },
   memory: { tokens: 200_000 },
@@ -68,8 +75,9 @@ const FULL: BenchMode = {
 const QUICK: BenchMode = {
   name: 'quick',
   rounds: 5,
-  inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 60, roundMs: 100, distinctTokens: 2_000 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 0.2, rounds: 5, roundSeconds: 0.3, connections: 10, distinctTokens: 1_000 },
+  inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 30, roundMs: 60, tokens: 500, inFlight: 16 },
+  http: { platforms: ['express', 'fastify'], warmupSeconds: 0.2, rounds: 10, roundSeconds: 0.2, connections: 10, distinctTokens: 1_000 },
+  resilience: { windowSeconds: 1.5 },
   idp: { coldConcurrency: 1_000, floodTokens: 3_000, floodSeconds: 3, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 60, roundMs: 100, fleetSize: 4, fleetCalls: 10_000 },
   memory: { tokens: 20_000 },
@@ -78,8 +86,9 @@ const QUICK: BenchMode = {
 const SMOKE: BenchMode = {
   name: 'smoke',
   rounds: 5,
-  inProcess: { algorithms: ['ES256'], warmupMs: 5, roundMs: 10, distinctTokens: 50 },
-  http: { platforms: ['express'], warmupSeconds: 0.05, rounds: 5, roundSeconds: 0.05, connections: 2, distinctTokens: 20 },
+  inProcess: { algorithms: ['ES256'], warmupMs: 5, roundMs: 10, tokens: 50, inFlight: 16 },
+  http: { platforms: ['express'], warmupSeconds: 0.05, rounds: 10, roundSeconds: 0.05, connections: 2, distinctTokens: 20 },
+  resilience: { windowSeconds: 1.2 },
   idp: { coldConcurrency: 50, floodTokens: 50, floodSeconds: 0.2, fleetSize: 2, outageTokens: 10 },
   outbound: { warmupMs: 5, roundMs: 10, fleetSize: 2, fleetCalls: 100 },
   memory: { tokens: 200 },

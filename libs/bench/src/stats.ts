@@ -27,17 +27,32 @@ export async function measureRounds(count: number, warmup: () => Promise<unknown
   return summarize(figures);
 }
 
-/** How many operations per second `operation` sustains, called sequentially for `durationMs`. */
-export async function opsPerSecond(operation: () => Promise<unknown>, durationMs: number): Promise<number> {
+/**
+ * How many operations per second `operation` sustains for `durationMs`, with `inFlight` calls in
+ * flight at any time (1: one `await` after another).
+ */
+export async function opsPerSecond(operation: () => Promise<unknown>, durationMs: number, inFlight = 1): Promise<number> {
   // The clock is read once per batch so that reading it does not weigh on sub-microsecond operations.
   const batch = 64;
   const start = performance.now();
   let done = 0;
-  let elapsed = 0;
-  do {
-    for (let i = 0; i < batch; i++) await operation();
-    done += batch;
-    elapsed = performance.now() - start;
-  } while (elapsed < durationMs);
-  return (done / elapsed) * 1_000;
+  const worker = async (): Promise<void> => {
+    do {
+      for (let i = 0; i < batch; i++) await operation();
+      done += batch;
+    } while (performance.now() - start < durationMs);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return (done / (performance.now() - start)) * 1_000;
+}
+
+/** Operations per second of calling `operation` once per item of `items`, with `inFlight` calls in flight at any time. */
+export async function opsPerSecondOnce<T>(items: readonly T[], operation: (item: T) => Promise<unknown>, inFlight = 1): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await operation(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, items.length) }, worker));
+  return (items.length / (performance.now() - start)) * 1_000;
 }

@@ -29,3 +29,12 @@ export async function mintDistinct(idp: LocalIssuer, alg: BenchAlgorithm, count:
 export async function mintUnknownKid(idp: LocalIssuer, alg: BenchAlgorithm, count: number): Promise<string[]> {
   return inBatches(count, (i) => idp.mint({ aud: AUDIENCE, sub: `flood-${i}` }, { alg, kid: `unknown-kid-${i}` }));
 }
+
+/**
+ * The same tokens as flat strings. A token fresh from minting is a V8 cons string (built by
+ * concatenation); the first contender that reads it pays for flattening it, in place, and every
+ * later one gets it flat. Flattening them up front gives every contender the same strings.
+ */
+export function flattened(tokens: readonly string[]): string[] {
+  return JSON.parse(JSON.stringify(tokens)) as string[];
+}

@@ -77,6 +77,15 @@ export class NoMatchingKeyError extends TokenRejectedError {
   }
 }
 
+/**
+ * Several keys of the issuer fit a header without `kid` and nothing tells them apart: `getKey`
+ * was called without the token (pass it, and the key whose signature verifies is returned).
+ * Named after jose's `ERR_JWKS_MULTIPLE_MATCHING_KEYS`.
+ */
+export class MultipleMatchingKeysError extends NoMatchingKeyError {
+  static override readonly code: string = 'ERR_JWKS_MULTIPLE_MATCHING_KEYS';
+}
+
 /** The signature did not verify with any candidate key. */
 export class SignatureInvalidError extends TokenRejectedError {
   static override readonly code: string = 'ERR_JWS_SIGNATURE_INVALID';

@@ -5,6 +5,8 @@
 import type { Keyv } from 'keyv';
 import type { Cache } from 'cache-manager';
 import type { JWTPayload } from 'jose';
+import type { ImportedKeyCacheAdapter } from './jwks/imported-key-cache.js';
+import type { ExportedKeySet } from './jwks/stored-key-set.js';
 
 /** Signature algorithms for which a public key is used. The default allow-list. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -36,7 +38,9 @@ export interface JwksOptions {
   maxAgeBounds?: { min: number; max: number };
   /**
    * In the last `refreshAhead` ms of freshness, a request is served from cache and starts one
-   * background refresh. `0` disables refresh-ahead.
+   * background refresh. The window is never more than the last half of the set's freshness, so
+   * a `ttl` or `max-age` shorter than twice this still refreshes ahead. `0` disables
+   * refresh-ahead (a set past freshness is then refreshed while it keeps serving, see `timeout`).
    * @default 30_000
    */
   refreshAhead?: number;
@@ -53,7 +57,9 @@ export interface JwksOptions {
    */
   staleIfError?: number;
   /**
-   * Timeout of one JWKS or discovery request.
+   * Timeout of one JWKS or discovery request, in ms. It also bounds stale-while-revalidate: past
+   * freshness, the previous set keeps serving while a refresh is in flight for at most this long,
+   * so no request waits on the issuer for a key it already holds.
    * @default 5_000
    */
   timeout?: number;
@@ -77,6 +83,15 @@ export interface JwksOptions {
    * @default 1_000
    */
   importedKeyCacheSize?: number;
+  /**
+   * Replaces the cache of imported keys: an adapter `{ get(key, alg), set(key, alg, imported) }`
+   * (`key` = `{ jwk, thumbprint }`, `delete` / `clear` optional, `get` synchronous), e.g. to share
+   * one pool between several providers in a process or to bound it your way with many issuers
+   * and keys; or `false` to import the JWK on every verification the verified-token cache misses
+   * (tests, or a process that verifies too rarely for a cache to pay). Only read at the top level.
+   * @default undefined (a bounded LRU by thumbprint + alg, of `importedKeyCacheSize` entries)
+   */
+  importedKeyCache?: ImportedKeyCacheAdapter | false;
   /**
    * Backoff of the background retries while the issuer fails: the first delay, doubled per
    * failure up to `max`, each with ±`jitter` (a fraction) of randomness.
@@ -144,7 +159,16 @@ export interface IssuerOptions {
    * @default false
    */
   allowSymmetricAlgorithms?: boolean;
-  /** Per-issuer overrides of the top-level `jwks` options. */
+  /**
+   * A key set exported earlier by `JwksProvider.exportKeySet(issuer)` (e.g. read from a
+   * serverless platform's key-value store), installed when the provider is built. It is checked
+   * like a shared-store entry: public signing keys only, a `fetchedAt` in the future refused,
+   * freshness capped by this process's `ttl` / `maxAgeBounds`. A seed that fails is logged (never
+   * its content) and ignored — the keys are fetched as without one; it never fails the start.
+   * @default undefined
+   */
+  seed?: ExportedKeySet;
+  /** Per-issuer overrides of the top-level `jwks` options (`importedKeyCache` excepted). */
   jwks?: JwksOptions;
   /** Per-issuer overrides of the top-level `verify` options. */
   verify?: Omit<VerifyOptions, 'verifiedTokenCacheSize'>;
@@ -223,11 +247,36 @@ export interface TokenTimingOptions {
    */
   refreshAhead?: number;
   /**
-   * Turn a token whose expiry cannot be read (not a JWT and no `expires_in`) into an error
-   * instead of handing it out uncached.
+   * Turn a token whose expiry cannot be read (not a JWT and no `expires_in`, or a non-finite or
+   * negative one) into an error instead of handing it out uncached.
    * @default false
    */
   rejectUnparsable?: boolean;
+  /**
+   * Backoff after consecutive failures to obtain a token. A first failure never blocks: the next
+   * call requests at once. After the second consecutive failure, callers with no usable token get
+   * the last error at once for `initial` ms, doubled per further failure up to `max`, each
+   * ±`jitter`. A success starts over. `false` turns it off (every call may request).
+   * @default { initial: 1_000, max: 60_000, jitter: 0.2 }
+   */
+  retryBackoff?: RetryBackoffOptions | false;
+  /**
+   * The longest a token is taken to live, in ms: a JWT `exp` or an `expires_in` further away
+   * counts only up to this much after the request started (a token endpoint answering
+   * `expires_in: 1e12` would otherwise be cached for ever).
+   * @default 86_400_000 (24 h)
+   */
+  maxTokenLifetime?: number;
+}
+
+/** Exponential backoff with jitter; durations in ms. */
+export interface RetryBackoffOptions {
+  /** The first delay, in ms. */
+  initial: number;
+  /** Upper bound of the delay, in ms. */
+  max: number;
+  /** Randomness applied to each delay, a fraction from 0 to 1 (0.2 = ±20 %). */
+  jitter: number;
 }
 
 /** One outbound token source, under a name in `tokens`. Exactly one of the two kinds. */
@@ -244,9 +293,20 @@ export type TokenSourceOptions = TokenTimingOptions & {
         tokenFunction?: never;
         /** Set `clientCredentials.timeout` instead. */
         timeout?: never;
+        /** Client-credentials tokens are shared under their own settings already. */
+        shareKey?: never;
       }
     | {
         tokenFunction: TokenFunction;
+        /**
+         * Shares this function's tokens through the module's `stores` (and so with every app
+         * and instance using that store) under this key, plus the tenant. Give the same key
+         * only to sources that hand out the same token. Without it, the function's tokens are
+         * kept in process only: two apps that both name a token function `default` must never
+         * be handed each other's tokens.
+         * @default undefined (in process only)
+         */
+        shareKey?: string;
         /**
          * Time one call of the token function may take; past it, callers get a
          * `TokenRequestError` and the function's `signal` is aborted.
@@ -313,7 +373,10 @@ export interface GuardOptions {
 /** Token claims as verified, as put on `request.user`. */
 export type JwtClaimsPayload = JWTPayload & Record<string, unknown>;
 
-export const DEFAULT_JWKS_OPTIONS: Required<JwksOptions> = {
+/** The per-issuer `jwks` options once defaults are filled in (`importedKeyCache` is provider-wide). */
+export type ResolvedJwksOptions = Required<Omit<JwksOptions, 'importedKeyCache'>>;
+
+export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = {
   ttl: 600_000,
   maxAgeBounds: { min: 60_000, max: 86_400_000 },
   refreshAhead: 30_000,
@@ -380,4 +443,6 @@ export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {
   leeway: 60_000,
   refreshAhead: 60_000,
   rejectUnparsable: false,
+  retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
+  maxTokenLifetime: 86_400_000,
 };

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { LocalIssuer } from './index.js';
+import { settlesWithin, waitUntil } from '../../../test/support/wait-until.js';
 
 describe('LocalIssuer faults', () => {
   let idp: LocalIssuer;
@@ -34,7 +35,14 @@ describe('LocalIssuer faults', () => {
 
   it('slow(ms) delays the answer past a client timeout, yet counts the request', async () => {
     idp.slow(60_000);
-    await expect(fetch(idp.jwksUri, { signal: AbortSignal.timeout(100) })).rejects.toThrow(/aborted/);
+    // The client gives up only once the issuer has counted the request: a fixed client timeout
+    // could fire before a busy machine even delivered it.
+    const client = new AbortController();
+    const attempt = fetch(idp.jwksUri, { signal: client.signal });
+    await waitUntil(() => idp.requests.jwks === 1);
+    expect(await settlesWithin(attempt, 100)).toBe(false);
+    client.abort();
+    await expect(attempt).rejects.toThrow(/aborted/);
     expect(idp.requests.jwks).toBe(1);
   });
 

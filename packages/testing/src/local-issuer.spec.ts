@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { generateAttackerKey, LocalIssuer, type LocalIssuerOptions, type TestAlgorithm } from './index.js';
+import { fakeClock, restoreClock } from '../../../test/support/fake-clock.js';
 
 const ALL_DEFAULT_ALGS: TestAlgorithm[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -106,15 +107,14 @@ describe('LocalIssuer minting options', () => {
 
   it('sets exp from expiresIn and reads the clock through Date.now()', async () => {
     const fakeNowMs = Date.UTC(2030, 0, 1);
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    fakeClock(fakeNowMs);
     try {
-      jest.setSystemTime(fakeNowMs);
       const token = await idp.mint({}, { expiresIn: 120 });
       const { payload } = await jwtVerify(token, createLocalJWKSet(idp.jwks()), { currentDate: new Date(fakeNowMs) });
       expect(payload.iat).toBe(fakeNowMs / 1000);
       expect(payload.exp).toBe(fakeNowMs / 1000 + 120);
     } finally {
-      jest.useRealTimers();
+      restoreClock();
     }
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { LocalIssuer } from './index.js';
+import { settlesWithin, waitUntil } from '../../../test/support/wait-until.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const formEncode = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
@@ -152,12 +153,17 @@ describe('LocalIssuer token endpoint', () => {
 
   it('slowTokenEndpoint delays answers past a client timeout, yet counts the request', async () => {
     idp.slowTokenEndpoint(60_000);
+    // The client gives up only once the endpoint has counted the request (see faults.spec.ts).
+    const client = new AbortController();
     const attempt = fetch(idp.tokenEndpoint, {
       method: 'POST',
       headers: { ...FORM, Authorization: basic('orders', 'orders-secret') },
       body: 'grant_type=client_credentials',
-      signal: AbortSignal.timeout(100),
+      signal: client.signal,
     });
+    await waitUntil(() => idp.requests.token === 1);
+    expect(await settlesWithin(attempt, 100)).toBe(false);
+    client.abort();
     await expect(attempt).rejects.toThrow(/aborted/);
     expect(idp.requests.token).toBe(1);
   });

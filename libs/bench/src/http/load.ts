@@ -15,16 +15,25 @@ export interface LoadRound {
  */
 export async function sendLoad(url: string, tokens: readonly string[], seconds: number, connections: number): Promise<LoadRound> {
   let next = 0;
-  const authorization = (): string => `Bearer ${tokens[next++ % tokens.length]}`;
+  const nextToken = (): string => tokens[next++ % tokens.length];
+  if (tokens.length > 1) return sendLoadFrom(url, nextToken, seconds, connections);
+  return run({ ...common(url, seconds, connections), headers: { authorization: `Bearer ${nextToken()}` } });
+}
+
+/** Like {@link sendLoad}, each request carrying the token `nextToken()` returns when it is sent. */
+export async function sendLoadFrom(url: string, nextToken: () => string, seconds: number, connections: number): Promise<LoadRound> {
+  return run({
+    ...common(url, seconds, connections),
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${nextToken()}` } }) }],
+  });
+}
+
+function common(url: string, seconds: number, connections: number): autocannon.Options {
   // autocannon ends a run at its next sample; 100 ms samples keep sub-second rounds that short.
-  const common = { url, connections, duration: seconds, sampleInt: 100 };
-  const options: autocannon.Options =
-    tokens.length === 1
-      ? { ...common, headers: { authorization: authorization() } }
-      : {
-          ...common,
-          requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: authorization() } }) }],
-        };
+  return { url, connections, duration: seconds, sampleInt: 100 };
+}
+
+async function run(options: autocannon.Options): Promise<LoadRound> {
   const result = await autocannon(options);
   const completed = result['2xx'] + result.non2xx;
   return {

@@ -1,3 +1,4 @@
+import type { JwksOptions } from '@jwks-cache/nestjs';
 import type { Platform } from '../mode.js';
 import type { VerifyTarget } from '../references.js';
 
@@ -22,6 +23,8 @@ export interface ServerSpec {
   platform: Platform;
   route: RouteKind;
   target: VerifyTarget;
+  /** Key-set settings of the `JwtGuard` route (its defaults when absent). */
+  jwks?: JwksOptions;
 }
 
 /** Messages a server child sends its parent over IPC. */

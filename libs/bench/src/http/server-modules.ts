@@ -14,7 +14,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
-import { JwksCacheModule, JwtGuard } from '@jwks-cache/nestjs';
+import { JwksCacheModule, JwtGuard, type JwksOptions } from '@jwks-cache/nestjs';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import jwksRsa from 'jwks-rsa';
 import type { Algorithm } from 'jsonwebtoken';
@@ -131,7 +131,7 @@ class JoseGuardController {
 }
 
 /** The root module of a benchmark server for one kind of route. */
-export function serverModule(route: RouteKind, target: VerifyTarget): Type<unknown> {
+export function serverModule(route: RouteKind, target: VerifyTarget, jwks?: JwksOptions): Type<unknown> {
   const targetProvider = { provide: VERIFY_TARGET, useValue: target };
   switch (route) {
     case 'bare': {
@@ -146,7 +146,7 @@ export function serverModule(route: RouteKind, target: VerifyTarget): Type<unkno
     }
     case 'jwt-guard': {
       @Module({
-        imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: target.issuer, jwksUri: target.jwksUri, audience: target.audience, algorithms: target.algorithms }] })],
+        imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: target.issuer, jwksUri: target.jwksUri, audience: target.audience, algorithms: target.algorithms }], jwks })],
         controllers: [JwtGuardController],
       })
       class JwtGuardModule {}

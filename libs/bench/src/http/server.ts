@@ -15,7 +15,7 @@ function send(message: ServerMessage): void {
 }
 
 async function createApp(spec: ServerSpec): Promise<INestApplication> {
-  const module = serverModule(spec.route, spec.target);
+  const module = serverModule(spec.route, spec.target, spec.jwks);
   if (spec.platform === 'fastify') return NestFactory.create(module, new FastifyAdapter(), { logger: false });
   return NestFactory.create(module, { logger: false });
 }

@@ -5,7 +5,8 @@ import type { BenchMode } from '../mode.js';
 import { startOurs, startOursSharingRedis } from '../ours.js';
 import { startRedis } from '../redis.js';
 import { JWKS_RSA_README_SETTINGS, joseRemoteVerifier, jwksRsaVerifier, type JoseRemoteSettings, type JwksRsaSettings } from '../references.js';
-import { barVerdict, type Cell, type Section } from '../report.js';
+import { barVerdict, type Cell, type Column, type Section } from '../report.js';
+import { runSection } from '../section.js';
 import { AUDIENCE, mintDistinct, mintUnknownKid } from '../tokens.js';
 
 /** The algorithm of this section: request counts do not depend on it, and EC keys are quick to generate. */
@@ -224,78 +225,78 @@ function rowsOf({ scenario, results, labels = {}, target, met }: ScenarioRows): 
   }));
 }
 
+const COLUMNS: Column[] = [
+  { key: 'scenario', label: 'scenario', format: 'text' },
+  { key: 'contender', label: 'contender', format: 'text' },
+  { key: 'requests', label: 'JWKS requests' },
+  { key: 'failed', label: 'failed', format: 'text' },
+  { key: 'unanswered', label: 'unanswered' },
+  { key: 'target', label: 'target', format: 'text' },
+  { key: 'bar', label: 'bar', format: 'text' },
+];
+
 /** Identity-provider load: how many JWKS requests each contender makes, and how many verifications fail. */
 export async function runIdpLoadSection(mode: BenchMode, log: (line: string) => void): Promise<Section> {
   const { coldConcurrency, floodTokens, floodSeconds, fleetSize, outageTokens } = mode.idp;
   const floodLabel = `${floodTokens.toLocaleString('en-US')} unknown-kid tokens over ${floodSeconds} s`;
-  const rows: Array<Record<string, Cell>> = [];
   const allowedIn = (cooldownMs: number): number => Math.ceil((floodSeconds * 1_000) / cooldownMs);
-
-  log('idp: cold start');
-  rows.push(...rowsOf({
-    scenario: `cold start, ${coldConcurrency.toLocaleString('en-US')} concurrent verifications`,
-    results: await coldStart(mode),
-    target: '1 JWKS request',
-    met: (ours) => ours.requests === 1 && ours.failed === 0,
-  }));
-  log('idp: unknown-kid flood (defaults)');
-  rows.push(...rowsOf({
-    scenario: `flood: ${floodLabel}, default cooldowns`,
-    results: await unknownKidFlood(mode, {}),
-    target: `≤ ${allowedIn(DEFAULT_COOLDOWN_MS)} (1 per 30 s cooldown)`,
-    met: (ours) => ours.requests <= allowedIn(DEFAULT_COOLDOWN_MS) && ours.failed === 0,
-  }));
-  log('idp: unknown-kid flood (2 s cooldown)');
-  rows.push(...rowsOf({
-    scenario: `flood: ${floodLabel}, cooldown 2 s (jwks-cache, jose)`,
-    results: await unknownKidFlood(mode, { ours: { cooldown: SHORT_COOLDOWN_MS }, jose: { cooldownDuration: SHORT_COOLDOWN_MS } }),
-    target: `≤ ${allowedIn(SHORT_COOLDOWN_MS)} (1 per 2 s cooldown)`,
-    met: (ours) => ours.requests <= allowedIn(SHORT_COOLDOWN_MS) && ours.failed === 0,
-  }));
-  log('idp: fleet sharing Redis');
   const redis = await startRedis();
-  try {
-    rows.push(...rowsOf({
-      scenario: `fleet of ${fleetSize} instances started one after another (jwks-cache: shared Redis)`,
-      results: await fleet(mode, redis.url, false),
+  const scenarios: Array<Omit<ScenarioRows, 'results'> & { measure: () => Promise<ScenarioRows['results']> }> = [
+    {
+      scenario: `cold start, ${coldConcurrency.toLocaleString('en-US')} concurrent verifications`,
+      measure: () => coldStart(mode),
       target: '1 JWKS request',
       met: (ours) => ours.requests === 1 && ours.failed === 0,
-    }));
-    rows.push(...rowsOf({
+    },
+    {
+      scenario: `flood: ${floodLabel}, default cooldowns`,
+      measure: () => unknownKidFlood(mode, {}),
+      target: `≤ ${allowedIn(DEFAULT_COOLDOWN_MS)} (1 per 30 s cooldown)`,
+      met: (ours) => ours.requests <= allowedIn(DEFAULT_COOLDOWN_MS) && ours.failed === 0,
+    },
+    {
+      scenario: `flood: ${floodLabel}, cooldown 2 s (jwks-cache, jose)`,
+      measure: () => unknownKidFlood(mode, { ours: { cooldown: SHORT_COOLDOWN_MS }, jose: { cooldownDuration: SHORT_COOLDOWN_MS } }),
+      target: `≤ ${allowedIn(SHORT_COOLDOWN_MS)} (1 per 2 s cooldown)`,
+      met: (ours) => ours.requests <= allowedIn(SHORT_COOLDOWN_MS) && ours.failed === 0,
+    },
+    {
+      scenario: `fleet of ${fleetSize} instances started one after another (jwks-cache: shared Redis)`,
+      measure: () => fleet(mode, redis.url, false),
+      target: '1 JWKS request',
+      met: (ours) => ours.requests === 1 && ours.failed === 0,
+    },
+    {
       scenario: `fleet of ${fleetSize} instances started at once (jwks-cache: shared Redis)`,
-      results: await fleet(mode, redis.url, true),
-    }));
+      measure: () => fleet(mode, redis.url, true),
+    },
+    {
+      scenario: `outage: issuer answers 503 after a 1 s ttl, ${outageTokens} valid tokens`,
+      measure: () => outage(mode),
+      labels: { 'jwks-rsa-fallback': 'jwks-rsa + `cacheMaxAgeFallback` (opt-in)' },
+      target: '0 failed',
+      met: (ours) => ours.failed === 0,
+    },
+  ];
+  try {
+    return await runSection(
+      {
+        id: 'idp-load',
+        title: 'Identity-provider load (request counts at the local issuer)',
+        columns: COLUMNS,
+        scenarios: scenarios.map(({ measure, ...rows }) => ({ name: rows.scenario, measure: async () => rowsOf({ ...rows, results: await measure() }) })),
+        notes: [
+          `ES256 keys; every contender gets its own \`LocalIssuer\`; "requests" counts JWKS (and discovery) requests the issuer received in the scenario; "failed" counts verifications that did not give the expected answer.`,
+          `"unanswered" counts verifications still pending ${GRACE_MS / 1_000} s after the scenario ended (counted as failed too).`,
+          'Cold start: jwks-cache with `warmUp: false`, so the verifications meet an empty cache; the references have no warm-up.',
+          `Flood: one valid token is verified first (its fetch is not counted), then the unknown-kid tokens arrive in ticks of 100 ms${mode.name === 'full' ? '' : ` (${mode.name} mode: ${floodSeconds} s instead of 10 s)`}. With default cooldowns the last fetch has just happened, so 0 is possible; the 2 s row shows the cooldown at work. jwks-rsa always uses its README rate limit (5 requests/min).`,
+          'Fleet: jwks-cache instances share a `redis-server` started for the run (a Keyv store); the references have no shared store, each instance fetches.',
+          'Outage: ttl 1 s (jwks-cache `jwks.ttl`, jose `cacheMaxAge`, jwks-rsa `cacheMaxAge`), the issuer then answers 503 and the tokens are verified once the ttl is over.',
+        ],
+      },
+      log,
+    );
   } finally {
     await redis.stop();
   }
-  log('idp: outage after the ttl');
-  rows.push(...rowsOf({
-    scenario: `outage: issuer answers 503 after a 1 s ttl, ${outageTokens} valid tokens`,
-    results: await outage(mode),
-    labels: { 'jwks-rsa-fallback': 'jwks-rsa + `cacheMaxAgeFallback` (opt-in)' },
-    target: '0 failed',
-    met: (ours) => ours.failed === 0,
-  }));
-  return {
-    id: 'idp-load',
-    title: 'Identity-provider load (request counts at the local issuer)',
-    notes: [
-      `ES256 keys; every contender gets its own \`LocalIssuer\`; "requests" counts JWKS (and discovery) requests the issuer received in the scenario; "failed" counts verifications that did not give the expected answer.`,
-      `"unanswered" counts verifications still pending ${GRACE_MS / 1_000} s after the scenario ended (counted as failed too).`,
-      'Cold start: jwks-cache with `warmUp: false`, so the verifications meet an empty cache; the references have no warm-up.',
-      `Flood: one valid token is verified first (its fetch is not counted), then the unknown-kid tokens arrive in ticks of 100 ms${mode.name === 'full' ? '' : ` (${mode.name} mode: ${floodSeconds} s instead of 10 s)`}. With default cooldowns the last fetch has just happened, so 0 is possible; the 2 s row shows the cooldown at work. jwks-rsa always uses its README rate limit (5 requests/min).`,
-      'Fleet: jwks-cache instances share a `redis-server` started for the run (a Keyv store); the references have no shared store, each instance fetches.',
-      'Outage: ttl 1 s (jwks-cache `jwks.ttl`, jose `cacheMaxAge`, jwks-rsa `cacheMaxAge`), the issuer then answers 503 and the tokens are verified once the ttl is over.',
-    ],
-    columns: [
-      { key: 'scenario', label: 'scenario', format: 'text' },
-      { key: 'contender', label: 'contender', format: 'text' },
-      { key: 'requests', label: 'JWKS requests' },
-      { key: 'failed', label: 'failed', format: 'text' },
-      { key: 'unanswered', label: 'unanswered' },
-      { key: 'target', label: 'target', format: 'text' },
-      { key: 'bar', label: 'bar', format: 'text' },
-    ],
-    rows,
-  };
 }

@@ -1,124 +1,206 @@
 import { LocalIssuer } from '@jwks-cache/testing';
 import { CONTENDER_LABELS, createContender, shortReason, type Contender, type ContenderId } from '../contenders.js';
 import type { BenchAlgorithm, BenchMode } from '../mode.js';
-import { barVerdict, type Cell, type Section } from '../report.js';
-import { measureRounds, opsPerSecond, type RoundStats } from '../stats.js';
-import { mintDistinct } from '../tokens.js';
+import type { Column, Section } from '../report.js';
+import { interleavedRounds, pairedRatio, type Series } from '../rounds.js';
+import { barCells, runSection, type Row, type Scenario } from '../section.js';
+import { opsPerSecond, opsPerSecondOnce, summarize } from '../stats.js';
+import { flattened, mintDistinct } from '../tokens.js';
 
-const CONTENDERS: ContenderId[] = ['jwks-cache', 'jwks-cache-uncached', 'jose-remote', 'jwks-rsa', 'floor'];
+const ALL: ContenderId[] = ['jwks-cache', 'jwks-cache-uncached', 'jose-remote', 'jwks-rsa', 'floor'];
 
-type TokenMode = 'repeated' | 'distinct';
-
-/** The bars of the in-process section: repeated ≥ 20× jose; distinct ≥ 0.95× the floor. */
+/** Bars: one token repeated ≥ 20× jose; never-seen tokens ≥ 0.95× the floor. */
 const REPEATED_VS_JOSE = 20;
-const DISTINCT_VS_FLOOR = 0.95;
+const NEVER_SEEN_VS_FLOOR = 0.95;
 
-type Outcome = { stats: RoundStats } | { failure: string };
+/** How the tokens of a scenario are chosen. */
+type TokenKind = 'never-seen' | 'repeated' | 'cycled';
 
-/** Measures one contender on a token list cycled in order, from a cursor kept across rounds. */
-async function measureContender(contender: Contender, tokens: string[], mode: BenchMode): Promise<Outcome> {
-  let cursor = 0;
-  const next = (): Promise<unknown> => contender.verify(tokens[cursor++ % tokens.length]);
+/** The tokens of one algorithm: a warm-up token (never measured), and the list every round uses. */
+interface TokenSet {
+  warm: string;
+  list: string[];
+}
+
+/** A contender that could not verify the warm-up token: the algorithm is not supported. */
+class Unsupported extends Error {}
+
+async function started(id: ContenderId, idp: LocalIssuer, alg: BenchAlgorithm, warm: string): Promise<Contender> {
+  const contender = await createContender(id, idp, alg);
   try {
-    await contender.verify(tokens[0]);
+    await contender.verify(warm);
   } catch (error) {
-    return { failure: `unsupported (${shortReason(error)})` };
+    await contender.close();
+    throw new Unsupported(`unsupported (${shortReason(error)})`);
   }
+  return contender;
+}
+
+function failureOf(message: string): string {
+  return message.startsWith('unsupported') ? message : `failed (${message.length > 80 ? `${message.slice(0, 77)}...` : message})`;
+}
+
+/**
+ * Never seen: every round starts a fresh instance of each contender, warms it with a token of its
+ * own, then verifies each token of the list exactly once, so no token is ever served from a cache.
+ */
+async function measureNeverSeen(ids: ContenderId[], idp: LocalIssuer, alg: BenchAlgorithm, tokens: TokenSet, inFlight: number, mode: BenchMode): Promise<Map<ContenderId, Series<number>>> {
+  return interleavedRounds(ids, mode.rounds, async (id) => {
+    const contender = await started(id, idp, alg, tokens.warm);
+    try {
+      return await opsPerSecondOnce(tokens.list, contender.verify, inFlight);
+    } finally {
+      await contender.close();
+    }
+  });
+}
+
+/** Repeated or cycled: one instance per contender for all rounds, a token list cycled from a cursor kept across rounds. */
+async function measureCycled(ids: ContenderId[], idp: LocalIssuer, alg: BenchAlgorithm, tokens: TokenSet, inFlight: number, mode: BenchMode): Promise<Map<ContenderId, Series<number>>> {
+  const contenders = new Map<ContenderId, { contender?: Contender; cursor: number }>();
+  const { warmupMs, roundMs } = mode.inProcess;
   try {
-    // The warm-up cycles through the whole pool once, so that every contender is measured in its steady state.
-    const warmup = async (): Promise<void> => {
-      for (let i = 0; i < tokens.length; i++) await next();
-      await opsPerSecond(next, mode.inProcess.warmupMs);
-    };
-    const stats = await measureRounds(mode.rounds, warmup, () => opsPerSecond(next, mode.inProcess.roundMs));
-    return { stats };
-  } catch (error) {
-    return { failure: `failed (${shortReason(error)})` };
+    return await interleavedRounds(ids, mode.rounds, async (id) => {
+      let state = contenders.get(id);
+      if (!state) {
+        state = { contender: undefined, cursor: 0 };
+        contenders.set(id, state);
+        state.contender = await started(id, idp, alg, tokens.warm);
+        // The first (warm-up) round starts with the whole list once, so every token is in a cache that can hold it.
+        for (const token of tokens.list) await state.contender.verify(token);
+        await opsPerSecond(() => (state as { contender: Contender }).contender.verify(tokens.list[0]), warmupMs, inFlight);
+      }
+      const current = state;
+      const verify = current.contender as Contender;
+      return opsPerSecond(() => verify.verify(tokens.list[current.cursor++ % tokens.list.length]), roundMs, inFlight);
+    });
+  } finally {
+    await Promise.all([...contenders.values()].map((state) => state.contender?.close()));
   }
 }
 
-function ratio(outcome: Outcome | undefined, reference: Outcome | undefined): number | null {
-  if (!outcome || !reference || !('stats' in outcome) || !('stats' in reference)) return null;
-  return outcome.stats.median / reference.stats.median;
+function tokensLabel(kind: TokenKind, count: number): string {
+  const n = count.toLocaleString('en-US');
+  if (kind === 'never-seen') return `never seen: ${n} distinct, each verified once (fresh instance per round)`;
+  if (kind === 'repeated') return 'one, repeated';
+  return `pool of ${n}, cycled (verified-token cache hits)`;
 }
 
-function barOf(id: ContenderId, tokenMode: TokenMode, vsFloor: number | null, vsJose: number | null): { target: Cell; bar: Cell } {
-  if (id !== 'jwks-cache') return { target: null, bar: null };
-  if (tokenMode === 'repeated') return { target: `≥ ${REPEATED_VS_JOSE}× jose`, bar: barVerdict(vsJose === null ? false : vsJose >= REPEATED_VS_JOSE) };
-  return { target: `≥ ${DISTINCT_VS_FLOOR}× floor`, bar: barVerdict(vsFloor === null ? false : vsFloor >= DISTINCT_VS_FLOOR) };
+function barOf(id: ContenderId, kind: TokenKind, vsFloor: number | null, vsJose: number | null): Row {
+  const ours = id === 'jwks-cache';
+  if (kind === 'never-seen') return barCells(ours, `≥ ${NEVER_SEEN_VS_FLOOR}× floor`, (vsFloor ?? 0) >= NEVER_SEEN_VS_FLOOR);
+  if (kind === 'repeated') return barCells(ours, `≥ ${REPEATED_VS_JOSE}× jose`, (vsJose ?? 0) >= REPEATED_VS_JOSE);
+  return barCells(ours, undefined);
 }
 
-function rowsOf(alg: BenchAlgorithm, tokenMode: TokenMode, poolSize: number, outcomes: Map<ContenderId, Outcome>): Array<Record<string, Cell>> {
-  return CONTENDERS.map((id) => {
-    const outcome = outcomes.get(id) as Outcome;
-    const vsFloor = ratio(outcome, outcomes.get('floor'));
-    const vsJose = ratio(outcome, outcomes.get('jose-remote'));
-    const figures = 'stats' in outcome
-      ? { median: outcome.stats.median, min: outcome.stats.min, max: outcome.stats.max }
-      : { median: outcome.failure, min: null, max: null };
+/**
+ * The rows of one scenario. "vs floor" and "vs jose" are paired: the median of the round-by-round
+ * ratios. A scenario without the floor (cycled) is compared with `reference`, the floor and jose of
+ * the repeated scenario at the same concurrency (neither has a cache, so the token does not matter).
+ */
+function rowsOf(alg: BenchAlgorithm, kind: TokenKind, count: number, inFlight: number, series: Map<ContenderId, Series<number>>, reference = series): Row[] {
+  const roundsOf = (source: Map<ContenderId, Series<number>>, id: ContenderId): number[] | undefined => {
+    const found = source.get(id);
+    return found && 'rounds' in found ? found.rounds : undefined;
+  };
+  const versus = (rounds: number[], id: ContenderId): number | null => {
+    if (series.has(id)) return pairedRatio(rounds, roundsOf(series, id));
+    const other = roundsOf(reference, id);
+    return other ? summarize(rounds).median / summarize(other).median : null;
+  };
+  return [...series].map(([id, outcome]) => {
+    const stats = 'rounds' in outcome ? summarize(outcome.rounds) : undefined;
+    const vsFloor = stats ? versus(stats.rounds, 'floor') : null;
+    const vsJose = stats ? versus(stats.rounds, 'jose-remote') : null;
     return {
       alg,
-      tokens: tokenMode === 'repeated' ? 'one, repeated' : `${poolSize.toLocaleString('en-US')} distinct, cycled`,
+      tokens: tokensLabel(kind, count),
+      inFlight: inFlight === 1 ? '1 (sequential)' : String(inFlight),
       contender: CONTENDER_LABELS[id],
-      ...figures,
+      median: stats ? stats.median : failureOf((outcome as { failure: string }).failure),
+      min: stats?.min ?? null,
+      max: stats?.max ?? null,
       vsFloor,
       vsJose,
-      ...barOf(id, tokenMode, vsFloor, vsJose),
+      ...barOf(id, kind, vsFloor, vsJose),
     };
   });
 }
 
-async function measureScenario(idp: LocalIssuer, alg: BenchAlgorithm, tokens: string[], mode: BenchMode): Promise<Map<ContenderId, Outcome>> {
-  const outcomes = new Map<ContenderId, Outcome>();
-  for (const id of CONTENDERS) {
-    const contender = await createContender(id, idp, alg);
-    try {
-      outcomes.set(id, await measureContender(contender, tokens, mode));
-    } finally {
-      await contender.close();
-    }
-  }
-  return outcomes;
+/** The scenarios of one algorithm: never seen, repeated and cycled, each sequential and concurrent. */
+function scenariosOf(idp: LocalIssuer, alg: BenchAlgorithm, mode: BenchMode): Scenario[] {
+  let tokens: Promise<TokenSet> | undefined;
+  const tokensOf = (): Promise<TokenSet> =>
+    (tokens ??= mintDistinct(idp, alg, mode.inProcess.tokens + 1).then((minted) => {
+      const [warm, ...list] = flattened(minted);
+      return { warm, list };
+    }));
+  const repeated = new Map<number, Map<ContenderId, Series<number>>>();
+  return [1, mode.inProcess.inFlight].flatMap((inFlight): Scenario[] => [
+    {
+      name: `${alg}, never-seen tokens, ${inFlight} in flight`,
+      measure: async () => {
+        const set = await tokensOf();
+        return rowsOf(alg, 'never-seen', set.list.length, inFlight, await measureNeverSeen(ALL, idp, alg, set, inFlight, mode));
+      },
+    },
+    {
+      name: `${alg}, one token repeated, ${inFlight} in flight`,
+      measure: async () => {
+        const set = await tokensOf();
+        const series = await measureCycled(ALL, idp, alg, { warm: set.warm, list: set.list.slice(0, 1) }, inFlight, mode);
+        repeated.set(inFlight, series);
+        return rowsOf(alg, 'repeated', 1, inFlight, series);
+      },
+    },
+    {
+      name: `${alg}, pool cycled, ${inFlight} in flight`,
+      measure: async () => {
+        const set = await tokensOf();
+        const series = await measureCycled(['jwks-cache'], idp, alg, set, inFlight, mode);
+        return rowsOf(alg, 'cycled', set.list.length, inFlight, series, repeated.get(inFlight));
+      },
+    },
+  ]);
 }
 
-/** In-process verification: ops/s of each contender, per algorithm, for a repeated token and a cycled pool. */
+const COLUMNS: Column[] = [
+  { key: 'alg', label: 'alg', format: 'text' },
+  { key: 'tokens', label: 'tokens', format: 'text' },
+  { key: 'inFlight', label: 'in flight', format: 'text' },
+  { key: 'contender', label: 'contender', format: 'text' },
+  { key: 'median', label: 'ops/s (median)' },
+  { key: 'min', label: 'min' },
+  { key: 'max', label: 'max' },
+  { key: 'vsFloor', label: 'vs floor', format: 'ratio' },
+  { key: 'vsJose', label: 'vs jose', format: 'ratio' },
+  { key: 'target', label: 'target', format: 'text' },
+  { key: 'bar', label: 'bar', format: 'text' },
+];
+
+/** In-process verification: ops/s of each contender, per algorithm, token kind and concurrency. */
 export async function runInProcessSection(mode: BenchMode, log: (line: string) => void): Promise<Section> {
-  const { algorithms, distinctTokens } = mode.inProcess;
+  const { algorithms, tokens, inFlight, roundMs } = mode.inProcess;
   const idp = await LocalIssuer.start({ algorithms });
-  const rows: Array<Record<string, Cell>> = [];
   try {
-    for (const alg of algorithms) {
-      const pool = await mintDistinct(idp, alg, distinctTokens);
-      for (const tokenMode of ['repeated', 'distinct'] as const) {
-        log(`in-process: ${alg}, ${tokenMode} tokens`);
-        const tokens = tokenMode === 'repeated' ? pool.slice(0, 1) : pool;
-        rows.push(...rowsOf(alg, tokenMode, pool.length, await measureScenario(idp, alg, tokens, mode)));
-      }
-    }
+    return await runSection(
+      {
+        id: 'in-process',
+        title: 'In-process verification (ops/s)',
+        columns: COLUMNS,
+        scenarios: algorithms.flatMap((alg) => scenariosOf(idp, alg, mode)),
+        notes: [
+          `Each scenario runs ${mode.rounds} measured rounds after one warm-up round, interleaved: round r measures every contender once, starting one contender further on each round. "in flight": 1 is one \`await verify(token)\` after another; ${inFlight} keeps ${inFlight} calls in flight at any time, as a server with many requests does (jose verifies through WebCrypto, off the main thread).`,
+          `never seen: every round starts a fresh instance of each contender (warmed with a token of its own), which then verifies each of ${tokens.toLocaleString('en-US')} distinct tokens exactly once: a signature check each, no cache can serve any of them.`,
+          `one, repeated and pool, cycled: one instance per contender for all rounds of ${roundMs} ms, the warm-up round first verifying the whole list once. The cycled pool fits in jwks-cache's verified-token cache (10 000 entries by default), so after the warm-up every call is a cache hit: an informative row, jwks-cache only, compared with the floor and jose of the repeated scenario at the same concurrency.`,
+          'Every contender checks the same issuer, audience and algorithm; keys come from the same local issuer (one key per algorithm). The tokens are flattened strings before any contender reads them (a freshly minted token is a V8 cons string, and the first reader would pay for flattening it for all the others).',
+          'jwks-cache runs with its defaults; the "cache off" row shows the key-lookup and signature path alone (informative, no bar). jose and jwks-rsa with theirs (jwks-rsa: cache, rate limit of 5 requests/min as in its README; jsonwebtoken does not verify EdDSA).',
+          `"vs floor" and "vs jose" are paired: the median over the rounds of the contender's figure ÷ the floor's (jose \`createRemoteJWKSet\`'s) in the same round. Bars: one token repeated ≥ ${REPEATED_VS_JOSE}× jose; never-seen tokens ≥ ${NEVER_SEEN_VS_FLOOR}× the floor, sequential and ${inFlight} in flight.`,
+        ],
+      },
+      log,
+    );
   } finally {
     await idp.close();
   }
-  return {
-    id: 'in-process',
-    title: 'In-process verification (ops/s)',
-    notes: [
-      `Sequential \`await verify(token)\` calls; ${mode.rounds} rounds of ${mode.inProcess.roundMs} ms after a warm-up that first cycles through the whole token pool once.`,
-      'Every contender checks the same issuer, audience and algorithm; keys come from the same local issuer (one key per algorithm).',
-      'jwks-cache runs with its defaults (verified-token cache of 10 000 entries, so a cycled pool of up to 10 000 tokens is served from it); the "cache off" row shows the key-lookup and signature path alone (informative, no bar). jose and jwks-rsa with theirs (jwks-rsa: cache, rate limit of 5 requests/min as in its README).',
-      `"vs floor" and "vs jose" divide the median by the floor's and by jose \`createRemoteJWKSet\`'s. Bars: one token repeated ≥ ${REPEATED_VS_JOSE}× jose; distinct tokens ≥ ${DISTINCT_VS_FLOOR}× the floor.`,
-    ],
-    columns: [
-      { key: 'alg', label: 'alg', format: 'text' },
-      { key: 'tokens', label: 'tokens', format: 'text' },
-      { key: 'contender', label: 'contender', format: 'text' },
-      { key: 'median', label: 'ops/s (median)' },
-      { key: 'min', label: 'min' },
-      { key: 'max', label: 'max' },
-      { key: 'vsFloor', label: 'vs floor', format: 'ratio' },
-      { key: 'vsJose', label: 'vs jose', format: 'ratio' },
-      { key: 'target', label: 'target', format: 'text' },
-      { key: 'bar', label: 'bar', format: 'text' },
-    ],
-    rows,
-  };
 }

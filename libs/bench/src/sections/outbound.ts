@@ -4,6 +4,7 @@ import type { BenchMode } from '../mode.js';
 import { startOurs, startOursSharingRedis, type OurInstance } from '../ours.js';
 import { startRedis } from '../redis.js';
 import { barVerdict, type Cell, type Section } from '../report.js';
+import { runSection } from '../section.js';
 import { measureRounds, opsPerSecond } from '../stats.js';
 
 /** Bars: the hot path ≥ 1 000 000 ops/s; one token request for the whole fleet. */
@@ -65,29 +66,31 @@ export async function runOutboundSection(mode: BenchMode, log: (line: string) =>
   const idp = await LocalIssuer.start({ algorithms: ['ES256'], clients: [CLIENT] });
   const redis = await startRedis();
   try {
-    log('outbound: hot path');
-    const rows = await hotPath(idp, mode);
-    log('outbound: fleet');
-    rows.push(await fleetCalls(idp, mode, redis.url));
-    return {
-      id: 'outbound',
-      title: 'Outbound tokens (`TokenCacheService.ensureToken`)',
-      notes: [
-        `Client credentials against the local issuer's token endpoint. Hot path: sequential \`await ensureToken()\` with a cached token, ${mode.rounds} rounds of ${mode.outbound.roundMs} ms.`,
-        'Fleet: the instances share a `redis-server` started for the run; every call is fired at once, before any answer; the figure is the number of requests the token endpoint received.',
-      ],
-      columns: [
-        { key: 'scenario', label: 'scenario', format: 'text' },
-        { key: 'contender', label: 'contender', format: 'text' },
-        { key: 'median', label: 'figure (median)' },
-        { key: 'min', label: 'min' },
-        { key: 'max', label: 'max' },
-        { key: 'failed', label: 'failed calls' },
-        { key: 'target', label: 'target', format: 'text' },
-        { key: 'bar', label: 'bar', format: 'text' },
-      ],
-      rows,
-    };
+    return await runSection(
+      {
+        id: 'outbound',
+        title: 'Outbound tokens (`TokenCacheService.ensureToken`)',
+        scenarios: [
+          { name: 'hot path', measure: () => hotPath(idp, mode) },
+          { name: 'fleet', measure: async () => [await fleetCalls(idp, mode, redis.url)] },
+        ],
+        notes: [
+          `Client credentials against the local issuer's token endpoint. Hot path: sequential \`await ensureToken()\` with a cached token, ${mode.rounds} rounds of ${mode.outbound.roundMs} ms.`,
+          'Fleet: the instances share a `redis-server` started for the run; every call is fired at once, before any answer; the figure is the number of requests the token endpoint received.',
+        ],
+        columns: [
+          { key: 'scenario', label: 'scenario', format: 'text' },
+          { key: 'contender', label: 'contender', format: 'text' },
+          { key: 'median', label: 'figure (median)' },
+          { key: 'min', label: 'min' },
+          { key: 'max', label: 'max' },
+          { key: 'failed', label: 'failed calls' },
+          { key: 'target', label: 'target', format: 'text' },
+          { key: 'bar', label: 'bar', format: 'text' },
+        ],
+      },
+      log,
+    );
   } finally {
     await redis.stop();
     await idp.close();

@@ -27,10 +27,18 @@ class FakeProvider {
   readonly cached = new Map<string, JwtClaimsPayload>();
   outcome: JwtClaimsPayload | Error = { sub: 'alice', iss: 'https://idp.test' };
 
-  verifyCached(token: string) {
+  lookupVerified(token: string) {
     this.cacheLookups.push(token);
     const payload = this.cached.get(token);
-    return payload === undefined ? undefined : { payload, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' };
+    return payload === undefined ? `key-of:${token}` : { payload, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' };
+  }
+
+  /** The cache keys the guard handed back with a missed token. */
+  readonly missedKeys: string[] = [];
+
+  async verifyMissed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string) {
+    this.missedKeys.push(cacheKey);
+    return this.verify(token, overrides);
   }
 
   async verify(token: string, overrides?: VerifyOverrides) {
@@ -225,6 +233,25 @@ describe('JwtGuard', () => {
       expect(guardWith().canActivate(contextFor(OrdersController, 'list', request))).toBe(true);
       expect(request.user).toEqual({ sub: 'alice', scope: 'orders:read' });
       expect(provider.calls).toHaveLength(0);
+    });
+
+    it('verifies a missed token with the cache key of its lookup, so the token is hashed once', async () => {
+      provider.outcome = { sub: 'alice', scope: 'orders:read' };
+      await expect(guardWith().canActivate(contextFor(OrdersController, 'list', bearer()))).resolves.toBe(true);
+      expect(provider.cacheLookups).toEqual([TOKEN]);
+      expect(provider.missedKeys).toEqual([`key-of:${TOKEN}`]);
+    });
+
+    it('does not reuse the key when the strict extraction finds another token than the lookup', async () => {
+      provider.outcome = { sub: 'alice', scope: 'orders:read' };
+      const guard = guardWith();
+      // An extraction whose lookup and strict passes disagree: the key of the first must not serve the second.
+      let calls = 0;
+      jest.spyOn(guard as unknown as { extractToken(request: JwtGuardRequest): string }, 'extractToken').mockImplementation(() => (calls++ === 0 ? 'first' : 'second'));
+      (guard as unknown as { extractsByDefault: boolean }).extractsByDefault = false;
+      await guard.canActivate(contextFor(OrdersController, 'list', bearer()));
+      expect(provider.missedKeys).toEqual([]);
+      expect(provider.calls.map((call) => call.token)).toEqual(['second']);
     });
 
     it('takes the full path when a cached token lacks a required scope, which answers 403', async () => {

@@ -1,36 +1,25 @@
-import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  AuthorizationMalformedError,
-  InsufficientScopeError,
-  JwksCacheError,
-  KeySetUnavailableError,
-  TokenMissingError,
-  TokenRejectedError,
-} from '../errors.js';
+import { InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
 import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
-import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { grantedScopes } from './granted-scopes.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
-import { describeRejection } from './rejection-description.js';
+import { rejectionException } from './rejection-exception.js';
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
+import { setChallengeHeader } from './set-challenge-header.js';
+
+/** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
+const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
+  + '`JwksCacheModule.forRoot({ isGlobal: true, … })` in your root module, or import JwksCacheModule into this module';
 
 /** A request as the guard sees it: headers in, verified claims out on `user`. */
 export interface JwtGuardRequest extends RequestWithHeaders {
   user?: JwtClaimsPayload;
-}
-
-/** Express `res.setHeader()` or Fastify `reply.header()`. */
-interface ResponseWithHeaders {
-  setHeader?: (name: string, value: string) => unknown;
-  header?: (name: string, value: string) => unknown;
-  headersSent?: boolean;
-  sent?: boolean;
 }
 
 /**
@@ -70,11 +59,21 @@ export class JwtGuard implements CanActivate {
   /** Whether {@link extractToken} is not overridden, so the cache lookup may use {@link findBearerToken}. */
   private readonly extractsByDefault = this.extractToken === JwtGuard.prototype.extractToken;
 
+  protected readonly provider: JwksProvider;
+
+  /**
+   * `provider` and `config` are optional to Nest only so that a module that cannot see
+   * `JwksCacheModule` gets a message that says how to fix it, instead of Nest's bare
+   * "can't resolve dependencies of the JwtGuard (?, …)".
+   * @throws Error when either is missing.
+   */
   constructor(
-    protected readonly provider: JwksProvider,
+    @Optional() @Inject(JwksProvider) provider: JwksProvider | undefined,
     protected readonly reflector: Reflector,
-    @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
+    @Optional() @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions | undefined,
   ) {
+    if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
+    this.provider = provider;
     this.guardOptions = config.guard ?? {};
   }
 
@@ -86,18 +85,13 @@ export class JwtGuard implements CanActivate {
     const route = this.routeMetadata(context);
     if (route.isPublic) return true;
     const request = this.getRequest(context);
-    const cached = this.cachedClaims(request, route);
-    if (cached !== undefined) return this.admit(request, cached);
-    return this.verifyAndAdmit(context, request, route);
-  }
-
-  /** The claims of a token the verified-token cache holds; `undefined` for anything else. */
-  private cachedClaims(request: JwtGuardRequest, route: RouteMetadata): JwtClaimsPayload | undefined {
     const token = this.lookupToken(request);
-    if (token === undefined) return undefined;
-    const cached = this.provider.verifyCached(token, route.overrides);
+    // A hit (VerifiedToken), or on a miss the token's cache key: the slow path reuses it, so a
+    // token is hashed once per request.
+    const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes are checked on the slow path, where a missing one becomes a 403.
-    return cached !== undefined && hasScopes(cached.payload, route.scopes) ? cached.payload : undefined;
+    if (typeof found === 'object' && hasScopes(found.payload, route.scopes)) return this.admit(request, found.payload);
+    return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
   /**
@@ -114,11 +108,15 @@ export class JwtGuard implements CanActivate {
     }
   }
 
-  private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<boolean> {
+  /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
+  private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
     try {
       const token = this.extractToken(request);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      const { payload } = await this.provider.verify(token, route.overrides);
+      const verification = missed !== undefined && missed.token === token
+        ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
+        : this.provider.verify(token, route.overrides);
+      const { payload } = await verification;
       this.assertScopes(payload, route.scopes);
       return this.admit(request, payload);
     } catch (error) {
@@ -172,8 +170,8 @@ export class JwtGuard implements CanActivate {
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
     this.logRejection(error);
-    const exception = this.toException(error);
-    this.setChallengeHeader(context, exception);
+    const exception = rejectionException(error, this.guardOptions.realm);
+    setChallengeHeader(context, exception);
     throw exception;
   }
 
@@ -189,23 +187,6 @@ export class JwtGuard implements CanActivate {
     if (missing.length > 0) throw new InsufficientScopeError('The token lacks a required scope', required, missing);
   }
 
-  private toException(error: JwksCacheError): BearerChallengeException {
-    const realm = this.guardOptions.realm;
-    if (error instanceof TokenMissingError) {
-      return new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm }, { cause: error });
-    }
-    if (error instanceof InsufficientScopeError) {
-      const scope = error.required.join(' ');
-      return new BearerChallengeException(HttpStatus.FORBIDDEN, { realm, error: 'insufficient_scope', scope }, { cause: error });
-    }
-    const invalidRequest = error instanceof AuthorizationMalformedError;
-    return new BearerChallengeException(
-      invalidRequest ? HttpStatus.BAD_REQUEST : HttpStatus.UNAUTHORIZED,
-      { realm, error: invalidRequest ? 'invalid_request' : 'invalid_token', error_description: describeRejection(error) },
-      { cause: error },
-    );
-  }
-
   /** Outages (and errors that should not reach a guard at all) are warnings; rejections are routine. */
   private logRejection(error: JwksCacheError): void {
     const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError);
@@ -213,18 +194,6 @@ export class JwtGuard implements CanActivate {
     // An outage refuses every request: one warning per error code per minute, not one per request.
     if (outage) this.outageLog.warn(error.code, text);
     else this.logger.debug(text);
-  }
-
-  /**
-   * Sets the challenge on the response itself, as the default exception filter does not copy
-   * headers from an exception: `res.setHeader()` on Express, `reply.header()` on Fastify.
-   */
-  private setChallengeHeader(context: ExecutionContext, exception: BearerChallengeException): void {
-    if (context.getType() !== 'http') return;
-    const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
-    if (response === undefined || response.headersSent === true || response.sent === true) return;
-    if (typeof response.setHeader === 'function') response.setHeader(BearerChallengeException.header, exception.challenge);
-    else if (typeof response.header === 'function') response.header(BearerChallengeException.header, exception.challenge);
   }
 }
 

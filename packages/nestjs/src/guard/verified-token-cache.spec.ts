@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import type { VerifiedToken } from '../jwks/verified-token.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 const NOW = Date.UTC(2030, 0, 1);
 const nowSeconds = NOW / 1000;
@@ -16,15 +17,12 @@ function entry(payload: Record<string, unknown>, overrides: { clockTolerance?: n
 }
 
 function moveClockTo(epochMs: number): void {
-  jest.useFakeTimers({
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
-  });
-  jest.setSystemTime(epochMs);
+  fakeClock(epochMs);
 }
 
 describe('VerifiedTokenCache', () => {
   afterEach(() => {
-    jest.useRealTimers();
+    restoreClock();
   });
 
   it('keys by SHA-256 of the token and the profile, never by the raw token', () => {

@@ -4,8 +4,8 @@ import type { JwksCacheError } from '../errors.js';
 
 /** Every event this library emits, with its payload. Payloads never hold a token or a secret. */
 export interface JwksCacheEventMap {
-  /** A key set was obtained: from the issuer (`network`) or from a shared store (`store`). */
-  'jwks.fetched': { issuer: string; keys: number; skipped: number; source: 'network' | 'store'; durationMs: number };
+  /** A key set was obtained: from the issuer (`network`), a shared store (`store`) or a fresh seed (`seed`). */
+  'jwks.fetched': { issuer: string; keys: number; skipped: number; source: 'network' | 'store' | 'seed'; durationMs: number };
   /** Fetching an issuer's key set (or its discovery document) failed. */
   'jwks.fetch_failed': { issuer: string; error: JwksCacheError };
   /** A request was served with a key set past its freshness, because the issuer fails. */

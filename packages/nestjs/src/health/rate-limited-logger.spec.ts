@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Logger } from '@nestjs/common';
 import { RateLimitedLogger } from './rate-limited-logger.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -10,12 +11,11 @@ function recordingLogger(): { logger: Logger; lines: string[] } {
 
 describe('RateLimitedLogger', () => {
   afterEach(() => {
-    jest.useRealTimers();
+    restoreClock();
   });
 
   it('writes one line per key per interval and reports how many were suppressed', () => {
-    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
-    jest.setSystemTime(1_000_000);
+    const clock = fakeClock(1_000_000);
     const { logger, lines } = recordingLogger();
     const limited = new RateLimitedLogger(logger, 60_000);
 
@@ -23,7 +23,7 @@ describe('RateLimitedLogger', () => {
     limited.warn('b', 'issuer b fails');
     expect(lines).toEqual(['warn issuer a fails', 'warn issuer b fails']);
 
-    jest.setSystemTime(1_060_000);
+    clock.set(1_060_000);
     limited.warn('a', 'issuer a fails');
     expect(lines.at(-1)).toBe('warn issuer a fails (9 similar messages suppressed)');
   });

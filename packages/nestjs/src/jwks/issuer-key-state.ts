@@ -1,4 +1,3 @@
-import type { JWK } from 'jose';
 import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
@@ -6,6 +5,9 @@ import type { IssuerSettings } from './issuer-settings.js';
 import { fetchJson, freshnessFor } from './jwks-fetcher.js';
 import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
+import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+
+export type { StoredKeySet } from './stored-key-set.js';
 
 /** The key set an issuer is currently trusted with. */
 export interface LoadedKeySet {
@@ -21,18 +23,13 @@ export interface LoadedKeySet {
   readonly maxAge?: number;
 }
 
-/** What is written to (and read back from) the `CacheStore`. Public keys only. */
-export interface StoredKeySet {
-  jwks: { keys: JWK[] };
-  fetchedAt: number;
-  freshUntil: number;
-  skipped: number;
-  /**
-   * The response's `max-age` in ms (absent: it had none), so a reader grants the freshness its
-   * own settings give: the stored `freshUntil` alone is never trusted.
-   */
-  maxAge?: number;
-}
+/**
+ * What seeding a key set did: `fresh` — installed and used without a request; `stale` — installed
+ * past its (capped) freshness, kept only as the last good set, so the next verification fetches;
+ * `ignored` — the set in use is as new or newer; `refused` — a `fetchedAt` in the future, or no
+ * usable public signing key (nothing of it is used).
+ */
+export type SeedOutcome = 'fresh' | 'stale' | 'ignored' | 'refused';
 
 /** Where one issuer stands: no keys, keys within freshness, or keys past freshness. */
 export type KeySetState = 'empty' | 'fresh' | 'stale';
@@ -51,6 +48,11 @@ export interface IssuerKeyStats {
   fetchErrors: number;
   /** Lookups served with a key set past its freshness while the issuer failed. */
   staleServes: number;
+  /**
+   * Lookups served with a key set past its freshness while its refresh was in flight
+   * (stale-while-revalidate: at most `timeout` ms past freshness).
+   */
+  revalidatingServes: number;
   /** Unknown kids rejected by the cooldown, without a fetch. */
   cooldownRejections: number;
   /** Usable keys in the current set. */
@@ -86,10 +88,12 @@ export class IssuerKeyState {
   private retryAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, cooldownRejections: 0 };
+  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
   private readonly storeKey: string;
   /** HS* key sets hold secrets: shared only encrypted (`CacheStore` keeps them in process otherwise). */
   private readonly sharing: { confidential: boolean };
+  /** The latest seed being validated: a load waits for it rather than fetching beside it. */
+  private seeding: Promise<unknown> | undefined;
 
   constructor(
     private readonly settings: IssuerSettings,
@@ -100,8 +104,9 @@ export class IssuerKeyState {
   }
 
   /**
-   * The key set when it can be used without waiting: fresh (starting a refresh-ahead in its last
-   * `refreshAhead` ms), or stale while the issuer fails and within `staleIfError`.
+   * The key set when it can be used without waiting: fresh (starting a refresh-ahead near its
+   * end), past freshness by less than `timeout` while a refresh runs (stale-while-revalidate), or
+   * stale while the issuer fails and within `staleIfError`.
    */
   usableNow(): LoadedKeySet | undefined {
     const current = this.current;
@@ -113,6 +118,7 @@ export class IssuerKeyState {
       return current;
     }
     if (this.retryAttempt > 0 && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
+    if (this.withinRevalidateWindow(current, now)) return this.serveWhileRevalidating(current);
     return undefined;
   }
 
@@ -147,7 +153,38 @@ export class IssuerKeyState {
 
   /** The start-up load: store first, then the issuer. Throws the `FetchError` on failure. */
   warmUp(retryOnFailure: boolean): Promise<LoadedKeySet> {
+    const current = this.current;
+    // Seeded fresh before the module started: nothing to warm.
+    if (current !== undefined && Date.now() < current.freshUntil) return Promise.resolve(current);
     return this.load(false, retryOnFailure);
+  }
+
+  /**
+   * Installs an exported set (see `JwksProvider.seedKeySet`) after the checks a shared-store entry
+   * gets ({@link acceptStoredKeySet}). Throws a `TypeError` when `exported` has not the shape
+   * `{ jwks: { keys }, fetchedAt, freshUntil }` (finite epoch-ms numbers).
+   */
+  seed(exported: unknown): Promise<SeedOutcome> {
+    if (!hasStoredShape(exported)) {
+      return Promise.reject(new TypeError(`A key-set seed for ${this.settings.issuer} must be { jwks: { keys: [...] }, fetchedAt, freshUntil } with epoch-ms numbers`));
+    }
+    const seeding = this.installSeed(exported);
+    this.seeding = seeding;
+    void seeding.finally(() => {
+      if (this.seeding === seeding) this.seeding = undefined;
+    });
+    return seeding;
+  }
+
+  /**
+   * The current set as plain JSON, for a caller to keep and seed back; `undefined` without one.
+   * `oct` members (an HS* issuer's secrets) are never exported.
+   */
+  export(): ExportedKeySet | undefined {
+    const current = this.current;
+    const keys = current?.keys.filter((key) => key.kty !== 'oct').map((key) => ({ ...key.jwk })) ?? [];
+    if (current === undefined || keys.length === 0) return undefined;
+    return { jwks: { keys }, fetchedAt: current.fetchedAt, freshUntil: current.freshUntil };
   }
 
   /** Fresh keys, stale keys still within `staleIfError`, or none usable. Never loads anything. */
@@ -156,7 +193,7 @@ export class IssuerKeyState {
     const now = Date.now();
     if (current === undefined) return 'no-keys';
     if (now < current.freshUntil) return 'fresh';
-    return this.withinStaleWindow(current, now) ? 'stale-serving' : 'no-keys';
+    return this.withinStaleWindow(current, now) || this.withinRevalidateWindow(current, now) ? 'stale-serving' : 'no-keys';
   }
 
   /** The counters and the state of the current set. */
@@ -180,18 +217,31 @@ export class IssuerKeyState {
   }
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
-    const { issuer, jwks } = this.settings;
-    // A refetch already under way (e.g. started by the first token signed with a rotated key)
-    // serves every request that arrives meanwhile: single-flight comes before the cooldown.
-    const joined = await this.joinInflight(query);
-    if (joined.length > 0) return joined;
-    if (Date.now() - this.lastAttemptAt < jwks.cooldown) {
+    const { issuer } = this.settings;
+    // A load already under way (e.g. started by the first token signed with a rotated key) serves
+    // every request that arrives meanwhile: single-flight comes before the cooldown.
+    const running = this.inflight;
+    if (running !== undefined) {
+      const joined = await running.catch(() => undefined);
+      const candidates = joined === undefined ? [] : selectKeys(joined.keys, query);
+      if (candidates.length > 0) return candidates;
+    }
+    // From here to `load` nothing awaits: the first call of a burst starts the refetch and marks
+    // the attempt, so every later call of the burst sees it (in flight) rather than the cooldown.
+    if (this.inflight !== undefined) return this.awaitRefetch(this.inflight, query);
+    if (Date.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
     }
     this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: true });
-    const refreshed = await this.load(true).catch((error: unknown) => {
+    return this.awaitRefetch(this.load(true), query);
+  }
+
+  /** The keys for `query` once `refetch` settles; a failed refetch is a {@link NoMatchingKeyError} with the cause. */
+  private async awaitRefetch(refetch: Promise<LoadedKeySet>, query: KeyQuery): Promise<UsableKey[]> {
+    const { issuer } = this.settings;
+    const refreshed = await refetch.catch((error: unknown) => {
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch failed)`, { cause: error });
     });
     const candidates = selectKeys(refreshed.keys, query);
@@ -199,16 +249,13 @@ export class IssuerKeyState {
     return candidates;
   }
 
-  private async joinInflight(query: KeyQuery): Promise<UsableKey[]> {
-    const running = this.inflight;
-    if (running === undefined) return [];
-    const loaded = await running.catch(() => undefined);
-    return loaded === undefined ? [] : selectKeys(loaded.keys, query);
-  }
-
   private maybeRefreshAhead(current: LoadedKeySet, now: number): void {
-    const windowStart = current.freshUntil - this.settings.jwks.refreshAhead;
-    if (this.settings.jwks.refreshAhead === 0 || now < windowStart) return;
+    const { refreshAhead } = this.settings.jwks;
+    // Never more than the last half of the set's freshness: with a `ttl` or `max-age` below
+    // `refreshAhead`, a window as long as the freshness would leave no room for "one attempt per
+    // window", and no refresh-ahead would ever start.
+    const windowStart = current.freshUntil - Math.min(refreshAhead, (current.freshUntil - current.fetchedAt) / 2);
+    if (refreshAhead === 0 || now < windowStart) return;
     // One attempt per window: a failed refresh-ahead is not retried on every request.
     if (this.inflight !== undefined || this.lastAttemptAt >= windowStart) return;
     this.load(false).catch(() => undefined);
@@ -226,6 +273,12 @@ export class IssuerKeyState {
 
   private async runLoad(force: boolean, retryOnFailure: boolean): Promise<LoadedKeySet> {
     if (!force) {
+      if (this.seeding !== undefined) {
+        await this.seeding.catch(() => undefined);
+        // A seed that turned out fresh costs no request.
+        const seeded = this.current;
+        if (seeded !== undefined && Date.now() < seeded.freshUntil) return seeded;
+      }
       const stored = await this.readStore();
       if (stored !== undefined) return stored;
       return this.fetchOnceForFleet(retryOnFailure);
@@ -248,7 +301,7 @@ export class IssuerKeyState {
     const published = await store.waitFor<StoredKeySet>(this.storeKey, {
       timeout: lockTtl,
       ...this.sharing,
-      until: (entry) => isStoredKeySet(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
+      until: (entry) => hasStoredShape(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
     });
     return (published === undefined ? undefined : await this.readStore()) ?? this.fetchFromIssuer(retryOnFailure);
   }
@@ -339,6 +392,22 @@ export class IssuerKeyState {
     return now < current.freshUntil + this.settings.jwks.staleIfError;
   }
 
+  /**
+   * Stale-while-revalidate lasts at most `timeout` past freshness: as long as one refresh started
+   * at the end of freshness may take. Past it, a request waits for the refresh (or, once it
+   * failed, stale-if-error takes over).
+   */
+  private withinRevalidateWindow(current: LoadedKeySet, now: number): boolean {
+    return now < current.freshUntil + this.settings.jwks.timeout;
+  }
+
+  /** Serves the previous set past its freshness and makes sure one refresh is under way. */
+  private serveWhileRevalidating(current: LoadedKeySet): LoadedKeySet {
+    if (this.inflight === undefined) this.load(false).catch(() => undefined);
+    this.counters.revalidatingServes++;
+    return current;
+  }
+
   private serveStale(current: LoadedKeySet, now: number): LoadedKeySet {
     this.counters.staleServes++;
     this.dependencies.events.emit('jwks.stale_served', { issuer: this.settings.issuer, staleForMs: now - current.freshUntil });
@@ -359,15 +428,25 @@ export class IssuerKeyState {
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
     const started = Date.now();
     const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1, ...this.sharing }).catch(() => undefined);
-    if (!isStoredKeySet(entry) || entry.fetchedAt > started) return undefined;
-    if (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt) return undefined;
-    const keySet = await parseKeySet(entry.jwks, { allowSymmetric: this.settings.allowSymmetric, maxKeys: MAX_KEYS_PER_SET }).catch(() => undefined);
-    if (keySet === undefined) return undefined;
-    const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + this.freshnessOf(entry.maxAge));
-    const loaded = this.install({ keys: keySet.keys, skipped: (entry.skipped ?? 0) + keySet.skipped }, entry.fetchedAt, freshUntil, entry.maxAge);
-    if (Date.now() >= freshUntil) return undefined;
+    if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
+    const accepted = await acceptStoredKeySet(entry, this.settings, started);
+    if (typeof accepted === 'string') return undefined;
+    const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
+    if (Date.now() >= accepted.freshUntil) return undefined;
     this.emitFetched(loaded, 'store', started);
     return loaded;
+  }
+
+  /** A seed goes through the very checks of a stored entry; symmetric keys never come from one. */
+  private async installSeed(exported: ExportedKeySet): Promise<SeedOutcome> {
+    const started = Date.now();
+    const accepted = await acceptStoredKeySet(exported, { ...this.settings, allowSymmetric: false }, started);
+    if (typeof accepted === 'string') return 'refused';
+    if (this.current !== undefined && accepted.fetchedAt <= this.current.fetchedAt) return 'ignored';
+    const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
+    if (Date.now() >= accepted.freshUntil) return 'stale';
+    this.emitFetched(loaded, 'seed', started);
+    return 'fresh';
   }
 
   private async writeStore(loaded: LoadedKeySet): Promise<void> {
@@ -383,7 +462,7 @@ export class IssuerKeyState {
     await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing).catch(() => undefined);
   }
 
-  private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store', started: number): void {
+  private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store' | 'seed', started: number): void {
     this.dependencies.events.emit('jwks.fetched', {
       issuer: this.settings.issuer,
       keys: loaded.keys.length,
@@ -392,19 +471,6 @@ export class IssuerKeyState {
       durationMs: Date.now() - started,
     });
   }
-}
-
-function isStoredKeySet(entry: unknown): entry is StoredKeySet {
-  if (entry === null || typeof entry !== 'object') return false;
-  const candidate = entry as Partial<StoredKeySet>;
-  return (
-    typeof candidate.fetchedAt === 'number' &&
-    typeof candidate.freshUntil === 'number' &&
-    (candidate.skipped === undefined || typeof candidate.skipped === 'number') &&
-    (candidate.maxAge === undefined || (typeof candidate.maxAge === 'number' && Number.isFinite(candidate.maxAge) && candidate.maxAge >= 0)) &&
-    candidate.jwks !== null &&
-    typeof candidate.jwks === 'object'
-  );
 }
 
 /** Exponential backoff with ±jitter: initial · 2^attempt, capped at max. */

@@ -5,7 +5,7 @@ import {
   SYMMETRIC_ALGORITHMS,
   type IssuerOptions,
   type JwksCacheModuleOptions,
-  type JwksOptions,
+  type ResolvedJwksOptions,
 } from '../options.js';
 
 /** The verification settings of one issuer, after merging defaults, top level and its overrides. */
@@ -29,7 +29,7 @@ export interface IssuerSettings {
   algorithms: ReadonlySet<string>;
   /** Whether `oct` keys (HS*) may be used: only when an HS* algorithm is allowed. */
   allowSymmetric: boolean;
-  jwks: Required<JwksOptions>;
+  jwks: ResolvedJwksOptions;
   verify: IssuerVerifySettings;
 }
 
@@ -59,7 +59,7 @@ export function resolveIssuerSettings(options: JwksCacheModuleOptions, issuer: I
 }
 
 /** The `jwks` options of an issuer (or, without one, the top level's), defaults filled in. */
-export function resolveJwksOptions(options: JwksCacheModuleOptions, issuer?: IssuerOptions): Required<JwksOptions> {
+export function resolveJwksOptions(options: JwksCacheModuleOptions, issuer?: IssuerOptions): ResolvedJwksOptions {
   return mergeDefined({ ...DEFAULT_JWKS_OPTIONS }, options.jwks, issuer?.jwks);
 }
 

@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../health/jwks-cache-events.js';
@@ -6,18 +5,17 @@ import type { JwksCacheModuleOptions } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { validateOptions } from '../validate-options.js';
 import { JwksProvider } from './jwks-provider.js';
+import { fakeClock } from '../../../../test/support/fake-clock.js';
+import { waitUntil } from '../../../../test/support/wait-until.js';
 
 /** Fakes only `Date` (real timers and network keep working) and sets the clock. */
 export function setClock(epochMs: number): void {
-  jest.useFakeTimers({
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
-  });
-  jest.setSystemTime(epochMs);
+  fakeClock(epochMs);
 }
 
 /** Moves the (Date-only) fake clock forward. */
 export function advanceClock(ms: number): void {
-  setClock(Date.now() + ms);
+  fakeClock(Date.now() + ms);
 }
 
 /** A provider built by hand, as the module would, with the events it emits recorded. */
@@ -56,13 +54,9 @@ export async function serveJson(answer: (path: string) => { status?: number; bod
   };
 }
 
-/** Polls (real time) until `condition` holds; fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('waitFor: condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Polls (real time) until `condition` holds; fails after `timeoutMs`, a bound only a broken condition reaches. */
+export function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  return waitUntil(condition, timeoutMs);
 }
 
 /** Settles a verification into its result or its error. */

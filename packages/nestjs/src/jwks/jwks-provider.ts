@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { jwtVerify, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type FlattenedJWSInput, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import {
   ClaimValidationError,
   AlgorithmNotAllowedError,
   HeaderNotAllowedError,
   InvalidResponseError,
   JwksCacheError,
-  NoMatchingKeyError,
-  SignatureInvalidError,
   TokenMalformedError,
   TokenTooLargeError,
   UnknownIssuerError,
@@ -18,24 +16,26 @@ import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { DEFAULT_JWKS_OPTIONS, DEFAULT_VERIFY_OPTIONS, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
-import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats } from './issuer-key-state.js';
+import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
 import { resolveIssuerSettings, type IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
 import { toTokenError } from './jose-error-mapping.js';
-import { keyTypeOf, selectKeys, type KeyQuery } from './key-selection.js';
+import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
 import { OidcDiscovery } from './oidc-discovery.js';
 import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
+import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';
 
 export type { VerifiedToken } from './verified-token.js';
-export type { IssuerHealth, IssuerKeyStats } from './issuer-key-state.js';
+export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
 
 /** What `JwksProvider.stats()` reports. */
 export interface JwksProviderStats {
   /** Per configured issuer. */
   issuers: Record<string, IssuerKeyStats>;
   verifiedTokens: { size: number; hits: number; misses: number };
+  /** Entries of the imported-key cache (`0` with `importedKeyCache: false`, an adapter's own `size` else `0`). */
   importedKeys: { size: number };
 }
 
@@ -64,6 +64,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** jose options per issuer and alg, for calls without overrides: built once, not per token. */
   private readonly verifyOptions = new Map<string, Map<string, JWTVerifyOptions>>();
   private readonly importedKeys: ImportedKeyCache;
+  /** One importer per alg, made once rather than per token. */
+  private readonly importers = new Map<string, CandidateImporter>();
   private readonly verifiedTokens: VerifiedTokenCache;
   private readonly discovery: OidcDiscovery;
   /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
@@ -80,12 +82,14 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     @Optional() discovery?: OidcDiscovery,
   ) {
     this.discovery = discovery ?? new OidcDiscovery(options, store);
-    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize);
+    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize, options.jwks?.importedKeyCache);
     this.verifiedTokens = new VerifiedTokenCache(options.verify?.verifiedTokenCacheSize ?? DEFAULT_VERIFY_OPTIONS.verifiedTokenCacheSize);
     for (const issuer of options.issuers ?? []) {
       const settings = resolveIssuerSettings(options, issuer);
       this.issuers.set(settings.issuer, settings);
-      this.states.set(settings.issuer, new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) }));
+      const state = new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) });
+      this.states.set(settings.issuer, state);
+      if (issuer.seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, issuer.seed);
     }
     const topLevelLimit = options.verify?.maxTokenBytes ?? DEFAULT_VERIFY_OPTIONS.maxTokenBytes;
     this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
@@ -106,9 +110,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       this.checkSize(token, this.maxTokenBytes);
       const cacheKey = this.verifiedTokens.enabled ? this.verifiedTokens.keyOf(token, profileOf(overrides)) : undefined;
-      const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
-      if (cached !== undefined) return Promise.resolve(cached);
-      return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
+      return this.verifyKeyed(token, overrides, cacheKey);
     } catch (error) {
       return Promise.reject(error instanceof InvalidVerifyOverridesError ? error : toTokenError(error));
     }
@@ -135,32 +137,62 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * token without a promise.
    */
   verifyCached(token: string, overrides?: VerifyOverrides): VerifiedToken | undefined {
+    const found = this.lookupVerified(token, overrides);
+    return typeof found === 'object' ? found : undefined;
+  }
+
+  /**
+   * For `JwtGuard`, which looks a token up and, on a miss, verifies the same token: the cached
+   * result (as {@link verifyCached}), or on a miss the token's verified-token cache key, to hand
+   * to {@link verifyMissed} so the token is hashed once per request; `undefined` when the cache
+   * is off or the token cannot be in it. The key is a digest, never the token.
+   */
+  lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
     if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
-    return this.verifiedTokens.lookup(this.verifiedTokens.keyOf(token, profileOf(overrides)), this.isTrusted, false);
+    const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
+    return this.verifiedTokens.lookup(cacheKey, this.isTrusted, false) ?? cacheKey;
+  }
+
+  /**
+   * {@link verify}, for a token {@link lookupVerified} has just missed: `cacheKey` is the key it
+   * returned for this very token and these overrides (it is looked up again, not trusted blindly:
+   * a wrong key could only cost a miss, and a hit under it needs the same digest).
+   */
+  verifyMissed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string): Promise<VerifiedToken> {
+    try {
+      this.checkSize(token, this.maxTokenBytes);
+      return this.verifyKeyed(token, overrides, cacheKey);
+    } catch (error) {
+      return Promise.reject(error instanceof InvalidVerifyOverridesError ? error : toTokenError(error));
+    }
   }
 
   /**
    * The key to verify a token of `issuer` with: `CryptoKey`, or the secret bytes for HS*.
-   * Same rules as `verify` (allow-listed `alg`, key type, unknown-kid cooldown); without a
-   * `kid`, the first key that fits. Throws a `TokenRejectedError` (e.g. `NoMatchingKeyError`).
+   * Same rules as `verify` (allow-listed `alg`, key type, unknown-kid cooldown), and the same
+   * keys: when several fit (a header without `kid`, at most 5 tried), the one whose signature
+   * over `token` verifies is returned — which costs one signature check here.
+   * @param token the token (compact, or jose's flattened form); needed only when several keys fit.
+   * @throws {TokenRejectedError} e.g. `NoMatchingKeyError`; `SignatureInvalidError` when no
+   *   fitting key verifies `token`; `MultipleMatchingKeysError` when several fit and no token was given.
    */
-  async getKey(issuer: string, header: { kid?: string; alg: string }): Promise<VerificationKey> {
+  async getKey(issuer: string, header: { kid?: string; alg: string }, token?: string | FlattenedJWSInput): Promise<VerificationKey> {
     const settings = this.settingsOf(issuer);
     checkAlgorithm(header.alg, settings, undefined);
-    const candidates = await this.stateOf(issuer).keysFor({ kid: header.kid, alg: header.alg });
-    for (const key of candidates) {
-      const imported = await this.importedKeys.get(key, header.alg).catch(() => undefined);
-      if (imported !== undefined) return imported;
-    }
-    throw new NoMatchingKeyError(`No key of issuer ${issuer} could be imported for the token`);
+    const query = { kid: header.kid, alg: header.alg };
+    const candidates = await this.stateOf(issuer).keysFor(query);
+    return keyForToken(candidates, this.importerFor(header.alg), query, token, issuer);
   }
 
-  /** A jose `JWTVerifyGetKey` backed by this cache, for `jwtVerify(token, provider.keyResolver(iss))`. */
+  /**
+   * A jose `JWTVerifyGetKey` backed by this cache, for `jwtVerify(token, provider.keyResolver(iss))`.
+   * Without a `kid` it resolves the key that verifies the token (see {@link getKey}).
+   */
   keyResolver(issuer: string): JWTVerifyGetKey {
     this.settingsOf(issuer);
-    return async (header: JWTHeaderParameters) => {
+    return async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
       if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
-      return this.getKey(issuer, { kid: header.kid, alg: header.alg });
+      return this.getKey(issuer, { kid: header.kid, alg: header.alg }, token);
     };
   }
 
@@ -173,6 +205,45 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** Fetches the issuer's key set now (single-flight, ignores the cooldown). Throws a `FetchError`. */
   async refresh(issuer: string): Promise<void> {
     await this.stateOf(issuer).refresh();
+  }
+
+  /**
+   * The issuer's current key set as plain JSON `{ jwks, fetchedAt, freshUntil }` (epoch ms), for a
+   * serverless function to keep in its platform's key-value store and hand back to
+   * {@link seedKeySet} on a cold start. No network call; `undefined` while the issuer has no keys.
+   * `oct` members (an HS* issuer's secrets) are never exported.
+   */
+  exportKeySet(issuer: string): ExportedKeySet | undefined {
+    return this.stateOf(issuer).export();
+  }
+
+  /**
+   * Installs a key set exported by {@link exportKeySet}, checked exactly like a shared-store
+   * entry: public signing keys only (a member with private parts or an `oct` key is dropped,
+   * never used), a `fetchedAt` in the future refused, freshness capped at what this process's
+   * `ttl` / `maxAgeBounds` grant from `fetchedAt` — so a tampered or old export costs no trust
+   * and at most one fetch. Verifications that start while it is checked wait for it.
+   * @returns what it did: `fresh` (no request needed), `stale`, `ignored` (ours is as new), `refused`.
+   * @throws {UnknownIssuerError} the issuer is not configured.
+   * @throws {TypeError} `exported` is not `{ jwks: { keys }, fetchedAt, freshUntil }` with finite numbers.
+   */
+  async seedKeySet(issuer: string, exported: ExportedKeySet): Promise<SeedOutcome> {
+    return this.stateOf(issuer).seed(exported);
+  }
+
+  /**
+   * Empties the imported-key cache (the default LRU, or `clear()` of a configured adapter —
+   * without one, its `delete()` for the keys currently held). For tests between cases, or after
+   * replacing an adapter's contents. Verified tokens and key sets are kept.
+   */
+  clearImportedKeys(): void {
+    const current: { key: UsableKey; algs: string[] }[] = [];
+    for (const [issuer, settings] of this.issuers) {
+      for (const key of this.states.get(issuer)!.usableNow()?.keys ?? NO_KEYS) {
+        current.push({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) });
+      }
+    }
+    this.importedKeys.clear(current);
   }
 
   /** Counters and state per issuer, of the verified-token cache and of the imported keys. */
@@ -210,6 +281,13 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stops background retries. */
   onModuleDestroy(): void {
     for (const state of this.states.values()) state.close();
+  }
+
+  /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
+  private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
+    if (cached !== undefined) return Promise.resolve(cached);
+    return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
   }
 
   private checkSize(token: unknown, limit: number): asserts token is string {
@@ -253,12 +331,23 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     else checked.add(settings.issuer);
   }
 
-  /** Verifies with the issuer's keys, then remembers the result in the verified-token cache. */
+  /**
+   * Tries the candidate keys by the one rule of `key-selection.ts` (only a bad signature moves
+   * on), then remembers the result in the verified-token cache. One async function here: each
+   * layer costs a promise and microtask turns on every token the cache does not hold.
+   */
   private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+    const { settings, alg, query } = decoded;
     try {
-      const { result, key } = await this.verifyWithCandidates(token, decoded, overrides);
+      const state = this.stateOf(settings.issuer);
+      const usable = state.usableNow();
+      let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
+      if (candidates.length === 0) candidates = await state.keysFor(query);
+      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
+      const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
+      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);
       if (cacheKey !== undefined) {
-        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(decoded.settings, overrides);
+        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
       }
       return result;
@@ -267,28 +356,24 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Tries each candidate key (one with a kid, at most 5 without); only a bad signature moves on. */
-  private async verifyWithCandidates(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined): Promise<{ result: VerifiedToken; key: UsableKey }> {
-    const { settings, alg, query } = decoded;
-    const state = this.stateOf(settings.issuer);
-    const usable = state.usableNow();
-    let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
-    if (candidates.length === 0) candidates = await state.keysFor(query);
-    const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
-    let imported = 0;
-    for (const key of candidates) {
-      const verificationKey = this.importedKeys.peek(key, alg) ?? (await this.importedKeys.get(key, alg).catch(() => undefined));
-      if (verificationKey === undefined) continue;
-      imported++;
-      try {
-        const { payload, protectedHeader } = await jwtVerify(token, verificationKey, options);
-        return { result: freezeResult(payload as JwtClaimsPayload, protectedHeader, settings.issuer), key };
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
-      }
+  /** Imports for `alg` through the imported-key cache: synchronously on a hit, `undefined` when the JWK cannot be imported. */
+  private importerFor(alg: string): CandidateImporter {
+    let importer = this.importers.get(alg);
+    if (importer === undefined) {
+      importer = (key) => this.importedKeys.peek(key, alg) ?? this.importedKeys.get(key, alg).catch(() => undefined);
+      this.importers.set(alg, importer);
     }
-    if (imported === 0) throw new NoMatchingKeyError(`No key of issuer ${settings.issuer} could be imported for the token`);
-    throw new SignatureInvalidError('The token signature is invalid');
+    return importer;
+  }
+
+  /** `issuers[i].seed`: a bad one is logged (never its content) and ignored, not fatal. */
+  private applyConfiguredSeed(state: IssuerKeyState, issuer: string, seed: unknown): void {
+    state.seed(seed).then(
+      (outcome) => {
+        if (outcome === 'refused') this.logger.warn(`The configured key-set seed of issuer ${issuer} was refused (no usable public key, or fetchedAt in the future); fetching instead`);
+      },
+      () => this.logger.warn(`The configured key-set seed of issuer ${issuer} is not { jwks, fetchedAt, freshUntil }; ignored`),
+    );
   }
 
   private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { MultipleMatchingKeysError, NoMatchingKeyError, SignatureInvalidError } from '../errors.js';
+import type { VerificationKey } from './imported-key-cache.js';
 import type { UsableKey } from './key-set.js';
-import { MAX_CANDIDATES, selectKeys } from './key-selection.js';
+import { firstVerifyingCandidate, keyForToken, MAX_CANDIDATES, selectKeys } from './key-selection.js';
 
 function key(kid: string | undefined, kty: string, extra: Partial<UsableKey> = {}): UsableKey {
   return { jwk: { kty }, kty, kid, alg: undefined, crv: undefined, thumbprint: `tp-${kid}`, ...extra };
@@ -46,5 +48,44 @@ describe('selectKeys', () => {
   it(`tries at most ${MAX_CANDIDATES} keys without a kid`, () => {
     const many = Array.from({ length: 8 }, (_, index) => key(`k${index}`, 'RSA'));
     expect(selectKeys(many, { kid: undefined, alg: 'RS256' })).toHaveLength(MAX_CANDIDATES);
+  });
+});
+
+describe('firstVerifyingCandidate and keyForToken: the one rule of every path', () => {
+  const keys = ['a', 'b', 'c'].map((kid) => key(kid, 'EC', { crv: 'P-256' }));
+  /** "Imports" a key as bytes holding its kid's first letter, so an attempt can tell keys apart. */
+  const importKey = (candidate: UsableKey): VerificationKey | undefined => (candidate.kid === 'broken' ? undefined : new TextEncoder().encode(candidate.kid));
+  const nameOf = (imported: VerificationKey): string => new TextDecoder().decode(imported as Uint8Array);
+  const badSignature = Object.assign(new Error('bad signature'), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  const signedBy = (kid: string) => async (imported: VerificationKey) => {
+    if (nameOf(imported) !== kid) throw badSignature;
+    return kid;
+  };
+
+  it('moves on only after a bad signature, and returns the key that verified', async () => {
+    await expect(firstVerifyingCandidate(keys, importKey, signedBy('c'), 'iss')).resolves.toMatchObject({ key: keys[2], result: 'c' });
+  });
+
+  it('throws any other failure at once (e.g. an expired token), without trying further keys', async () => {
+    const tried: string[] = [];
+    const expired = Object.assign(new Error('expired'), { code: 'ERR_JWT_EXPIRED' });
+    const attempt = async (imported: VerificationKey) => {
+      tried.push(nameOf(imported));
+      throw expired;
+    };
+    await expect(firstVerifyingCandidate(keys, importKey, attempt, 'iss')).rejects.toBe(expired);
+    expect(tried).toEqual(['a']);
+  });
+
+  it('is a SignatureInvalidError when no key verifies, a NoMatchingKeyError when none imports', async () => {
+    await expect(firstVerifyingCandidate(keys, importKey, signedBy('z'), 'iss')).rejects.toBeInstanceOf(SignatureInvalidError);
+    await expect(firstVerifyingCandidate([key('broken', 'EC')], importKey, signedBy('z'), 'iss')).rejects.toBeInstanceOf(NoMatchingKeyError);
+  });
+
+  it('keyForToken: the only candidate as it is; several without a token are a MultipleMatchingKeysError', async () => {
+    const query = { kid: undefined, alg: 'ES256' };
+    expect(nameOf(await keyForToken([keys[1]!], importKey, query, undefined, 'iss'))).toBe('b');
+    await expect(keyForToken(keys, importKey, query, undefined, 'iss')).rejects.toBeInstanceOf(MultipleMatchingKeysError);
+    await expect(keyForToken([], importKey, query, undefined, 'iss')).rejects.toBeInstanceOf(NoMatchingKeyError);
   });
 });

@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { publicKeyProblem } from './public-key-checks.js';
 
 /** A JWKS member that may verify signatures, reduced to its public members. */
 export interface UsableKey {
@@ -15,7 +16,10 @@ export interface UsableKey {
 /** A validated key set: the usable signing keys and how many members were skipped. */
 export interface KeySet {
   readonly keys: readonly UsableKey[];
-  /** Members that were not usable: encryption keys, unknown `kty`, private parts, … */
+  /**
+   * Members that were not usable: encryption keys, unknown `kty`, private parts, malformed
+   * `key_ops`, weak or malformed key material (see `public-key-checks.ts`), …
+   */
   readonly skipped: number;
 }
 
@@ -79,15 +83,24 @@ function toUsablePublicJwk(member: unknown, rules: KeySetRules): JWK | undefined
   if (!hasValidMetadata(jwk)) return undefined;
   if (!PUBLIC_MEMBERS[kty]!.every((name) => typeof jwk[name] === 'string' && jwk[name] !== '')) return undefined;
   if (kty in CURVES && !CURVES[kty]!.has(jwk.crv as string)) return undefined;
+  if (publicKeyProblem(jwk) !== undefined) return undefined;
   return pick(jwk, [...COMMON_MEMBERS, ...PUBLIC_MEMBERS[kty]!]);
 }
 
-/** `use` must be `sig` when present, `key_ops` must allow `verify`, `kid` / `alg` must be strings. */
+/**
+ * `use` must be `sig` when present; `key_ops`, when present, an array of unique strings (RFC 7517
+ * §4.3) that contains `verify`; `kid` / `alg` must be strings.
+ */
 function hasValidMetadata(jwk: Record<string, unknown>): boolean {
   if (jwk.use !== undefined && jwk.use !== 'sig') return false;
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return false;
+  if (jwk.key_ops !== undefined && !isVerifyKeyOps(jwk.key_ops)) return false;
   if (jwk.kid !== undefined && typeof jwk.kid !== 'string') return false;
   return jwk.alg === undefined || typeof jwk.alg === 'string';
+}
+
+function isVerifyKeyOps(keyOps: unknown): boolean {
+  if (!Array.isArray(keyOps) || !keyOps.every((operation) => typeof operation === 'string')) return false;
+  return new Set(keyOps).size === keyOps.length && keyOps.includes('verify');
 }
 
 function pick(jwk: Record<string, unknown>, names: readonly string[]): JWK {

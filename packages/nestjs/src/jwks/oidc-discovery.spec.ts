@@ -57,12 +57,35 @@ describe('OidcDiscovery', () => {
     }
   });
 
+  it.each([
+    ['the configuration has a trailing slash the document lacks', '/', ''],
+    ['the document has a trailing slash the configuration lacks', '', '/'],
+  ])('says when the issuers differ only by a trailing slash (%s)', async (_, configuredSlash, documentSlash) => {
+    let documentIssuer = '';
+    const server = await serveJson(() => ({ body: { issuer: documentIssuer, jwks_uri: 'https://idp.example/jwks' } }));
+    try {
+      const issuer = `${server.url}/realm${configuredSlash}`;
+      documentIssuer = `${server.url}/realm${documentSlash}`;
+      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}));
+      const error = await discovery.discover(issuer).catch((caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(DiscoveryMismatchError);
+      expect((error as Error).message).toContain(`names the issuer ${JSON.stringify(documentIssuer)}, not the configured ${JSON.stringify(issuer)}: they differ only by a trailing slash`);
+      expect((error as Error).message).toContain('set the issuer exactly as the document names it');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('rejects a document naming another issuer, without trying the other well-known URL', async () => {
     const server = await serveJson(() => ({ body: { issuer: 'https://evil.example/', jwks_uri: 'https://evil.example/jwks' } }));
     try {
       const issuer = `${server.url}/`;
       const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}));
-      await expect(discovery.discover(issuer)).rejects.toBeInstanceOf(DiscoveryMismatchError);
+      const error = await discovery.discover(issuer).catch((caught: unknown) => caught as Error);
+      expect(error).toBeInstanceOf(DiscoveryMismatchError);
+      expect((error as Error).message).toBe(
+        `Discovery document at ${server.url}/.well-known/openid-configuration names the issuer "https://evil.example/", not the configured "${issuer}"`,
+      );
       expect(server.requests()).toBe(1);
       const { provider } = createProvider({ issuers: [{ issuer, jwks: { retryBackoff: { initial: 60_000, max: 60_000, jitter: 0 } } }] });
       providers.push(provider);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryMismatchError, InvalidResponseError } from '../errors.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions, JwksOptions } from '../options.js';
+import type { JwksCacheModuleOptions, ResolvedJwksOptions } from '../options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { fetchJson, freshnessFor } from './jwks-fetcher.js';
 import { resolveJwksOptions } from './issuer-settings.js';
@@ -74,7 +74,7 @@ export class OidcDiscovery {
     }
   }
 
-  private async fetchDocument(issuer: string, settings: Required<JwksOptions>): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+  private async fetchDocument(issuer: string, settings: ResolvedJwksOptions): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
     const [openid, oauth] = wellKnownUrls(issuer);
     try {
       return await this.fetchValidated(openid, issuer, settings);
@@ -84,12 +84,12 @@ export class OidcDiscovery {
     }
   }
 
-  private async fetchValidated(url: string, issuer: string, settings: Required<JwksOptions>): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+  private async fetchValidated(url: string, issuer: string, settings: ResolvedJwksOptions): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
     const { body, maxAge } = await fetchJson(url, settings);
     return { document: validateDocument(body, issuer, url), maxAge };
   }
 
-  private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: Required<JwksOptions>): void {
+  private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: ResolvedJwksOptions): void {
     const freshFor = freshnessFor(fetched.maxAge, settings);
     const fetchedAt = Date.now();
     const entry: CachedDocument = { document: fetched.document, fetchedAt, freshUntil: fetchedAt + freshFor };
@@ -100,7 +100,7 @@ export class OidcDiscovery {
   }
 
   /** A fresh document another instance (or an earlier run) stored, validated again before use. */
-  private async readStore(issuer: string, settings: Required<JwksOptions>): Promise<CachedDocument | undefined> {
+  private async readStore(issuer: string, settings: ResolvedJwksOptions): Promise<CachedDocument | undefined> {
     let entry: CachedDocument | undefined;
     try {
       entry = await this.store.get<CachedDocument>(CacheStore.key('discovery', issuer));
@@ -122,7 +122,7 @@ export class OidcDiscovery {
     }
   }
 
-  private jwksOptionsOf(issuer: string): Required<JwksOptions> {
+  private jwksOptionsOf(issuer: string): ResolvedJwksOptions {
     return resolveJwksOptions(this.options, this.options.issuers?.find((configured) => configured.issuer === issuer));
   }
 }
@@ -146,13 +146,30 @@ function wellKnownUrls(issuer: string): [string, string] {
   return [openid, oauth];
 }
 
+/** Longest part of the document's `issuer` an error shows: it comes from the network. */
+const SHOWN_ISSUER_CHARS = 200;
+
+/**
+ * Says both issuers (configuration and a public document, not secrets), and names the trap of a
+ * trailing slash: the comparison is exact, as with the tokens' `iss`.
+ */
+function issuerMismatchMessage(url: string, found: unknown, configured: string): string {
+  const shown = typeof found === 'string' ? JSON.stringify(found.slice(0, SHOWN_ISSUER_CHARS)) + (found.length > SHOWN_ISSUER_CHARS ? '…' : '') : found === undefined ? 'no issuer' : `a non-string issuer (${typeof found})`;
+  const message = `Discovery document at ${url} names the issuer ${shown}, not the configured ${JSON.stringify(configured)}`;
+  const slashless = (value: string) => value.replace(/\/+$/, '');
+  if (typeof found === 'string' && slashless(found) === slashless(configured)) {
+    return `${message}: they differ only by a trailing slash. Issuers are compared exactly (here and with each token's iss): set the issuer exactly as the document names it`;
+  }
+  return message;
+}
+
 function validateDocument(body: unknown, issuer: string, url: string): DiscoveryDocument {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new InvalidResponseError(`Discovery document at ${url} is not a JSON object`, url);
   }
   const document = body as DiscoveryDocument;
   if (document.issuer !== issuer) {
-    throw new DiscoveryMismatchError(`Discovery document at ${url} names another issuer than ${issuer}`, url);
+    throw new DiscoveryMismatchError(issuerMismatchMessage(url, document.issuer, issuer), url);
   }
   for (const member of ['jwks_uri', 'token_endpoint'] as const) {
     if (document[member] !== undefined && !isHttpUrl(document[member])) {

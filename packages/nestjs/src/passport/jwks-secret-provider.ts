@@ -37,7 +37,8 @@ async function keyFor(provider: JwksProvider, rawJwtToken: string, issuer: strin
   if (typeof header.alg !== 'string') throw new AlgorithmNotAllowedError('The token has no algorithm');
   const tokenIssuer = issuer ?? iss;
   if (typeof tokenIssuer !== 'string') throw new UnknownIssuerError('The token names no issuer');
-  return toJsonwebtokenKey(await provider.getKey(tokenIssuer, { kid: header.kid, alg: header.alg }));
+  // With the token, a kid-less header gets the key that verifies it, as `verify()` would.
+  return toJsonwebtokenKey(await provider.getKey(tokenIssuer, { kid: header.kid, alg: header.alg }, rawJwtToken));
 }
 
 /**
@@ -51,7 +52,9 @@ async function keyFor(provider: JwksProvider, rawJwtToken: string, issuer: strin
  *
  * It hands passport-jwt the issuer's key for the token's `kid` and `alg` (a PEM, or the bytes of
  * an HMAC secret the issuer opted into) from the cached key set: one JWKS fetch serves every
- * request, with the cooldown, stale-if-error and the `alg` allow-list of `getKey`.
+ * request, with the cooldown, stale-if-error and the `alg` allow-list of `getKey`. Without a
+ * `kid`, the key is the one of the fitting keys (at most 5) whose signature verifies, as in
+ * `JwksProvider.verify`.
  *
  * Trade-off: jsonwebtoken then does the verification, so the guarantees of `JwksProvider.verify`
  * stop at the key: no verified-token cache, jsonwebtoken's own claim checks (set `issuer`,

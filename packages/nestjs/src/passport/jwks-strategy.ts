@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
-import { AuthorizationMalformedError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
-import { formatBearerChallenge } from '../guard/bearer-challenge-exception.js';
+import { JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
+import { BearerChallengeException } from '../guard/bearer-challenge-exception.js';
 import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
-import { describeRejection } from '../guard/rejection-description.js';
+import { rejectionException } from '../guard/rejection-exception.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
@@ -32,9 +32,11 @@ function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Err
  * narrow verification ({@link verifyOverrides}); a subclass with another name needs
  * `PassportStrategy(JwksStrategy, 'other')`-style registration of its own.
  *
- * Failures call passport's `fail` with the RFC 6750 challenge as the `info`: `AuthGuard` answers
- * 401 for all of them (a malformed `Authorization` header too, where `JwtGuard` answers 400); errors that are not
- * a `JwksCacheError` go to passport's `error` (a 500), as in `JwtGuard`.
+ * Failures call passport's `fail(info, status)` with `info` the {@link BearerChallengeException}
+ * `JwtGuard` would throw (its `challenge` is the RFC 6750 `WWW-Authenticate` value) and `status`
+ * its status. {@link JwksAuthGuard} answers with it, challenge included; a plain
+ * `AuthGuard('jwks')` drops both and answers 401 for every refusal. Errors that are not a
+ * `JwksCacheError` go to passport's `error` (a 500), as in `JwtGuard`.
  */
 @Injectable()
 export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
@@ -82,7 +84,9 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       return this.refuse(error);
     }
     const user = await this.validate(claims, request);
-    if (user === null || user === undefined || user === false) return this.fail(formatBearerChallenge({ realm: this.guardOptions.realm }), 401);
+    if (user === null || user === undefined || user === false) {
+      return this.fail(new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: this.guardOptions.realm }), HttpStatus.UNAUTHORIZED);
+    }
     this.success(user);
   }
 
@@ -90,14 +94,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     const text = `Bearer token refused (${error.code}): ${error.message}`;
     if (error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError)) this.logger.warn(text);
     else this.logger.debug(text);
-    const realm = this.guardOptions.realm;
-    if (error instanceof TokenMissingError) return this.fail(formatBearerChallenge({ realm }), 401);
-    const invalidRequest = error instanceof AuthorizationMalformedError;
-    const challenge = formatBearerChallenge({
-      realm,
-      error: invalidRequest ? 'invalid_request' : 'invalid_token',
-      error_description: describeRejection(error),
-    });
-    this.fail(challenge, invalidRequest ? 400 : 401);
+    const exception = rejectionException(error, this.guardOptions.realm);
+    this.fail(exception, exception.getStatus());
   }
 }

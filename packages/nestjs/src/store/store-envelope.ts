@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EntryCipher, isSealedValue, type SealedValue } from './entry-cipher.js';
+import { parseSecretKey } from './secret-key.js';
 
 /**
  * What is written to a shared store: the value with its kind and absolute expiry, optionally
@@ -39,7 +40,7 @@ export class EnvelopeCodec {
     integrityKey: string | Uint8Array | undefined,
     private readonly cipher: EntryCipher | undefined,
   ) {
-    this.integrityKey = integrityKey === undefined ? undefined : toBytes(integrityKey);
+    this.integrityKey = integrityKey === undefined ? undefined : parseSecretKey(integrityKey, 'integrityKey');
   }
 
   /** @param confidential encrypt whatever the kind (the caller checked that a cipher is set). */
@@ -90,10 +91,6 @@ export class EnvelopeCodec {
     const actual = Buffer.from(envelope.mac, 'utf8');
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
-}
-
-function toBytes(key: string | Uint8Array): Buffer {
-  return typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
 }
 
 function checkShape(raw: unknown, kind: string): RejectionReason | undefined {

@@ -46,22 +46,51 @@ export function freshnessOf(entry: CachedTokenEntry, window: TokenWindow, now: n
 /**
  * The expiry of a token, in epoch ms: the JWT `exp` when the token is a JWT carrying one (read
  * without verifying: it only decides how long to cache), else `expiresIn` counted from the start
- * of the request (a conservative clock), else `undefined`.
+ * of the request (a conservative clock), else `undefined`. Either counts only up to
+ * `maxLifetime` ms after the request started. A JWT whose `exp` is not a finite number ≥ 0 has no
+ * readable expiry (its `expires_in` is not used instead: the downstream reads the `exp`).
  */
-export function readExpiry(obtained: ObtainedToken, requestStartedAt: number): number | undefined {
-  const exp = jwtExpiry(obtained.token);
-  if (exp !== undefined) return exp * 1000;
-  if (obtained.expiresIn !== undefined) return requestStartedAt + obtained.expiresIn * 1000;
-  return undefined;
+export function readExpiry(obtained: ObtainedToken, requestStartedAt: number, maxLifetime: number): number | undefined {
+  const expiry = jwtExpiry(obtained.token) ?? (obtained.expiresIn === undefined ? undefined : requestStartedAt + obtained.expiresIn * 1000);
+  if (expiry === undefined || expiry === UNREADABLE) return undefined;
+  return Math.min(expiry, requestStartedAt + maxLifetime);
 }
 
-function jwtExpiry(token: string): number | undefined {
+/**
+ * `expires_in` in seconds: a finite number ≥ 0, or a string holding one (some servers send it
+ * so). Anything else (negative, `NaN`, `Infinity`, `"1e400"`, `"12abc"`) is `undefined`.
+ */
+export function readExpiresIn(value: unknown): number | undefined {
+  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+const UNREADABLE = Symbol('unreadable exp');
+
+/** The JWT `exp` in ms; `undefined` for a token that is not a JWT or has no `exp`. */
+function jwtExpiry(token: string): number | typeof UNREADABLE | undefined {
+  let exp: unknown;
   try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+    ({ exp } = decodeJwt(token));
   } catch {
     return undefined; // Not a JWT (an opaque token, or a JWE): the answer's expires_in decides.
   }
+  if (exp === undefined) return undefined;
+  return typeof exp === 'number' && Number.isFinite(exp) && exp >= 0 ? exp * 1000 : UNREADABLE;
+}
+
+/** How far ahead of this process's clock another instance's `obtainedAt` may be, in ms. */
+const MAX_PEER_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * An entry read back from a (possibly shared) store, held to this process's own limit: it lives
+ * at most `maxLifetime` after it was obtained, and one claiming to be obtained in the future is
+ * refused (`undefined`), so a planted or replayed entry cannot outlive what a fresh token would.
+ */
+export function withinLifetime(entry: CachedTokenEntry, maxLifetime: number, now: number): CachedTokenEntry | undefined {
+  if (entry.obtainedAt > now + MAX_PEER_CLOCK_SKEW_MS) return undefined;
+  const cap = entry.obtainedAt + maxLifetime;
+  return entry.expiresAt <= cap ? entry : { ...entry, expiresAt: cap };
 }
 
 /** Whether a value read back from a (possibly shared) store has the shape of an entry. */

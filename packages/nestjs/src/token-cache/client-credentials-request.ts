@@ -1,6 +1,7 @@
 import { TokenRequestError, TokenUnusableError } from '../errors.js';
 import type { ClientCredentialsOptions } from '../options.js';
-import type { ObtainedToken } from './cached-token.js';
+import { readExpiresIn, type ObtainedToken } from './cached-token.js';
+import { formUrlEncode, redact, secretForms } from './secret-redaction.js';
 
 /** Timeout of one token request when `clientCredentials.timeout` is not set, in ms. */
 const DEFAULT_TOKEN_REQUEST_TIMEOUT = 5_000;
@@ -87,10 +88,6 @@ function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }
 
-function formUrlEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1);
-}
-
 /** Reads a body of at most `limit` bytes as UTF-8; a larger one is cancelled and refused. */
 async function readBoundedText(response: Response, limit: number): Promise<string> {
   if (Number(response.headers.get('content-length')) > limit) {
@@ -128,8 +125,9 @@ function describeTransportFailure(error: unknown, timeout: number): string {
 
 function endpointError(request: ClientCredentialsRequest, status: number, text: string): TokenRequestError {
   const body = parseJsonObject(text);
-  const error = safeText(body?.error, MAX_ERROR_CODE_LENGTH, request.credentials.clientSecret);
-  const errorDescription = safeText(body?.error_description, MAX_ERROR_DESCRIPTION_LENGTH, request.credentials.clientSecret);
+  const forms = secretForms(request.credentials.clientId, request.credentials.clientSecret);
+  const error = safeText(body?.error, MAX_ERROR_CODE_LENGTH, forms);
+  const errorDescription = safeText(body?.error_description, MAX_ERROR_DESCRIPTION_LENGTH, forms);
   const reason = error === undefined ? `HTTP ${status}` : `HTTP ${status} ${error}`;
   return new TokenRequestError(failureMessage(request, reason), request.tokenName, { status, error, errorDescription });
 }
@@ -147,12 +145,6 @@ function parseTokenResponse(request: ClientCredentialsRequest, status: number, t
   return { token, expiresIn: readExpiresIn(body?.expires_in) };
 }
 
-/** `expires_in` in seconds; some servers send it as a numeric string. */
-function readExpiresIn(value: unknown): number | undefined {
-  const seconds = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
-}
-
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
@@ -164,12 +156,13 @@ function parseJsonObject(text: string): Record<string, unknown> | undefined {
 
 /**
  * Text from the endpoint, fit for an error: truncated, control characters removed, and the
- * client secret cut out in case a misbehaving server echoes the request back.
+ * client secret cut out, in every encoding it was sent in, in case a misbehaving server echoes
+ * the request back. Redacted before truncation, so that no cut-off part of a secret remains.
  */
-function safeText(value: unknown, maxLength: number, secret: string): string | undefined {
+function safeText(value: unknown, maxLength: number, secretEncodings: readonly string[]): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return undefined;
   // eslint-disable-next-line no-control-regex
-  const clean = value.split(secret).join('[redacted]').replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const clean = redact(value, secretEncodings).replace(/[\u0000-\u001f\u007f]/g, ' ');
   return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean;
 }
 

@@ -1,27 +1,18 @@
-/** Backoff after failed token requests: the first delay, doubled per failure up to `max`, ±`jitter`. */
-export interface BackoffPolicy {
-  /** Delay after the first failure, in ms. */
-  initial: number;
-  /** Upper bound of the delay, in ms. */
-  max: number;
-  /** Randomness applied to each delay, as a fraction (0.2 = ±20 %). */
-  jitter: number;
-}
-
-/** 1 s after the first failure, then 2 s, 4 s, … up to 60 s, each ±20 %. */
-export const TOKEN_RETRY_BACKOFF: BackoffPolicy = { initial: 1_000, max: 60_000, jitter: 0.2 };
+import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../options.js';
 
 /**
- * The failure history of one cache key. Within the window after a failure, callers that have no
- * usable token get the last error at once instead of sending a new request, so a failing token
- * endpoint is not hammered by every incoming request.
+ * The failure history of one token: a first failure never blocks (the next call requests at
+ * once: it may have been a one-off, or the configuration was just corrected); from the second
+ * consecutive failure on, callers that have no usable token get the last error at once for
+ * `initial` ms, doubled per further failure up to `max`, each ±`jitter`, so a failing token
+ * endpoint is not hammered by every incoming request. `false` turns the backoff off.
  */
 export class RetryBackoff {
   private failures = 0;
   private retryAt = 0;
   private error: Error | undefined;
 
-  constructor(private readonly policy: BackoffPolicy = TOKEN_RETRY_BACKOFF) {}
+  constructor(private readonly policy: RetryBackoffOptions | false = DEFAULT_TOKEN_TIMING.retryBackoff) {}
 
   /** The last error while the backoff window is open, else `undefined` (a request may go out). */
   blockingError(now: number): Error | undefined {
@@ -31,7 +22,7 @@ export class RetryBackoff {
   recordFailure(error: Error, now: number): void {
     this.failures += 1;
     this.error = error;
-    this.retryAt = now + this.delayFor(this.failures);
+    this.retryAt = now + this.delayAfter(this.failures);
   }
 
   recordSuccess(): void {
@@ -40,9 +31,11 @@ export class RetryBackoff {
     this.error = undefined;
   }
 
-  private delayFor(failures: number): number {
+  /** 0 after the first failure, then `initial`, `2 · initial`, … up to `max`, ±`jitter`. */
+  private delayAfter(failures: number): number {
+    if (this.policy === false || failures < 2) return 0;
     const { initial, max, jitter } = this.policy;
-    const base = Math.min(max, initial * 2 ** (failures - 1));
+    const base = Math.min(max, initial * 2 ** (failures - 2));
     return base * (1 + jitter * (2 * Math.random() - 1));
   }
 }

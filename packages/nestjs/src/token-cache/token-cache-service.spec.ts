@@ -12,6 +12,7 @@ import {
   nextEvent,
   startTestServer,
   type TestServer,
+  unsignedJwt,
 } from './token-cache.test-helpers.js';
 
 const HOUR = 3_600_000;
@@ -127,8 +128,25 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(idp.received).toHaveLength(3);
     expect(service.stats().x).toMatchObject({ tenants: 2, fetched: 3, served: 1 });
     for (const bad of [0, 1.5, Number.POSITIVE_INFINITY]) {
-      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be an integer ≥ 1/);
+      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be a whole number ≥ 1/);
     }
+  });
+
+  it('keeps no state of a tenant evicted while its request is in flight: 5 000 tenants, maxTenantsPerToken 10', async () => {
+    const pending: Array<() => void> = [];
+    const tokenFunction = ({ tenant }: TokenFunctionContext) => new Promise<string>((resolve) => pending.push(() => resolve(unsignedJwt({ tenant, exp: Math.floor(Date.now() / 1000) + 3600 }))));
+    const { service } = createService({ maxTenantsPerToken: 10, tokens: { x: { tokenFunction } } });
+    const heldStates = () => (service as unknown as { states: Map<string, unknown> }).states.size;
+
+    // Every tenant's slot but the last 10 is evicted while its token function is still running.
+    const calls = Array.from({ length: 5000 }, (_, index) => service.ensureToken('x', `tenant-${index}`));
+    while (pending.length < 5000) await new Promise((resolve) => setImmediate(resolve));
+    expect(service.stats().x.tenants).toBe(10);
+    for (const resolve of pending) resolve();
+    await Promise.all(calls);
+
+    expect(heldStates()).toBeLessThanOrEqual(10);
+    expect(service.stats().x.tenants).toBe(10);
   });
 
   it('passes name and tenant to a token function and caches what it returns', async () => {
@@ -145,6 +163,24 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ name: 'fn', tenant: 't' });
     expect(calls[0]?.signal.aborted).toBe(false);
+  });
+
+  it('register() of a new token function under a used name drops that name\'s tokens, in process and in the store', async () => {
+    const shared = new Keyv();
+    const { service } = createService({ stores: [shared] });
+    const fn = (label: string) => ({ shareKey: 'orders', tokenFunction: () => ({ access_token: label, expires_in: 3600 }) });
+    service.register('x', { tokenFunction: () => ({ access_token: 'in-process-old', expires_in: 3600 }) });
+    await expect(service.ensureToken('x', 't')).resolves.toBe('in-process-old');
+    service.register('x', { tokenFunction: () => ({ access_token: 'in-process-new', expires_in: 3600 }) });
+    await expect(service.ensureToken('x', 't')).resolves.toBe('in-process-new');
+
+    service.register('y', fn('shared-old'));
+    await expect(service.ensureToken('y')).resolves.toBe('shared-old');
+    service.register('y', fn('shared-new'));
+    await expect(service.ensureToken('y')).resolves.toBe('shared-new');
+    // Another instance on the same store finds the new function's token, not the old one.
+    const other = createService({ stores: [shared], tokens: { y: fn('other') } });
+    await expect(other.service.ensureToken('y')).resolves.toBe('shared-new');
   });
 
   it('gives up on a token function past its timeout, for every caller, and calls it afresh after the backoff', async () => {
@@ -181,7 +217,7 @@ describe('TokenCacheService: one request per cache key', () => {
     );
     expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(TypeError);
     expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(/option tokens\.bad\.leeway/);
-    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a finite number > 0/);
+    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/);
     const misplaced = { clientCredentials: credentials(), timeout: 1_000 } as unknown as TokenSourceOptions;
     expect(() => service.register('bad', misplaced)).toThrow(/option tokens\.bad\.timeout applies to a tokenFunction; set clientCredentials\.timeout instead/);
     expect(() => service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' })).toThrow(/tokens\.bad\.verify/);
@@ -271,6 +307,109 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
     expect(calls).toBe(2);
   });
 
+  it('counts expires_in and exp only up to maxTokenLifetime (24 h): 1e12 and 1e308 s are cached for 24 h, in process and in the store', async () => {
+    const clock = fakeClock(jest);
+    const lifetimes: Array<Record<string, unknown>> = [
+      { expires_in: 1e12 },
+      { expires_in: 1e308 },
+      { expires_in: '1e12' },
+      { jwtExp: 1e12 },
+      { jwtExp: 1e308 },
+    ];
+    for (const lifetime of lifetimes) {
+      clock.set(clock.start);
+      idp.received.length = 0;
+      idp.respond = (_request, index) => {
+        const token = lifetime.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: lifetime.jwtExp });
+        return { status: 200, body: { access_token: token, token_type: 'Bearer', ...(lifetime.expires_in === undefined ? {} : { expires_in: lifetime.expires_in }) } };
+      };
+      const { service, store } = createService({ stores: [new Keyv()], tokens: { x: { clientCredentials: credentials() } } });
+      const writes = jest.spyOn(store, 'set');
+      const first = await service.ensureToken('x');
+      const [[, entry, ttl]] = writes.mock.calls as Array<[string, { expiresAt: number }, number]>;
+      expect([lifetime, entry.expiresAt]).toEqual([lifetime, clock.start + 24 * HOUR]);
+      expect(ttl).toBeLessThanOrEqual(24 * HOUR);
+      clock.set(clock.start + 24 * HOUR - 60_001); // still more than the leeway left: served
+      await expect(service.ensureToken('x')).resolves.toBe(first);
+      clock.set(clock.start + 24 * HOUR - 60_000); // 24 h − leeway: a new token
+      await expect(service.ensureToken('x')).resolves.not.toBe(first);
+      expect(idp.received).toHaveLength(2);
+    }
+  });
+
+  it('takes maxTokenLifetime from the source, else from tokenDefaults', async () => {
+    const clock = fakeClock(jest);
+    const { service } = createService({ tokenDefaults: { maxTokenLifetime: 600_000, refreshAhead: 0 } });
+    let calls = 0;
+    const tokenFunction = () => ({ access_token: `opaque-${(calls += 1)}`, expires_in: 3600 });
+    service.register('inherited', { tokenFunction });
+    service.register('own', { tokenFunction, maxTokenLifetime: 120_000 });
+    await service.ensureToken('inherited');
+    await service.ensureToken('own');
+    clock.set(clock.start + 60_001); // past own's 120 s − 60 s leeway
+    await service.ensureToken('inherited');
+    await service.ensureToken('own');
+    expect(calls).toBe(3);
+    clock.set(clock.start + 540_000); // inherited: 600 s − 60 s leeway
+    await service.ensureToken('inherited');
+    expect(calls).toBe(4);
+  });
+
+  it('treats a non-finite, negative or unparsable expires_in or exp as no readable expiry: never cached, an error with rejectUnparsable', async () => {
+    const invalid: Array<Record<string, unknown>> = [
+      { expires_in: -1 },
+      { expires_in: '-1' },
+      { expires_in: 'NaN' },
+      { expires_in: 'Infinity' },
+      { expires_in: '1e400' },
+      { expires_in: 'abc' },
+      { expires_in: '12abc' },
+      { expires_in: null },
+      { jwtExp: -1, expires_in: 3600 },
+      { jwtExp: '1700000000', expires_in: 3600 },
+    ];
+    for (const answer of invalid) {
+      idp.received.length = 0;
+      idp.respond = (_request, index) => {
+        const token = answer.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: answer.jwtExp });
+        return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: answer.expires_in } };
+      };
+      const { service } = createService({ tokens: { x: { clientCredentials: credentials() }, strict: { clientCredentials: credentials({ scope: 's' }), rejectUnparsable: true } } });
+      const a = await service.ensureToken('x');
+      const b = await service.ensureToken('x');
+      expect([answer, a === b, idp.received.length]).toEqual([answer, false, 2]);
+      await expect(service.ensureToken('strict')).rejects.toBeInstanceOf(TokenUnusableError);
+    }
+    // The same rules for a token function's answer.
+    const { service } = createService({});
+    service.register('fn', { tokenFunction: () => ({ access_token: 'opaque', expires_in: Number.NaN }), rejectUnparsable: true });
+    await expect(service.ensureToken('fn')).rejects.toBeInstanceOf(TokenUnusableError);
+    service.register('fn', { tokenFunction: () => ({ access_token: 'opaque', expires_in: 1e308 }), rejectUnparsable: true });
+    await expect(service.ensureToken('fn')).resolves.toBe('opaque');
+  });
+
+  it('caps a stored entry\'s lifetime too: a planted 10-year token is used for maxTokenLifetime at most', async () => {
+    const clock = fakeClock(jest);
+    const shared = new Keyv();
+    const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
+    const planter = createService(options);
+    const writes = jest.spyOn(planter.store, 'set');
+    await planter.service.ensureToken('x');
+    const [[key]] = writes.mock.calls as Array<[string, unknown, number]>;
+    const tenYears = 10 * 365 * 24 * HOUR;
+    await planter.store.set(key, { token: 'planted', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() }, tenYears);
+
+    const reader = createService(options);
+    await expect(reader.service.ensureToken('x')).resolves.toBe('planted');
+    clock.set(clock.start + 24 * HOUR - 60_000);
+    await expect(reader.service.ensureToken('x')).resolves.not.toBe('planted');
+
+    // An entry claiming to be obtained in the future is not used at all.
+    await planter.store.set(key, { token: 'from-the-future', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() + tenYears - HOUR }, tenYears);
+    const later = createService(options);
+    await expect(later.service.ensureToken('x')).resolves.not.toBe('from-the-future');
+  });
+
   it('hands a token with less than leeway left out once, without caching it', async () => {
     idp.respond = (_request, index) => jwtAnswer(index, 30);
     const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
@@ -303,7 +442,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
 });
 
 describe('TokenCacheService: failures', () => {
-  it('reports 400 invalid_client as TokenRequestError without the secret anywhere, backs off, then tries again', async () => {
+  it('reports 400 invalid_client as TokenRequestError without the secret anywhere, requests again at once, backs off from the second failure', async () => {
     const clock = fakeClock(jest);
     const logs = captureLogs();
     try {
@@ -320,17 +459,114 @@ describe('TokenCacheService: failures', () => {
       for (const text of renderings) expect(text).not.toContain(SECRET);
       expect(logs.lines.some((line) => line.includes('invalid_client'))).toBe(true);
 
-      // Within the backoff window: the same error at once, no new request.
-      await expect(service.ensureToken('x')).rejects.toBe(error);
-      expect(idp.received).toHaveLength(1);
-
-      clock.set(clock.start + 1_500); // past the first window (1 s ± 20 %)
-      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      // A first failure is not cached: the next call requests at once.
+      const second = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
+      expect(second).toBeInstanceOf(TokenRequestError);
+      expect(second).not.toBe(error);
       expect(idp.received).toHaveLength(2);
-      expect(service.stats().x.failures).toBe(2);
+
+      // After the second consecutive failure, 1 s ± 20 %: the same error at once, no new request.
+      clock.set(clock.start + 799);
+      await expect(service.ensureToken('x')).rejects.toBe(second);
+      expect(idp.received).toHaveLength(2);
+
+      clock.set(clock.start + 1_201);
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(3);
+      expect(service.stats().x.failures).toBe(3);
     } finally {
       logs.restore();
     }
+  });
+
+  it('requests at once after one failure: a token function failing once, a 400 followed by a corrected endpoint', async () => {
+    fakeClock(jest); // a still clock: nothing here may depend on time passing
+    let calls = 0;
+    const { service } = createService({});
+    service.register('flaky', {
+      tokenFunction: () => {
+        calls += 1;
+        if (calls === 1) throw new Error('one-off');
+        return { access_token: `opaque-${calls}`, expires_in: 3600 };
+      },
+    });
+    await expect(service.ensureToken('flaky')).rejects.toBeInstanceOf(TokenRequestError);
+    await expect(service.ensureToken('flaky')).resolves.toBe('opaque-2');
+    expect(calls).toBe(2);
+
+    idp.respond = (_request, index) => (index === 0 ? { status: 400, body: { error: 'invalid_client' } } : jwtAnswer(index));
+    service.register('x', { clientCredentials: credentials() });
+    await expect(service.ensureToken('x')).rejects.toMatchObject({ status: 400, error: 'invalid_client' });
+    await expect(service.ensureToken('x')).resolves.toEqual(expect.any(String));
+    expect(idp.received).toHaveLength(2);
+    expect(service.stats().x).toMatchObject({ failures: 1, fetched: 1 });
+  });
+
+  it('backs off consecutive failures 1 s, 2 s, 4 s … up to 60 s (±20 %), and a success starts over', async () => {
+    const clock = fakeClock(jest);
+    let fail = true;
+    idp.respond = (_request, index) => (fail ? { status: 503, body: { error: 'temporarily_unavailable' } } : jwtAnswer(index));
+    const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+    await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError); // first failure: no window
+    for (const base of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]) {
+      const failedAt = Date.now();
+      const requests = idp.received.length;
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(requests + 1);
+      clock.set(failedAt + base * 0.8 - 1); // inside the window, whatever the jitter
+      await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+      expect(idp.received).toHaveLength(requests + 1);
+      clock.set(failedAt + base * 1.2 + 1); // past it, whatever the jitter
+    }
+    fail = false;
+    await expect(service.ensureToken('x')).resolves.toEqual(expect.any(String));
+    await service.invalidate('x');
+    fail = true;
+    const requests = idp.received.length;
+    await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+    await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError);
+    expect(idp.received).toHaveLength(requests + 2); // the count started over
+  });
+
+  it('takes retryBackoff from the source, else from tokenDefaults; false turns it off', async () => {
+    const clock = fakeClock(jest);
+    idp.respond = () => ({ status: 503, body: {} });
+    const { service } = createService({
+      tokenDefaults: { retryBackoff: { initial: 10_000, max: 10_000, jitter: 0 } },
+      tokens: {
+        inherited: { clientCredentials: credentials({ scope: 'a' }) },
+        own: { clientCredentials: credentials({ scope: 'b' }), retryBackoff: { initial: 100, max: 100, jitter: 0 } },
+        off: { clientCredentials: credentials({ scope: 'c' }), retryBackoff: false },
+      },
+    });
+    const attempts = async (name: string, calls: number): Promise<number> => {
+      const before = idp.received.length;
+      for (let i = 0; i < calls; i += 1) await service.ensureToken(name).catch(() => undefined);
+      return idp.received.length - before;
+    };
+    expect(await attempts('inherited', 5)).toBe(2);
+    expect(await attempts('own', 5)).toBe(2);
+    expect(await attempts('off', 5)).toBe(5);
+    clock.set(clock.start + 101);
+    expect(await attempts('own', 1)).toBe(1);
+    expect(await attempts('inherited', 1)).toBe(0);
+    clock.set(clock.start + 10_001);
+    expect(await attempts('inherited', 1)).toBe(1);
+  });
+
+  it('refuses an invalid retryBackoff, maxTokenLifetime or shareKey, naming the option', () => {
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: '' } } })).toThrow(/option tokens\.x\.shareKey must be a non-empty string/);
+    const onCredentials = { clientCredentials: credentials(), shareKey: 'k' } as unknown as TokenSourceOptions;
+    expect(() => validateOptions({ tokens: { x: onCredentials } })).toThrow(/option tokens\.x\.shareKey applies to a tokenFunction/);
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: 'orders-api' } } })).not.toThrow();
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 0, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial/);
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 1, max: 1, jitter: 2 } } })).toThrow(/option tokenDefaults\.retryBackoff\.jitter/);
+    const notAnObject = { tokenFunction: () => 't', retryBackoff: true } as unknown as TokenSourceOptions;
+    expect(() => validateOptions({ tokens: { x: notAnObject } })).toThrow(/option tokens\.x\.retryBackoff must be false or/);
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 5, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial must not exceed/);
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', maxTokenLifetime: 0 } } })).toThrow(/option tokens\.x\.maxTokenLifetime/);
+    expect(() => validateOptions({ tokenDefaults: { maxTokenLifetime: Number.POSITIVE_INFINITY } })).toThrow(/option tokenDefaults\.maxTokenLifetime/);
+    expect(() => validateOptions({ tokens: {}, tokenDefaults: { retryBackoff: false, maxTokenLifetime: 3_600_000 } })).not.toThrow();
   });
 
   it('wraps a network failure in a safe error without cause', async () => {
@@ -433,6 +669,41 @@ describe('TokenCacheService.fetch', () => {
     expect(response.status).toBe(401);
     expect(downstream.received).toHaveLength(1);
     expect(service.stats().x.invalidations).toBe(1);
+  });
+
+  it('against a downstream that always answers 401: 50 calls cost 1 extra token request and 1 invalidation, not 50', async () => {
+    downstream.respond = () => ({ status: 401, body: {} });
+    try {
+      const { service, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+      const deletes = jest.spyOn(store, 'delete');
+      for (let call = 0; call < 50; call += 1) {
+        const response = await service.fetch(downstream.url, { method: 'POST', body: 'payload' }, { token: 'x' });
+        expect(response.status).toBe(401);
+      }
+      expect(idp.received).toHaveLength(2);
+      expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
+      expect(deletes).toHaveBeenCalledTimes(1);
+      // The first call retried with the new token; every later one sent the new token once.
+      expect(downstream.received).toHaveLength(51);
+    } finally {
+      downstream.respond = (_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } });
+    }
+  });
+
+  it('invalidates a token refused by 50 concurrent calls once, deleting the shared entry once', async () => {
+    try {
+      const { service, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
+      const refused = `Bearer ${await service.ensureToken('x')}`;
+      downstream.respond = (request) => (request.headers.authorization === refused ? { status: 401, body: {} } : { status: 200, body: {} });
+      const deletes = jest.spyOn(store, 'delete');
+      const responses = await Promise.all(Array.from({ length: 50 }, () => service.fetch(downstream.url, { method: 'POST', body: 'payload' }, { token: 'x' })));
+      expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 50 }, () => 200));
+      expect(idp.received).toHaveLength(2);
+      expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
+      expect(deletes).toHaveBeenCalledTimes(1);
+    } finally {
+      downstream.respond = (_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } });
+    }
   });
 
   it('invalidate() drops the cached token so the next call fetches one', async () => {

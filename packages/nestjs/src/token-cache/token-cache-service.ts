@@ -8,7 +8,7 @@ import { DEFAULT_MAX_TENANTS_PER_TOKEN, type JwksCacheModuleOptions, type TokenF
 import { CacheStore } from '../store/cache-store.js';
 import { bearerRequest, type FetchInput } from './bearer-request.js';
 import { callTokenFunction } from './call-token-function.js';
-import { freshnessOf, isCachedTokenEntry, readExpiry, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
+import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { requestClientCredentialsToken } from './client-credentials-request.js';
 import { RetryBackoff } from './retry-backoff.js';
 import {
@@ -52,6 +52,10 @@ interface KeyState {
   /** The one request (or store read) under way for this key. */
   inflight: Promise<string> | undefined;
   backoff: RetryBackoff;
+  /** The token `fetch()` last invalidated after a 401: a concurrent 401 with it invalidates nothing more. */
+  invalidatedAfter401: string | undefined;
+  /** The token `fetch()` obtained to retry after a 401: a 401 with it is the downstream's answer, not the token's fault. */
+  retriedAfter401: string | undefined;
 }
 
 /** What `ensureToken(name, tenant)` resolves to, memoized so the hot path neither resolves nor hashes. */
@@ -116,11 +120,14 @@ export class TokenCacheService {
 
   /**
    * Adds a token source at run time, or replaces the one of that name (its per-tenant settings
-   * are resolved again; a cached token stays valid only if its settings did not change).
+   * are resolved again; a cached client-credentials token stays valid only if its settings did not
+   * change; a replaced token function's tokens are dropped, in process and in the store).
    * @throws TypeError naming the option, when `source` is invalid.
    */
   register(name: string, source: TokenSourceOptions): void {
     validateRegisteredSource(name, source, this.configuredIssuers);
+    const previous = this.sources.get(name);
+    if (previous?.options.tokenFunction !== undefined) this.forgetTokensOf(name);
     this.addSource(name, source);
   }
 
@@ -155,7 +162,8 @@ export class TokenCacheService {
 
   /**
    * `fetch` with `Authorization: Bearer <token>`. On a 401, the token is invalidated and the
-   * request is sent once more with a new token; the second answer is returned as it is. A string,
+   * request is sent once more with a new token; the second answer is returned as it is. At most
+   * once per token: a 401 with a token obtained for such a retry is returned without invalidating. A string,
    * `URLSearchParams`, `ArrayBuffer`, typed-array, `Blob` or `FormData` body (or a `Request`
    * input) is resent; a `ReadableStream` body cannot be, so then the 401 is returned (after the
    * invalidation).
@@ -166,10 +174,17 @@ export class TokenCacheService {
     const token = await this.ensureToken(name, options.tenant);
     const response = await request.send(token);
     if (response.status !== 401) return response;
-    await this.dropIfCurrent(this.slotFor(name, options.tenant), token);
+    const slot = this.slotFor(name, options.tenant);
+    const { state } = slot;
+    // A token obtained to retry after a 401 and refused again is not invalidated (nor retried):
+    // against a downstream that refuses every token, one extra token request in all.
+    if (token === state.retriedAfter401) return response;
+    await this.dropAfter401(slot, token);
     if (!request.replayable) return response;
     await response.body?.cancel();
-    return request.send(await this.ensureToken(name, options.tenant));
+    const retryToken = await this.ensureToken(name, options.tenant);
+    state.retriedAfter401 = retryToken;
+    return request.send(retryToken);
   }
 
   /** Counters per token name (copies). */
@@ -185,6 +200,23 @@ export class TokenCacheService {
     }
   }
 
+  /**
+   * A token function's key names no setting (only the name or shareKey, and the tenant): replaced,
+   * its tokens would keep being handed out. Drops the tokens of every tenant held in process, in
+   * process and in the store, and the no-tenant entry. A load of the old function still in flight
+   * ends up in an orphaned state, never in the store (see `cache`).
+   */
+  private forgetTokensOf(name: string): void {
+    const source = this.sources.get(name)!;
+    const slots = [...(this.slots.get(name)?.values() ?? [])];
+    const resolved = slots.map((slot) => slot.resolved);
+    if (!slots.some((slot) => slot.tenant === undefined)) resolved.push(resolveTokenSource(source, undefined));
+    for (const { storeKey, shared } of resolved) {
+      this.states.delete(storeKey);
+      if (shared) void this.storeDelete(storeKey);
+    }
+  }
+
   private slotFor(name: string, tenant: string | undefined): TokenSlot {
     return this.slots.get(name)?.get(tenant) ?? this.createSlot(name, tenant);
   }
@@ -195,7 +227,14 @@ export class TokenCacheService {
     const resolved = resolveTokenSource(source, tenant);
     let state = this.states.get(resolved.storeKey);
     if (state === undefined) {
-      state = { entry: undefined, handedOut: undefined, inflight: undefined, backoff: new RetryBackoff() };
+      state = {
+        entry: undefined,
+        handedOut: undefined,
+        inflight: undefined,
+        backoff: new RetryBackoff(source.retryBackoff),
+        invalidatedAfter401: undefined,
+        retriedAfter401: undefined,
+      };
       this.states.set(resolved.storeKey, state);
     }
     const slot: TokenSlot = { name, tenant, source, resolved, state, stats: this.counters.get(name)! };
@@ -220,6 +259,16 @@ export class TokenCacheService {
     byTenant.delete(tenant);
     const { storeKey } = slot.resolved;
     if (this.states.get(storeKey) === slot.state && slot.state.inflight === undefined) this.states.delete(storeKey);
+  }
+
+  /**
+   * Drops the key state of a slot evicted (by `maxTenantsPerToken` or `register`) while its load
+   * was in flight, so that states stay bounded by the slots held plus the loads under way.
+   */
+  private forgetIfOrphaned(slot: TokenSlot): void {
+    const { storeKey } = slot.resolved;
+    if (slot.state.inflight !== undefined || this.states.get(storeKey) !== slot.state) return;
+    if (this.slots.get(slot.name)?.get(slot.tenant)?.state !== slot.state) this.states.delete(storeKey);
   }
 
   /** The hot path: synchronous as long as the in-process copy is usable. */
@@ -255,6 +304,7 @@ export class TokenCacheService {
     const { state } = slot;
     const inflight: Promise<string> = this.adoptStoredOrRequest(slot, background).finally(() => {
       if (state.inflight === inflight) state.inflight = undefined;
+      this.forgetIfOrphaned(slot);
     });
     state.inflight = inflight;
     return inflight;
@@ -265,15 +315,17 @@ export class TokenCacheService {
   }
 
   private async adoptStored(slot: TokenSlot, background: boolean, skipL1: boolean): Promise<string | undefined> {
-    const stored = await this.storeGet(slot.resolved.storeKey, skipL1);
-    if (isCachedTokenEntry(stored)) {
-      const freshness = freshnessOf(stored, slot.source.window, Date.now());
-      // A background refresh adopts only a token another instance has refreshed already.
-      if (freshness === 'fresh' || (freshness === 'refresh-ahead' && !background)) {
-        setEntry(slot.state, stored);
-        slot.stats.served += 1;
-        return stored.token;
-      }
+    if (!slot.resolved.shared) return undefined;
+    const now = Date.now();
+    const read = await this.storeGet(slot.resolved.storeKey, skipL1);
+    const stored = isCachedTokenEntry(read) ? withinLifetime(read, slot.source.maxTokenLifetime, now) : undefined;
+    if (stored === undefined) return undefined;
+    const freshness = freshnessOf(stored, slot.source.window, now);
+    // A background refresh adopts only a token another instance has refreshed already.
+    if (freshness === 'fresh' || (freshness === 'refresh-ahead' && !background)) {
+      setEntry(slot.state, stored);
+      slot.stats.served += 1;
+      return stored.token;
     }
     return undefined;
   }
@@ -283,7 +335,7 @@ export class TokenCacheService {
    * others poll the shared store for it. Without Redis, or while it fails, every instance requests.
    */
   private async requestOnceForFleet(slot: TokenSlot, background: boolean): Promise<string> {
-    if (!this.store.hasFleetLock) return this.requestToken(slot, background);
+    if (!this.store.hasFleetLock || !slot.resolved.shared) return this.requestToken(slot, background);
     const key = slot.resolved.storeKey;
     const lockTtl = FLEET_TOKEN_LOCK_TTL_MS;
     const outcome = await this.store.withLock(key, async () => (await this.adoptStored(slot, background, true)) ?? this.requestToken(slot, background), { ttl: lockTtl });
@@ -339,7 +391,7 @@ export class TokenCacheService {
   /** Reads the expiry, applies `rejectUnparsable` and `verify`, and decides whether to cache. */
   private async accept(slot: TokenSlot, obtained: ObtainedToken, startedAt: number): Promise<AcceptedToken> {
     const { source, name } = slot;
-    const expiresAt = readExpiry(obtained, startedAt);
+    const expiresAt = readExpiry(obtained, startedAt, source.maxTokenLifetime);
     if (expiresAt === undefined && source.rejectUnparsable) {
       throw new TokenUnusableError(`The token obtained for "${name}" has no readable expiry (no JWT exp, no expires_in)`, name);
     }
@@ -369,9 +421,11 @@ export class TokenCacheService {
 
   private async cache(slot: TokenSlot, entry: CachedTokenEntry): Promise<void> {
     setEntry(slot.state, entry);
+    // Its source was replaced by `register()` meanwhile: the token goes to its callers only.
+    if (this.states.get(slot.resolved.storeKey) !== slot.state && this.sources.get(slot.name) !== slot.source) return;
     // The store never keeps a token past the point where it stops being handed out.
     const ttl = entry.expiresAt - slot.source.window.leeway - Date.now();
-    if (ttl > 0) await this.storeSet(slot.resolved.storeKey, entry, ttl);
+    if (ttl > 0 && slot.resolved.shared) await this.storeSet(slot.resolved.storeKey, entry, ttl);
   }
 
   private recordFailure(slot: TokenSlot, error: TokenRequestError, background: boolean): TokenRequestError {
@@ -395,13 +449,18 @@ export class TokenCacheService {
   private async drop(slot: TokenSlot): Promise<void> {
     setEntry(slot.state, undefined);
     slot.stats.invalidations += 1;
-    await this.storeDelete(slot.resolved.storeKey);
+    if (slot.resolved.shared) await this.storeDelete(slot.resolved.storeKey);
   }
 
-  /** After a 401: drop the token unless a concurrent caller has replaced it already. */
-  private async dropIfCurrent(slot: TokenSlot, rejectedToken: string): Promise<void> {
-    const current = slot.state.entry;
-    if (current !== undefined && current.token !== rejectedToken) return;
+  /**
+   * After a 401: drop the token, once per token, unless a concurrent caller has replaced or
+   * dropped it already (which would delete the fleet's shared entry once more per caller).
+   */
+  private async dropAfter401(slot: TokenSlot, rejectedToken: string): Promise<void> {
+    const { state } = slot;
+    if (state.invalidatedAfter401 === rejectedToken) return;
+    if (state.entry !== undefined && state.entry.token !== rejectedToken) return;
+    state.invalidatedAfter401 = rejectedToken;
     await this.drop(slot);
   }
 
@@ -449,8 +508,7 @@ function setEntry(state: KeyState, entry: CachedTokenEntry | undefined): void {
 function obtainedFromFunction(result: TokenFunctionResult, name: string): ObtainedToken {
   if (typeof result === 'string' && result.length > 0) return { token: result };
   if (result !== null && typeof result === 'object' && typeof result.access_token === 'string' && result.access_token.length > 0) {
-    const expiresIn = result.expires_in;
-    return { token: result.access_token, expiresIn: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn >= 0 ? expiresIn : undefined };
+    return { token: result.access_token, expiresIn: readExpiresIn(result.expires_in) };
   }
   throw new TokenUnusableError(`The token function of "${name}" returned no token (a string or { access_token })`, name);
 }

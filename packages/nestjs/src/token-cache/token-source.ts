@@ -3,6 +3,7 @@ import {
   DEFAULT_TOKEN_FUNCTION_TIMEOUT,
   DEFAULT_TOKEN_TIMING,
   type ClientCredentialsOptions,
+  type RetryBackoffOptions,
   type TokenFunction,
   type TokenSourceOptions,
   type TokenTimingOptions,
@@ -17,14 +18,21 @@ export interface RegisteredTokenSource {
   options: TokenSourceOptions;
   window: TokenWindow;
   rejectUnparsable: boolean;
+  /** Backoff after consecutive failures, or `false` for none. */
+  retryBackoff: RetryBackoffOptions | false;
+  /** The longest a token is taken to live, in ms. */
+  maxTokenLifetime: number;
   /** Issuer to verify obtained tokens against, if any. */
   verifyIssuer: string | undefined;
 }
 
-/** How the token of one name + tenant is obtained, and the store key it is cached and single-flighted under. */
+/**
+ * How the token of one name + tenant is obtained, the key it is cached and single-flighted under,
+ * and whether that key is shared through the module's stores (else the token stays in process).
+ */
 export type ResolvedTokenSource =
-  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string }
-  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string };
+  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string; shared: true }
+  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string; shared: boolean };
 
 /** Applies the timing defaults (source, then `tokenDefaults`, then {@link DEFAULT_TOKEN_TIMING}). */
 export function registeredSource(name: string, options: TokenSourceOptions, defaults: TokenTimingOptions | undefined): RegisteredTokenSource {
@@ -36,6 +44,8 @@ export function registeredSource(name: string, options: TokenSourceOptions, defa
       refreshAhead: options.refreshAhead ?? defaults?.refreshAhead ?? DEFAULT_TOKEN_TIMING.refreshAhead,
     },
     rejectUnparsable: options.rejectUnparsable ?? defaults?.rejectUnparsable ?? DEFAULT_TOKEN_TIMING.rejectUnparsable,
+    retryBackoff: options.retryBackoff ?? defaults?.retryBackoff ?? DEFAULT_TOKEN_TIMING.retryBackoff,
+    maxTokenLifetime: options.maxTokenLifetime ?? defaults?.maxTokenLifetime ?? DEFAULT_TOKEN_TIMING.maxTokenLifetime,
     verifyIssuer: options.verify,
   };
 }
@@ -51,7 +61,10 @@ export function resolveTokenSource(source: RegisteredTokenSource, tenant: string
       kind: 'tokenFunction',
       tokenFunction: options.tokenFunction,
       timeout: options.timeout ?? DEFAULT_TOKEN_FUNCTION_TIMEOUT,
-      storeKey: CacheStore.key('token', 'function', name, tenantPart(tenant)),
+      // Two apps may both name a function `default`: only an explicit shareKey says they hand
+      // out the same token. Without one, the key (name + tenant) is unique in this process only.
+      storeKey: options.shareKey === undefined ? CacheStore.key('token', 'function', name, tenantPart(tenant)) : CacheStore.key('token', 'shared-function', options.shareKey, tenantPart(tenant)),
+      shared: options.shareKey !== undefined,
     };
   }
   const configured = options.clientCredentials;
@@ -59,12 +72,13 @@ export function resolveTokenSource(source: RegisteredTokenSource, tenant: string
   if (typeof configured === 'function') {
     validateClientCredentials(credentials, `tokens.${name}.clientCredentials(${tenant === undefined ? '' : JSON.stringify(tenant)})`);
   }
-  return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials) };
+  return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials), shared: true };
 }
 
 /**
- * Everything that changes which token the endpoint issues is part of the key; the secret is
- * not (rotating it must not orphan a cached token). `CacheStore.key` hashes the parts.
+ * Everything that changes which token the endpoint issues is part of the key, so that apps sharing
+ * one store never mix tokens; the secret is not (rotating it must not orphan a cached token, and
+ * it must never reach the store in any form). `CacheStore.key` hashes the parts.
  */
 function clientCredentialsKey(name: string, tenant: string | undefined, credentials: ClientCredentialsOptions): string {
   return CacheStore.key(
@@ -78,6 +92,7 @@ function clientCredentialsKey(name: string, tenant: string | undefined, credenti
     credentials.audience ?? '',
     toArray(credentials.resource).join(' '),
     JSON.stringify(Object.entries(credentials.extraParams ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    `auth=${credentials.authMethod ?? 'client_secret_basic'}`,
   );
 }
 

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { LocalIssuer } from '@jwks-cache/testing';
+import { LocalIssuer, type TestAlgorithm } from '@jwks-cache/testing';
 import {
   FetchError,
   FetchTimeoutError,
@@ -18,16 +18,25 @@ import {
 } from '@jwks-cache/nestjs';
 import type { ErrorClass } from '../security/attack-cases.js';
 import { CapturingLogger } from '../security/support/capturing-logger.js';
-import { advanceDate, fakeDateOnly } from '../security/support/fake-date.js';
 import { startGuardedApp, type GuardedApp } from '../security/support/guarded-app.js';
 import { ScriptedServer } from '../security/support/scripted-server.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 const TTL = 60_000;
-const JWKS_TIMEOUT = 200;
+/**
+ * Generous for a healthy local fetch, so a busy machine never turns one into a timeout; the slow
+ * faults answer 10 times later than this, so they always hit it.
+ */
+const JWKS_TIMEOUT = 1_000;
 const MAX_RESPONSE_BYTES = 65_536;
 const CLIENT = { clientId: 'orders-service', clientSecret: 'fault-matrix-client-secret-value' };
-const TOKEN_TIMEOUT = 200;
+const TOKEN_TIMEOUT = 1_000;
 const TOKEN_LIFETIME_S = 3_600;
+/**
+ * Two keys (a retired one and a kept one) of algorithms generated in under a millisecond: the
+ * default set holds two RSA keys, about 0.5 s of key generation per issuer, and every test starts one.
+ */
+const ISSUER_ALGORITHMS: TestAlgorithm[] = ['ES256', 'EdDSA'];
 
 /** The test titles, shared with the check that `docs/faults.md` lists every one of them. */
 const TITLES = {
@@ -35,7 +44,7 @@ const TITLES = {
   ISSUER_WARM: 'warm cache past its ttl: tokens verify with the last good keys (stale, counted), after one failed refetch',
   KEY_RETIRED: 'keys removed (one key retired): after the refresh, its tokens are refused (NoMatchingKeyError); the others verify',
   KEYS_ROTATED: 'keys rotated: a token with the new kid makes one refetch (past the cooldown) and verifies; the old kid still verifies',
-  TOKEN_COLD: 'cold cache: ensureToken rejects with the endpoint status and OAuth error; a retry within the backoff sends no request',
+  TOKEN_COLD: 'cold cache: ensureToken rejects with the endpoint status and OAuth error; the next call requests again, a third within the backoff sends no request',
   TOKEN_EXPIRED: 'warm cache, expired: the expired token is never handed out; ensureToken rejects after one request',
   TOKEN_REFRESH_AHEAD: 'warm cache, in the refresh-ahead window: the cached token keeps being served while the refresh fails',
   OPAQUE_DEFAULT: 'by default: handed out but never cached, so each call requests again',
@@ -87,7 +96,7 @@ interface IssuerFault {
 const ISSUER_FAULTS: IssuerFault[] = [
   { scenario: 'issuer down (503)', inject: (idp) => idp.fail({ status: 503 }), expected: FetchError, status: 503 },
   { scenario: 'JWKS not found (404)', inject: (idp) => idp.fail({ status: 404 }), expected: FetchError, status: 404 },
-  { scenario: 'slow beyond the timeout', inject: (idp) => idp.slow(JWKS_TIMEOUT * 5), expected: FetchTimeoutError },
+  { scenario: 'slow beyond the timeout', inject: (idp) => idp.slow(JWKS_TIMEOUT * 10), expected: FetchTimeoutError },
   { scenario: 'connection reset', inject: (idp) => idp.resetConnections(), expected: FetchError },
   { scenario: 'garbage body', inject: (idp) => idp.garbage(), expected: InvalidResponseError },
   { scenario: 'oversized body', inject: (idp) => idp.oversized(MAX_RESPONSE_BYTES * 2), expected: ResponseTooLargeError },
@@ -106,7 +115,7 @@ interface TokenFault {
 const TOKEN_FAULTS: TokenFault[] = [
   { scenario: 'token endpoint 5xx (503)', inject: (idp) => idp.failTokenEndpoint({ status: 503 }), status: 503, oauthError: 'temporarily_unavailable' },
   { scenario: 'token endpoint 400 (invalid_scope)', inject: (idp) => idp.failTokenEndpoint({ status: 400, error: 'invalid_scope' }), status: 400, oauthError: 'invalid_scope' },
-  { scenario: 'token endpoint slow beyond the timeout', inject: (idp) => idp.slowTokenEndpoint(TOKEN_TIMEOUT * 5) },
+  { scenario: 'token endpoint slow beyond the timeout', inject: (idp) => idp.slowTokenEndpoint(TOKEN_TIMEOUT * 10) },
 ];
 
 const UNPARSABLE_TOKEN = 'token endpoint answers an unparsable token (not a JWT, no expires_in)';
@@ -117,7 +126,7 @@ describe('fault matrix', () => {
   let guarded: GuardedApp | undefined;
 
   afterEach(async () => {
-    jest.useRealTimers();
+    restoreClock();
     await guarded?.close();
     await Promise.all([idp?.close(), elsewhere?.close()]);
     guarded = undefined;
@@ -127,7 +136,7 @@ describe('fault matrix', () => {
 
   /** Starts an issuer (with `faultBeforeStart` already injected) and the app; `token` was minted before the fault. */
   async function start(faultBeforeStart?: IssuerFault): Promise<{ idp: LocalIssuer; elsewhere: ScriptedServer; guarded: GuardedApp; token: string }> {
-    idp = await LocalIssuer.start();
+    idp = await LocalIssuer.start({ algorithms: ISSUER_ALGORITHMS });
     elsewhere = await ScriptedServer.start();
     elsewhere.serve(JSON.stringify(idp.jwks()));
     const token = await idp.mint();
@@ -159,7 +168,7 @@ describe('fault matrix', () => {
         const goodKeys = (await guarded.provider.getJwks(idp.issuer)).keys;
         const failed = collect(guarded, 'jwks.fetch_failed');
         fault.inject(idp, elsewhere);
-        fakeDateOnly(Date.now() + TTL + 1_000);
+        fakeClock(Date.now() + TTL + 1_000);
 
         for (let i = 0; i < 5; i++) expect((await guardedGet(guarded, token)).status).toBe(200);
         await expect(guarded.provider.verify(token)).resolves.toMatchObject({ issuer: idp.issuer });
@@ -185,7 +194,7 @@ describe('fault matrix', () => {
       await expect(guarded.provider.verify(retiredToken)).resolves.toBeDefined();
 
       idp.retire(retiredKid!);
-      fakeDateOnly(Date.now() + TTL + 1_000);
+      fakeClock(Date.now() + TTL + 1_000);
 
       expect((await guardedGet(guarded, retiredToken)).status).toBe(401);
       expect(await rejectionOf(guarded.provider.verify(retiredToken))).toBeInstanceOf(NoMatchingKeyError);
@@ -198,7 +207,7 @@ describe('fault matrix', () => {
       const oldToken = await idp.mint();
       const { kid } = await idp.rotate();
       const newToken = await idp.mint({}, { kid });
-      fakeDateOnly(Date.now() + 31_000);
+      fakeClock(Date.now() + 31_000);
 
       for (let i = 0; i < 5; i++) expect((await guardedGet(guarded, newToken)).status).toBe(200);
       expect((await guardedGet(guarded, oldToken)).status).toBe(200);
@@ -208,7 +217,7 @@ describe('fault matrix', () => {
 
   describe('token endpoint faults (TokenCacheService, client credentials)', () => {
     async function startTokens(): Promise<{ idp: LocalIssuer; guarded: GuardedApp }> {
-      idp = await LocalIssuer.start({ clients: [CLIENT], tokenLifetime: TOKEN_LIFETIME_S });
+      idp = await LocalIssuer.start({ algorithms: ISSUER_ALGORITHMS, clients: [CLIENT], tokenLifetime: TOKEN_LIFETIME_S });
       guarded = await startGuardedApp(
         {
           tokens: { inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, timeout: TOKEN_TIMEOUT } } },
@@ -230,13 +239,20 @@ describe('fault matrix', () => {
         const { idp, guarded } = await startTokens();
         const failed = collect(guarded, 'token.failed');
         fault.inject(idp);
+        fakeClock(); // a still clock: the third call falls inside the backoff at any speed
 
         expectTokenError(await rejectionOf(guarded.tokens.ensureToken('inventory')), fault);
+        // A first failure is not cached: the next call requests at once.
         expectTokenError(await rejectionOf(guarded.tokens.ensureToken('inventory')), fault);
+        expect(idp.requests.token).toBe(2);
+        // From the second consecutive failure on, the backoff answers with the last error.
+        const third = await rejectionOf(guarded.tokens.ensureToken('inventory'));
+        expectTokenError(third, fault);
+        expect(third).toBe(failed[1]?.error);
 
-        expect(idp.requests.token).toBe(1);
-        expect(failed).toHaveLength(1);
-        expect(guarded.tokens.stats().inventory).toMatchObject({ fetched: 0, failures: 1 });
+        expect(idp.requests.token).toBe(2);
+        expect(failed).toHaveLength(2);
+        expect(guarded.tokens.stats().inventory).toMatchObject({ fetched: 0, failures: 2 });
       });
 
       it(TITLES.TOKEN_EXPIRED, async () => {
@@ -244,7 +260,7 @@ describe('fault matrix', () => {
         const first = await guarded.tokens.ensureToken('inventory');
         secrets.push(first);
         fault.inject(idp);
-        fakeDateOnly(Date.now() + TOKEN_LIFETIME_S * 1000);
+        fakeClock(Date.now() + TOKEN_LIFETIME_S * 1000);
 
         expectTokenError(await rejectionOf(guarded.tokens.ensureToken('inventory')), fault);
         expect(idp.requests.token).toBe(2);
@@ -257,7 +273,7 @@ describe('fault matrix', () => {
         const failedOnce = new Promise<void>((resolve) => guarded.events.on('token.failed', () => resolve()));
         fault.inject(idp);
         // 90 s before expiry: inside refreshAhead (60 s) before exp − leeway (60 s).
-        fakeDateOnly(Date.now() + (TOKEN_LIFETIME_S - 90) * 1000);
+        fakeClock(Date.now() + (TOKEN_LIFETIME_S - 90) * 1000);
 
         await expect(guarded.tokens.ensureToken('inventory')).resolves.toBe(first);
         await failedOnce;
@@ -302,7 +318,7 @@ describe('fault matrix', () => {
     it(TITLES.OUTAGE_LOGS, async () => {
       const { idp, guarded, token } = await start();
       idp.fail({ status: 503 });
-      fakeDateOnly(Date.now() + TTL + 1_000);
+      const clock = fakeClock(Date.now() + TTL + 1_000);
       const before = logs.lines.length;
 
       for (let i = 0; i < 20; i++) await guarded.provider.verify(token);
@@ -310,7 +326,7 @@ describe('fault matrix', () => {
       expect(burst.filter((line) => line.includes('Fetching the keys of issuer'))).toHaveLength(1);
       expect(burst.filter((line) => line.includes('with its last good keys'))).toHaveLength(1);
 
-      advanceDate(61_000);
+      clock.advance(61_000);
       await guarded.provider.verify(token);
       const next = logs.lines.slice(before + burst.length).filter((line) => line.includes('with its last good keys'));
       expect(next).toHaveLength(1);

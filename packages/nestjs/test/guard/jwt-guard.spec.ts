@@ -16,6 +16,8 @@ import {
 } from '@jwks-cache/nestjs';
 import { type AttackerKey, generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
 import { AttackerServer, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
+import { VerifiedTokenCache } from '../../src/guard/verified-token-cache.js';
 
 const AUDIENCE = 'orders-api';
 const INVALID = (description: string): string => `Bearer error="invalid_token", error_description="${description}"`;
@@ -288,7 +290,7 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
     });
 
     afterEach(() => {
-      jest.useRealTimers();
+      restoreClock();
     });
 
     it('verifies a repeated token cryptographically once', async () => {
@@ -300,14 +302,21 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
       expect(after.hits - before.hits).toBe(2);
     });
 
+    it('hashes a token it has not seen once per request, not once for the lookup and again to verify', async () => {
+      const keyOf = jest.spyOn(VerifiedTokenCache.prototype, 'keyOf');
+      const token = await validToken({ sub: 'hashed-once' });
+      const before = provider.stats().verifiedTokens;
+      await get('/orders', token).expect(200);
+      expect(provider.stats().verifiedTokens.misses - before.misses).toBe(1);
+      expect(keyOf).toHaveBeenCalledTimes(1);
+      keyOf.mockRestore();
+    });
+
     it('rejects a cached token once it has expired, without asking the issuer', async () => {
       const token = await idp.mint({ aud: AUDIENCE }, { expiresIn: 60 });
       await get('/orders', token).expect(200);
       const jwksBefore = idp.requests.jwks;
-      jest.useFakeTimers({
-        doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
-      });
-      jest.setSystemTime(Date.now() + 120_000);
+      fakeClock(Date.now() + 120_000);
       const response = await get('/orders', token).expect(401);
       expect(response.headers['www-authenticate']).toBe(INVALID('The access token expired'));
       expect(idp.requests.jwks).toBe(jwksBefore);

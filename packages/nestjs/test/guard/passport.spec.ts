@@ -6,7 +6,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import request from 'supertest';
 import { JwksCacheModule, JwksProvider, JwtClaims, type JwtClaimsPayload, JwtGuard, type VerifyOverrides } from '@jwks-cache/nestjs';
-import { JwksStrategy, jwksSecretProvider } from '@jwks-cache/nestjs/passport';
+import { JwksAuthGuard, JwksStrategy, jwksSecretProvider } from '@jwks-cache/nestjs/passport';
 import { generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
 import { type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 
@@ -55,6 +55,12 @@ class RoutesController {
   @Get('passport')
   passport(@JwtClaims() user: unknown): object {
     return { user };
+  }
+
+  @UseGuards(JwksAuthGuard)
+  @Get('jwks-auth-guard')
+  jwksAuthGuard(@JwtClaims('sub') sub: unknown): object {
+    return { sub };
   }
 
   @UseGuards(AuthGuard('legacy-jwt'))
@@ -120,10 +126,53 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
     });
   });
 
+  describe('JwksAuthGuard answers exactly like JwtGuard, challenge included', () => {
+    it.each([
+      ['a valid token', () => idp.mint({ aud: AUDIENCE, sub: 'frank' })],
+      ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })],
+      ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' })],
+      ['an alg: none token', async () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims())],
+      ['no token', async () => undefined],
+    ])('%s: same status, WWW-Authenticate and body', async (_name, token) => {
+      const value = await token();
+      const [guarded, passported] = await Promise.all([get('/guard', value), get('/jwks-auth-guard', value)]);
+      expect(passported.status).toBe(guarded.status);
+      expect(passported.headers['www-authenticate']).toBe(guarded.headers['www-authenticate']);
+      expect(passported.body).toEqual(guarded.body);
+    });
+
+    it('sends the RFC 6750 challenge on a 401', async () => {
+      const response = await get('/jwks-auth-guard', await idp.mint({ aud: 'billing-api' })).expect(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The access token audience is not accepted"');
+      await get('/jwks-auth-guard').expect(401).expect('WWW-Authenticate', 'Bearer');
+    });
+
+    it('answers a malformed Bearer header with 400 invalid_request, as JwtGuard does', async () => {
+      const response = await request(app.getHttpServer()).get('/jwks-auth-guard').set('Authorization', 'Bearer a b').expect(400);
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);
+    });
+  });
+
   describe('jwksSecretProvider in a plain passport-jwt strategy', () => {
     it('accepts a valid token, ES256 and RS256', async () => {
       await get('/legacy', await idp.mint({ aud: AUDIENCE, sub: 'dave' })).expect(200, { sub: 'dave' });
       await get('/legacy', await idp.mint({ aud: AUDIENCE, sub: 'erin' }, { alg: 'RS256' })).expect(200, { sub: 'erin' });
+    });
+
+    it("accepts a kid-less token signed by the issuer's second key, as JwtGuard and AuthGuard('jwks') do", async () => {
+      const { kid } = await idp.rotate('ES256');
+      const provider = app.get(JwksProvider);
+      try {
+        await provider.refresh(idp.issuer);
+        const token = await idp.mint({ aud: AUDIENCE, sub: 'frank' }, { noKid: true });
+        expect(idp.jwks().keys.filter((key) => key.kty === 'EC')).toHaveLength(2);
+        await get('/guard', token).expect(200, { sub: 'frank' });
+        await get('/passport', token).expect(200);
+        await get('/legacy', token).expect(200, { sub: 'frank' });
+      } finally {
+        idp.retire(kid);
+        await provider.refresh(idp.issuer);
+      }
     });
 
     it.each([

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Keyv, type KeyvStoreAdapter } from 'keyv';
 import { LocalIssuer } from '@jwks-cache/testing';
@@ -15,7 +15,7 @@ import {
   type JwksCacheEventName,
   type JwksCacheModuleOptions,
 } from '@jwks-cache/nestjs';
-import { fakeDateOnly } from '../security/support/fake-date.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 const CLIENT = { clientId: 'events-client', clientSecret: 'events-client-secret-value' };
 const TTL = 60_000;
@@ -46,7 +46,7 @@ describe('events: each one is emitted where it should be', () => {
   let moduleRef: TestingModule | undefined;
 
   afterEach(async () => {
-    jest.useRealTimers();
+    restoreClock();
     await moduleRef?.close();
     await idp?.close();
     moduleRef = undefined;
@@ -88,7 +88,8 @@ describe('events: each one is emitted where it should be', () => {
     const { idp, recorder, provider } = await start(withIssuer);
     const token = await idp.mint();
     idp.fail({ status: 503 });
-    fakeDateOnly(Date.now() + TTL + 1_000);
+    // Past freshness by more than `timeout` (5 s): beyond stale-while-revalidate, the failure decides.
+    fakeClock(Date.now() + TTL + 6_000);
     for (let i = 0; i < 3; i++) await provider.verify(token);
     const stale = recorder.of('jwks.stale_served');
     expect(stale).toHaveLength(3);
@@ -98,7 +99,7 @@ describe('events: each one is emitted where it should be', () => {
 
   it('jwks.unknown_kid: one refetch, then the cooldown', async () => {
     const { idp, recorder, provider } = await start(withIssuer);
-    fakeDateOnly(Date.now() + 31_000);
+    fakeClock(Date.now() + 31_000);
     for (let i = 0; i < 3; i++) await provider.verify(await idp.mint({}, { kid: `unknown-${i}` })).catch(() => undefined);
     expect(recorder.of('jwks.unknown_kid')).toEqual([
       { issuer: idp.issuer, refetched: true },

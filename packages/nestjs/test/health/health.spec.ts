@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
@@ -7,7 +7,7 @@ import request from 'supertest';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { JwksCacheEvents, JwksCacheModule, JwksProvider, type IssuerOptions } from '@jwks-cache/nestjs';
 import { JwksHealthIndicator } from '@jwks-cache/nestjs/health';
-import { fakeDateOnly } from '../security/support/fake-date.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 @Controller('health')
 class HealthController {
@@ -60,7 +60,7 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
   let app: INestApplication | undefined;
 
   afterEach(async () => {
-    jest.useRealTimers();
+    restoreClock();
     await app?.close();
     await idp?.close();
     app = undefined;
@@ -84,7 +84,7 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
     for (let i = 0; i < 10; i++) expect((await health()).status).toBe(200);
     expect(idp.requests.total).toBe(requestsBefore);
 
-    fakeDateOnly(Date.now() + TTL + 1_000);
+    fakeClock(Date.now() + TTL + 1_000);
     idp.fail({ status: 503 });
     // A request past the ttl refetches, fails, and is served the last good keys.
     const token = await idp.mint();
@@ -111,7 +111,7 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
   it('past the ttl with no failed fetch (an idle service) still reports fresh', async () => {
     idp = await LocalIssuer.start();
     app = await startHealthApp({ issuer: idp.issuer, jwksUri: idp.jwksUri });
-    fakeDateOnly(Date.now() + TTL + 1_000);
+    fakeClock(Date.now() + TTL + 1_000);
 
     const idle = await request(app.getHttpServer()).get('/health');
     expect(idle.status).toBe(200);

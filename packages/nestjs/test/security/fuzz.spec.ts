@@ -16,14 +16,24 @@ import {
   type TokenUniverse,
 } from './fuzz-arbitraries.js';
 import { ScriptedServer } from './support/scripted-server.js';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 /** Seeded and bounded: the same runs every time, a few seconds in all. */
 const RUNS = { seed: 42, numRuns: 300 } as const;
+/**
+ * `Date` stands still at this instant for the whole file: claims are generated around "now" and
+ * checked against it later, so the same seed gives the same inputs and verdicts on every run,
+ * however long a run takes.
+ */
+const NOW = Date.UTC(2030, 0, 1);
 const AUDIENCE = 'orders-api';
 const VERIFIED_TOKEN_BOUND = 50;
 const IMPORTED_KEY_BOUND = 8;
-/** No verify may take this long: every input is local, so longer means it hangs. */
-const HANG_LIMIT_MS = 3_000;
+/**
+ * No verify may take this long: every input is local (a verify takes milliseconds), so longer
+ * means it hangs. Generous, so a busy machine never reaches it; below the 30 s test timeout.
+ */
+const HANG_LIMIT_MS = 15_000;
 
 type Outcome = { ok: true; result: VerifiedToken } | { ok: false; error: unknown };
 
@@ -61,6 +71,7 @@ describe('fuzzing JwksProvider (fast-check, seed 42)', () => {
   const scriptedIssuer = 'https://scripted.issuer.test';
 
   beforeAll(async () => {
+    fakeClock(NOW);
     [idp, scripted, foreign] = await Promise.all([LocalIssuer.start({ algorithms: ['RS256', 'ES256', 'EdDSA'] }), ScriptedServer.start(), ScriptedServer.start()]);
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: 'scripted-1', alg: 'ES256', use: 'sig' };
@@ -90,6 +101,7 @@ describe('fuzzing JwksProvider (fast-check, seed 42)', () => {
   afterAll(async () => {
     await moduleRef?.close();
     await Promise.all([idp?.close(), scripted?.close(), foreign?.close()]);
+    restoreClock();
   });
 
   it('arbitrary text is always refused with a typed error', async () => {

@@ -180,7 +180,7 @@ describe('CacheStore', () => {
       const b = storeWith({ stores: [shared] });
       setTimeout(() => void a.set(JWKS_KEY, { n: 1 }, 60_000), 30);
 
-      expect(await b.waitFor(JWKS_KEY, { timeout: 2_000, interval: 10 })).toEqual({ n: 1 });
+      expect(await b.waitFor(JWKS_KEY, { timeout: 20_000, interval: 10 })).toEqual({ n: 1 }); // returns as soon as the entry appears
       expect(await b.waitFor(CacheStore.key('jwks', 'never'), { timeout: 30, interval: 10 })).toBeUndefined();
       expect(await b.waitFor<{ n: number }>(JWKS_KEY, { timeout: 30, interval: 10, until: (value) => value.n > 1 })).toBeUndefined();
     });
@@ -194,16 +194,16 @@ describe('storeOptions validation', () => {
     [{ l1MaxEntries: Number.NaN }, 'storeOptions.l1MaxEntries'],
     [{ logInterval: -5 }, 'storeOptions.logInterval'],
   ])('rejects %j with a TypeError naming %s', (storeOptions, path) => {
-    expect(() => validateOptions({ storeOptions })).toThrow(new RegExp(`option ${path.replace('.', '\\.')} `));
+    expect(() => validateOptions({ tokens: {}, storeOptions })).toThrow(new RegExp(`option ${path.replace('.', '\\.')} `));
   });
 
   it('accepts the defaults and valid values', () => {
-    expect(() => validateOptions({ storeOptions: { l1Ttl: 1_000, l1MaxEntries: 10, timeout: 50, logInterval: 0 } })).not.toThrow();
+    expect(() => validateOptions({ tokens: {}, storeOptions: { l1Ttl: 1_000, l1MaxEntries: 10, timeout: 50, logInterval: 0 } })).not.toThrow();
   });
 });
 
 describe('EnvelopeCodec', () => {
-  const INTEGRITY_KEY = 'integrity-key-of-at-least-32-bytes!!';
+  const INTEGRITY_KEY = '0VtWSQPOdqPAO2q8PxswMg72lJ2CsF97RYTqyf1hdFE='; // openssl rand -base64 32
 
   afterEach(() => {
     jest.useRealTimers();
@@ -233,12 +233,24 @@ describe('EnvelopeCodec', () => {
   });
 
   it('rejects a ciphertext when it has no key, and ignores a MAC when it has no integrity key', () => {
-    const cipher = new EntryCipher('0123456789abcdef0123456789abcdef');
+    const cipher = new EntryCipher('77f59aaef06e4e4f7608155d67c5b1a5785804fde32b51972b9cc592d9e8ddfd');
     const sealed = new EnvelopeCodec(INTEGRITY_KEY, cipher).seal(TOKEN_KEY, 'token', { token: 't' }, Number.MAX_SAFE_INTEGER);
 
     expect(sealed.value).toBeUndefined();
     expect(new EnvelopeCodec(undefined, undefined).open(TOKEN_KEY, 'token', sealed)).toEqual({ status: 'rejected', reason: 'decryption' });
     expect(new EnvelopeCodec(undefined, cipher).open(TOKEN_KEY, 'token', sealed)).toEqual({ status: 'ok', value: { token: 't' } });
+  });
+
+  it('keys by their decoded bytes: the same 32 bytes in base64, hex or as a Uint8Array seal and open alike', () => {
+    const bytes = Buffer.from(INTEGRITY_KEY, 'base64');
+    const sealed = new EnvelopeCodec(INTEGRITY_KEY, new EntryCipher(bytes.toString('hex'))).seal(TOKEN_KEY, 'token', { token: 't' }, Number.MAX_SAFE_INTEGER);
+    const reader = new EnvelopeCodec(bytes.toString('hex'), new EntryCipher({ default: new Uint8Array(bytes) }));
+    expect(reader.open(TOKEN_KEY, 'token', sealed)).toEqual({ status: 'ok', value: { token: 't' } });
+  });
+
+  it('refuses a passphrase as a key, wherever it is given', () => {
+    expect(() => new EnvelopeCodec('0123456789abcdef0123456789abcdef', undefined)).toThrow(/option integrityKey must be 32 random bytes.*openssl rand -base64 32/);
+    expect(() => new EntryCipher({ k1: '0123456789abcdef0123456789abcdef' })).toThrow(/option encryptionKey\.k1 must be 32 random bytes/);
   });
 
   it('binds the MAC to the expiry: an attacker cannot extend an entry', () => {

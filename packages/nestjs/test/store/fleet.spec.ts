@@ -8,7 +8,9 @@ import { CacheStore, JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheS
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
 const CLIENT = { clientId: 'orders-service', clientSecret: 'orders-service-secret-value' };
-const INTEGRITY_KEY = 'fleet-integrity-key-of-32-bytes-or-more';
+// Keys as `openssl rand -base64 32` prints them (fixed, so a failure can be replayed).
+const INTEGRITY_KEY = 'yWjlhSsrxyfiIq1L/r4nJ5c13gszrdYQpfRQEPzVJA0=';
+const ENCRYPTION_KEY = 'ZW5jcnlwdGlvbi1rZXktb2YtMzItcmFuZG9tLWJ5dGU=';
 const HOUR_MS = 3_600_000;
 
 const createAdminClient = (url: string) => createClient({ url, socket: { reconnectStrategy: false } });
@@ -188,7 +190,7 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
   });
 
   it('never writes the client secret to Redis, and encrypts the token with encryptionKey', async () => {
-    const instance = await startInstance({ encryptionKey: '0123456789abcdef0123456789abcdef' });
+    const instance = await startInstance({ encryptionKey: ENCRYPTION_KEY });
     const accessToken = await instance.tokens.ensureToken('inventory');
 
     const keys = await admin.keys('*');
@@ -197,5 +199,49 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
     expect(everything).not.toContain(CLIENT.clientSecret);
     expect(everything).not.toContain(CLIENT.clientId);
     expect(everything).not.toContain(accessToken.split('.')[1]!);
+  });
+
+  it('two apps sharing Redis, both with a token function named default: B never gets A\'s token; shareKey shares on purpose', async () => {
+    const appA = await startInstance({ tokens: { default: { tokenFunction: () => ({ access_token: 'orders-token', expires_in: 3600 }) } } });
+    const appB = await startInstance({ tokens: { default: { tokenFunction: () => ({ access_token: 'billing-token', expires_in: 3600 }) } } });
+    await expect(appA.tokens.ensureToken()).resolves.toBe('orders-token');
+    await expect(appB.tokens.ensureToken()).resolves.toBe('billing-token');
+    await expect(appB.tokens.ensureToken('default', 'tenant-1')).resolves.toBe('billing-token');
+    // Without shareKey a token function's tokens stay in process: nothing of them in Redis.
+    const stored = (await Promise.all((await admin.keys('*')).map((key) => admin.get(key)))).join('\n');
+    expect(stored).not.toContain('orders-token');
+
+    // Two instances of one app opt in with the same shareKey: one call for both.
+    let calls = 0;
+    const shared = { tokens: { default: { shareKey: 'orders-api', tokenFunction: () => ({ access_token: `orders-shared-${++calls}`, expires_in: 3600 }) } } };
+    const first = await startInstance(shared);
+    const second = await startInstance(shared);
+    await expect(first.tokens.ensureToken()).resolves.toBe('orders-shared-1');
+    await expect(second.tokens.ensureToken()).resolves.toBe('orders-shared-1');
+    expect(calls).toBe(1);
+  });
+
+  it('two apps sharing Redis, both with client credentials named default: a token is shared only when every setting that defines it is equal', async () => {
+    const credentials = { tokenEndpoint: idp.tokenEndpoint, ...CLIENT };
+    const variants = [
+      {},
+      { scope: 'orders:read' },
+      { audience: 'billing-api' },
+      { resource: 'https://billing.example' },
+      { extraParams: { tenant_hint: 'b' } },
+      { authMethod: 'client_secret_post' as const },
+    ];
+    const tokens: string[] = [];
+    for (const variant of variants) {
+      const app = await startInstance({ tokens: { default: { clientCredentials: { ...credentials, ...variant } } } });
+      tokens.push(await app.tokens.ensureToken());
+    }
+    expect(new Set(tokens).size).toBe(variants.length);
+    expect(idp.tokenRequests()).toHaveLength(variants.length);
+
+    // The same settings in another app: the token comes from Redis, with no request.
+    const twin = await startInstance({ tokens: { default: { clientCredentials: { ...credentials, scope: 'orders:read' } } } });
+    await expect(twin.tokens.ensureToken()).resolves.toBe(tokens[1]);
+    expect(idp.tokenRequests()).toHaveLength(variants.length);
   });
 });

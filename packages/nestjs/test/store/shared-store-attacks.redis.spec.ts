@@ -10,13 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { generateAttackerKey, LocalIssuer } from '@jwks-cache/testing';
 import { CacheStore, JwksCacheModule, JwksProvider, TokenCacheService, type JwksCacheModuleOptions } from '../../src/index.js';
-import { advanceDate, fakeDateOnly } from '../security/support/fake-date.js';
+import { fakeClock, type FakeClock } from '../../../../test/support/fake-clock.js';
 import { ScriptedServer } from '../security/support/scripted-server.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
 const CLIENT = { clientId: 'orders-service', clientSecret: 'orders-service-secret-value' };
-const INTEGRITY_KEY = 'attack-suite-integrity-key-32-bytes!';
-const ENCRYPTION_KEY = '0123456789abcdef0123456789abcdef';
+/** 32 random bytes in base64, as `openssl rand -base64 32` prints them. */
+const INTEGRITY_KEY = 'qZ7b0V1m2cXo3pQ9rT4uW5yA6sD8fG0hJ1kL2zX3cV4=';
+const ENCRYPTION_KEY = 'bm90LXRoZS1pbnRlZ3JpdHkta2V5LTMyLWJ5dGVzLSE=';
 const TEN_YEARS_MS = 10 * 365 * 86_400_000;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -31,6 +32,7 @@ interface Instance {
 }
 
 describeWithRedis('a shared Redis under an attacker who can read or write it', () => {
+  let clock: FakeClock;
   let redis: TestRedis;
   let admin: AdminClient;
   let idp: LocalIssuer;
@@ -131,13 +133,13 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
     });
 
     it('with integrityKey, shares discovery documents, but a replayed one is fresh only for this process\'s ttl', async () => {
-      fakeDateOnly();
+      clock = fakeClock();
       const writer = await startInstance({ issuers: [{ issuer: idp.issuer, jwks: { ttl: HOUR_MS } }], integrityKey: INTEGRITY_KEY });
       await writer.provider.verify(await idp.mint());
       expect(idp.requests).toMatchObject({ discovery: 1, jwks: 1 });
 
       // A reader within the writer's hour, but past its own one-minute ttl: it asks the issuer again.
-      advanceDate(5 * MINUTE_MS);
+      clock.advance(5 * MINUTE_MS);
       const reader = await startInstance({ issuers: [{ issuer: idp.issuer, jwks: { ttl: MINUTE_MS } }], integrityKey: INTEGRITY_KEY });
       await reader.provider.verify(await idp.mint());
       expect(idp.requests).toMatchObject({ discovery: 2, jwks: 2 });
@@ -208,7 +210,7 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
 
   describe('item 4: replay of an old, validly signed key set', () => {
     it('a cold instance given an envelope older than its own freshness refetches, and never trusts the key the issuer removed', async () => {
-      fakeDateOnly();
+      clock = fakeClock();
       const oldKid = idp.publishedKids()[0]!;
       const writer = await startInstance({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: HOUR_MS } }], integrityKey: INTEGRITY_KEY });
       await writer.provider.verify(await idp.mint());
@@ -218,7 +220,7 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
       // The issuer rotates and removes the old key; the attacker writes the old, validly signed envelope back.
       const { kid: newKid } = await idp.rotate();
       idp.retire(oldKid);
-      advanceDate(5 * MINUTE_MS);
+      clock.advance(5 * MINUTE_MS);
       await admin.set(CacheStore.key('jwks', idp.issuer), oldEnvelope);
       idp.resetCounters();
 

@@ -1,0 +1,23 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { BearerChallengeException } from './bearer-challenge-exception.js';
+
+/** Express `res.setHeader()` or Fastify `reply.header()`. */
+interface ResponseWithHeaders {
+  setHeader?: (name: string, value: string) => unknown;
+  header?: (name: string, value: string) => unknown;
+  headersSent?: boolean;
+  sent?: boolean;
+}
+
+/**
+ * Sets the exception's `WWW-Authenticate` challenge on the HTTP response itself, as Nest's default
+ * exception filter does not copy headers from an exception: `res.setHeader()` on Express,
+ * `reply.header()` on Fastify. Does nothing outside HTTP or once the response is sent.
+ */
+export function setChallengeHeader(context: ExecutionContext, exception: BearerChallengeException): void {
+  if (context.getType() !== 'http') return;
+  const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
+  if (response === undefined || response.headersSent === true || response.sent === true) return;
+  if (typeof response.setHeader === 'function') response.setHeader(BearerChallengeException.header, exception.challenge);
+  else if (typeof response.header === 'function') response.header(BearerChallengeException.header, exception.challenge);
+}
