@@ -2,10 +2,14 @@ import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKey
 import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import { fetchJson, freshnessFor } from './jwks-fetcher.js';
+import { backoffDelay } from '../internal/backoff.js';
+import { freshnessFor } from '../internal/max-age.js';
+import { SingleFlight } from '../internal/single-flight.js';
+import { fetchJson } from './jwks-fetcher.js';
 import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+import { clock } from '../internal/clock.js';
 
 export type { StoredKeySet } from './stored-key-set.js';
 
@@ -81,7 +85,8 @@ export interface IssuerKeyStateDependencies {
  */
 export class IssuerKeyState {
   private current: LoadedKeySet | undefined;
-  private inflight: Promise<LoadedKeySet> | undefined;
+  /** The one load under way (single-flight: every caller during a load shares it). */
+  private readonly loads = new SingleFlight<'keys', LoadedKeySet>();
   /** Epoch ms of the last network fetch attempt; the unknown-kid cooldown counts from it. */
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   /** Failed attempts in a row while retrying in the background; `0` when not retrying. */
@@ -111,7 +116,7 @@ export class IssuerKeyState {
   usableNow(): LoadedKeySet | undefined {
     const current = this.current;
     if (current === undefined) return undefined;
-    const now = Date.now();
+    const now = clock.now();
     if (now < current.freshUntil) {
       this.counters.hits++;
       this.maybeRefreshAhead(current, now);
@@ -155,7 +160,7 @@ export class IssuerKeyState {
   warmUp(retryOnFailure: boolean): Promise<LoadedKeySet> {
     const current = this.current;
     // Seeded fresh before the module started: nothing to warm.
-    if (current !== undefined && Date.now() < current.freshUntil) return Promise.resolve(current);
+    if (current !== undefined && clock.now() < current.freshUntil) return Promise.resolve(current);
     return this.load(false, retryOnFailure);
   }
 
@@ -190,7 +195,7 @@ export class IssuerKeyState {
   /** Fresh keys, stale keys still within `staleIfError`, or none usable. Never loads anything. */
   health(): IssuerHealth {
     const current = this.current;
-    const now = Date.now();
+    const now = clock.now();
     if (current === undefined) return 'no-keys';
     if (now < current.freshUntil) return 'fresh';
     return this.withinStaleWindow(current, now) || this.withinRevalidateWindow(current, now) ? 'stale-serving' : 'no-keys';
@@ -203,7 +208,7 @@ export class IssuerKeyState {
       ...this.counters,
       keys: current?.keys.length ?? 0,
       skippedKeys: current?.skipped ?? 0,
-      state: current === undefined ? 'empty' : Date.now() < current.freshUntil ? 'fresh' : 'stale',
+      state: current === undefined ? 'empty' : clock.now() < current.freshUntil ? 'fresh' : 'stale',
       freshUntil: current?.freshUntil,
       lastFetchAt: Number.isFinite(this.lastAttemptAt) ? this.lastAttemptAt : undefined,
     };
@@ -220,7 +225,7 @@ export class IssuerKeyState {
     const { issuer } = this.settings;
     // A load already under way (e.g. started by the first token signed with a rotated key) serves
     // every request that arrives meanwhile: single-flight comes before the cooldown.
-    const running = this.inflight;
+    const running = this.loads.current('keys');
     if (running !== undefined) {
       const joined = await running.catch(() => undefined);
       const candidates = joined === undefined ? [] : selectKeys(joined.keys, query);
@@ -228,8 +233,9 @@ export class IssuerKeyState {
     }
     // From here to `load` nothing awaits: the first call of a burst starts the refetch and marks
     // the attempt, so every later call of the burst sees it (in flight) rather than the cooldown.
-    if (this.inflight !== undefined) return this.awaitRefetch(this.inflight, query);
-    if (Date.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
+    const started = this.loads.current('keys');
+    if (started !== undefined) return this.awaitRefetch(started, query);
+    if (clock.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
@@ -257,18 +263,13 @@ export class IssuerKeyState {
     const windowStart = current.freshUntil - Math.min(refreshAhead, (current.freshUntil - current.fetchedAt) / 2);
     if (refreshAhead === 0 || now < windowStart) return;
     // One attempt per window: a failed refresh-ahead is not retried on every request.
-    if (this.inflight !== undefined || this.lastAttemptAt >= windowStart) return;
+    if (this.loads.current('keys') !== undefined || this.lastAttemptAt >= windowStart) return;
     this.load(false).catch(() => undefined);
   }
 
   /** Single-flight: every caller during a load shares it. */
   private load(force: boolean, retryOnFailure = true): Promise<LoadedKeySet> {
-    if (this.inflight !== undefined) return this.inflight;
-    const running = this.runLoad(force, retryOnFailure).finally(() => {
-      if (this.inflight === running) this.inflight = undefined;
-    });
-    this.inflight = running;
-    return running;
+    return this.loads.run('keys', () => this.runLoad(force, retryOnFailure));
   }
 
   private async runLoad(force: boolean, retryOnFailure: boolean): Promise<LoadedKeySet> {
@@ -277,7 +278,7 @@ export class IssuerKeyState {
         await this.seeding.catch(() => undefined);
         // A seed that turned out fresh costs no request.
         const seeded = this.current;
-        if (seeded !== undefined && Date.now() < seeded.freshUntil) return seeded;
+        if (seeded !== undefined && clock.now() < seeded.freshUntil) return seeded;
       }
       const stored = await this.readStore();
       if (stored !== undefined) return stored;
@@ -301,20 +302,20 @@ export class IssuerKeyState {
     const published = await store.waitFor<StoredKeySet>(this.storeKey, {
       timeout: lockTtl,
       ...this.sharing,
-      until: (entry) => hasStoredShape(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
+      until: (entry) => hasStoredShape(entry) && entry.fetchedAt > known && clock.now() < entry.freshUntil,
     });
     return (published === undefined ? undefined : await this.readStore()) ?? this.fetchFromIssuer(retryOnFailure);
   }
 
   private async fetchFromIssuer(retryOnFailure: boolean): Promise<LoadedKeySet> {
-    const started = Date.now();
+    const started = clock.now();
     this.lastAttemptAt = started;
     this.counters.fetches++;
     try {
       const uri = await this.dependencies.jwksUri();
       const { body, maxAge } = await fetchJson(uri, this.settings.jwks);
       const keySet = await this.parse(body, uri);
-      const now = Date.now();
+      const now = clock.now();
       const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
       this.stopRetrying();
       await this.writeStore(loaded);
@@ -360,7 +361,7 @@ export class IssuerKeyState {
     this.dependencies.events.emit('jwks.fetch_failed', { issuer: this.settings.issuer, error });
     const current = this.current;
     // Retry in the background only when requests need it: no set, or one past its freshness.
-    if (retryOnFailure && (current === undefined || Date.now() >= current.freshUntil)) this.scheduleRetry();
+    if (retryOnFailure && (current === undefined || clock.now() >= current.freshUntil)) this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
@@ -382,7 +383,7 @@ export class IssuerKeyState {
 
   private staleOrThrow(error: unknown): LoadedKeySet {
     const current = this.current;
-    const now = Date.now();
+    const now = clock.now();
     if (current !== undefined && now < current.freshUntil) return current;
     if (current !== undefined && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
     throw this.unavailable(error);
@@ -403,7 +404,7 @@ export class IssuerKeyState {
 
   /** Serves the previous set past its freshness and makes sure one refresh is under way. */
   private serveWhileRevalidating(current: LoadedKeySet): LoadedKeySet {
-    if (this.inflight === undefined) this.load(false).catch(() => undefined);
+    if (this.loads.current('keys') === undefined) this.load(false).catch(() => undefined);
     this.counters.revalidatingServes++;
     return current;
   }
@@ -426,25 +427,25 @@ export class IssuerKeyState {
    * stored `freshUntil` says: a replayed or planted entry cannot outlive this process's settings.
    */
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
-    const started = Date.now();
+    const started = clock.now();
     const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1, ...this.sharing }).catch(() => undefined);
     if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
     const accepted = await acceptStoredKeySet(entry, this.settings, started);
     if (typeof accepted === 'string') return undefined;
     const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
-    if (Date.now() >= accepted.freshUntil) return undefined;
+    if (clock.now() >= accepted.freshUntil) return undefined;
     this.emitFetched(loaded, 'store', started);
     return loaded;
   }
 
   /** A seed goes through the very checks of a stored entry; symmetric keys never come from one. */
   private async installSeed(exported: ExportedKeySet): Promise<SeedOutcome> {
-    const started = Date.now();
+    const started = clock.now();
     const accepted = await acceptStoredKeySet(exported, { ...this.settings, allowSymmetric: false }, started);
     if (typeof accepted === 'string') return 'refused';
     if (this.current !== undefined && accepted.fetchedAt <= this.current.fetchedAt) return 'ignored';
     const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
-    if (Date.now() >= accepted.freshUntil) return 'stale';
+    if (clock.now() >= accepted.freshUntil) return 'stale';
     this.emitFetched(loaded, 'seed', started);
     return 'fresh';
   }
@@ -457,7 +458,7 @@ export class IssuerKeyState {
       skipped: loaded.skipped,
       ...(loaded.maxAge === undefined ? {} : { maxAge: loaded.maxAge }),
     };
-    const ttl = loaded.freshUntil - Date.now() + this.settings.jwks.staleIfError;
+    const ttl = loaded.freshUntil - clock.now() + this.settings.jwks.staleIfError;
     // A store failure costs other instances a fetch; it never fails this one.
     await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing).catch(() => undefined);
   }
@@ -468,13 +469,8 @@ export class IssuerKeyState {
       keys: loaded.keys.length,
       skipped: loaded.skipped,
       source,
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     });
   }
 }
 
-/** Exponential backoff with ±jitter: initial · 2^attempt, capped at max. */
-function backoffDelay(attempt: number, backoff: { initial: number; max: number; jitter: number }): number {
-  const base = Math.min(backoff.initial * 2 ** attempt, backoff.max);
-  return Math.max(0, base * (1 + backoff.jitter * (2 * Math.random() - 1)));
-}

@@ -12,6 +12,7 @@ import { MemoryTier } from './memory-tier.js';
 import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
+import { clock } from '../internal/clock.js';
 
 /** The fixed, readable prefix of every key this library writes (lets Redis ACLs scope it). */
 export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
@@ -196,7 +197,7 @@ export class CacheStore implements OnModuleInit {
       return;
     }
     this.l1.set(key, value, this.l1TtlFor(ttlMs));
-    const envelope = this.codec.seal(key, kindOf(key), value, Date.now() + ttlMs, confidential);
+    const envelope = this.codec.seal(key, kindOf(key), value, clock.now() + ttlMs, confidential);
     await this.callShared('set', () => l2.set(key, envelope, ttlMs));
   }
 
@@ -311,7 +312,7 @@ export class CacheStore implements OnModuleInit {
     if (opened.status === 'expired') return undefined;
     if (opened.status === 'rejected') return this.reject(key, opened.reason);
     if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');
-    this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - Date.now()));
+    this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - clock.now()));
     return opened.value as T;
   }
 

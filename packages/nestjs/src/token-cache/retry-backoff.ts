@@ -1,3 +1,4 @@
+import { backoffDelay } from '../internal/backoff.js';
 import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../options.js';
 
 /**
@@ -34,8 +35,6 @@ export class RetryBackoff {
   /** 0 after the first failure, then `initial`, `2 · initial`, … up to `max`, ±`jitter`. */
   private delayAfter(failures: number): number {
     if (this.policy === false || failures < 2) return 0;
-    const { initial, max, jitter } = this.policy;
-    const base = Math.min(max, initial * 2 ** (failures - 2));
-    return base * (1 + jitter * (2 * Math.random() - 1));
+    return backoffDelay(failures - 2, this.policy);
   }
 }

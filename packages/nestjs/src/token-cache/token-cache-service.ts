@@ -10,6 +10,7 @@ import { bearerRequest, type FetchInput } from './bearer-request.js';
 import { callTokenFunction } from './call-token-function.js';
 import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { requestClientCredentialsToken } from './client-credentials-request.js';
+import { SingleFlight } from '../internal/single-flight.js';
 import { RetryBackoff } from './retry-backoff.js';
 import {
   registeredSource,
@@ -18,6 +19,7 @@ import {
   type RegisteredTokenSource,
   type ResolvedTokenSource,
 } from './token-source.js';
+import { clock } from '../internal/clock.js';
 
 /** Counters of one token name, since the service started. */
 export interface TokenStats {
@@ -49,8 +51,6 @@ interface KeyState {
   entry: CachedTokenEntry | undefined;
   /** `entry.token` as a settled promise, created once per token rather than once per call. */
   handedOut: Promise<string> | undefined;
-  /** The one request (or store read) under way for this key. */
-  inflight: Promise<string> | undefined;
   backoff: RetryBackoff;
   /** The token `fetch()` last invalidated after a 401: a concurrent 401 with it invalidates nothing more. */
   invalidatedAfter401: string | undefined;
@@ -102,6 +102,8 @@ export class TokenCacheService {
   private readonly warnedWithoutExpiry = new Set<string>();
   private readonly configuredIssuers: ReadonlySet<string>;
   private readonly oidcDiscovery: OidcDiscovery;
+  /** The one request (or store read) under way per key state: its callers share it. */
+  private readonly loads = new SingleFlight<KeyState, string>();
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) private readonly config: JwksCacheModuleOptions,
@@ -230,7 +232,6 @@ export class TokenCacheService {
       state = {
         entry: undefined,
         handedOut: undefined,
-        inflight: undefined,
         backoff: new RetryBackoff(source.retryBackoff),
         invalidatedAfter401: undefined,
         retriedAfter401: undefined,
@@ -258,7 +259,7 @@ export class TokenCacheService {
     const [tenant, slot] = oldest;
     byTenant.delete(tenant);
     const { storeKey } = slot.resolved;
-    if (this.states.get(storeKey) === slot.state && slot.state.inflight === undefined) this.states.delete(storeKey);
+    if (this.states.get(storeKey) === slot.state && this.loads.current(slot.state) === undefined) this.states.delete(storeKey);
   }
 
   /**
@@ -267,14 +268,14 @@ export class TokenCacheService {
    */
   private forgetIfOrphaned(slot: TokenSlot): void {
     const { storeKey } = slot.resolved;
-    if (slot.state.inflight !== undefined || this.states.get(storeKey) !== slot.state) return;
+    if (this.loads.current(slot.state) !== undefined || this.states.get(storeKey) !== slot.state) return;
     if (this.slots.get(slot.name)?.get(slot.tenant)?.state !== slot.state) this.states.delete(storeKey);
   }
 
   /** The hot path: synchronous as long as the in-process copy is usable. */
   private serve(slot: TokenSlot): Promise<string> {
     const { state } = slot;
-    const now = Date.now();
+    const now = clock.now();
     const entry = state.entry;
     if (entry !== undefined) {
       const freshness = freshnessOf(entry, slot.source.window, now);
@@ -285,7 +286,8 @@ export class TokenCacheService {
       }
       setEntry(state, undefined);
     }
-    if (state.inflight !== undefined) return state.inflight;
+    const running = this.loads.current(state);
+    if (running !== undefined) return running;
     const lastError = state.backoff.blockingError(now);
     if (lastError !== undefined) return Promise.reject(lastError);
     return this.load(slot, false);
@@ -293,7 +295,7 @@ export class TokenCacheService {
 
   private refreshAhead(slot: TokenSlot, now: number): void {
     const { state } = slot;
-    if (state.inflight !== undefined || state.backoff.blockingError(now) !== undefined) return;
+    if (this.loads.current(state) !== undefined || state.backoff.blockingError(now) !== undefined) return;
     slot.stats.refreshedAhead += 1;
     // The failure is counted, logged and emitted in requestToken; callers keep the cached token.
     this.load(slot, true).catch(() => undefined);
@@ -301,13 +303,8 @@ export class TokenCacheService {
 
   /** Starts the one load of this key; every caller until it settles shares it. */
   private load(slot: TokenSlot, background: boolean): Promise<string> {
-    const { state } = slot;
-    const inflight: Promise<string> = this.adoptStoredOrRequest(slot, background).finally(() => {
-      if (state.inflight === inflight) state.inflight = undefined;
-      this.forgetIfOrphaned(slot);
-    });
-    state.inflight = inflight;
-    return inflight;
+    const running = this.loads.run(slot.state, () => this.adoptStoredOrRequest(slot, background));
+    return running.finally(() => this.forgetIfOrphaned(slot));
   }
 
   private async adoptStoredOrRequest(slot: TokenSlot, background: boolean): Promise<string> {
@@ -316,7 +313,7 @@ export class TokenCacheService {
 
   private async adoptStored(slot: TokenSlot, background: boolean, skipL1: boolean): Promise<string | undefined> {
     if (!slot.resolved.shared) return undefined;
-    const now = Date.now();
+    const now = clock.now();
     const read = await this.storeGet(slot.resolved.storeKey, skipL1);
     const stored = isCachedTokenEntry(read) ? withinLifetime(read, slot.source.maxTokenLifetime, now) : undefined;
     if (stored === undefined) return undefined;
@@ -342,13 +339,13 @@ export class TokenCacheService {
     if (outcome.acquired) return outcome.result;
     const published = await this.store.waitFor<unknown>(key, {
       timeout: lockTtl,
-      until: (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, Date.now()) === 'fresh',
+      until: (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
     });
     return (published === undefined ? undefined : await this.adoptStored(slot, background, false)) ?? this.requestToken(slot, background);
   }
 
   private async requestToken(slot: TokenSlot, background: boolean): Promise<string> {
-    const startedAt = Date.now();
+    const startedAt = clock.now();
     let accepted: AcceptedToken;
     try {
       accepted = await this.accept(slot, await this.obtainFromSource(slot), startedAt);
@@ -357,7 +354,7 @@ export class TokenCacheService {
     }
     slot.state.backoff.recordSuccess();
     slot.stats.fetched += 1;
-    const expiresInMs = accepted.expiresAt === undefined ? undefined : accepted.expiresAt - Date.now();
+    const expiresInMs = accepted.expiresAt === undefined ? undefined : accepted.expiresAt - clock.now();
     this.events.emit('token.fetched', { name: slot.name, tenant: slot.tenant, expiresInMs, background });
     if (accepted.cacheable !== undefined) await this.cache(slot, accepted.cacheable);
     return accepted.token;
@@ -400,7 +397,7 @@ export class TokenCacheService {
       this.warnWithoutExpiryOnce(name);
       return { token: obtained.token, expiresAt, cacheable: undefined };
     }
-    const entry: CachedTokenEntry = { token: obtained.token, expiresAt, obtainedAt: Date.now() };
+    const entry: CachedTokenEntry = { token: obtained.token, expiresAt, obtainedAt: clock.now() };
     // A token with less than `leeway` left is handed out to the waiting callers, not cached.
     const cacheable = freshnessOf(entry, source.window, entry.obtainedAt) === 'expired' ? undefined : entry;
     return { token: obtained.token, expiresAt, cacheable };
@@ -424,12 +421,12 @@ export class TokenCacheService {
     // Its source was replaced by `register()` meanwhile: the token goes to its callers only.
     if (this.states.get(slot.resolved.storeKey) !== slot.state && this.sources.get(slot.name) !== slot.source) return;
     // The store never keeps a token past the point where it stops being handed out.
-    const ttl = entry.expiresAt - slot.source.window.leeway - Date.now();
+    const ttl = entry.expiresAt - slot.source.window.leeway - clock.now();
     if (ttl > 0 && slot.resolved.shared) await this.storeSet(slot.resolved.storeKey, entry, ttl);
   }
 
   private recordFailure(slot: TokenSlot, error: TokenRequestError, background: boolean): TokenRequestError {
-    slot.state.backoff.recordFailure(error, Date.now());
+    slot.state.backoff.recordFailure(error, clock.now());
     slot.stats.failures += 1;
     this.events.emit('token.failed', { name: slot.name, tenant: slot.tenant, error });
     const context = background ? 'Background refresh (the cached token is served meanwhile): ' : '';
