@@ -1,5 +1,5 @@
 export * from './errors.js';
-export * from './options.js';
+export * from './config/options.js';
 export { JwksCacheModule } from './jwks-cache.module.js';
 export { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS } from './jwks-cache.module-definition.js';
 export { CacheStore, STORE_KEY_PREFIX, type StoreEntryKind, type StoreStats, type StoreGetOptions, type WaitForOptions, type LockOutcome } from './store/cache-store.js';

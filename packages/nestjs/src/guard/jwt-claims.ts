@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 
 /** What `JwtGuard` (and `JwksStrategy`) put the verified claims on. */
 interface RequestWithClaims {

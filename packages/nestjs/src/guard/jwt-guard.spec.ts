@@ -10,7 +10,7 @@ import {
   TokenMissingError,
 } from '../errors.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
-import type { GuardOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import type { GuardOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { JwtGuard, type JwtGuardRequest } from './jwt-guard.js';
 import { JwtVerify } from './jwt-verify.js';

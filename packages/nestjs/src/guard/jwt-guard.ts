@@ -4,7 +4,7 @@ import { InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMi
 import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { grantedScopes } from './granted-scopes.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';

@@ -11,7 +11,7 @@ import {
   TokenExpiredError,
   UnknownIssuerError,
 } from '../errors.js';
-import type { IssuerOptions, JwksCacheModuleOptions } from '../options.js';
+import type { IssuerOptions, JwksCacheModuleOptions } from '../config/options.js';
 import { jwksSecretProvider } from '../passport/jwks-secret-provider.js';
 import type { JwksProvider } from './jwks-provider.js';
 import { advanceClock, createProvider, outcome, setClock, waitFor } from './jwks-provider.test-helpers.js';

@@ -13,11 +13,12 @@ import {
 import { VerifiedTokenCache } from '../guard/verified-token-cache.js';
 import { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import { DEFAULT_JWKS_OPTIONS, DEFAULT_VERIFY_OPTIONS, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
+import { resolveConfig } from '../config/resolve-config.js';
+import { type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
 import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
-import { resolveIssuerSettings, type IssuerSettings } from './issuer-settings.js';
+import type { IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
 import { toTokenError } from './jose-error-mapping.js';
 import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
@@ -82,16 +83,17 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     @Optional() discovery?: OidcDiscovery,
   ) {
     this.discovery = discovery ?? new OidcDiscovery(options, store);
-    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize, options.jwks?.importedKeyCache);
-    this.verifiedTokens = new VerifiedTokenCache(options.verify?.verifiedTokenCacheSize ?? DEFAULT_VERIFY_OPTIONS.verifiedTokenCacheSize);
-    for (const issuer of options.issuers ?? []) {
-      const settings = resolveIssuerSettings(options, issuer);
+    const config = resolveConfig(options);
+    this.importedKeys = new ImportedKeyCache(config.jwks.importedKeyCacheSize, options.jwks?.importedKeyCache);
+    this.verifiedTokens = new VerifiedTokenCache(config.verify.verifiedTokenCacheSize);
+    config.issuers.forEach((settings, i) => {
       this.issuers.set(settings.issuer, settings);
       const state = new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) });
       this.states.set(settings.issuer, state);
-      if (issuer.seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, issuer.seed);
-    }
-    const topLevelLimit = options.verify?.maxTokenBytes ?? DEFAULT_VERIFY_OPTIONS.maxTokenBytes;
+      const seed = options.issuers?.[i]?.seed;
+      if (seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, seed);
+    });
+    const topLevelLimit = config.verify.maxTokenBytes;
     this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
   }
 

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryMismatchError, InvalidResponseError } from '../errors.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions, ResolvedJwksOptions } from '../options.js';
+import type { JwksCacheModuleOptions, ResolvedJwksOptions } from '../config/options.js';
+import { jwksSettingsFor, resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import { CacheStore } from '../store/cache-store.js';
 import { freshnessFor } from '../internal/max-age.js';
 import { SingleFlight } from '../internal/single-flight.js';
 import { fetchJson } from './jwks-fetcher.js';
-import { resolveJwksOptions } from './issuer-settings.js';
 import { clock } from '../internal/clock.js';
 
 /** The members of an issuer's metadata this library uses (RFC 8414 / OpenID Connect Discovery). */
@@ -44,11 +44,14 @@ interface CachedDocument {
 export class OidcDiscovery {
   private readonly documents = new Map<string, CachedDocument>();
   private readonly loads = new SingleFlight<string, DiscoveryDocument>();
+  private readonly config: ResolvedConfig;
 
   constructor(
-    @Inject(JWKS_CACHE_CONFIG) private readonly options: JwksCacheModuleOptions,
+    @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     private readonly store: CacheStore,
-  ) {}
+  ) {
+    this.config = resolveConfig(options);
+  }
 
   /** The issuer's metadata document, from cache when fresh. Throws a typed `FetchError`. */
   async discover(issuer: string): Promise<DiscoveryDocument> {
@@ -121,7 +124,7 @@ export class OidcDiscovery {
   }
 
   private jwksOptionsOf(issuer: string): ResolvedJwksOptions {
-    return resolveJwksOptions(this.options, this.options.issuers?.find((configured) => configured.issuer === issuer));
+    return jwksSettingsFor(this.config, issuer);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { VerifyOverrides } from '../options.js';
+import type { VerifyOverrides } from '../config/options.js';
 import type { IssuerSettings } from './issuer-settings.js';
 
 /**

@@ -7,7 +7,7 @@ import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-be
 import { rejectionException } from '../guard/rejection-exception.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 
 /** passport-jwt insists on a key source; this strategy verifies without one, so it is never called. */
 function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Error) => void): void {

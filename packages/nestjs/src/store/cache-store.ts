@@ -5,7 +5,8 @@ import type { Keyv } from 'keyv';
 import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
 import { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import { DEFAULT_STORE_OPTIONS, type JwksCacheModuleOptions, type StoreOptions } from '../options.js';
+import type { JwksCacheModuleOptions, StoreOptions } from '../config/options.js';
+import { resolveConfig } from '../config/resolve-config.js';
 import { pause, withinBound } from './bounded-wait.js';
 import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
@@ -121,7 +122,7 @@ export class CacheStore implements OnModuleInit {
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     @Optional() private readonly events?: JwksCacheEvents,
   ) {
-    this.settings = withDefaults(options.storeOptions);
+    this.settings = resolveConfig(options).storeOptions;
     this.l1 = new MemoryTier(this.settings.l1MaxEntries);
     this.l2 = toSharedCache(options.stores);
     this.redis = this.l2 === undefined ? undefined : RedisConnection.find(this.l2.stores);
@@ -372,15 +373,6 @@ export class CacheStore implements OnModuleInit {
   }
 }
 
-/** The store options with every absent (or explicitly `undefined`) field at its default. */
-function withDefaults(options: StoreOptions | undefined): Required<StoreOptions> {
-  return {
-    l1Ttl: options?.l1Ttl ?? DEFAULT_STORE_OPTIONS.l1Ttl,
-    l1MaxEntries: options?.l1MaxEntries ?? DEFAULT_STORE_OPTIONS.l1MaxEntries,
-    timeout: options?.timeout ?? DEFAULT_STORE_OPTIONS.timeout,
-    logInterval: options?.logInterval ?? DEFAULT_STORE_OPTIONS.logInterval,
-  };
-}
 
 function toSharedCache(stores: JwksCacheModuleOptions['stores']): Cache | undefined {
   if (stores === undefined) return undefined;

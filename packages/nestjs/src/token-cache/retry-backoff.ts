@@ -1,5 +1,5 @@
 import { backoffDelay } from '../internal/backoff.js';
-import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../options.js';
+import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../config/options.js';
 
 /**
  * The failure history of one token: a first failure never blocks (the next call requests at

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest 
 import { Keyv } from 'keyv';
 import { inspect } from 'node:util';
 import { TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
-import { validateOptions } from '../validate-options.js';
-import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions } from '../options.js';
+import { validateOptions } from '../config/validate-options.js';
+import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions } from '../config/options.js';
 import {
   captureLogs,
   createService,

@@ -4,7 +4,8 @@ import { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { OidcDiscovery } from '../jwks/oidc-discovery.js';
-import { DEFAULT_MAX_TENANTS_PER_TOKEN, type JwksCacheModuleOptions, type TokenFunctionResult, type TokenSourceOptions } from '../options.js';
+import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
+import { type JwksCacheModuleOptions, type TokenFunctionResult, type TokenSourceOptions } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { bearerRequest, type FetchInput } from './bearer-request.js';
 import { callTokenFunction } from './call-token-function.js';
@@ -99,6 +100,7 @@ export class TokenCacheService {
   private readonly states = new Map<string, KeyState>();
   private readonly counters = new Map<string, TokenCounters>();
   private readonly maxTenantsPerToken: number;
+  private readonly resolved: ResolvedConfig;
   private readonly warnedWithoutExpiry = new Set<string>();
   private readonly configuredIssuers: ReadonlySet<string>;
   private readonly oidcDiscovery: OidcDiscovery;
@@ -106,14 +108,15 @@ export class TokenCacheService {
   private readonly loads = new SingleFlight<KeyState, string>();
 
   constructor(
-    @Inject(JWKS_CACHE_CONFIG) private readonly config: JwksCacheModuleOptions,
+    @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
     private readonly store: CacheStore,
     private readonly events: JwksCacheEvents,
     @Optional() private readonly jwksProvider?: JwksProvider,
     @Optional() oidcDiscovery?: OidcDiscovery,
   ) {
     this.configuredIssuers = new Set((config.issuers ?? []).map((issuer) => issuer.issuer));
-    this.maxTenantsPerToken = config.maxTenantsPerToken ?? DEFAULT_MAX_TENANTS_PER_TOKEN;
+    this.resolved = resolveConfig(config);
+    this.maxTenantsPerToken = this.resolved.maxTenantsPerToken;
     // The module's instance shares its document cache with JwksProvider; without one, an own.
     this.oidcDiscovery = oidcDiscovery ?? new OidcDiscovery(config, store);
     // The module options were validated at start-up already.
@@ -195,7 +198,7 @@ export class TokenCacheService {
   }
 
   private addSource(name: string, options: TokenSourceOptions): void {
-    this.sources.set(name, registeredSource(name, options, this.config.tokenDefaults));
+    this.sources.set(name, registeredSource(name, options, this.resolved.tokenDefaults));
     this.slots.delete(name); // Settings may have changed: resolve them again on the next call.
     if (!this.counters.has(name)) {
       this.counters.set(name, { served: 0, fetched: 0, refreshedAhead: 0, failures: 0, invalidations: 0 });

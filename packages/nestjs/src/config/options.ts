@@ -5,8 +5,9 @@
 import type { Keyv } from 'keyv';
 import type { Cache } from 'cache-manager';
 import type { JWTPayload } from 'jose';
-import type { ImportedKeyCacheAdapter } from './jwks/imported-key-cache.js';
-import type { ExportedKeySet } from './jwks/stored-key-set.js';
+import type { ImportedKeyCacheAdapter } from '../jwks/imported-key-cache.js';
+import type { ExportedKeySet } from '../jwks/stored-key-set.js';
+import { deepFreeze } from '../internal/deep-freeze.js';
 
 /** Signature algorithms for which a public key is used. The default allow-list. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -376,7 +377,7 @@ export type JwtClaimsPayload = JWTPayload & Record<string, unknown>;
 /** The per-issuer `jwks` options once defaults are filled in (`importedKeyCache` is provider-wide). */
 export type ResolvedJwksOptions = Required<Omit<JwksOptions, 'importedKeyCache'>>;
 
-export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = {
+export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = deepFreeze({
   ttl: 600_000,
   maxAgeBounds: { min: 60_000, max: 86_400_000 },
   refreshAhead: 30_000,
@@ -388,16 +389,16 @@ export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = {
   warmUp: true,
   importedKeyCacheSize: 1_000,
   retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
-};
+});
 
-export const DEFAULT_VERIFY_OPTIONS = {
+export const DEFAULT_VERIFY_OPTIONS = deepFreeze({
   clockTolerance: 5_000,
   maxTokenBytes: 16_384,
   verifiedTokenCacheSize: 10_000,
   typ: undefined as string | undefined,
   requiredClaims: [] as string[],
   maxTokenAge: undefined as number | undefined,
-};
+});
 
 /** Tuning of the store layer (`storeOptions`). */
 export interface StoreOptions {
@@ -426,12 +427,12 @@ export interface StoreOptions {
   logInterval?: number;
 }
 
-export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = {
+export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = deepFreeze({
   l1Ttl: 5_000,
   l1MaxEntries: 10_000,
   timeout: 100,
   logInterval: 10_000,
-};
+});
 
 /** Tenants per token name kept in process when `maxTenantsPerToken` is not set. */
 export const DEFAULT_MAX_TENANTS_PER_TOKEN = 10_000;
@@ -439,10 +440,10 @@ export const DEFAULT_MAX_TENANTS_PER_TOKEN = 10_000;
 /** Time one call of a token function may take when its source sets no `timeout`, in ms. */
 export const DEFAULT_TOKEN_FUNCTION_TIMEOUT = 10_000;
 
-export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {
+export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = deepFreeze({
   leeway: 60_000,
   refreshAhead: 60_000,
   rejectUnparsable: false,
   retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
   maxTokenLifetime: 86_400_000,
-};
+});
