@@ -6,7 +6,7 @@ export { CacheStore, STORE_KEY_PREFIX, type StoreEntryKind, type StoreStats, typ
 export { JwksProvider, type JwksProviderStats, type VerifiedToken, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './jwks/jwks-provider.js';
 export type { ImportedKeyCacheAdapter, ImportedKeyCacheKey, VerificationKey } from './jwks/imported-key-cache.js';
 export type { ExportedKeySet } from './jwks/stored-key-set.js';
-export { OidcDiscovery, type DiscoveryDocument } from './jwks/oidc-discovery.js';
+export { OidcDiscovery, type DiscoveryDocument } from './discovery/oidc-discovery.js';
 export { JwtGuard, type JwtGuardRequest } from './guard/jwt-guard.js';
 export { Public, PUBLIC_ROUTE_KEY } from './guard/public.js';
 export { Scopes, REQUIRED_SCOPES_KEY } from './guard/scopes.js';
@@ -17,4 +17,4 @@ export { extractBearerToken } from './guard/extract-bearer-token.js';
 export { grantedScopes } from './guard/granted-scopes.js';
 export { TokenCacheService, type TokenStats, type TokenFetchOptions } from './token-cache/token-cache-service.js';
 export type { CachedTokenEntry } from './token-cache/cached-token.js';
-export { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from './health/jwks-cache-events.js';
+export { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from './observability/jwks-cache-events.js';

@@ -7,12 +7,12 @@ import { resolveConfig } from './config/resolve-config.js';
 import { startupWarnings } from './config/startup-warnings.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
-import { OidcDiscovery } from './jwks/oidc-discovery.js';
+import { OidcDiscovery } from './discovery/oidc-discovery.js';
 import { JwtGuard } from './guard/jwt-guard.js';
 import { JwtVerifyCheck } from './guard/jwt-verify-check.js';
 import { TokenCacheService } from './token-cache/token-cache-service.js';
-import { JwksCacheEvents } from './health/jwks-cache-events.js';
-import { JwksEventLogger } from './health/jwks-event-logger.js';
+import { JwksCacheEvents } from './observability/jwks-cache-events.js';
+import { JwksEventLogger } from './observability/jwks-event-logger.js';
 
 /**
  * Runs once per module start: refuses wrong options, warns once of weak ones, and makes the one

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
-import { RateLimitedLogger } from '../health/rate-limited-logger.js';
+import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { JwksProvider } from '../jwks/jwks-provider.js';
-import { JwksCacheEvents } from './jwks-cache-events.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { clock } from '../internal/clock.js';
 
 /**

@@ -1,11 +1,12 @@
 import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
-import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
+import { onceForFleet } from '../store/fleet-single-flight.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import { backoffDelay } from '../internal/backoff.js';
 import { freshnessFor } from '../internal/max-age.js';
 import { SingleFlight } from '../internal/single-flight.js';
-import { fetchJson } from './jwks-fetcher.js';
+import { fetchJson } from '../internal/fetch-json.js';
 import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
@@ -287,24 +288,22 @@ export class IssuerKeyState {
     return this.fetchFromIssuer(retryOnFailure);
   }
 
-  /**
-   * Fleet-wide single-flight (`CacheStore.withLock`): one instance fetches while the others poll
-   * the shared store for its result. Without Redis, or while it fails, every instance fetches.
-   */
-  private async fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
+  /** One fetch for the instances sharing the store (`onceForFleet`); alone without Redis, or while it fails. */
+  private fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
     const { store } = this.dependencies;
-    if (!store.hasFleetLock || !store.shares(this.storeKey, this.sharing)) return this.fetchFromIssuer(retryOnFailure);
-    // Discovery and the JWKS request, each bounded by `timeout`.
-    const lockTtl = 2 * this.settings.jwks.timeout;
-    const outcome = await store.withLock(this.storeKey, async () => (await this.readStore(true)) ?? this.fetchFromIssuer(retryOnFailure), { ttl: lockTtl });
-    if (outcome.acquired) return outcome.result;
-    const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
-    const published = await store.waitFor<StoredKeySet>(this.storeKey, {
-      timeout: lockTtl,
-      ...this.sharing,
-      until: (entry) => hasStoredShape(entry) && entry.fetchedAt > known && clock.now() < entry.freshUntil,
+    return onceForFleet(store, {
+      key: this.storeKey,
+      shared: store.shares(this.storeKey, this.sharing),
+      confidential: this.sharing.confidential,
+      // Discovery and the JWKS request, each bounded by `timeout`.
+      lockTtl: 2 * this.settings.jwks.timeout,
+      adopt: (skipL1) => this.readStore(skipL1),
+      work: () => this.fetchFromIssuer(retryOnFailure),
+      awaited: () => {
+        const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
+        return (entry) => hasStoredShape(entry) && entry.fetchedAt > known && clock.now() < entry.freshUntil;
+      },
     });
-    return (published === undefined ? undefined : await this.readStore()) ?? this.fetchFromIssuer(retryOnFailure);
   }
 
   private async fetchFromIssuer(retryOnFailure: boolean): Promise<LoadedKeySet> {

@@ -11,7 +11,7 @@ import {
   UnknownIssuerError,
 } from '../errors.js';
 import { VerifiedTokenCache } from '../guard/verified-token-cache.js';
-import { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import { type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
@@ -23,7 +23,7 @@ import { decodeCompactJws } from './compact-jws.js';
 import { toTokenError } from './jose-error-mapping.js';
 import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
-import { OidcDiscovery } from './oidc-discovery.js';
+import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { FetchError, JwksCacheError, StoreError, TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
-import { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
-import { OidcDiscovery } from '../jwks/oidc-discovery.js';
+import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import { type JwksCacheModuleOptions, type TokenFunctionResult, type TokenSourceOptions } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
+import { onceForFleet } from '../store/fleet-single-flight.js';
 import { bearerRequest, type FetchInput } from './bearer-request.js';
 import { callTokenFunction } from './call-token-function.js';
 import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
@@ -330,21 +331,16 @@ export class TokenCacheService {
     return undefined;
   }
 
-  /**
-   * Fleet-wide single-flight (`CacheStore.withLock`): one instance requests the token while the
-   * others poll the shared store for it. Without Redis, or while it fails, every instance requests.
-   */
-  private async requestOnceForFleet(slot: TokenSlot, background: boolean): Promise<string> {
-    if (!this.store.hasFleetLock || !slot.resolved.shared) return this.requestToken(slot, background);
-    const key = slot.resolved.storeKey;
-    const lockTtl = FLEET_TOKEN_LOCK_TTL_MS;
-    const outcome = await this.store.withLock(key, async () => (await this.adoptStored(slot, background, true)) ?? this.requestToken(slot, background), { ttl: lockTtl });
-    if (outcome.acquired) return outcome.result;
-    const published = await this.store.waitFor<unknown>(key, {
-      timeout: lockTtl,
-      until: (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
+  /** One token request for the instances sharing the store (`onceForFleet`); alone without Redis, or while it fails. */
+  private requestOnceForFleet(slot: TokenSlot, background: boolean): Promise<string> {
+    return onceForFleet(this.store, {
+      key: slot.resolved.storeKey,
+      shared: slot.resolved.shared,
+      lockTtl: FLEET_TOKEN_LOCK_TTL_MS,
+      adopt: (skipL1) => this.adoptStored(slot, background, skipL1),
+      work: () => this.requestToken(slot, background),
+      awaited: () => (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
     });
-    return (published === undefined ? undefined : await this.adoptStored(slot, background, false)) ?? this.requestToken(slot, background);
   }
 
   private async requestToken(slot: TokenSlot, background: boolean): Promise<string> {

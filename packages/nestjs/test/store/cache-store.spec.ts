@@ -5,7 +5,7 @@ import { Keyv } from 'keyv';
 import { CacheStore } from '../../src/store/cache-store.js';
 import { EnvelopeCodec } from '../../src/store/store-envelope.js';
 import { EntryCipher } from '../../src/store/entry-cipher.js';
-import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/health/jwks-cache-events.js';
+import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/observability/jwks-cache-events.js';
 import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { validateOptions } from '../../src/config/validate-options.js';
 

@@ -6,7 +6,7 @@ import { jwksSettingsFor, resolveConfig, type ResolvedConfig } from '../config/r
 import { CacheStore } from '../store/cache-store.js';
 import { freshnessFor } from '../internal/max-age.js';
 import { SingleFlight } from '../internal/single-flight.js';
-import { fetchJson } from './jwks-fetcher.js';
+import { fetchJson } from '../internal/fetch-json.js';
 import { clock } from '../internal/clock.js';
 
 /** The members of an issuer's metadata this library uses (RFC 8414 / OpenID Connect Discovery). */

@@ -1,6 +1,6 @@
 import { FetchError, FetchTimeoutError, InvalidResponseError, ResponseTooLargeError } from '../errors.js';
-import { BodyTooLargeError, boundedFetch, readBoundedText, RedirectRefusedError } from '../internal/bounded-fetch.js';
-import { parseMaxAge } from '../internal/max-age.js';
+import { BodyTooLargeError, boundedFetch, readBoundedText, RedirectRefusedError } from './bounded-fetch.js';
+import { parseMaxAge } from './max-age.js';
 
 /** Limits of one JSON request to an issuer (JWKS or discovery document). */
 export interface FetchJsonLimits {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FetchError, FetchTimeoutError, InvalidResponseError, ResponseTooLargeError } from '../errors.js';
-import { fetchJson } from './jwks-fetcher.js';
+import { fetchJson } from './fetch-json.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
