@@ -9,67 +9,13 @@ import { SingleFlight } from '../internal/single-flight.js';
 import { fetchJson } from '../internal/fetch-json.js';
 import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
+import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
 import { clock } from '../internal/clock.js';
 
 export type { StoredKeySet } from './stored-key-set.js';
 
-/** The key set an issuer is currently trusted with. */
-export interface LoadedKeySet {
-  readonly keys: readonly UsableKey[];
-  /** Thumbprints of `keys`, for O(1) "is this key still trusted" checks. */
-  readonly thumbprints: ReadonlySet<string>;
-  readonly skipped: number;
-  /** Epoch ms of the fetch that produced it. */
-  readonly fetchedAt: number;
-  /** Epoch ms until which it is fresh. */
-  readonly freshUntil: number;
-  /** The response's `Cache-Control: max-age` in ms, unclamped; `undefined` when it had none. */
-  readonly maxAge?: number;
-}
-
-/**
- * What seeding a key set did: `fresh` — installed and used without a request; `stale` — installed
- * past its (capped) freshness, kept only as the last good set, so the next verification fetches;
- * `ignored` — the set in use is as new or newer; `refused` — a `fetchedAt` in the future, or no
- * usable public signing key (nothing of it is used).
- */
-export type SeedOutcome = 'fresh' | 'stale' | 'ignored' | 'refused';
-
-/** Where one issuer stands: no keys, keys within freshness, or keys past freshness. */
-export type KeySetState = 'empty' | 'fresh' | 'stale';
-
-/** For a health check: fresh keys, stale keys still usable if the issuer fails, or none usable. */
-export type IssuerHealth = 'fresh' | 'stale-serving' | 'no-keys';
-
-/** Counters and state of one issuer, as `JwksProvider.stats()` reports them. */
-export interface IssuerKeyStats {
-  /** Key-set lookups served from memory. */
-  hits: number;
-  /** Key-set lookups that had to load (store or network). */
-  misses: number;
-  /** Network fetch attempts (JWKS, discovery included). */
-  fetches: number;
-  fetchErrors: number;
-  /** Lookups served with a key set past its freshness while the issuer failed. */
-  staleServes: number;
-  /**
-   * Lookups served with a key set past its freshness while its refresh was in flight
-   * (stale-while-revalidate: at most `timeout` ms past freshness).
-   */
-  revalidatingServes: number;
-  /** Unknown kids rejected by the cooldown, without a fetch. */
-  cooldownRejections: number;
-  /** Usable keys in the current set. */
-  keys: number;
-  /** Members of the current set that were skipped as unusable. */
-  skippedKeys: number;
-  state: KeySetState;
-  /** Epoch ms, or `undefined` without keys. */
-  freshUntil: number | undefined;
-  /** Epoch ms of the last network fetch attempt, or `undefined`. */
-  lastFetchAt: number | undefined;
-}
+export type { IssuerHealth, IssuerKeyStats, KeySetState, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 
 /** What the state machine needs from outside. */
 export interface IssuerKeyStateDependencies {
@@ -110,22 +56,57 @@ export class IssuerKeyState {
   }
 
   /**
-   * The key set when it can be used without waiting: fresh (starting a refresh-ahead near its
-   * end), past freshness by less than `timeout` while a refresh runs (stale-while-revalidate), or
-   * stale while the issuer fails and within `staleIfError`.
+   * A key-set lookup that needs no wait: the set when it is fresh (starting a refresh-ahead near
+   * its end), past freshness by less than `timeout` while a refresh runs (stale-while-revalidate),
+   * or stale while the issuer fails and within `staleIfError`. Counted in {@link stats}; serving a
+   * stale set emits `jwks.stale_served`.
    */
   usableNow(): LoadedKeySet | undefined {
     const current = this.current;
     if (current === undefined) return undefined;
     const now = clock.now();
-    if (now < current.freshUntil) {
+    const usable = this.usabilityOf(current, now);
+    if (usable === 'fresh') {
       this.counters.hits++;
       this.maybeRefreshAhead(current, now);
       return current;
     }
-    if (this.retryAttempt > 0 && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
-    if (this.withinRevalidateWindow(current, now)) return this.serveWhileRevalidating(current);
+    if (usable === 'stale') return this.serveStale(current, now);
+    if (usable === 'revalidating') return this.serveWhileRevalidating(current);
     return undefined;
+  }
+
+  /**
+   * Whether the key with this RFC 7638 thumbprint may verify now (it is in a set {@link usableNow}
+   * would serve). A query only: it counts nothing, emits nothing and starts nothing — the
+   * verified-token cache asks it on every hit; {@link servedFromCache} is the matching effect.
+   */
+  trusts(thumbprint: string): boolean {
+    const current = this.current;
+    return current !== undefined && this.usabilityOf(current, clock.now()) !== undefined && current.thumbprints.has(thumbprint);
+  }
+
+  /** The keys of the set {@link usableNow} would serve, or none; a query only (see {@link trusts}). */
+  heldKeys(): readonly UsableKey[] {
+    const current = this.current;
+    return current !== undefined && this.usabilityOf(current, clock.now()) !== undefined ? current.keys : [];
+  }
+
+  /**
+   * The effects a request served without a key-set lookup (a verified-token cache hit) has on the
+   * set, as {@link usableNow} has them but for the lookup count: the refresh-ahead near the end of
+   * freshness, the one revalidation past it (counted in `revalidatingServes`), or a stale serve
+   * while the issuer fails (counted in `staleServes`, `jwks.stale_served` emitted), so that such
+   * traffic keeps the keys current and outages stay visible.
+   */
+  servedFromCache(): void {
+    const current = this.current;
+    if (current === undefined) return;
+    const now = clock.now();
+    const usable = this.usabilityOf(current, now);
+    if (usable === 'fresh') this.maybeRefreshAhead(current, now);
+    else if (usable === 'stale') this.serveStale(current, now);
+    else if (usable === 'revalidating') this.serveWhileRevalidating(current);
   }
 
   /** The key set, loading it when needed. Throws {@link KeySetUnavailableError} when there is none. */
@@ -149,7 +130,15 @@ export class IssuerKeyState {
    */
   async keysFor(query: KeyQuery): Promise<UsableKey[]> {
     const candidates = selectKeys((await this.keySet()).keys, query);
-    return candidates.length > 0 ? candidates : this.refetchForUnknownKey(query);
+    return candidates.length > 0 ? candidates : this.keysForUnknown(query);
+  }
+
+  /**
+   * {@link keysFor} for a caller whose lookup ({@link usableNow}) has just found no key for
+   * `query`: the refetch (or cooldown) part alone, so the lookup is not counted twice.
+   */
+  keysForUnknown(query: KeyQuery): Promise<UsableKey[]> {
+    return this.refetchForUnknownKey(query);
   }
 
   /** A forced fetch (single-flight, ignores the cooldown). Throws the `FetchError` on failure. */
@@ -386,6 +375,14 @@ export class IssuerKeyState {
     if (current !== undefined && now < current.freshUntil) return current;
     if (current !== undefined && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
     throw this.unavailable(error);
+  }
+
+  /** How `current` may serve at `now` without waiting, or `undefined` when a request must wait. */
+  private usabilityOf(current: LoadedKeySet, now: number): 'fresh' | 'stale' | 'revalidating' | undefined {
+    if (now < current.freshUntil) return 'fresh';
+    if (this.retryAttempt > 0 && this.withinStaleWindow(current, now)) return 'stale';
+    if (this.withinRevalidateWindow(current, now)) return 'revalidating';
+    return undefined;
   }
 
   private withinStaleWindow(current: LoadedKeySet, now: number): boolean {

@@ -10,7 +10,7 @@ import {
   TokenTooLargeError,
   UnknownIssuerError,
 } from '../errors.js';
-import { VerifiedTokenCache } from '../guard/verified-token-cache.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
@@ -73,8 +73,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly maxTokenBytes: number;
   /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
   private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
-  private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
-    this.states.get(issuer)?.usableNow()?.thumbprints.has(thumbprint) === true;
+  /** The verified-token cache's trust check: a query of the key set, with no effect. */
+  private readonly isTrusted = (issuer: string, thumbprint: string): boolean => this.states.get(issuer)?.trusts(thumbprint) === true;
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
@@ -152,7 +152,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
     if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
     const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
-    return this.verifiedTokens.lookup(cacheKey, this.isTrusted, false) ?? cacheKey;
+    const cached = this.verifiedTokens.lookup(cacheKey, this.isTrusted, false);
+    if (cached === undefined) return cacheKey;
+    this.states.get(cached.issuer)?.servedFromCache();
+    return cached;
   }
 
   /**
@@ -241,7 +244,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   clearImportedKeys(): void {
     const current: { key: UsableKey; algs: string[] }[] = [];
     for (const [issuer, settings] of this.issuers) {
-      for (const key of this.states.get(issuer)!.usableNow()?.keys ?? NO_KEYS) {
+      for (const key of this.states.get(issuer)!.heldKeys()) {
         current.push({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) });
       }
     }
@@ -288,7 +291,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
   private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
     const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
-    if (cached !== undefined) return Promise.resolve(cached);
+    if (cached !== undefined) {
+      this.states.get(cached.issuer)?.servedFromCache();
+      return Promise.resolve(cached);
+    }
     return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
   }
 
@@ -344,7 +350,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       const state = this.stateOf(settings.issuer);
       const usable = state.usableNow();
       let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
-      if (candidates.length === 0) candidates = await state.keysFor(query);
+      // One lookup per token: with a usable set that lacks the key, only the refetch part runs.
+      if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
       const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
       const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
       const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { VerifiedToken } from '../jwks/verified-token.js';
+import type { VerifiedToken } from './verified-token.js';
 import { clock } from '../internal/clock.js';
 
 /** Tells whether a key (by thumbprint) is still in its issuer's current, usable key set. */
