@@ -2,8 +2,8 @@ import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKey
 import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
+import { BackgroundRetry } from './background-retry.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import { backoffDelay } from '../internal/backoff.js';
 import { freshnessFor } from '../internal/max-age.js';
 import { SingleFlight } from '../internal/single-flight.js';
 import { fetchJson } from '../internal/fetch-json.js';
@@ -36,10 +36,8 @@ export class IssuerKeyState {
   private readonly loads = new SingleFlight<'keys', LoadedKeySet>();
   /** Epoch ms of the last network fetch attempt; the unknown-kid cooldown counts from it. */
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  /** Failed attempts in a row while retrying in the background; `0` when not retrying. */
-  private retryAttempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  /** Background retries while the issuer fails (stale-if-error). */
+  private readonly retries: BackgroundRetry;
   private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
   private readonly storeKey: string;
   /** HS* key sets hold secrets: shared only encrypted (`CacheStore` keeps them in process otherwise). */
@@ -53,6 +51,7 @@ export class IssuerKeyState {
   ) {
     this.storeKey = CacheStore.key('jwks', settings.issuer);
     this.sharing = { confidential: settings.allowSymmetric };
+    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
   }
 
   /**
@@ -115,7 +114,7 @@ export class IssuerKeyState {
     if (usable !== undefined) return usable;
     this.counters.misses++;
     // While retrying in the background, requests never wait on a failing issuer.
-    if (this.retryAttempt > 0) throw this.unavailable();
+    if (this.retries.retrying) throw this.unavailable();
     try {
       return await this.load(false);
     } catch (error) {
@@ -206,9 +205,7 @@ export class IssuerKeyState {
 
   /** Stops background retries; later failures schedule none. */
   close(): void {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.retries.close();
   }
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
@@ -305,7 +302,7 @@ export class IssuerKeyState {
       const keySet = await this.parse(body, uri);
       const now = clock.now();
       const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
-      this.stopRetrying();
+      this.retries.stop();
       await this.writeStore(loaded);
       this.emitFetched(loaded, 'network', started);
       return loaded;
@@ -349,24 +346,7 @@ export class IssuerKeyState {
     this.dependencies.events.emit('jwks.fetch_failed', { issuer: this.settings.issuer, error });
     const current = this.current;
     // Retry in the background only when requests need it: no set, or one past its freshness.
-    if (retryOnFailure && (current === undefined || clock.now() >= current.freshUntil)) this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
-    const delay = backoffDelay(this.retryAttempt, this.settings.jwks.retryBackoff);
-    this.retryAttempt++;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.load(true).catch(() => undefined);
-    }, delay);
-    this.retryTimer.unref();
-  }
-
-  private stopRetrying(): void {
-    this.retryAttempt = 0;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    if (retryOnFailure && (current === undefined || clock.now() >= current.freshUntil)) this.retries.schedule();
   }
 
   private staleOrThrow(error: unknown): LoadedKeySet {
@@ -380,7 +360,7 @@ export class IssuerKeyState {
   /** How `current` may serve at `now` without waiting, or `undefined` when a request must wait. */
   private usabilityOf(current: LoadedKeySet, now: number): 'fresh' | 'stale' | 'revalidating' | undefined {
     if (now < current.freshUntil) return 'fresh';
-    if (this.retryAttempt > 0 && this.withinStaleWindow(current, now)) return 'stale';
+    if (this.retries.retrying && this.withinStaleWindow(current, now)) return 'stale';
     if (this.withinRevalidateWindow(current, now)) return 'revalidating';
     return undefined;
   }

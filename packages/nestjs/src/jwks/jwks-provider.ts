@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { jwtVerify, type FlattenedJWSInput, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import {
-  ClaimValidationError,
-  AlgorithmNotAllowedError,
   HeaderNotAllowedError,
   InvalidResponseError,
   JwksCacheError,
@@ -20,6 +18,9 @@ import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js'
 import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
+import { freezeResult } from './frozen-result.js';
+import { buildVerifyOptions, effectiveVerifySettings, profileOf } from './jose-verify-options.js';
+import { checkAlgorithm, checkNumericDates } from './token-checks.js';
 import { toTokenError } from './jose-error-mapping.js';
 import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
@@ -411,74 +412,5 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private stateOf(issuer: string): IssuerKeyState {
     this.settingsOf(issuer);
     return this.states.get(issuer)!;
-  }
-}
-
-/** `none` in any case, anything off the allow-list (∩ the call's), or an alg without key type: rejected. */
-function checkAlgorithm(alg: unknown, settings: IssuerSettings, overrides: VerifyOverrides | undefined): string {
-  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
-  const allowed = settings.algorithms.has(alg) && (overrides?.algorithms === undefined || overrides.algorithms.includes(alg as never));
-  if (!allowed || keyTypeOf(alg) === undefined) throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
-  return alg;
-}
-
-/** The issuer's settings narrowed by the call's overrides: tighter tolerance and age win. */
-function effectiveVerifySettings(settings: IssuerSettings, overrides: VerifyOverrides | undefined): { clockTolerance: number; maxTokenAge: number | undefined } {
-  const { clockTolerance, maxTokenAge } = settings.verify;
-  return {
-    clockTolerance: overrides?.clockTolerance === undefined ? clockTolerance : Math.min(clockTolerance, overrides.clockTolerance),
-    maxTokenAge: minDefined(maxTokenAge, overrides?.maxTokenAge),
-  };
-}
-
-function buildVerifyOptions(settings: IssuerSettings, alg: string, overrides: VerifyOverrides | undefined): JWTVerifyOptions {
-  const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
-  const requiredClaims = [...settings.verify.requiredClaims, ...(overrides?.requiredClaims ?? [])];
-  const options: JWTVerifyOptions = {
-    issuer: settings.issuer,
-    algorithms: [alg],
-    clockTolerance: clockTolerance / 1000,
-    requiredClaims,
-  };
-  const audience = overrides?.audience ?? settings.audience;
-  if (audience !== undefined) options.audience = audience;
-  const typ = overrides?.typ ?? settings.verify.typ;
-  if (typ !== undefined) options.typ = typ;
-  if (maxTokenAge !== undefined) options.maxTokenAge = maxTokenAge / 1000;
-  return options;
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  return b === undefined ? a : Math.min(a, b);
-}
-
-/** `''` for the issuer's own settings; otherwise an id of the overrides (they change the outcome). */
-function profileOf(overrides: VerifyOverrides | undefined): string {
-  if (overrides === undefined) return '';
-  const { issuer, audience, typ, requiredClaims, clockTolerance, maxTokenAge, algorithms } = overrides;
-  return JSON.stringify([issuer, audience, typ, requiredClaims, clockTolerance, maxTokenAge, algorithms]);
-}
-
-function freezeResult(payload: JwtClaimsPayload, protectedHeader: JWTHeaderParameters, issuer: string): VerifiedToken {
-  return Object.freeze({ payload: deepFreeze(payload), protectedHeader: deepFreeze(protectedHeader), issuer });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    // for…in rather than Object.values: no array allocated per object, on the verification hot path.
-    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
-  }
-  return value;
-}
-
-/** jose only checks that `exp`/`nbf`/`iat` are numbers: `1e400` parses to Infinity, never expiring. */
-function checkNumericDates(claims: Record<string, unknown>): void {
-  for (const claim of ['exp', 'nbf', 'iat'] as const) {
-    const value = claims[claim];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      throw new ClaimValidationError(`The "${claim}" claim is not a finite number`, claim, 'invalid');
-    }
   }
 }
