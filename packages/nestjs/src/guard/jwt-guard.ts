@@ -1,7 +1,6 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, type HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
-import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
+import { InsufficientScopeError, JwksCacheError, TokenMissingError } from '../errors.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
@@ -9,6 +8,8 @@ import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './
 import { grantedScopes } from './granted-scopes.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
+import { BearerChallengeException } from './bearer-challenge-exception.js';
+import { RejectionAnswer } from './rejection-answer.js';
 import { rejectionException } from './rejection-exception.js';
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
 import { setChallengeHeader } from './set-challenge-header.js';
@@ -20,6 +21,13 @@ const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this modu
 /** A request as the guard sees it: headers in, verified claims out on `user`. */
 export interface JwtGuardRequest extends RequestWithHeaders {
   user?: JwtClaimsPayload;
+}
+
+/** The decorators' metadata of one route. */
+interface RouteMetadata {
+  isPublic: boolean;
+  overrides: VerifyOverrides | undefined;
+  scopes: readonly string[];
 }
 
 /**
@@ -40,19 +48,14 @@ export interface JwtGuardRequest extends RequestWithHeaders {
  * never is. Errors that are not a `JwksCacheError` (bugs) are rethrown as they are.
  *
  * Subclass it to adapt it, as with `@nestjs/throttler`'s `ThrottlerGuard`: override
- * {@link getRequest} (GraphQL, WebSockets), {@link extractToken} or {@link handleError}.
+ * {@link getRequest} (GraphQL, WebSockets), {@link extractToken}, {@link toException} (one answer,
+ * e.g. another status for an outage) or {@link handleError} (the whole failure path).
  */
-/** The decorators' metadata of one route. */
-interface RouteMetadata {
-  isPublic: boolean;
-  overrides: VerifyOverrides | undefined;
-  scopes: readonly string[];
-}
-
 @Injectable()
 export class JwtGuard implements CanActivate {
   protected readonly logger = new Logger(JwtGuard.name);
-  private readonly outageLog = new RateLimitedLogger(this.logger);
+  /** The rejection → answer mapping shared with the passport strategy (logging included). */
+  private readonly rejections: RejectionAnswer;
   private readonly routeCache = new WeakMap<object, WeakMap<object, RouteMetadata>>();
   /** The `guard` block of the module options. */
   protected readonly guardOptions: GuardOptions;
@@ -75,6 +78,7 @@ export class JwtGuard implements CanActivate {
     if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
     this.provider = provider;
     this.guardOptions = config.guard ?? {};
+    this.rejections = new RejectionAnswer(this.logger, this.guardOptions.realm);
   }
 
   /**
@@ -169,10 +173,20 @@ export class JwtGuard implements CanActivate {
    */
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
-    this.logRejection(error);
-    const exception = rejectionException(error, this.guardOptions.realm);
-    setChallengeHeader(context, exception);
+    this.rejections.log(error);
+    const exception = this.toException(error);
+    if (exception instanceof BearerChallengeException) setChallengeHeader(context, exception);
     throw exception;
+  }
+
+  /**
+   * The exception that answers one of this library's errors (already logged). Default: the RFC
+   * 6750 answer shared with the passport strategy (see the class TSDoc). Override to change one
+   * answer and keep the rest, e.g. a 503 for `KeySetUnavailableError`; a
+   * {@link BearerChallengeException} also gets its `WWW-Authenticate` header set.
+   */
+  protected toException(error: JwksCacheError): HttpException {
+    return rejectionException(error, this.guardOptions.realm);
   }
 
   private metadata<T>(key: string, context: ExecutionContext): T | undefined {
@@ -185,15 +199,6 @@ export class JwtGuard implements CanActivate {
     const granted = grantedScopes(claims);
     const missing = required.filter((scope) => !granted.has(scope));
     if (missing.length > 0) throw new InsufficientScopeError('The token lacks a required scope', required, missing);
-  }
-
-  /** Outages (and errors that should not reach a guard at all) are warnings; rejections are routine. */
-  private logRejection(error: JwksCacheError): void {
-    const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError);
-    const text = `Bearer token refused (${error.code}): ${error.message}`;
-    // An outage refuses every request: one warning per error code per minute, not one per request.
-    if (outage) this.outageLog.warn(error.code, text);
-    else this.logger.debug(text);
   }
 }
 
