@@ -1,4 +1,33 @@
-export * from './errors.js';
+export {
+  JwksCacheError,
+  TokenRejectedError,
+  TokenMalformedError,
+  TokenTooLargeError,
+  UnknownIssuerError,
+  AlgorithmNotAllowedError,
+  HeaderNotAllowedError,
+  NoMatchingKeyError,
+  MultipleMatchingKeysError,
+  SignatureInvalidError,
+  TokenExpiredError,
+  ClaimValidationError,
+  KeySetUnavailableError,
+  TokenMissingError,
+  AuthorizationMalformedError,
+  InsufficientScopeError,
+  FetchError,
+  FetchTimeoutError,
+  ResponseTooLargeError,
+  InvalidResponseError,
+  DiscoveryMismatchError,
+  UnknownTokenSourceError,
+  TokenRequestError,
+  TokenUnusableError,
+  StoreError,
+  StoreTimeoutError,
+  StoreEntryRejectedError,
+  type JwksCacheErrorCode,
+} from './errors.js';
 export * from './config/options.js';
 export { JwksCacheModule } from './jwks-cache.module.js';
 export { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS } from './jwks-cache.module-definition.js';

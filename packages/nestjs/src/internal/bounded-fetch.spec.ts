@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BodyTooLargeError, boundedFetch, readBoundedText, RedirectRefusedError } from './bounded-fetch.js';
+import { BodyTooLargeError, RedirectRefusedError } from '../errors.js';
+import { boundedFetch, readBoundedText } from './bounded-fetch.js';
 
 let server: Server;
 let base: string;

@@ -1,21 +1,4 @@
-/** A response body went past its byte limit (from `content-length` up front, or while streaming). */
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`The response body exceeds ${limit} bytes`);
-    this.name = 'BodyTooLargeError';
-  }
-}
-
-/** A redirect the caller does not follow: more than allowed, to another origin, or without `Location`. */
-export class RedirectRefusedError extends Error {
-  constructor(
-    readonly reason: 'no-location' | 'too-many' | 'other-origin',
-    readonly status: number,
-  ) {
-    super(`Redirect refused (${reason})`);
-    this.name = 'RedirectRefusedError';
-  }
-}
+import { BodyTooLargeError, RedirectRefusedError } from '../errors.js';
 
 /** The limits of one bounded request. */
 export interface BoundedFetchOptions {

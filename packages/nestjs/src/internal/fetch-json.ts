@@ -1,5 +1,5 @@
-import { FetchError, FetchTimeoutError, InvalidResponseError, ResponseTooLargeError } from '../errors.js';
-import { BodyTooLargeError, boundedFetch, readBoundedText, RedirectRefusedError } from './bounded-fetch.js';
+import { BodyTooLargeError, FetchError, FetchTimeoutError, InvalidResponseError, RedirectRefusedError, ResponseTooLargeError } from '../errors.js';
+import { boundedFetch, readBoundedText } from './bounded-fetch.js';
 import { parseMaxAge } from './max-age.js';
 
 /** Limits of one JSON request to an issuer (JWKS or discovery document). */

@@ -1,4 +1,4 @@
-import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
+import { FetchError, InvalidResponseError, KeySetShapeError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
@@ -7,7 +7,7 @@ import type { IssuerSettings } from './issuer-settings.js';
 import { freshnessFor } from '../internal/max-age.js';
 import { SingleFlight } from '../internal/single-flight.js';
 import { fetchJson } from '../internal/fetch-json.js';
-import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
+import { MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';

@@ -1,5 +1,5 @@
-import { TokenRequestError, TokenUnusableError } from '../errors.js';
-import { BodyTooLargeError, boundedFetch, readBoundedText } from '../internal/bounded-fetch.js';
+import { BodyTooLargeError, TokenRequestError, TokenUnusableError } from '../errors.js';
+import { boundedFetch, readBoundedText } from '../internal/bounded-fetch.js';
 import type { ClientCredentialsOptions } from '../config/options.js';
 import { readExpiresIn, type ObtainedToken } from './cached-token.js';
 import { formUrlEncode, redact, secretForms } from './secret-redaction.js';
