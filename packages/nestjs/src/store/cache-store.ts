@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
@@ -14,70 +14,12 @@ import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 import { clock } from '../internal/clock.js';
+import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
+import type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
-/** The fixed, readable prefix of every key this library writes (lets Redis ACLs scope it). */
-export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
+export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
+export type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
-/** What is stored: key sets, discovery documents and outbound tokens. */
-export type StoreEntryKind = 'jwks' | 'discovery' | 'token';
-
-/** Counters of the store layer, since start. */
-export interface StoreStats {
-  /** Reads answered by the in-process L1. */
-  l1Hits: number;
-  /** Reads answered by the shared store (L2), after validation. */
-  l2Hits: number;
-  /** Reads that found nothing usable (including faults and rejected entries). */
-  misses: number;
-  /** Shared-store operations that failed, or were skipped because the store is unreachable. */
-  errors: number;
-  /** Shared-store operations abandoned after `storeOptions.timeout`. */
-  timeouts: number;
-  /** Entries read from the shared store that failed validation (shape, kind, HMAC, decryption). */
-  rejectedEntries: number;
-}
-
-/**
- * How an entry may travel through the shared store. Kind-wide rules come on top: a `discovery`
- * entry names URLs (where the keys and the client secret go), so it is shared only with an
- * `integrityKey`.
- */
-export interface StoreSharingOptions {
-  /**
-   * The entry holds secret material (e.g. the `oct` keys of an HS* issuer): in the shared store
-   * only encrypted with `encryptionKey`, and read back only when it was; without an
-   * `encryptionKey` it stays in process.
-   * @default false
-   */
-  confidential?: boolean;
-}
-
-/** Options of {@link CacheStore.get}. */
-export interface StoreGetOptions<T> extends StoreSharingOptions {
-  /** Read the shared store even when the L1 has the entry (e.g. while polling for a peer's write). */
-  skipL1?: boolean;
-  /** Extra check of the value read from the shared store; a `false` counts as a rejected entry. */
-  validate?: (value: unknown) => value is T;
-}
-
-/** Options of {@link CacheStore.waitFor}. */
-export interface WaitForOptions<T> extends StoreSharingOptions {
-  /** How long to poll the shared store, in ms. @default 2_000 */
-  timeout?: number;
-  /** Pause between two reads, in ms. @default 50 */
-  interval?: number;
-  /** Only a value passing this check ends the wait (e.g. "still fresh"). @default any value */
-  until?: (value: T) => boolean;
-  /**
-   * Stop early when nobody holds the lock of `key` any more (the peer finished or failed without
-   * writing), instead of polling until `timeout`. Only with a Redis tier.
-   * @default true
-   */
-  stopWhenUnlocked?: boolean;
-}
-
-/** What {@link CacheStore.withLock} did: ran `fn` under the lock, or found the lock taken. */
-export type LockOutcome<R> = { acquired: true; result: R } | { acquired: false };
 
 type StoreOperation = 'get' | 'set' | 'delete';
 
@@ -140,8 +82,7 @@ export class CacheStore implements OnModuleInit {
 
   /** The store key for an entry of `kind` identified by `parts` (hashed). */
   static key(kind: StoreEntryKind, ...parts: string[]): string {
-    const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url');
-    return `${STORE_KEY_PREFIX}${kind}:${digest}`;
+    return storeKey(kind, ...parts);
   }
 
   /** Whether a shared store (L2) is configured behind the in-process L1. */
@@ -378,20 +319,6 @@ function toSharedCache(stores: JwksCacheModuleOptions['stores']): Cache | undefi
   if (stores === undefined) return undefined;
   if (Array.isArray(stores)) return stores.length > 0 ? createCache({ stores }) : undefined;
   return stores;
-}
-
-/** The kind segment of a key built by {@link CacheStore.key} (`'custom'` for any other key). */
-function kindOf(key: string): string {
-  if (!key.startsWith(STORE_KEY_PREFIX)) return 'custom';
-  const rest = key.slice(STORE_KEY_PREFIX.length);
-  const separator = rest.indexOf(':');
-  return separator > 0 ? rest.slice(0, separator) : 'custom';
-}
-
-/** `jwks-cache:v1:lock:<kind>:<hash>` — still under the prefix, never colliding with an entry. */
-function lockKeyOf(key: string): string {
-  const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : createHash('sha256').update(key).digest('base64url');
-  return `${STORE_KEY_PREFIX}lock:${rest}`;
 }
 
 /** Name and code of an error, never its payload (driver messages may echo a command). */
