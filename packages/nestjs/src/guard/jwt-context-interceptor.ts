@@ -1,14 +1,14 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { jwtContextStorage } from '../internal/jwt-context-storage.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from '../options.js';
 import { requestContextOf } from './request-context.js';
 
 /**
- * Opens the `JwtContext` of a request `JwtGuard` admitted: the rest of the interceptor chain and
- * the handler run inside `AsyncLocalStorage.run()` with that request's claims (Nest's interceptor
- * chain keeps the async context of `next.handle()`). A request the guard did not admit passes
+ * Opens the `JwtContext` of a request `JwtGuard` admitted: the rest of the interceptor chain (also
+ * what interceptors do with the handler's result) and the handler run inside
+ * `AsyncLocalStorage.run()` with that request's claims. A request the guard did not admit passes
  * through untouched. `JwksCacheModule` registers it as a global interceptor (`APP_INTERCEPTOR`);
  * `guard.context: false` turns it off.
  *
@@ -28,7 +28,10 @@ export class JwtContextInterceptor implements NestInterceptor {
     const entry = requestContextOf(this.getRequest(context));
     // Also when a second JwksCacheModule's interceptor finds the context already open.
     if (entry === undefined || jwtContextStorage.getStore() === entry) return next.handle();
-    return jwtContextStorage.run(entry, () => next.handle());
+    // Called and subscribed inside run(): Nest binds the handler to the async context of handle(),
+    // and the callbacks the subscription registers (what interceptors do after the handler) run
+    // in the context they were registered in.
+    return new Observable((subscriber) => jwtContextStorage.run(entry, () => next.handle().subscribe(subscriber)));
   }
 
   /** The request `JwtGuard` admitted: the same as `JwtGuard.getRequest()`; override both together. */
