@@ -10,7 +10,9 @@ import { requestContextOf } from './request-context.js';
  * what interceptors do with the handler's result) and the handler run inside
  * `AsyncLocalStorage.run()` with that request's claims. A request the guard did not admit passes
  * through untouched. `JwksCacheModule` registers it as a global interceptor (`APP_INTERCEPTOR`);
- * `guard.context: false` turns it off.
+ * `guard.context: false` turns it off. Nest applies the app module's own global interceptors
+ * before an imported module's: list `{ provide: APP_INTERCEPTOR, useClass: JwtContextInterceptor }`
+ * first in the app module for them to see the context before `next.handle()` as well.
  *
  * A guard cannot open the context itself: it returns before the handler runs, so it could only
  * use `enterWith()`, whose store stays on the connection and leaks into the next request on it.

@@ -10,7 +10,8 @@ import type { JwksCacheModuleOptions, JwtClaimsPayload } from '../options.js';
  * each request `JwtGuard` admitted, and covers the interceptors, pipes, the handler and any async
  * work the handler starts (awaited or not, timers included), on every transport whose request
  * `JwtGuard` reads. Guards (`guard.mapUser` included) run before it opens: they get the claims as
- * arguments or from `@JwtClaims`.
+ * arguments or from `@JwtClaims`. The app module's own global interceptors see it before
+ * `next.handle()` only when `JwtContextInterceptor` is listed ahead of them there.
  *
  * Outside such a request (start-up, a queue consumer, a `@Public` route, `guard.context: false`),
  * both give `undefined`; nothing throws. Concurrent requests never see each other's claims.

@@ -12,6 +12,7 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Agent, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { map, type Observable } from 'rxjs';
@@ -20,6 +21,7 @@ import {
   JwksCacheModule,
   type JwksCacheModuleOptions,
   JwtContext,
+  JwtContextInterceptor,
   JwtContextMissingError,
   JwtGuard,
   Public,
@@ -62,6 +64,21 @@ class RecordingInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const before = this.jwt.claims()?.sub;
     return next.handle().pipe(map((body) => ({ ...(body as object), interceptor: { before, after: this.jwt.claims()?.sub } })));
+  }
+}
+
+/**
+ * An app-wide interceptor (APP_INTERCEPTOR of the app's module). Nest applies the app module's
+ * global interceptors before those of the modules it imports, so the app lists
+ * JwtContextInterceptor ahead of its own to have the context in what they do before the handler.
+ */
+@Injectable()
+class GlobalRecordingInterceptor implements NestInterceptor {
+  constructor(private readonly jwt: JwtContext) {}
+
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const before = this.jwt.claims()?.sub;
+    return next.handle().pipe(map((body) => ({ ...(body as object), global: { before, after: this.jwt.claims()?.sub } })));
   }
 }
 
@@ -119,7 +136,12 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     const modules = (guard: JwksCacheModuleOptions['guard'], tenantFrom?: boolean) => ({
       imports: [JwksCacheModule.forRoot(options(guard, tenantFrom))],
       controllers: [ContextController],
-      providers: [AuditProbe, RecordingInterceptor],
+      providers: [
+        AuditProbe,
+        RecordingInterceptor,
+        { provide: APP_INTERCEPTOR, useClass: JwtContextInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: GlobalRecordingInterceptor },
+      ],
     });
     // mapUser makes request.user something else: the context keeps giving the claims.
     app = await startApp(platform, modules({ tenantFrom: (claims) => claims.tid as string | undefined, mapUser: () => ({ name: 'mapped' }) }));
@@ -135,10 +157,10 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     barrier.expected = 1;
   });
 
-  it('gives the claims and tenant in any provider: in the handler, in async work it starts, and in route interceptors', async () => {
+  it('gives the claims and tenant in any provider: in the handler, in async work it starts, in route and app-wide interceptors', async () => {
     const response = await get(app, '/ctx/request/one', await token({ sub: 'alice', tid: 'acme' })).expect(200);
     const seen = { sub: 'alice', tenant: 'acme' };
-    expect(response.body).toEqual({ label: 'one', atStart: seen, afterBarrier: seen, inTimer: seen, inImmediate: seen, interceptor: { before: 'alice', after: 'alice' } });
+    expect(response.body).toEqual({ label: 'one', atStart: seen, afterBarrier: seen, inTimer: seen, inImmediate: seen, interceptor: { before: 'alice', after: 'alice' }, global: { before: 'alice', after: 'alice' } });
   });
 
   it('never lets two concurrent requests see each other\'s claims', async () => {
@@ -150,7 +172,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     for (const [response, sub, tenant] of [[alice, 'alice', 'acme'], [bob, 'bob', 'globex']] as const) {
       expect(response.status).toBe(200);
       const seen = { sub, tenant };
-      expect(response.body).toMatchObject({ atStart: seen, afterBarrier: seen, inTimer: seen, inImmediate: seen, interceptor: { before: sub, after: sub } });
+      expect(response.body).toMatchObject({ atStart: seen, afterBarrier: seen, inTimer: seen, inImmediate: seen, interceptor: { before: sub, after: sub }, global: { before: sub, after: sub } });
     }
   });
 
@@ -171,7 +193,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
       const guarded = await call('/ctx/request/k', { authorization: `Bearer ${jwt}` });
       const open = await call('/ctx/public');
       expect(open.socket).toBe(guarded.socket); // the same connection
-      expect(open.body).toEqual({ claims: { sub: undefined, tenant: undefined }, interceptor: {} });
+      expect(open.body).toEqual({ claims: { sub: undefined, tenant: undefined }, interceptor: {}, global: {} });
     } finally {
       agent.destroy();
     }
@@ -204,7 +226,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
   it('is off with guard.context: false: claims() is undefined even in a guarded request', async () => {
     const response = await get(offApp, '/ctx/request/off', await token({ sub: 'alice', tid: 'acme' })).expect(200);
     // JSON leaves undefined out: {} is { sub: undefined, tenant: undefined }.
-    expect(response.body).toMatchObject({ label: 'off', atStart: {}, inTimer: {}, interceptor: {} });
+    expect(response.body).toMatchObject({ label: 'off', atStart: {}, inTimer: {}, interceptor: {}, global: {} });
     expect(response.body.atStart).toEqual({});
     const tokens = await get(offApp, '/ctx/token', await token({ sub: 'alice' })).expect(200);
     expect(tokens.body).toMatchObject({ fromContext: 'token-for-undefined' });
