@@ -1,7 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DpopNonces } from './dpop-nonces.js';
+import { checkDpopProof } from './dpop-proof-check.js';
+import { DpopReplayCache } from './dpop-replay.js';
 import type { HttpAnswer } from './http.js';
-import type { ClientAuthMethod, LocalClient, TokenEndpointFailure, TokenRequestRecord } from './types.js';
+import type { ClientAuthMethod, LocalClient, TokenDpopOptions, TokenEndpointFailure, TokenRequestRecord } from './types.js';
 
 const BOTH_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -17,11 +20,22 @@ export interface ReceivedTokenRequest {
   isForm: boolean;
   params: URLSearchParams;
   credentials: Credentials;
+  /** The values of the `DPoP` headers (RFC 9449 §4.3 wants exactly one when any). */
+  dpopProofs: readonly string[];
+  /** Its record, completed with the DPoP outcome once checked. */
+  record: TokenRequestRecord;
 }
+
+/** A proof's key thumbprint, `undefined` for no proof, or the error answer. */
+type Binding = { jkt: string | undefined } | { refused: HttpAnswer };
 
 /** What the endpoint needs from the issuer. */
 export interface TokenEndpointContext {
   issuer: string;
+  /** The endpoint's own URL, which a DPoP proof's `htu` must match. */
+  tokenEndpoint: string;
+  dpop: Required<TokenDpopOptions>;
+  nonces: DpopNonces;
   clients: readonly LocalClient[];
   /** Access token lifetime, seconds. */
   tokenLifetime: number;
@@ -90,22 +104,23 @@ export function tokenFailureAnswer(failure: TokenEndpointFailure): HttpAnswer {
 /** The OAuth 2.0 token endpoint of the local issuer: client credentials grant only (RFC 6749 §4.4). */
 export class TokenEndpoint {
   private readonly received: TokenRequestRecord[] = [];
+  private readonly replays = new DpopReplayCache();
 
   constructor(private readonly context: TokenEndpointContext) {}
 
   /** Parses a request and records it (without secrets). */
-  receive(headers: IncomingHttpHeaders, body: string): ReceivedTokenRequest {
+  receive(headers: IncomingHttpHeaders, body: string, dpopProofs: readonly string[] = []): ReceivedTokenRequest {
     const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const isForm = mediaType === FORM_CONTENT_TYPE;
     const params = new URLSearchParams(isForm ? body : '');
     const credentials = credentialsOf(headers, params);
-    this.record(params, credentials);
-    return { isForm, params, credentials };
+    const record = this.record(params, credentials);
+    return { isForm, params, credentials, dpopProofs, record };
   }
 
   /** Every request received so far, oldest first, without secrets. */
   records(): TokenRequestRecord[] {
-    return this.received.map((record) => ({ ...record, params: { ...record.params } }));
+    return this.received.map((record) => ({ ...record, params: { ...record.params }, ...(record.dpop ? { dpop: { ...record.dpop } } : {}) }));
   }
 
   /** Forgets the recorded requests. */
@@ -125,19 +140,48 @@ export class TokenEndpoint {
     if (grantType !== 'client_credentials') {
       return oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported');
     }
+    const binding = await this.dpopBinding(request);
+    if ('refused' in binding) return binding.refused;
     const scope = this.grantedScope(client, params.get('scope'));
     if (scope === false) return oauthError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
-    return this.issue(client, scope, params);
+    return this.issue(client, scope, params, binding.jkt);
   }
 
-  private record(params: URLSearchParams, credentials: Credentials): void {
+  /** RFC 9449 §5: checks the request's DPoP proof, if any (required with `dpop.required`). */
+  private async dpopBinding(request: ReceivedTokenRequest): Promise<Binding> {
+    const { dpop, nonces, tokenEndpoint } = this.context;
+    const proofs = request.dpopProofs;
+    const refuse = (error: string, description: string): Binding => {
+      request.record.dpop = { error, reason: description };
+      const nonceHeader: Record<string, string> = error === 'use_dpop_nonce' ? { 'DPoP-Nonce': nonces.current } : {};
+      return { refused: oauthError(400, error, description, nonceHeader) };
+    };
+    if (proofs.length === 0) {
+      return dpop.required ? refuse('invalid_dpop_proof', 'a DPoP proof is required') : { jkt: undefined };
+    }
+    if (proofs.length > 1) return refuse('invalid_dpop_proof', 'exactly one DPoP header is allowed');
+    const checked = await checkDpopProof(proofs[0], {
+      method: 'POST',
+      url: tokenEndpoint,
+      maxProofAge: dpop.maxProofAge,
+      nonce: dpop.nonce ? nonces.current : undefined,
+      replays: this.replays,
+    });
+    if ('error' in checked) return refuse(checked.error, checked.description);
+    request.record.dpop = { jkt: checked.jkt };
+    return { jkt: checked.jkt };
+  }
+
+  private record(params: URLSearchParams, credentials: Credentials): TokenRequestRecord {
     const recorded: Record<string, string> = {};
     for (const [name, value] of params) {
       if (name !== 'client_secret' && !(name in recorded)) recorded[name] = value;
     }
     const authMethod = credentials.method === 'malformed' ? 'none' : credentials.method;
     const clientId = 'clientId' in credentials ? credentials.clientId : undefined;
-    this.received.push({ authMethod, ...(clientId === undefined ? {} : { clientId }), params: recorded });
+    const record: TokenRequestRecord = { authMethod, ...(clientId === undefined ? {} : { clientId }), params: recorded };
+    this.received.push(record);
+    return record;
   }
 
   private authenticate(credentials: Credentials): LocalClient | undefined {
@@ -168,7 +212,8 @@ export class TokenEndpoint {
     return requested.length === 1 ? requested[0] : requested;
   }
 
-  private async issue(client: LocalClient, scope: string | undefined, params: URLSearchParams): Promise<HttpAnswer> {
+  /** The access token answer; DPoP-bound (`cnf.jkt`, `token_type: 'DPoP'`) when `jkt` is given. */
+  private async issue(client: LocalClient, scope: string | undefined, params: URLSearchParams, jkt: string | undefined): Promise<HttpAnswer> {
     const { issuer, tokenLifetime } = this.context;
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
@@ -180,14 +225,16 @@ export class TokenEndpoint {
       iat: now,
       exp: now + tokenLifetime,
       jti: randomUUID(),
+      ...(jkt === undefined ? {} : { cnf: { jkt } }),
     };
     const accessToken = await this.context.signAccessToken(claims);
+    const nonceHeader: Record<string, string> = jkt !== undefined && this.context.dpop.nonce ? { 'DPoP-Nonce': this.context.nonces.current } : {};
     return {
       status: 200,
-      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...nonceHeader },
       body: {
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: jkt === undefined ? 'Bearer' : 'DPoP',
         expires_in: tokenLifetime,
         ...(scope === undefined ? {} : { scope }),
       },
