@@ -1,9 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { DpopNonces } from './dpop-nonces.js';
-import { checkDpopProof } from './dpop-proof-check.js';
-import { DpopReplayCache } from './dpop-replay.js';
 import type { HttpAnswer } from './http.js';
+import { TokenDpop } from './token-dpop.js';
 import type { ClientAuthMethod, LocalClient, TokenDpopOptions, TokenEndpointFailure, TokenRequestRecord } from './types.js';
 
 const BOTH_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -26,8 +25,6 @@ export interface ReceivedTokenRequest {
   record: TokenRequestRecord;
 }
 
-/** A proof's key thumbprint, `undefined` for no proof, or the error answer. */
-type Binding = { jkt: string | undefined } | { refused: HttpAnswer };
 
 /** What the endpoint needs from the issuer. */
 export interface TokenEndpointContext {
@@ -104,9 +101,11 @@ export function tokenFailureAnswer(failure: TokenEndpointFailure): HttpAnswer {
 /** The OAuth 2.0 token endpoint of the local issuer: client credentials grant only (RFC 6749 §4.4). */
 export class TokenEndpoint {
   private readonly received: TokenRequestRecord[] = [];
-  private readonly replays = new DpopReplayCache();
+  private readonly dpop: TokenDpop;
 
-  constructor(private readonly context: TokenEndpointContext) {}
+  constructor(private readonly context: TokenEndpointContext) {
+    this.dpop = new TokenDpop(context.dpop, context.nonces, context.tokenEndpoint);
+  }
 
   /** Parses a request and records it (without secrets). */
   receive(headers: IncomingHttpHeaders, body: string, dpopProofs: readonly string[] = []): ReceivedTokenRequest {
@@ -128,7 +127,7 @@ export class TokenEndpoint {
     this.received.length = 0;
   }
 
-  /** Decides the answer: an access token, or an RFC 6749 §5.2 error. */
+  /** Decides the answer: an access token (DPoP-bound with a valid proof), or an RFC 6749 §5.2 / RFC 9449 §5 error. */
   async answer(request: ReceivedTokenRequest): Promise<HttpAnswer> {
     if (!request.isForm) return oauthError(400, 'invalid_request', `the body must be ${FORM_CONTENT_TYPE}`);
     const { credentials, params } = request;
@@ -140,36 +139,15 @@ export class TokenEndpoint {
     if (grantType !== 'client_credentials') {
       return oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported');
     }
-    const binding = await this.dpopBinding(request);
-    if ('refused' in binding) return binding.refused;
+    const binding = await this.dpop.check(request.dpopProofs);
+    if ('error' in binding) {
+      request.record.dpop = { error: binding.error, reason: binding.description };
+      return oauthError(400, binding.error, binding.description, binding.headers);
+    }
+    if (binding.jkt !== undefined) request.record.dpop = { jkt: binding.jkt };
     const scope = this.grantedScope(client, params.get('scope'));
     if (scope === false) return oauthError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
     return this.issue(client, scope, params, binding.jkt);
-  }
-
-  /** RFC 9449 §5: checks the request's DPoP proof, if any (required with `dpop.required`). */
-  private async dpopBinding(request: ReceivedTokenRequest): Promise<Binding> {
-    const { dpop, nonces, tokenEndpoint } = this.context;
-    const proofs = request.dpopProofs;
-    const refuse = (error: string, description: string): Binding => {
-      request.record.dpop = { error, reason: description };
-      const nonceHeader: Record<string, string> = error === 'use_dpop_nonce' ? { 'DPoP-Nonce': nonces.current } : {};
-      return { refused: oauthError(400, error, description, nonceHeader) };
-    };
-    if (proofs.length === 0) {
-      return dpop.required ? refuse('invalid_dpop_proof', 'a DPoP proof is required') : { jkt: undefined };
-    }
-    if (proofs.length > 1) return refuse('invalid_dpop_proof', 'exactly one DPoP header is allowed');
-    const checked = await checkDpopProof(proofs[0], {
-      method: 'POST',
-      url: tokenEndpoint,
-      maxProofAge: dpop.maxProofAge,
-      nonce: dpop.nonce ? nonces.current : undefined,
-      replays: this.replays,
-    });
-    if ('error' in checked) return refuse(checked.error, checked.description);
-    request.record.dpop = { jkt: checked.jkt };
-    return { jkt: checked.jkt };
   }
 
   private record(params: URLSearchParams, credentials: Credentials): TokenRequestRecord {
@@ -228,10 +206,9 @@ export class TokenEndpoint {
       ...(jkt === undefined ? {} : { cnf: { jkt } }),
     };
     const accessToken = await this.context.signAccessToken(claims);
-    const nonceHeader: Record<string, string> = jkt !== undefined && this.context.dpop.nonce ? { 'DPoP-Nonce': this.context.nonces.current } : {};
     return {
       status: 200,
-      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...nonceHeader },
+      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(jkt === undefined ? {} : this.dpop.answerHeaders()) },
       body: {
         access_token: accessToken,
         token_type: jkt === undefined ? 'Bearer' : 'DPoP',
