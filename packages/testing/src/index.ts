@@ -19,6 +19,7 @@ export type {
   RequestCounters,
   SigningKey,
   TestAlgorithm,
+  TokenDpopMode,
   TokenDpopOptions,
   TokenEndpointFailure,
   TokenRequestRecord,

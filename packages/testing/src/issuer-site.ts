@@ -76,7 +76,7 @@ export class IssuerSite {
     this.requests.total += 1;
     if (route === 'other') return send(res, { status: 404, body: { error: 'not_found' } });
     if (route === 'token') return this.serveToken(req, res);
-    const body = route === 'jwks' ? this.keys.jwks() : discoveryDocument(this.urls, this.keys.algorithms);
+    const body = route === 'jwks' ? this.keys.jwks() : discoveryDocument(this.urls, this.keys.algorithms, this.options);
     return this.serveMetadata(req, res, body);
   }
 

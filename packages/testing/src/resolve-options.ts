@@ -6,6 +6,7 @@ import {
   type RealmsOptions,
   SUPPORTED_ALGORITHMS,
   type TestAlgorithm,
+  type TokenDpopMode,
   type TokenDpopOptions,
 } from './types.js';
 import { checkRealmName } from './realm-name.js';
@@ -36,6 +37,7 @@ export interface IssuerUrls {
 
 const DEFAULT_ALGORITHMS: TestAlgorithm[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const DISCOVERY_MODES: readonly DiscoveryMode[] = ['openid', 'oauth', 'both', 'none'];
+const DPOP_MODES: readonly TokenDpopMode[] = ['off', 'allowed', 'required'];
 
 function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
@@ -74,7 +76,9 @@ function checkDpop(dpop: TokenDpopOptions): Required<TokenDpopOptions> {
   if (!Number.isInteger(maxProofAge) || maxProofAge <= 0) {
     throw new TypeError('LocalIssuer: dpop.maxProofAge must be a positive integer (seconds)');
   }
-  return { required: dpop.required ?? false, nonce: dpop.nonce ?? false, maxProofAge };
+  const mode = dpop.mode ?? 'allowed';
+  if (!DPOP_MODES.includes(mode)) throw new TypeError(`LocalIssuer: unknown dpop.mode "${mode}"`);
+  return { mode, nonce: dpop.nonce ?? false, maxProofAge };
 }
 
 /**
@@ -123,7 +127,7 @@ export function issuerUrls(origin: string, issuerPath: string, options: Resolved
 }
 
 /** The metadata document, the same for OIDC discovery and RFC 8414. */
-export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlgorithm[]): Record<string, unknown> {
+export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlgorithm[], options: ResolvedOptions): Record<string, unknown> {
   return {
     issuer: urls.issuer,
     jwks_uri: urls.jwksUri,
@@ -131,6 +135,6 @@ export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlg
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     id_token_signing_alg_values_supported: [...algorithms],
-    dpop_signing_alg_values_supported: [...SUPPORTED_ALGORITHMS],
+    ...(options.dpop.mode === 'off' ? {} : { dpop_signing_alg_values_supported: [...SUPPORTED_ALGORITHMS] }),
   };
 }

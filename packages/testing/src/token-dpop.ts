@@ -23,10 +23,14 @@ export class TokenDpop {
     private readonly tokenEndpoint: string,
   ) {}
 
-  /** Checks the values of a token request's `DPoP` headers: none (allowed unless `required`) or exactly one valid proof. */
+  /**
+   * Checks the values of a token request's `DPoP` headers: none (refused in mode `'required'`) or
+   * exactly one valid proof. In mode `'off'` they are ignored.
+   */
   async check(proofs: readonly string[]): Promise<TokenDpopOutcome> {
+    if (this.options.mode === 'off') return { jkt: undefined };
     if (proofs.length === 0) {
-      return this.options.required ? this.refuse('invalid_dpop_proof', 'a DPoP proof is required') : { jkt: undefined };
+      return this.options.mode === 'required' ? this.refuse('invalid_dpop_proof', 'a DPoP proof is required') : { jkt: undefined };
     }
     if (proofs.length > 1) return this.refuse('invalid_dpop_proof', 'exactly one DPoP header is allowed');
     const checked = await checkDpopProof(proofs[0], {

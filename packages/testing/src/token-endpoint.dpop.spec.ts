@@ -113,13 +113,13 @@ describe('LocalIssuer token endpoint with DPoP', () => {
   });
 });
 
-describe('LocalIssuer token endpoint with dpop.required and dpop.nonce', () => {
+describe('LocalIssuer token endpoint with dpop mode required and nonce', () => {
   let idp: LocalIssuer;
   let key: DpopKey;
   const proofFor = (url: string, nonce?: string) => key.proof({ method: 'POST', url, ...(nonce === undefined ? {} : { nonce }) });
 
   beforeAll(async () => {
-    idp = await LocalIssuer.start({ algorithms: ['ES256'], clients: [CLIENT], dpop: { required: true, nonce: true }, realms: { names: ['acme'] } });
+    idp = await LocalIssuer.start({ algorithms: ['ES256'], clients: [CLIENT], dpop: { mode: 'required', nonce: true }, realms: { names: ['acme'] } });
     key = await idp.dpopKey();
   });
 
@@ -163,7 +163,27 @@ describe('LocalIssuer token endpoint with dpop.required and dpop.nonce', () => {
     expect((await requestToken(acme.tokenEndpoint, await proofFor(acme.tokenEndpoint, acme.dpopNonce))).status).toBe(200);
   });
 
-  it('refuses an invalid maxProofAge', async () => {
+  it('refuses an invalid maxProofAge or mode', async () => {
     await expect(LocalIssuer.start({ dpop: { maxProofAge: 0 } })).rejects.toThrow(/maxProofAge/);
+    await expect(LocalIssuer.start({ dpop: { mode: 'on' as never } })).rejects.toThrow(/dpop.mode/);
+  });
+});
+
+describe('LocalIssuer token endpoint with dpop mode off', () => {
+  it('ignores DPoP headers, issues Bearer tokens and advertises no DPoP algorithms', async () => {
+    const idp = await LocalIssuer.start({ algorithms: ['ES256'], clients: [CLIENT], dpop: { mode: 'off' } });
+    try {
+      const key = await idp.dpopKey();
+      const answer = await requestToken(idp.tokenEndpoint, await key.badProof('wrong-htu', { method: 'POST', url: idp.tokenEndpoint }));
+      expect(answer.status).toBe(200);
+      expect(answer.body.token_type).toBe('Bearer');
+      expect(decodeJwt(answer.body.access_token as string)).not.toHaveProperty('cnf');
+      expect(idp.tokenRequests()[0]).not.toHaveProperty('dpop');
+      const discovery = (await (await fetch(idp.discoveryUrl)).json()) as Record<string, unknown>;
+      expect(discovery).not.toHaveProperty('dpop_signing_alg_values_supported');
+      expect(discovery.issuer).toBe(idp.issuer);
+    } finally {
+      await idp.close();
+    }
   });
 });

@@ -118,14 +118,19 @@ export interface RealmsOptions {
   sharedKeys?: boolean;
 }
 
+/** How a token endpoint treats DPoP proofs, see {@link TokenDpopOptions.mode}. */
+export type TokenDpopMode = 'off' | 'allowed' | 'required';
+
 /** DPoP at the token endpoints (RFC 9449 §5), see {@link LocalIssuerOptions.dpop}. */
 export interface TokenDpopOptions {
   /**
-   * Refuse token requests without a DPoP proof (`400 invalid_dpop_proof`). Without it a request
-   * with a valid proof gets a DPoP-bound token (`token_type: 'DPoP'`, `cnf.jkt`) and one without a
-   * proof a Bearer token. Default: `false`.
+   * `'allowed'`: a request with a valid proof gets a DPoP-bound token (`token_type: 'DPoP'`,
+   * `cnf.jkt`), one without a proof a Bearer token. `'required'`: a request without a proof is
+   * refused (`400 invalid_dpop_proof`). `'off'`: an endpoint that does not know DPoP (RFC 9449 §5):
+   * `DPoP` headers are ignored, every token is a Bearer token, and the discovery document does not
+   * list `dpop_signing_alg_values_supported`. Default: `'allowed'`.
    */
-  required?: boolean;
+  mode?: TokenDpopMode;
   /**
    * Require a server nonce in proofs (RFC 9449 §8): a proof without the current nonce gets
    * `400 use_dpop_nonce` with a `DPoP-Nonce` header; every DPoP answer carries the current nonce.
