@@ -72,6 +72,12 @@ describe('DpopKey', () => {
     expect(decodeJwt(proof)).toEqual({ jti: 'fixed', htu: 'HTTP://127.0.0.1:4000/raw', iat: 1_000, extra: true });
   });
 
+  it('refuses a bad url, method or algorithm with a TypeError', async () => {
+    await expect(key.proof({ method: 'GET', url: '/relative' })).rejects.toThrow(/absolute URL/);
+    await expect(key.proof({ method: '', url: URL_OF_REQUEST })).rejects.toThrow(/method/);
+    await expect(DpopKey.generate('HS256' as never)).rejects.toThrow(TypeError);
+  });
+
   it('binds a minted token to it with cnf.jkt', async () => {
     const idp = await LocalIssuer.start({ algorithms: ['ES256'] });
     try {

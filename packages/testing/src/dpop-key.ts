@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { DpopProofFlaw, DpopProofOptions } from './dpop-types.js';
 import { unsignedToken } from './forge.js';
-import type { TestAlgorithm } from './types.js';
+import { SUPPORTED_ALGORITHMS, type TestAlgorithm } from './types.js';
 
 /** `iat` of `'old-iat'` / `'future-iat'` proofs is this far from now, in seconds: beyond any proof window. */
 const FLAWED_IAT_OFFSET_SECONDS = 3600;
@@ -15,6 +15,7 @@ export function accessTokenHash(accessToken: string): string {
 
 /** The URL without query and fragment: the `htu` of a proof for it. */
 function targetUri(url: string): string {
+  if (typeof url !== 'string' || !URL.canParse(url)) throw new TypeError(`DpopKey.proof: url must be an absolute URL (got ${JSON.stringify(url)})`);
   const target = new URL(url);
   target.search = '';
   target.hash = '';
@@ -53,8 +54,12 @@ export class DpopKey {
     readonly thumbprint: string,
   ) {}
 
-  /** Generates a key pair for `alg` (default `'ES256'`). */
+  /**
+   * Generates a key pair for `alg` (default `'ES256'`).
+   * @throws TypeError for an algorithm that is not one of {@link SUPPORTED_ALGORITHMS}.
+   */
   static async generate(alg: TestAlgorithm = 'ES256'): Promise<DpopKey> {
+    if (!SUPPORTED_ALGORITHMS.includes(alg)) throw new TypeError(`DpopKey: unsupported algorithm ${String(alg)} (one of ${SUPPORTED_ALGORITHMS.join(', ')})`);
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     return new DpopKey(alg, privateKey, publicJwk, await calculateJwkThumbprint(publicJwk, 'sha256'));
@@ -124,6 +129,7 @@ export class DpopKey {
 
   /** The header and claims of a proof; remembers its `jti` for `'reused-jti'`. */
   private parts(options: DpopProofOptions): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+    if (typeof options.method !== 'string' || !options.method) throw new TypeError('DpopKey.proof: method must be a non-empty string');
     const jti = options.jti ?? randomUUID();
     const payload: Record<string, unknown> = {
       jti,
