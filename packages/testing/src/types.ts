@@ -112,7 +112,7 @@ export interface RealmsOptions {
   /**
    * One key set for the issuer and every realm: the realms' discovery documents point at the
    * issuer's `jwksUri`, realms mint with the issuer's keys, and rotating any of them rotates it for
-   * all (as Entra ID's common keys). Default: `false` (each realm generates its own keys, with kids
+   * all (as Entra ID's common keys). Requests for that JWKS count, and fail, as the issuer's. Default: `false` (each realm generates its own keys, with kids
    * prefixed by the realm name, e.g. `acme-es256-1`).
    */
   sharedKeys?: boolean;
