@@ -213,6 +213,20 @@ describe('LocalIssuer realms sharing one key set', () => {
     expect(acme.requests.other).toBe(1);
   });
 
+  it('serves the shared JWKS with the issuer’s faults; a realm’s faults touch only its discovery', async () => {
+    const acme = idp.realm('acme');
+    acme.fail();
+    try {
+      expect((await fetch(acme.discoveryUrl)).status).toBe(503);
+      expect((await fetch(acme.jwksUri)).status).toBe(200);
+      idp.fail();
+      expect((await fetch(acme.jwksUri)).status).toBe(503);
+    } finally {
+      idp.clearFaults();
+    }
+    expect((await fetch(acme.discoveryUrl)).status).toBe(200);
+  });
+
   it('rotates the shared key set from any realm', async () => {
     const { kid } = await idp.realm('acme').rotate();
     expect(kid).toBe('es256-2');
