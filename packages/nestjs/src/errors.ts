@@ -39,7 +39,10 @@ export type JwksCacheErrorCode =
   | 'ERR_TOKEN_UNUSABLE'
   | 'ERR_STORE'
   | 'ERR_STORE_TIMEOUT'
-  | 'ERR_STORE_ENTRY_REJECTED';
+  | 'ERR_STORE_ENTRY_REJECTED'
+  | 'ERR_USER_REJECTED'
+  | 'ERR_INSUFFICIENT_ROLE'
+  | 'ERR_JWT_CONTEXT_MISSING';
 
 /** Base class of every error this library throws at run time. */
 export class JwksCacheError extends Error {
@@ -177,7 +180,7 @@ export class AuthorizationMalformedError extends TokenRejectedError {
 /** The token is valid but lacks a scope the route requires (`@Scopes`). `JwtGuard` answers 403. */
 export class InsufficientScopeError extends JwksCacheError {
   static override readonly code: JwksCacheErrorCode = 'ERR_INSUFFICIENT_SCOPE';
-  /** Every scope the route requires (all of them are needed). */
+  /** The scopes the route requires: all of them for `@Scopes`; for `@AnyScope`, the ones it accepts (any one is enough). */
   readonly required: readonly string[];
   /** The required scopes the token does not grant. */
   readonly missing: readonly string[];
@@ -187,6 +190,32 @@ export class InsufficientScopeError extends JwksCacheError {
     this.required = required;
     this.missing = missing;
   }
+}
+
+/** `guard.mapUser` (or an overridden `JwtGuard.mapUser`) gave no user (`null`, `undefined` or `false`): 401. */
+export class UserRejectedError extends TokenRejectedError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_USER_REJECTED';
+}
+
+/** The token has none of the roles a route requires (`@Roles`): 403, without a Bearer challenge. */
+export class InsufficientRoleError extends JwksCacheError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_INSUFFICIENT_ROLE';
+  /** The roles the route accepts (any one of them is enough). */
+  readonly required: readonly string[];
+
+  constructor(message: string, required: readonly string[]) {
+    super(message);
+    this.required = required;
+  }
+}
+
+/**
+ * A token source with `tenantFrom` was asked for a token with no tenant given, outside a request
+ * admitted by `JwtGuard` (or with `guard.context: false`): there are no claims to take the tenant
+ * from. Pass the tenant explicitly there.
+ */
+export class JwtContextMissingError extends JwksCacheError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWT_CONTEXT_MISSING';
 }
 
 // ---------------------------------------------------------------------------------------------

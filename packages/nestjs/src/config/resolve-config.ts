@@ -15,6 +15,9 @@ import {
   type TokenTimingOptions,
 } from './options.js';
 
+/** The timing every token source starts from: every member set but `tenantFrom`, which has no default. */
+export type ResolvedTokenTiming = Required<Omit<TokenTimingOptions, 'tenantFrom'>> & Pick<TokenTimingOptions, 'tenantFrom'>;
+
 /** The top-level `verify` block with every default filled in. */
 export type ResolvedVerifyOptions = typeof DEFAULT_VERIFY_OPTIONS;
 
@@ -31,7 +34,7 @@ export interface ResolvedConfig {
   /** Every configured issuer, in configuration order: defaults, top-level blocks and its own overrides merged. */
   readonly issuers: readonly IssuerSettings[];
   /** The timing every token source starts from (`tokenDefaults` over the defaults). */
-  readonly tokenDefaults: Required<TokenTimingOptions>;
+  readonly tokenDefaults: ResolvedTokenTiming;
   /** Tenants per token name held in process. */
   readonly maxTenantsPerToken: number;
   /** The store layer's tuning. */
@@ -51,7 +54,7 @@ export function resolveConfig(options: JwksCacheModuleOptions): ResolvedConfig {
       jwks: resolveJwksOptions(options),
       verify: mergeDefined(DEFAULT_VERIFY_OPTIONS, options.verify),
       issuers: (options.issuers ?? []).map((issuer) => resolveIssuerSettings(options, issuer)),
-      tokenDefaults: mergeDefined(DEFAULT_TOKEN_TIMING, options.tokenDefaults),
+      tokenDefaults: mergeDefined<ResolvedTokenTiming>(DEFAULT_TOKEN_TIMING, options.tokenDefaults),
       maxTenantsPerToken: options.maxTenantsPerToken ?? DEFAULT_MAX_TENANTS_PER_TOKEN,
       storeOptions: mergeDefined(DEFAULT_STORE_OPTIONS, options.storeOptions),
     });

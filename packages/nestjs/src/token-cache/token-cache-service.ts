@@ -12,6 +12,7 @@ import { TokenLoader } from './token-loader.js';
 import { TokenRegistry } from './token-registry.js';
 import type { TokenStats } from './token-slot.js';
 import { validateRegisteredSource } from './token-source.js';
+import { contextTenant } from './context-tenant.js';
 
 export type { TokenFetchOptions } from './authorized-fetch.js';
 export type { TokenStats } from './token-slot.js';
@@ -69,11 +70,18 @@ export class TokenCacheService {
    * `leeway` left, else a new one (one request for all concurrent callers).
    * @param name the token source. @default 'default'
    * @param tenant passed to per-tenant settings and token functions; each tenant has its own token.
+   *   Without one, a source with `tenantFrom` takes it from the request being served.
    * @throws UnknownTokenSourceError when no source is registered under `name`.
+   * @throws JwtContextMissingError for a source with `tenantFrom`, called without a tenant outside a guarded request.
    * @throws TokenRequestError when no usable token could be obtained (`TokenUnusableError` for
    *   a token that failed `verify` or, with `rejectUnparsable`, has no readable expiry).
    */
   ensureToken(name = 'default', tenant?: string): Promise<string> {
+    try {
+      tenant = this.tenantFor(name, tenant);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     let slot = this.registry.held(name, tenant);
     if (slot === undefined) {
       try {
@@ -90,7 +98,7 @@ export class TokenCacheService {
    * downstream answered 401. The next `ensureToken` obtains a new one.
    */
   async invalidate(name = 'default', tenant?: string): Promise<void> {
-    await this.loader.drop(this.registry.slotFor(name, tenant));
+    await this.loader.drop(this.registry.slotFor(name, this.tenantFor(name, tenant)));
   }
 
   /**
@@ -102,16 +110,29 @@ export class TokenCacheService {
    * invalidation).
    */
   fetch(input: FetchInput, init?: RequestInit, options: TokenFetchOptions = {}): Promise<Response> {
+    let tenant: string | undefined;
+    try {
+      tenant = this.tenantFor(options.token ?? 'default', options.tenant);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return authorizedFetch(
       { ensureToken: (name, tenant) => this.ensureToken(name, tenant), slotFor: (name, tenant) => this.registry.slotFor(name, tenant), drop: (slot) => this.loader.drop(slot) },
       input,
       init,
-      options,
+      { ...options, tenant },
     );
   }
 
   /** Counters per token name (copies). */
   stats(): Record<string, TokenStats> {
     return this.registry.stats();
+  }
+
+  /** The tenant given, else the request's for a source with `tenantFrom`. */
+  private tenantFor(name: string, tenant: string | undefined): string | undefined {
+    if (tenant !== undefined) return tenant;
+    const tenantFrom = this.registry.sourceOf(name)?.tenantFrom;
+    return tenantFrom === undefined ? undefined : contextTenant(tenantFrom, name);
   }
 }

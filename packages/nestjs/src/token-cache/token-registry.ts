@@ -1,6 +1,7 @@
+import type { ResolvedTokenTiming } from '../config/resolve-config.js';
 import { LRUCache } from 'lru-cache';
 import { UnknownTokenSourceError } from '../errors.js';
-import type { TokenSourceOptions, TokenTimingOptions } from '../config/options.js';
+import type { TokenSourceOptions } from '../config/options.js';
 import { RetryBackoff } from './retry-backoff.js';
 import type { KeyState, TokenCounters, TokenSlot, TokenStats } from './token-slot.js';
 import { registeredSource, resolveTokenSource, type RegisteredTokenSource } from './token-source.js';
@@ -28,7 +29,7 @@ export class TokenRegistry {
    * @param isLoading whether a load of a key state is under way (its state then outlives an eviction).
    */
   constructor(
-    private readonly tokenDefaults: Required<TokenTimingOptions>,
+    private readonly tokenDefaults: ResolvedTokenTiming,
     private readonly maxTenantsPerToken: number,
     private readonly isLoading: (state: KeyState) => boolean,
   ) {}

@@ -1,3 +1,4 @@
+import type { ResolvedTokenTiming } from '../config/resolve-config.js';
 import { CacheStore } from '../store/cache-store.js';
 import {
   DEFAULT_TOKEN_FUNCTION_TIMEOUT,
@@ -23,6 +24,8 @@ export interface RegisteredTokenSource {
   maxTokenLifetime: number;
   /** Issuer to verify obtained tokens against, if any. */
   verifyIssuer: string | undefined;
+  /** The tenant of a call that gives none, from the request's claims (`tenantFrom`), if set. */
+  tenantFrom: TokenTimingOptions['tenantFrom'];
 }
 
 /**
@@ -34,7 +37,7 @@ export type ResolvedTokenSource =
   | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string; shared: boolean };
 
 /** The source's own timing over `defaults` (the resolved `tokenDefaults`, every member set). */
-export function registeredSource(name: string, options: TokenSourceOptions, defaults: Required<TokenTimingOptions>): RegisteredTokenSource {
+export function registeredSource(name: string, options: TokenSourceOptions, defaults: ResolvedTokenTiming): RegisteredTokenSource {
   return {
     name,
     options,
@@ -46,6 +49,7 @@ export function registeredSource(name: string, options: TokenSourceOptions, defa
     retryBackoff: options.retryBackoff ?? defaults.retryBackoff,
     maxTokenLifetime: options.maxTokenLifetime ?? defaults.maxTokenLifetime,
     verifyIssuer: options.verify,
+    tenantFrom: options.tenantFrom ?? defaults.tenantFrom,
   };
 }
 
