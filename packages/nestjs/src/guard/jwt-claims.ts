@@ -1,20 +1,17 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { JwtClaimsPayload } from '../options.js';
-
-/** What `JwtGuard` (and `JwksStrategy`) put the verified claims on. */
-interface RequestWithClaims {
-  user?: JwtClaimsPayload;
-}
+import { transportRequest } from './transports/transport-for.js';
 
 function claimsOf(claim: string | undefined, context: ExecutionContext): unknown {
-  const claims = context.switchToHttp().getRequest<RequestWithClaims>().user;
+  const claims: JwtClaimsPayload | undefined = transportRequest(context).user;
   return claim === undefined ? claims : claims?.[claim];
 }
 
 /**
  * Parameter decorator giving the verified claims that `JwtGuard` put on `request.user`:
  * `@JwtClaims()` all of them, `@JwtClaims('sub')` one claim (`undefined` when absent).
- * Works with Express and Fastify requests alike.
+ * Works with Express and Fastify requests alike, and on GraphQL resolvers, message handlers and
+ * gateways (`docs/transports.md`).
  *
  * ```ts
  * @Get('me')
