@@ -2,9 +2,10 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { BearerChallengeException } from '../bearer-challenge-exception.js';
 import { graphqlTransport } from './graphql-transport.js';
 import { rpcTransport } from './rpc-transport.js';
+import { wsTransport } from './ws-transport.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
 
-const ADAPTERS: ReadonlyMap<string, TransportAdapter> = new Map([graphqlTransport, rpcTransport].map((adapter) => [adapter.type, adapter]));
+const ADAPTERS: ReadonlyMap<string, TransportAdapter> = new Map([graphqlTransport, rpcTransport, wsTransport].map((adapter) => [adapter.type, adapter]));
 
 /**
  * The adapter of a context type other than `http`.
