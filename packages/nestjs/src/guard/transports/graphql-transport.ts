@@ -20,6 +20,44 @@ const CONTEXT_ARG = 2;
 
 const FEATURE = 'JwtGuard on a GraphQL resolver';
 
+/**
+ * graphql-ws's context of one connection, which Nest's Apollo driver puts as `req` for
+ * subscriptions: the client's `connectionParams` and the upgrade request.
+ */
+interface GraphQLWsContext {
+  connectionParams?: Record<string, unknown> | null;
+  extra?: { request?: TransportRequest };
+}
+
+/** One request per graphql-ws connection, so the claims stay with it. */
+const subscriptionRequests = new WeakMap<object, TransportRequest>();
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A subscription's request: the upgrade request's headers, with the token of `connectionParams` (`authorization`, or a raw `token`). */
+function subscriptionRequest(ws: GraphQLWsContext): TransportRequest {
+  let request = subscriptionRequests.get(ws);
+  if (request !== undefined) return request;
+  const params = ws.connectionParams ?? {};
+  const token = text(params.token);
+  const authorization = text(params.authorization) ?? text(params.Authorization) ?? (token === undefined ? undefined : `Bearer ${token}`);
+  const headers = ws.extra?.request?.headers ?? {};
+  request = { headers: authorization === undefined ? headers : { ...headers, authorization } };
+  subscriptionRequests.set(ws, request);
+  return request;
+}
+
+function isSubscription(req: object): req is GraphQLWsContext {
+  return (req as TransportRequest).headers === undefined && typeof (req as GraphQLWsContext).extra === 'object';
+}
+
+function requestOf(gqlContext: GraphQLContext): TransportRequest {
+  const req = gqlContext.req as TransportRequest;
+  return isSubscription(req) ? subscriptionRequest(req) : req;
+}
+
 function graphqlContext(context: ExecutionContext): GraphQLContext {
   const gqlContext = context.getArgByIndex<GraphQLContext | undefined>(CONTEXT_ARG);
   if (gqlContext?.req === undefined) {
@@ -34,16 +72,21 @@ function graphqlContext(context: ExecutionContext): GraphQLContext {
  * `GraphQLError` with `extensions.code` `FORBIDDEN` (missing scope) or `UNAUTHENTICATED`
  * (anything else), and the RFC 6750 challenge goes on the HTTP response: through the context's
  * `res`, Express's `req.res` or Mercurius's `reply`, else through Apollo's `extensions.http`.
+ * Subscriptions over graphql-ws (Apollo): the token comes from the client's `connectionParams`
+ * (`authorization: 'Bearer …'` or a raw `token`), else the upgrade request's headers; the
+ * claims stay with the connection.
  */
 export const graphqlTransport: TransportAdapter = {
   type: 'graphql',
-  request: (context) => graphqlContext(context).req as TransportRequest,
+  request: (context) => requestOf(graphqlContext(context)),
   async rejection(exception: BearerChallengeException, context: ExecutionContext): Promise<Error> {
     const { GraphQLError } = await loadPeer('graphql', FEATURE, () => import('graphql'));
     const gqlContext = graphqlContext(context);
+    const code = exception.getStatus() === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+    // A subscription's refusal goes over its WebSocket: no HTTP response to challenge on.
+    if (isSubscription(gqlContext.req as object)) return new GraphQLError(exception.message, { extensions: { code } });
     const response = gqlContext.res ?? gqlContext.reply ?? gqlContext.req?.res;
     setChallengeOnResponse(response, exception);
-    const code = exception.getStatus() === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
     // Without a response in the context (Apollo on Fastify), Apollo Server sets the headers of
     // `extensions.http` on the response and leaves them out of the answer's errors.
     const http = response === undefined ? { http: { headers: new Map([[BearerChallengeException.header, exception.challenge]]) } } : {};
