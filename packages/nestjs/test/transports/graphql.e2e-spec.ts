@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type INestApplication, Module, UseGuards } from '@nestjs/common';
+import { Inject, type INestApplication, Module, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, GraphQLModule, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import request from 'supertest';
-import { JwksCacheModule, JwtClaims, type JwtClaimsPayload, JwtGuard, Public, Scopes } from '@jwks-cache/nestjs';
+import { JwksCacheModule, JwtClaims, type JwtClaimsPayload, JwtContext, JwtGuard, Public, Scopes } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { type Platform, startApp } from '../guard/support/platform-app.js';
 
@@ -19,6 +19,7 @@ const typeDefs = /* GraphQL */ `
     catalog: [String!]!
     exportOrders: Boolean
     order(id: ID!): Order
+    contextSubject: String
   }
 `;
 
@@ -28,6 +29,13 @@ interface Order {
 
 @Resolver('Query')
 class QueryResolver {
+  constructor(@Inject(JwtContext) private readonly jwt: JwtContext) {}
+
+  @Query('contextSubject')
+  contextSubject(): unknown {
+    return this.jwt.claims()?.sub;
+  }
+
   @Query('me')
   me(@JwtClaims('sub') sub: unknown, @JwtClaims() claims: JwtClaimsPayload): object {
     return { sub, scope: claims.scope };
@@ -111,6 +119,11 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
     const { body } = await query('{ me { sub scope } }', await mint({ scope: 'orders:read' }));
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ me: { sub: 'alice', scope: 'orders:read' } });
+  });
+
+  it('opens the JwtContext for the resolver', async () => {
+    const { body } = await query('{ contextSubject }', await mint({ sub: 'carol' }));
+    expect(body).toEqual({ data: { contextSubject: 'carol' } });
   });
 
   it('refuses a query without a token as UNAUTHENTICATED, with the bare challenge', async () => {

@@ -1,4 +1,4 @@
-import { HttpStatus, type ExecutionContext } from '@nestjs/common';
+import { type ExecutionContext, type HttpException, HttpStatus } from '@nestjs/common';
 import { BearerChallengeException } from '../bearer-challenge-exception.js';
 import { type ResponseWithHeaders, setChallengeOnResponse } from '../set-challenge-header.js';
 import { loadPeer } from './load-peer.js';
@@ -79,12 +79,13 @@ function graphqlContext(context: ExecutionContext): GraphQLContext {
 export const graphqlTransport: TransportAdapter = {
   type: 'graphql',
   request: (context) => requestOf(graphqlContext(context)),
-  async rejection(exception: BearerChallengeException, context: ExecutionContext): Promise<Error> {
+  async rejection(exception: HttpException, context: ExecutionContext): Promise<Error> {
     const { GraphQLError } = await loadPeer('graphql', FEATURE, () => import('graphql'));
     const gqlContext = graphqlContext(context);
     const code = exception.getStatus() === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
     // A subscription's refusal goes over its WebSocket: no HTTP response to challenge on.
     if (isSubscription(gqlContext.req as object)) return new GraphQLError(exception.message, { extensions: { code } });
+    if (!(exception instanceof BearerChallengeException)) return new GraphQLError(exception.message, { extensions: { code } });
     const response = gqlContext.res ?? gqlContext.reply ?? gqlContext.req?.res;
     setChallengeOnResponse(response, exception);
     // Without a response in the context (Apollo on Fastify), Apollo Server sets the headers of

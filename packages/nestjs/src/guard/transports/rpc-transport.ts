@@ -1,5 +1,4 @@
-import { HttpStatus, type ExecutionContext } from '@nestjs/common';
-import type { BearerChallengeException } from '../bearer-challenge-exception.js';
+import { type ExecutionContext, type HttpException, HttpStatus } from '@nestjs/common';
 import { loadPeer } from './load-peer.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
 
@@ -83,7 +82,7 @@ export const rpcTransport: TransportAdapter = {
     if (typeof key === 'object' && key !== null) requests.set(key, request);
     return request;
   },
-  async rejection(exception: BearerChallengeException): Promise<Error> {
+  async rejection(exception: HttpException): Promise<Error> {
     const { RpcException } = await loadPeer('@nestjs/microservices', FEATURE, () => import('@nestjs/microservices'));
     const statusCode = exception.getStatus();
     const code = statusCode === HttpStatus.FORBIDDEN ? GRPC_PERMISSION_DENIED : GRPC_UNAUTHENTICATED;

@@ -1,11 +1,9 @@
-import type { ExecutionContext } from '@nestjs/common';
-import type { BearerChallengeException } from '../bearer-challenge-exception.js';
+import type { ExecutionContext, HttpException } from '@nestjs/common';
 import type { RequestWithHeaders } from '../extract-bearer-token.js';
-import type { JwtClaimsPayload } from '../../options.js';
 
-/** What the guard reads the token from and puts the verified claims on, whatever the transport. */
+/** What the guard reads the token from and puts the user on, whatever the transport. */
 export interface TransportRequest extends RequestWithHeaders {
-  user?: JwtClaimsPayload;
+  user?: unknown;
 }
 
 /**
@@ -21,9 +19,10 @@ export interface TransportAdapter {
    */
   request(context: ExecutionContext): TransportRequest;
   /**
-   * The transport's answer to a refusal already mapped to its HTTP meaning (status, RFC 6750
-   * challenge), e.g. a `GraphQLError` or an `RpcException`; resolves to the error to throw.
+   * The transport's answer to a refusal already mapped to its HTTP meaning (the status, and for a
+   * `BearerChallengeException` the RFC 6750 challenge), e.g. a `GraphQLError` or an
+   * `RpcException`; resolves to the error to throw.
    * @throws MissingPeerDependencyError when the transport's package is not installed.
    */
-  rejection(exception: BearerChallengeException, context: ExecutionContext): Promise<Error>;
+  rejection(exception: HttpException, context: ExecutionContext): Promise<Error>;
 }

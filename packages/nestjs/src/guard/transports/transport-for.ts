@@ -1,5 +1,4 @@
-import type { ExecutionContext } from '@nestjs/common';
-import type { BearerChallengeException } from '../bearer-challenge-exception.js';
+import type { ExecutionContext, HttpException } from '@nestjs/common';
 import { graphqlTransport } from './graphql-transport.js';
 import { rpcTransport } from './rpc-transport.js';
 import { wsTransport } from './ws-transport.js';
@@ -29,7 +28,20 @@ export function transportRequest(context: ExecutionContext): TransportRequest {
   return type === 'http' ? context.getArgByIndex<TransportRequest>(0) : transportFor(type).request(context);
 }
 
+/**
+ * {@link transportRequest}, or `undefined` where the call has none the guard could read: for what
+ * runs on every call whether guarded or not (the `JwtContext` interceptor), which must not fail
+ * on an unknown context type or a ws connection opened without `JwtWsAdapter`.
+ */
+export function transportRequestIfAny(context: ExecutionContext): TransportRequest | undefined {
+  try {
+    return transportRequest(context);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Rejects with the transport's form of a refusal (see {@link TransportAdapter.rejection}). */
-export async function rejectOnTransport(context: ExecutionContext, exception: BearerChallengeException): Promise<never> {
+export async function rejectOnTransport(context: ExecutionContext, exception: HttpException): Promise<never> {
   throw await transportFor(context.getType()).rejection(exception, context);
 }

@@ -1,5 +1,4 @@
-import { HttpStatus, type ExecutionContext } from '@nestjs/common';
-import type { BearerChallengeException } from '../bearer-challenge-exception.js';
+import { type ExecutionContext, type HttpException, HttpStatus } from '@nestjs/common';
 import { loadPeer } from './load-peer.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
 import { upgradeHeadersOf } from './ws-handshake.js';
@@ -63,7 +62,7 @@ export const wsTransport: TransportAdapter = {
     if (request === undefined) requests.set(client, (request = handshakeRequest(client)));
     return request;
   },
-  async rejection(exception: BearerChallengeException, context: ExecutionContext): Promise<Error> {
+  async rejection(exception: HttpException, context: ExecutionContext): Promise<Error> {
     const { WsException } = await loadPeer('@nestjs/websockets', FEATURE, () => import('@nestjs/websockets'));
     const statusCode = exception.getStatus();
     const client = context.getArgByIndex<object>(0);
