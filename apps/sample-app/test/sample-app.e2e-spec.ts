@@ -45,6 +45,19 @@ describe('sample app against the embedded OpenID provider', () => {
     expect(await withScope.json()).toMatchObject({ customer: DEMO_CLIENT_ID });
   });
 
+  it('guards the GraphQL resolver with the same JwtGuard: FORBIDDEN without orders:read, the orders with it', async () => {
+    const graphql = (token: string) => fetch(new URL('/graphql', stack.apiUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ myOrders { customer orders { id } } }' }),
+    }).then(async (response) => ({ challenge: response.headers.get('www-authenticate'), body: await response.json() }));
+    const refused = await graphql(await stack.idp.requestToken(DEMO_CLIENT_ID));
+    expect(refused.body).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+    expect(refused.challenge).toContain('error="insufficient_scope"');
+    const granted = await graphql(ordersReader);
+    expect(granted.body).toEqual({ data: { myOrders: { customer: DEMO_CLIENT_ID, orders: [{ id: 'order-1001' }, { id: 'order-1002' }] } } });
+  });
+
   it('rejects a token for another audience (the inventory service) with 401', async () => {
     const inventoryToken = await stack.idp.requestToken(SAMPLE_APP_CLIENT_ID);
     const response = await get(stack, '/me', inventoryToken);
