@@ -7,7 +7,7 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, type Observable } from 'rxjs';
-import { JwksCacheModule, JwtClaims, JwtGuard, Public, Scopes, TokenCacheService } from '@jwks-cache/nestjs';
+import { JwksCacheModule, JwtClaims, JwtGuard, Public, Roles, Scopes, TokenCacheService } from '@jwks-cache/nestjs';
 import { tokenMetadata, withToken } from '@jwks-cache/nestjs/microservices';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { type Broker, describeWithBroker, freePort, NATS, RABBITMQ } from './support/brokers.js';
@@ -18,6 +18,7 @@ const RUN = randomUUID().slice(0, 8);
 const GET = `orders.get.${RUN}`;
 const EXPORT = `orders.export.${RUN}`;
 const CATALOG = `orders.catalog.${RUN}`;
+const REFUND = `orders.refund.${RUN}`;
 const PROTO = fileURLToPath(new URL('./support/orders.proto', import.meta.url));
 
 @Controller()
@@ -32,6 +33,12 @@ class OrdersHandler {
   @MessagePattern(EXPORT)
   exportOrders(): object {
     return { exported: true };
+  }
+
+  @Roles('refunder')
+  @MessagePattern(REFUND)
+  refund(): object {
+    return { refunded: true };
   }
 
   @Public()
@@ -155,6 +162,13 @@ function messageTransportCases(serverOptions: () => Promise<MicroserviceOptions>
     await expect(refusal(orders.send(EXPORT, { id: '7' }))).resolves.toEqual({ status: 'error', code: 7, statusCode: 403, message: 'Forbidden' });
     const exporter = withToken(client, fixedToken(await fixture.mint({ scope: 'orders:export' })));
     await expect(lastValueFrom(exporter.send(EXPORT, { id: '7' }))).resolves.toEqual({ exported: true });
+  });
+
+  it('refuses a message lacking its @Roles as PERMISSION_DENIED (7)', async () => {
+    const orders = withToken(client, fixture.tokens, { token: 'orders' });
+    await expect(refusal(orders.send(REFUND, { id: '7' }))).resolves.toEqual({ status: 'error', code: 7, statusCode: 403, message: 'The token has none of the accepted roles' });
+    const refunder = withToken(client, fixedToken(await fixture.mint({ roles: ['refunder'] })));
+    await expect(lastValueFrom(refunder.send(REFUND, { id: '7' }))).resolves.toEqual({ refunded: true });
   });
 
   it('lets a @Public message through without a token', async () => {
