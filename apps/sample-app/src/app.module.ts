@@ -7,6 +7,7 @@ import { JwksCacheModule, JwtGuard } from '@jwks-cache/nestjs';
 import { ApiController } from './api.controller.js';
 import { apiJwksCacheOptions } from './api-options.js';
 import { ORDERS_TYPE_DEFS, OrdersResolver } from './orders.resolver.js';
+import { ReservationsController } from './reservations.controller.js';
 import type { SampleEnvironment } from './sample-environment.js';
 
 /**
@@ -27,7 +28,7 @@ export class AppModule {
         JwksCacheModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: apiJwksCacheOptions }),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs: ORDERS_TYPE_DEFS }),
       ],
-      controllers: [ApiController],
+      controllers: [ApiController, ReservationsController],
       providers: [OrdersResolver, { provide: APP_GUARD, useExisting: JwtGuard }],
     };
   }

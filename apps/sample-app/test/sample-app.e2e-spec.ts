@@ -3,6 +3,9 @@ import { LocalIssuer } from '@jwks-cache/testing';
 import { EmbeddedIdentityProvider } from '../src/identity-provider/embedded-identity-provider.js';
 import { DEMO_CLIENT_ID, ORDERS_API, SAMPLE_APP_CLIENT_ID } from '../src/identity-provider/resource-servers.js';
 import type { SampleStack } from '../src/bootstrap.js';
+import { RESERVE_PATTERN } from '../src/downstream/inventory-messages.controller.js';
+import { ClientTCP } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import { get, moveClockForward, restoreClock, startQuietStack } from './sample-stack.helpers.js';
 
 describe('sample app against the embedded OpenID provider', () => {
@@ -99,6 +102,25 @@ describe('sample app against the embedded OpenID provider', () => {
     expect(issuedAfter - issuedBefore).toBe(1);
     const body = (await (await get(stack, '/inventory', ordersReader)).json()) as { servedTo: string };
     expect(body.servedTo).toBe(SAMPLE_APP_CLIENT_ID);
+  });
+
+  it('calls the downstream\'s TCP message handler with that same token, which its JwtGuard verifies', async () => {
+    expect((await get(stack, '/inventory', ordersReader)).status).toBe(200);
+    const issuedBefore = stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0;
+    const response = await get(stack, '/inventory/reserve', ordersReader);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ sku: 'widget', reservedFor: SAMPLE_APP_CLIENT_ID });
+    expect((stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0) - issuedBefore).toBe(0);
+  });
+
+  it('refuses a TCP message without a token as UNAUTHENTICATED', async () => {
+    const { hostname, port } = new URL(stack.environment.DOWNSTREAM_TCP_URL!);
+    const client = new ClientTCP({ host: hostname, port: Number(port) });
+    try {
+      await expect(lastValueFrom(client.send(RESERVE_PATTERN, { sku: 'widget' }))).rejects.toMatchObject({ code: 16, statusCode: 401 });
+    } finally {
+      await client.close();
+    }
   });
 
   it('fetched the key set once per verifying service (API and downstream), for all the calls above', () => {
