@@ -182,6 +182,22 @@ describe('JwtGuard on TCP microservices (token in the payload\'s headers.authori
     (options) => new ClientTCP({ host: '127.0.0.1', port: (options as { options: { port: number } }).options.port }),
   );
 
+  it('reads the token from the packet metadata too (Nest 12 ClientProxy#setOnDispatchHook)', async () => {
+    const port = await freePort();
+    const fixture = await startFixture({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    const client = new ClientTCP({ host: '127.0.0.1', port });
+    try {
+      const token = await fixture.mint({ sub: 'traced-service' });
+      client.setOnDispatchHook((packet) => {
+        packet.metadata = { authorization: `Bearer ${token}` };
+      });
+      await expect(lastValueFrom(client.send(GET, { id: '9' }))).resolves.toEqual({ id: '9', sub: 'traced-service' });
+    } finally {
+      await client.close();
+      await fixture.close();
+    }
+  });
+
   it('refuses, on TCP, to send a payload that is not an object: the token has nowhere to go', async () => {
     const tokens = fixedToken('a.b.c');
     const client = new ClientTCP({ host: '127.0.0.1', port: 1 });
