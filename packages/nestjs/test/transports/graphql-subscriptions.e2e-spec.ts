@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type INestApplication, Module, UseGuards } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { createClient } from 'graphql-ws';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +38,15 @@ class OrdersResolver {
   }
 }
 
-describe('JwtGuard on GraphQL subscriptions over graphql-ws (Apollo)', () => {
+type Driver = 'Apollo' | 'Mercurius';
+
+function graphqlModule(driver: Driver) {
+  return driver === 'Apollo'
+    ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, subscriptions: { 'graphql-ws': true } })
+    : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, subscription: true });
+}
+
+describe.each<Driver>(['Apollo', 'Mercurius'])('JwtGuard on GraphQL subscriptions over graphql-ws (%s)', (driver) => {
   let idp: LocalIssuer;
   let app: INestApplication;
   let url: string;
@@ -60,13 +70,13 @@ describe('JwtGuard on GraphQL subscriptions over graphql-ws (Apollo)', () => {
     @Module({
       imports: [
         JwksCacheModule.forRoot({ isGlobal: true, issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }),
-        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, subscriptions: { 'graphql-ws': true } }),
+        graphqlModule(driver),
       ],
       providers: [OrdersResolver],
     })
     class AppModule {}
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = driver === 'Apollo' ? moduleRef.createNestApplication({ logger: false }) : moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
     await app.listen(0, '127.0.0.1');
     url = `ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/graphql`;
   });

@@ -13,6 +13,10 @@ interface GraphQLContext {
   req?: TransportRequest & { res?: ResponseWithHeaders };
   res?: ResponseWithHeaders;
   reply?: ResponseWithHeaders;
+  /** Mercurius subscriptions: the upgrade request, and the client's `connection_init` payload. */
+  request?: TransportRequest;
+  pubsub?: unknown;
+  _connectionInit?: Record<string, unknown> | null;
 }
 
 /** A resolver's arguments are `(root, args, context, info)`: what `GqlExecutionContext` reads, without loading it. */
@@ -36,16 +40,19 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** A subscription's request: the upgrade request's headers, with the token of `connectionParams` (`authorization`, or a raw `token`). */
-function subscriptionRequest(ws: GraphQLWsContext): TransportRequest {
-  let request = subscriptionRequests.get(ws);
+/**
+ * A subscription's request: the upgrade request's headers, with the token of the client's
+ * connection parameters (`authorization`, or a raw `token`), kept under `key`.
+ */
+function subscriptionRequest(key: object, connectionParams: Record<string, unknown> | null | undefined, upgrade: TransportRequest | undefined): TransportRequest {
+  let request = subscriptionRequests.get(key);
   if (request !== undefined) return request;
-  const params = ws.connectionParams ?? {};
+  const params = connectionParams ?? {};
   const token = text(params.token);
   const authorization = text(params.authorization) ?? text(params.Authorization) ?? (token === undefined ? undefined : `Bearer ${token}`);
-  const headers = ws.extra?.request?.headers ?? {};
+  const headers = upgrade?.headers ?? {};
   request = { headers: authorization === undefined ? headers : { ...headers, authorization } };
-  subscriptionRequests.set(ws, request);
+  subscriptionRequests.set(key, request);
   return request;
 }
 
@@ -54,13 +61,19 @@ function isSubscription(req: object): req is GraphQLWsContext {
 }
 
 function requestOf(gqlContext: GraphQLContext): TransportRequest {
-  const req = gqlContext.req as TransportRequest;
-  return isSubscription(req) ? subscriptionRequest(req) : req;
+  const { req } = gqlContext;
+  if (req === undefined) return subscriptionRequest(gqlContext, gqlContext._connectionInit, gqlContext.request);
+  return isSubscription(req) ? subscriptionRequest(req, req.connectionParams, req.extra?.request) : req;
+}
+
+/** A Mercurius subscription's context: no `req`, the upgrade `request` and `pubsub` instead. */
+function isMercuriusSubscription(gqlContext: GraphQLContext): boolean {
+  return gqlContext.req === undefined && gqlContext.pubsub !== undefined && typeof gqlContext.request === 'object';
 }
 
 function graphqlContext(context: ExecutionContext): GraphQLContext {
   const gqlContext = context.getArgByIndex<GraphQLContext | undefined>(CONTEXT_ARG);
-  if (gqlContext?.req === undefined) {
+  if (gqlContext === undefined || (gqlContext.req === undefined && !isMercuriusSubscription(gqlContext))) {
     throw new TypeError(`${FEATURE}: the GraphQL context has no "req"; a custom \`context\` factory of GraphQLModule must keep the request as \`req\``);
   }
   return gqlContext;
@@ -72,9 +85,9 @@ function graphqlContext(context: ExecutionContext): GraphQLContext {
  * `GraphQLError` with `extensions.code` `FORBIDDEN` (missing scope) or `UNAUTHENTICATED`
  * (anything else), and the RFC 6750 challenge goes on the HTTP response: through the context's
  * `res`, Express's `req.res` or Mercurius's `reply`, else through Apollo's `extensions.http`.
- * Subscriptions over graphql-ws (Apollo): the token comes from the client's `connectionParams`
- * (`authorization: 'Bearer …'` or a raw `token`), else the upgrade request's headers; the
- * claims stay with the connection.
+ * Subscriptions (Apollo over graphql-ws, Mercurius): the token comes from the client's
+ * connection parameters (`authorization: 'Bearer …'` or a raw `token`), else the upgrade
+ * request's headers; the claims stay with the connection (Apollo) or the operation (Mercurius).
  */
 export const graphqlTransport: TransportAdapter = {
   type: 'graphql',
@@ -84,7 +97,7 @@ export const graphqlTransport: TransportAdapter = {
     const gqlContext = graphqlContext(context);
     const code = exception.getStatus() === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
     // A subscription's refusal goes over its WebSocket: no HTTP response to challenge on.
-    if (isSubscription(gqlContext.req as object)) return new GraphQLError(exception.message, { extensions: { code } });
+    if (gqlContext.req === undefined || isSubscription(gqlContext.req)) return new GraphQLError(exception.message, { extensions: { code } });
     if (!(exception instanceof BearerChallengeException)) return new GraphQLError(exception.message, { extensions: { code } });
     const response = gqlContext.res ?? gqlContext.reply ?? gqlContext.req?.res;
     setChallengeOnResponse(response, exception);
