@@ -6,7 +6,7 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, GraphQLModule, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import request from 'supertest';
-import { JwksCacheModule, JwtClaims, type JwtClaimsPayload, JwtContext, JwtGuard, Public, Scopes } from '@jwks-cache/nestjs';
+import { JwksCacheModule, JwtClaims, type JwtClaimsPayload, JwtContext, JwtGuard, Public, Roles, Scopes } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { type Platform, startApp } from '../guard/support/platform-app.js';
 
@@ -20,6 +20,7 @@ const typeDefs = /* GraphQL */ `
     exportOrders: Boolean
     order(id: ID!): Order
     contextSubject: String
+    refunds: Boolean
   }
 `;
 
@@ -30,6 +31,12 @@ interface Order {
 @Resolver('Query')
 class QueryResolver {
   constructor(@Inject(JwtContext) private readonly jwt: JwtContext) {}
+
+  @Roles('refunder')
+  @Query('refunds')
+  refunds(): boolean {
+    return true;
+  }
 
   @Query('contextSubject')
   contextSubject(): unknown {
@@ -154,6 +161,13 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
     expectChallenge(challenge, 'Bearer error="insufficient_scope", scope="orders:export"');
     const granted = await query('{ exportOrders }', await mint({ scope: 'orders:read orders:export' }));
     expect(granted.body).toEqual({ data: { exportOrders: true } });
+  });
+
+  it('refuses a query lacking its @Roles as FORBIDDEN, without a challenge', async () => {
+    const { body, challenge } = await query('{ refunds }', await mint());
+    expect(body.errors?.[0]).toEqual(expect.objectContaining({ message: 'The token has none of the accepted roles', extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+    expect(challenge).toBeUndefined();
+    expect((await query('{ refunds }', await mint({ roles: ['refunder'] }))).body).toEqual({ data: { refunds: true } });
   });
 
   it('lets a @Public query through without a token', async () => {

@@ -13,7 +13,7 @@ interface GraphQLContext {
   req?: TransportRequest & { res?: ResponseWithHeaders };
   res?: ResponseWithHeaders;
   reply?: ResponseWithHeaders;
-  /** Mercurius subscriptions: the upgrade request, and the client's `connection_init` payload. */
+  /** Mercurius subscriptions: the upgrade request, and the client's `connection_init` payload (Mercurius sets `_connectionInit`). */
   request?: TransportRequest;
   pubsub?: unknown;
   _connectionInit?: Record<string, unknown> | null;
@@ -96,9 +96,10 @@ export const graphqlTransport: TransportAdapter = {
     const { GraphQLError } = await loadPeer('graphql', FEATURE, () => import('graphql'));
     const gqlContext = graphqlContext(context);
     const code = exception.getStatus() === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
-    // A subscription's refusal goes over its WebSocket: no HTTP response to challenge on.
-    if (gqlContext.req === undefined || isSubscription(gqlContext.req)) return new GraphQLError(exception.message, { extensions: { code } });
-    if (!(exception instanceof BearerChallengeException)) return new GraphQLError(exception.message, { extensions: { code } });
+    // A subscription's refusal goes over its WebSocket, with no HTTP response to challenge on; a
+    // missing role has no challenge.
+    const subscription = gqlContext.req === undefined || isSubscription(gqlContext.req);
+    if (subscription || !(exception instanceof BearerChallengeException)) return new GraphQLError(exception.message, { extensions: { code } });
     const response = gqlContext.res ?? gqlContext.reply ?? gqlContext.req?.res;
     setChallengeOnResponse(response, exception);
     // Without a response in the context (Apollo on Fastify), Apollo Server sets the headers of
