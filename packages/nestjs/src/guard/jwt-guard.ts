@@ -18,6 +18,7 @@ import { assertRequirements, meetsRequirements, type RouteRequirements } from '.
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
 import { setChallengeHeader } from './set-challenge-header.js';
 import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
+import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
 const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
@@ -59,8 +60,9 @@ interface RouteMetadata extends RouteRequirements {
  * never is. Errors that are not a `JwksCacheError` (bugs) are rethrown as they are.
  *
  * Subclass it to adapt it, as with `@nestjs/throttler`'s `ThrottlerGuard`: override
- * {@link getRequest} (GraphQL, WebSockets), {@link extractToken}, {@link mapUser}, {@link toException}
+ * {@link getRequest} (a transport of your own), {@link extractToken}, {@link mapUser}, {@link toException}
  * (one answer, e.g. another status for an outage) or {@link handleError} (the whole failure path).
+ * GraphQL, microservices and WebSockets work without a subclass (`docs/transports.md`).
  */
 @Injectable()
 export class JwtGuard implements CanActivate {
@@ -200,10 +202,13 @@ export class JwtGuard implements CanActivate {
     return route;
   }
 
-  /** The request to read the token from and put `user` on. Override for GraphQL and the like. */
+  /**
+   * The request to read the token from and put `user` on, per transport: the HTTP request, the
+   * GraphQL context's `req`, a message's metadata (see `docs/transports.md`). Override for a
+   * transport of your own.
+   */
   protected getRequest(context: ExecutionContext): JwtGuardRequest {
-    // What switchToHttp().getRequest() returns, without the three closures it allocates per call.
-    return context.getArgByIndex<JwtGuardRequest>(0);
+    return transportRequest(context);
   }
 
   /**
@@ -218,12 +223,14 @@ export class JwtGuard implements CanActivate {
   /**
    * Turns a failure into the HTTP answer: throws a {@link BearerChallengeException} (and sets its
    * `WWW-Authenticate` header on the HTTP response) for this library's errors, rethrows anything
-   * else. Override to answer differently; returning `true` lets the request through.
+   * else. On other transports, rejects with that transport's error (`GraphQLError`,
+   * `RpcException`, `WsException`). Override to answer differently; returning `true` lets the request through.
    */
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
     this.rejections.log(error);
     const exception = this.toException(error);
+    if (context.getType() !== 'http') return rejectOnTransport(context, exception);
     if (exception instanceof BearerChallengeException) setChallengeHeader(context, exception);
     throw exception;
   }
