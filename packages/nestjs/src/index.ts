@@ -51,7 +51,7 @@ export { JwtVerify, JWT_VERIFY_OVERRIDES_KEY } from './guard/jwt-verify.js';
 export { JwtClaims } from './guard/jwt-claims.js';
 export { BearerChallengeException, formatBearerChallenge, type BearerChallengeParams } from './guard/bearer-challenge-exception.js';
 export { extractBearerToken } from './guard/extract-bearer-token.js';
-export { MissingPeerDependencyError } from './guard/transports/load-peer.js';
+export { MissingPeerDependencyError } from './errors.js';
 export { grantedScopes } from './guard/granted-scopes.js';
 export { TokenCacheService, type TokenStats, type TokenFetchOptions } from './token-cache/token-cache-service.js';
 export type { CachedTokenEntry } from './token-cache/cached-token.js';
