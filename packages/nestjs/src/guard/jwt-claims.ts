@@ -1,20 +1,23 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { JwtClaimsPayload } from '../options.js';
-
-/** What `JwtGuard` (and `JwksStrategy`) put the verified claims on. */
-interface RequestWithClaims {
-  user?: JwtClaimsPayload;
-}
+import type { JwtClaimsPayload } from '../config/options.js';
+import { requestContextOf } from './request-context.js';
+import { transportRequest } from './transports/transport-for.js';
 
 function claimsOf(claim: string | undefined, context: ExecutionContext): unknown {
-  const claims = context.switchToHttp().getRequest<RequestWithClaims>().user;
+  // The HTTP request, or the GraphQL, message or connection request of docs/transports.md.
+  const request = transportRequest(context);
+  // JwtGuard records the claims apart from `user`, which `guard.mapUser` may have replaced; the
+  // passport interop (`JwksStrategy`) puts them on `user`.
+  const claims = requestContextOf(request)?.claims ?? (request.user as JwtClaimsPayload | undefined);
   return claim === undefined ? claims : claims?.[claim];
 }
 
 /**
- * Parameter decorator giving the verified claims that `JwtGuard` put on `request.user`:
- * `@JwtClaims()` all of them, `@JwtClaims('sub')` one claim (`undefined` when absent).
- * Works with Express and Fastify requests alike.
+ * Parameter decorator giving the verified claims of the request: `@JwtClaims()` all of them,
+ * `@JwtClaims('sub')` one claim (`undefined` when absent). Also with `guard.mapUser`, when
+ * `request.user` is the app's user: this stays the claims. Works with Express and Fastify requests
+ * alike, and after the passport interop (`JwksStrategy`), which puts the claims on `request.user`;
+ * and on GraphQL resolvers, message handlers and gateways (`docs/transports.md`).
  *
  * ```ts
  * @Get('me')
