@@ -36,7 +36,7 @@ describe('npm run typecheck', () => {
 
   it('runs in npm test after the build and before jest (the consumer check of the packed packages follows jest)', () => {
     const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    const steps = scripts['test']!.split('&&').map((step) => step.trim());
+    const steps = scripts['test'].split('&&').map((step) => step.trim());
     expect(steps).toEqual(['npm run build', 'npm run typecheck', expect.stringContaining('node_modules/jest/bin/jest.js'), 'node scripts/consumer-check.mjs']);
     expect(scripts['typecheck']).toBe('tsc -p tsconfig.json --noEmit');
   });

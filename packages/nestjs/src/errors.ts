@@ -54,7 +54,7 @@ export class JwksCacheError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-    this.code = (new.target as typeof JwksCacheError).code;
+    this.code = new.target.code;
   }
 }
 

@@ -66,7 +66,7 @@ function claimsProblem(claims: Record<string, unknown>, expected: ProofExpectati
 export async function checkDpopProof(proof: string, expected: ProofExpectation): Promise<ProofCheck> {
   let header: Record<string, unknown>;
   try {
-    header = decodeProtectedHeader(proof) as Record<string, unknown>;
+    header = decodeProtectedHeader(proof);
     decodeJwt(proof);
   } catch {
     return invalid('the proof is not a JWT');

@@ -35,7 +35,7 @@ describe('forging helpers', () => {
   it('signWith accepts a Node KeyObject and a PEM private key', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const fromKeyObject = signWith(privateKey, { alg: 'ES256' }, { n: 1 });
-    const fromPem = signWith(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { alg: 'ES256' }, { n: 2 });
+    const fromPem = signWith(privateKey.export({ type: 'pkcs8', format: 'pem' }), { alg: 'ES256' }, { n: 2 });
     await expect(jwtVerify(fromKeyObject, publicKey)).resolves.toMatchObject({ payload: { n: 1 } });
     await expect(jwtVerify(fromPem, publicKey)).resolves.toMatchObject({ payload: { n: 2 } });
   });

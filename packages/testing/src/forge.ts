@@ -1,4 +1,4 @@
-import { constants, createHmac, createPrivateKey, KeyObject, sign, type webcrypto } from 'node:crypto';
+import { constants, createHmac, createPrivateKey, KeyObject, sign } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { ForgeKey, TestAlgorithm } from './types.js';
 
@@ -30,7 +30,7 @@ function hashOf(alg: string): string {
 function toKeyObject(key: ForgeKey): KeyObject {
   if (key instanceof KeyObject) return key;
   if (typeof key === 'string' || key instanceof Uint8Array) return createPrivateKey(Buffer.from(key));
-  return KeyObject.from(key as webcrypto.CryptoKey);
+  return KeyObject.from(key);
 }
 
 /** HMAC accepts any bytes as a secret, which is exactly what algorithm-confusion tests need. */

@@ -78,8 +78,8 @@ describe('EmbeddedIdentityProvider', () => {
     expect(after.tokenRequests - before.tokenRequests).toBe(2);
     expect(after.jwksRequests - before.jwksRequests).toBe(1);
     expect(after.discoveryRequests - before.discoveryRequests).toBe(1);
-    expect(after.tokensIssued[DEMO_CLIENT_ID]! - (before.tokensIssued[DEMO_CLIENT_ID] ?? 0)).toBe(1);
-    expect(after.tokensIssued[SAMPLE_APP_CLIENT_ID]! - (before.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0)).toBe(1);
+    expect(after.tokensIssued[DEMO_CLIENT_ID] - (before.tokensIssued[DEMO_CLIENT_ID] ?? 0)).toBe(1);
+    expect(after.tokensIssued[SAMPLE_APP_CLIENT_ID] - (before.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0)).toBe(1);
   });
 });
 

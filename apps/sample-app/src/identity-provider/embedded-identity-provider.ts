@@ -132,7 +132,7 @@ export class EmbeddedIdentityProvider {
    */
   async activateNextKey(): Promise<void> {
     await this.changeKeys(() => {
-      this.signingKid = this.keys[this.keys.length - 1]!.kid;
+      this.signingKid = this.keys[this.keys.length - 1].kid;
     });
   }
 

@@ -26,10 +26,10 @@ describe('resolveConfig', () => {
     const config = resolveConfig(options);
     expect(config.jwks).toEqual({ ...DEFAULT_JWKS_OPTIONS, ttl: 1_000 });
     const [issuer] = config.issuers;
-    expect(issuer!.jwks).toEqual({ ...DEFAULT_JWKS_OPTIONS, ttl: 1_000, cooldown: 5_000, retryBackoff: { initial: 10, max: 100, jitter: 0 } });
-    expect(issuer!.verify).toEqual({ clockTolerance: 1_000, maxTokenBytes: 16_384, typ: undefined, requiredClaims: ['sub'], maxTokenAge: undefined });
-    expect(issuer!.audience).toEqual(['a', 'b']);
-    expect([...issuer!.algorithms]).not.toContain('HS256');
+    expect(issuer.jwks).toEqual({ ...DEFAULT_JWKS_OPTIONS, ttl: 1_000, cooldown: 5_000, retryBackoff: { initial: 10, max: 100, jitter: 0 } });
+    expect(issuer.verify).toEqual({ clockTolerance: 1_000, maxTokenBytes: 16_384, typ: undefined, requiredClaims: ['sub'], maxTokenAge: undefined });
+    expect(issuer.audience).toEqual(['a', 'b']);
+    expect([...issuer.algorithms]).not.toContain('HS256');
     expect(config.tokenDefaults).toEqual({ ...DEFAULT_TOKEN_TIMING, leeway: 1_000, retryBackoff: false });
     expect(config.storeOptions).toEqual({ ...DEFAULT_STORE_OPTIONS, l1Ttl: 50 });
     expect(jwksSettingsFor(config, ISSUER).cooldown).toBe(5_000);
@@ -43,9 +43,9 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ ...options })).not.toBe(config);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.jwks.maxAgeBounds)).toBe(true);
-    expect(Object.isFrozen(config.issuers[0]!.verify.requiredClaims)).toBe(true);
+    expect(Object.isFrozen(config.issuers[0].verify.requiredClaims)).toBe(true);
     expect(Object.isFrozen(options.jwks!.maxAgeBounds)).toBe(false);
-    expect(Object.isFrozen(options.issuers![0]!.audience)).toBe(false);
+    expect(Object.isFrozen(options.issuers![0].audience)).toBe(false);
   });
 });
 

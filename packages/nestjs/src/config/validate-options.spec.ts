@@ -9,11 +9,11 @@ const SOURCE = { clientCredentials: { tokenEndpoint: 'https://idp.example.test/t
 
 /** Options that pass on their own, with `extra` merged in. */
 function withIssuer(extra: Record<string, unknown>): JwksCacheModuleOptions {
-  return { issuers: ISSUERS, ...extra } as JwksCacheModuleOptions;
+  return { issuers: ISSUERS, ...extra };
 }
 
 function issuerWith(extra: Record<string, unknown>): JwksCacheModuleOptions {
-  return { issuers: [{ ...ISSUERS[0], ...extra }] } as JwksCacheModuleOptions;
+  return { issuers: [{ ...ISSUERS[0], ...extra }] };
 }
 
 function errorOf(options: unknown): Error | undefined {

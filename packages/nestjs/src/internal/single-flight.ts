@@ -20,7 +20,7 @@ export class SingleFlight<K, V> {
     try {
       started = work();
     } catch (error) {
-      started = Promise.reject(error as Error);
+      started = Promise.reject(error);
     }
     const shared: Promise<V> = started.finally(() => {
       // After `forget`, a newer run of the same key may be under way: leave it.

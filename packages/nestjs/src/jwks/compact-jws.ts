@@ -45,6 +45,6 @@ function describeShape(token: string): string {
   const parts = token.split('.', 6);
   if (parts.length === 5) return 'Encrypted tokens (JWE) are not accepted';
   if (parts.length !== 3) return 'The token is not a compact JWS (3 parts)';
-  const name = parts[0] === '' || /[^A-Za-z0-9_-]/.test(parts[0]!) ? 'header' : parts[1] === '' || /[^A-Za-z0-9_-]/.test(parts[1]!) ? 'payload' : 'signature';
+  const name = parts[0] === '' || /[^A-Za-z0-9_-]/.test(parts[0]) ? 'header' : parts[1] === '' || /[^A-Za-z0-9_-]/.test(parts[1]) ? 'payload' : 'signature';
   return name === 'signature' ? 'The token signature is not base64url' : `The token ${name} is not base64url-encoded JSON object`;
 }

@@ -16,11 +16,11 @@ describe('ImportedKeyCache', () => {
   it('imports a key once for concurrent callers and hits when the JWK is parsed again', async () => {
     const [key] = await usableKeys(1);
     const cache = new ImportedKeyCache(10);
-    expect(cache.peek(key!, 'ES256')).toBeUndefined();
-    const imported = await Promise.all(Array.from({ length: 20 }, () => cache.get(key!, 'ES256')));
+    expect(cache.peek(key, 'ES256')).toBeUndefined();
+    const imported = await Promise.all(Array.from({ length: 20 }, () => cache.get(key, 'ES256')));
     expect(new Set(imported).size).toBe(1);
     expect(cache.size).toBe(1);
-    const reparsed = (await parseKeySet({ keys: [{ ...key!.jwk }] }, { allowSymmetric: false, maxKeys: 100 })).keys[0]!;
+    const reparsed = (await parseKeySet({ keys: [{ ...key.jwk }] }, { allowSymmetric: false, maxKeys: 100 })).keys[0];
     expect(reparsed).not.toBe(key);
     expect(cache.peek(reparsed, 'ES256')).toBe(imported[0]);
   });
@@ -28,8 +28,8 @@ describe('ImportedKeyCache', () => {
   it('keeps keys for different algs apart', async () => {
     const [key] = await usableKeys(1);
     const cache = new ImportedKeyCache(10);
-    await cache.get(key!, 'ES256');
-    expect(cache.peek(key!, 'ES384')).toBeUndefined();
+    await cache.get(key, 'ES256');
+    expect(cache.peek(key, 'ES384')).toBeUndefined();
   });
 
   it('is bounded', async () => {
@@ -37,13 +37,13 @@ describe('ImportedKeyCache', () => {
     const cache = new ImportedKeyCache(2);
     for (const key of keys) await cache.get(key, 'ES256');
     expect(cache.size).toBe(2);
-    expect(cache.peek(keys[0]!, 'ES256')).toBeUndefined();
-    expect(cache.peek(keys[3]!, 'ES256')).toBeDefined();
+    expect(cache.peek(keys[0], 'ES256')).toBeUndefined();
+    expect(cache.peek(keys[3], 'ES256')).toBeDefined();
   });
 
   it('rejects a key that cannot be imported, and caches nothing for it', async () => {
     const [key] = await usableKeys(1);
-    const broken = { ...key!, jwk: { ...key!.jwk, x: '!!' }, thumbprint: 'broken' };
+    const broken = { ...key, jwk: { ...key.jwk, x: '!!' }, thumbprint: 'broken' };
     const cache = new ImportedKeyCache(10);
     await expect(cache.get(broken, 'ES256')).rejects.toThrow();
     expect(cache.size).toBe(0);
@@ -70,57 +70,57 @@ describe('ImportedKeyCache replacements (jwks.importedKeyCache)', () => {
     const [key] = await usableKeys(1);
     const { adapter, calls } = recordingAdapter();
     const cache = new ImportedKeyCache(10, adapter);
-    const first = await cache.get(key!, 'ES256');
-    expect(cache.peek(key!, 'ES256')).toBe(first);
-    expect(await cache.get(key!, 'ES256')).toBe(first);
-    expect(calls.filter((call) => call.op === 'set')).toEqual([{ op: 'set', thumbprint: key!.thumbprint, alg: 'ES256' }]);
-    expect(calls.every((call) => call.thumbprint === key!.thumbprint && call.alg === 'ES256')).toBe(true);
+    const first = await cache.get(key, 'ES256');
+    expect(cache.peek(key, 'ES256')).toBe(first);
+    expect(await cache.get(key, 'ES256')).toBe(first);
+    expect(calls.filter((call) => call.op === 'set')).toEqual([{ op: 'set', thumbprint: key.thumbprint, alg: 'ES256' }]);
+    expect(calls.every((call) => call.thumbprint === key.thumbprint && call.alg === 'ES256')).toBe(true);
     expect(cache.size).toBe(1);
   });
 
   it('treats what a (wrongly async) adapter get returns that is not a key as a miss', async () => {
     const [key] = await usableKeys(1);
     const cache = new ImportedKeyCache(10, { get: () => Promise.resolve(undefined) as never, set: () => undefined });
-    expect(cache.peek(key!, 'ES256')).toBeUndefined();
-    await expect(cache.get(key!, 'ES256')).resolves.toBeDefined();
+    expect(cache.peek(key, 'ES256')).toBeUndefined();
+    await expect(cache.get(key, 'ES256')).resolves.toBeDefined();
   });
 
   it('false imports on every use and caches nothing', async () => {
     const [key] = await usableKeys(1);
     const cache = new ImportedKeyCache(10, false);
-    const first = await cache.get(key!, 'ES256');
-    expect(await cache.get(key!, 'ES256')).not.toBe(first);
-    expect(cache.peek(key!, 'ES256')).toBeUndefined();
+    const first = await cache.get(key, 'ES256');
+    expect(await cache.get(key, 'ES256')).not.toBe(first);
+    expect(cache.peek(key, 'ES256')).toBeUndefined();
     expect(cache.size).toBe(0);
   });
 
   it('clear empties the LRU, calls an adapter clear, else deletes the current keys', async () => {
     const [key] = await usableKeys(1);
     const lru = new ImportedKeyCache(10);
-    const before = await lru.get(key!, 'ES256');
+    const before = await lru.get(key, 'ES256');
     lru.clear([]);
     expect(lru.size).toBe(0);
-    expect(await lru.get(key!, 'ES256')).not.toBe(before);
+    expect(await lru.get(key, 'ES256')).not.toBe(before);
 
     const withClear = recordingAdapter();
     const adapted = new ImportedKeyCache(10, withClear.adapter);
-    await adapted.get(key!, 'ES256');
-    adapted.clear([{ key: key!, algs: ['ES256'] }]);
+    await adapted.get(key, 'ES256');
+    adapted.clear([{ key: key, algs: ['ES256'] }]);
     expect(withClear.calls.filter((call) => call.op === 'clear' || call.op === 'delete').map((call) => call.op)).toEqual(['clear']);
     expect(withClear.entries.size).toBe(0);
 
     const deleteOnly = recordingAdapter(false);
     const deleting = new ImportedKeyCache(10, deleteOnly.adapter);
-    await deleting.get(key!, 'ES256');
-    deleting.clear([{ key: key!, algs: ['ES256'] }]);
-    expect(deleteOnly.calls.filter((call) => call.op === 'delete')).toEqual([{ op: 'delete', thumbprint: key!.thumbprint, alg: 'ES256' }]);
+    await deleting.get(key, 'ES256');
+    deleting.clear([{ key: key, algs: ['ES256'] }]);
+    expect(deleteOnly.calls.filter((call) => call.op === 'delete')).toEqual([{ op: 'delete', thumbprint: key.thumbprint, alg: 'ES256' }]);
     expect(deleteOnly.entries.size).toBe(0);
   });
 
   it('an import under way when the cache is cleared does not refill it', async () => {
     const [key] = await usableKeys(1);
     const cache = new ImportedKeyCache(10);
-    const importing = cache.get(key!, 'ES256');
+    const importing = cache.get(key, 'ES256');
     cache.clear([]);
     await importing;
     expect(cache.size).toBe(0);

@@ -136,7 +136,7 @@ class CheckedAdapter implements ImportedKeyCacheAdapter {
 
   get(key: ImportedKeyCacheKey, alg: string): VerificationKey | undefined {
     const found: unknown = this.adapter.get(key, alg);
-    return found instanceof Uint8Array || isCryptoKey(found) ? (found as VerificationKey) : undefined;
+    return found instanceof Uint8Array || isCryptoKey(found) ? (found) : undefined;
   }
 
   set(key: ImportedKeyCacheKey, alg: string, imported: VerificationKey): void {

@@ -37,7 +37,7 @@ describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
     };
     const provider = build({ jwks: { importedKeyCache: adapter } });
     for (let index = 0; index < 3; index++) await provider.verify(await idp.mint({ sub: `user-${index}` }));
-    const thumbprint = await calculateJwkThumbprint(idp.jwks().keys[0]!, 'sha256');
+    const thumbprint = await calculateJwkThumbprint(idp.jwks().keys[0], 'sha256');
     expect(sets).toEqual([`${thumbprint}:ES256`]);
     expect(gets.length).toBeGreaterThanOrEqual(3);
     expect(new Set(gets)).toEqual(new Set([`${thumbprint}:ES256`]));
@@ -75,6 +75,6 @@ describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
     expect(() => createProvider({ issuers, jwks: { importedKeyCache: true as never } })).toThrow(/option jwks\.importedKeyCache must be false or an adapter/);
     expect(() => createProvider({ issuers, jwks: { importedKeyCache: { get: () => undefined } as never } })).toThrow(/option jwks\.importedKeyCache\.set must be a function/);
     expect(() => createProvider({ issuers, jwks: { importedKeyCache: { get: () => undefined, set: () => undefined, clear: 1 } as never } })).toThrow(/jwks\.importedKeyCache\.clear must be a function when present/);
-    expect(() => createProvider({ issuers: [{ ...issuers[0]!, jwks: { importedKeyCache: false } }] })).toThrow(/issuers\[0\]\.jwks\.importedKeyCache is only read at the top level/);
+    expect(() => createProvider({ issuers: [{ ...issuers[0], jwks: { importedKeyCache: false } }] })).toThrow(/issuers\[0\]\.jwks\.importedKeyCache is only read at the top level/);
   });
 });

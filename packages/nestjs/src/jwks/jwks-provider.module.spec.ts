@@ -68,8 +68,8 @@ describe('JwksProvider in JwksCacheModule', () => {
     const app = await start({ issuers: [{ issuer: first.issuer, jwksUri: first.jwksUri, audience: 'orders-api' }] });
     expect(first.requests.jwks).toBe(1);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toContain(first.issuer);
-    expect(String(warn.mock.calls[0]![0])).toContain('ERR_FETCH_FAILED');
+    expect(String(warn.mock.calls[0][0])).toContain(first.issuer);
+    expect(String(warn.mock.calls[0][0])).toContain('ERR_FETCH_FAILED');
     expect(app.get(JwksProvider).issuerState(first.issuer)).toBe('no-keys');
   });
 

@@ -188,12 +188,12 @@ describe('JwksProvider security invariants', () => {
       const servers = await Promise.all([serveJson(() => ({ body: { keys: [keyA.jwk] } })), serveJson(() => ({ body: { keys: [keyB.jwk] } }))]);
       try {
         const [a, b] = servers.map((server) => ({ issuer: `${server.url}/`, jwksUri: `${server.url}/jwks` }));
-        const provider = build(a!, b!);
+        const provider = build(a, b);
         const header = { alg: 'ES256', kid: 'shared' };
-        await expect(provider.verify(signWith(keyA.privateKey, header, claims(a!.issuer)))).resolves.toMatchObject({ issuer: a!.issuer });
-        await expect(provider.verify(signWith(keyB.privateKey, header, claims(b!.issuer)))).resolves.toMatchObject({ issuer: b!.issuer });
-        await expect(provider.verify(signWith(keyB.privateKey, header, claims(a!.issuer)))).rejects.toBeInstanceOf(SignatureInvalidError);
-        await expect(provider.verify(signWith(keyA.privateKey, header, claims(b!.issuer)))).rejects.toBeInstanceOf(SignatureInvalidError);
+        await expect(provider.verify(signWith(keyA.privateKey, header, claims(a.issuer)))).resolves.toMatchObject({ issuer: a.issuer });
+        await expect(provider.verify(signWith(keyB.privateKey, header, claims(b.issuer)))).resolves.toMatchObject({ issuer: b.issuer });
+        await expect(provider.verify(signWith(keyB.privateKey, header, claims(a.issuer)))).rejects.toBeInstanceOf(SignatureInvalidError);
+        await expect(provider.verify(signWith(keyA.privateKey, header, claims(b.issuer)))).rejects.toBeInstanceOf(SignatureInvalidError);
         expect(servers.map((server) => server.requests())).toEqual([1, 1]);
       } finally {
         await Promise.all(servers.map((server) => server.close()));

@@ -65,7 +65,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     expect(requests).toBeLessThanOrEqual(1);
     expect(result.every((error) => error instanceof NoMatchingKeyError)).toBe(true);
     expect(result.filter((error) => (error as NoMatchingKeyError).cooldown)).toHaveLength(999);
-    expect(provider.stats().issuers[idp.issuer]!.cooldownRejections).toBe(999);
+    expect(provider.stats().issuers[idp.issuer].cooldownRejections).toBe(999);
     expect(events.of('jwks.unknown_kid').filter((event) => event.refetched)).toHaveLength(1);
   });
 
@@ -74,7 +74,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     const { provider } = build();
     const token = await idp.mint();
     await provider.verify(token);
-    const hitsOf = () => provider.stats().issuers[idp.issuer]!.hits;
+    const hitsOf = () => provider.stats().issuers[idp.issuer].hits;
     const before = hitsOf();
     for (let i = 0; i < 5; i++) await provider.verify(token);
     expect(provider.verifyCached(token)).toBeDefined();
@@ -84,7 +84,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     // An unknown kid within the cooldown: one lookup (that finds no key), one cooldown rejection.
     await outcome(provider.verify(await idp.mint({}, { kid: randomUUID() })));
     expect(hitsOf()).toBe(before + 1);
-    expect(provider.stats().issuers[idp.issuer]!.cooldownRejections).toBe(1);
+    expect(provider.stats().issuers[idp.issuer].cooldownRejections).toBe(1);
   });
 
   it('counts failed fetches in the cooldown: an outage plus an unknown-kid flood makes 1 request', async () => {
@@ -94,7 +94,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     advanceClock(31_000);
     idp.fail();
     const tokens = await Promise.all(Array.from({ length: 100 }, () => idp.mint({}, { kid: randomUUID() })));
-    const first = await jwksRequestsDuring(() => outcome(provider.verify(tokens[0]!)));
+    const first = await jwksRequestsDuring(() => outcome(provider.verify(tokens[0])));
     expect(first.requests).toBe(1);
     expect(first.result).toBeInstanceOf(NoMatchingKeyError);
     const rest = await jwksRequestsDuring(() => Promise.all(tokens.slice(1).map((token) => outcome(provider.verify(token)))));
@@ -117,7 +117,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   it('trusts a rotated key after the cooldown and distrusts a retired one after a refresh', async () => {
     setClock(T0);
     const { provider } = build();
-    const oldKid = idp.publishedKids()[0]!;
+    const oldKid = idp.publishedKids()[0];
     const oldToken = await idp.mint();
     await provider.verify(oldToken);
     const { kid: newKid } = await idp.rotate();
@@ -167,14 +167,14 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
 
   it('without a kid, tries every key that fits the alg', async () => {
     const { provider } = build();
-    const firstKid = idp.publishedKids()[0]!;
+    const firstKid = idp.publishedKids()[0];
     const { kid: secondKid } = await idp.rotate();
     try {
       const signedByFirst = await idp.mint({ n: 1 }, { kid: firstKid, noKid: true });
       const signedBySecond = await idp.mint({ n: 2 }, { noKid: true });
       await expect(provider.verify(signedByFirst)).resolves.toMatchObject({ payload: { n: 1 } });
       await expect(provider.verify(signedBySecond)).resolves.toMatchObject({ payload: { n: 2 } });
-      expect(provider.stats().issuers[idp.issuer]!.keys).toBe(2);
+      expect(provider.stats().issuers[idp.issuer].keys).toBe(2);
     } finally {
       idp.retire(secondKid);
     }
@@ -184,7 +184,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   async function requestsOfOneRefetch(provider: JwksProvider, freshUntil: number): Promise<number> {
     const before = idp.requests.jwks;
     await provider.verify(await idp.mint());
-    await waitFor(() => provider.stats().issuers[idp.issuer]!.freshUntil !== freshUntil);
+    await waitFor(() => provider.stats().issuers[idp.issuer].freshUntil !== freshUntil);
     return idp.requests.jwks - before;
   }
 
@@ -204,7 +204,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     idp.cacheControl('max-age=5');
     const { provider } = build({ jwks: { refreshAhead: 0 } });
     await provider.verify(await idp.mint());
-    expect(provider.stats().issuers[idp.issuer]!.freshUntil).toBe(T0 + 60_000);
+    expect(provider.stats().issuers[idp.issuer].freshUntil).toBe(T0 + 60_000);
     advanceClock(59_000);
     expect((await jwksRequestsDuring(async () => provider.verify(await idp.mint()))).requests).toBe(0);
     advanceClock(2_000);
@@ -229,7 +229,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     const before = idp.requests.jwks;
     const tokens = await Promise.all(Array.from({ length: 20 }, (_, index) => idp.mint({ n: index })));
     await Promise.all(tokens.map((token) => provider.verify(token)));
-    await waitFor(() => provider.stats().issuers[idp.issuer]!.freshUntil === T0 + 91_000);
+    await waitFor(() => provider.stats().issuers[idp.issuer].freshUntil === T0 + 91_000);
     await provider.verify(await idp.mint());
     expect(idp.requests.jwks - before).toBe(1);
   });
@@ -249,7 +249,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     });
     expect(requests).toBe(1);
     expect(second.events.of('jwks.fetched')).toEqual([expect.objectContaining({ source: 'store', keys: 1 })]);
-    expect(second.provider.stats().issuers[idp.issuer]!.fetches).toBe(0);
+    expect(second.provider.stats().issuers[idp.issuer].fetches).toBe(0);
   });
 
   it('never makes a request for a token of an issuer that is not configured', async () => {
@@ -309,7 +309,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       const elsewhereBefore = elsewhere.requests.total;
       await expect(provider.verify(await idp.mint({ n: 1 }))).resolves.toBeDefined();
       await expect(provider.verify(await idp.mint({ n: 2 }))).resolves.toBeDefined();
-      const stats = provider.stats().issuers[idp.issuer]!;
+      const stats = provider.stats().issuers[idp.issuer];
       expect(stats.staleServes).toBeGreaterThanOrEqual(2);
       expect(stats.fetchErrors).toBeGreaterThanOrEqual(1);
       expect(stats).toMatchObject({ keys: 1, state: 'stale' });
@@ -319,8 +319,8 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       expect(await provider.getJwks(idp.issuer)).toEqual(goodKeys);
       expect(elsewhere.requests.total).toBe(elsewhereBefore);
       idp.clearFaults();
-      await waitFor(() => provider.stats().issuers[idp.issuer]!.state === 'fresh');
-      expect(provider.stats().issuers[idp.issuer]!.freshUntil).toBeGreaterThan(T0 + 600_001);
+      await waitFor(() => provider.stats().issuers[idp.issuer].state === 'fresh');
+      expect(provider.stats().issuers[idp.issuer].freshUntil).toBeGreaterThan(T0 + 600_001);
     });
 
     it('stops serving stale keys after staleIfError', async () => {
@@ -372,7 +372,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
 
     it('drops an entry when its key leaves the key set', async () => {
       const { provider } = build();
-      const oldKid = idp.publishedKids()[0]!;
+      const oldKid = idp.publishedKids()[0];
       const token = await idp.mint();
       await provider.verify(token);
       await idp.rotate();
@@ -417,7 +417,7 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   it('exposes getKey, keyResolver and getJwks over the same cache', async () => {
     const { provider } = build();
     const token = await idp.mint();
-    const kid = idp.publishedKids()[0]!;
+    const kid = idp.publishedKids()[0];
     const { requests } = await jwksRequestsDuring(async () => {
       await expect(provider.getKey(idp.issuer, { kid, alg: 'ES256' })).resolves.toMatchObject({ type: 'public' });
       await expect(jwtVerify(token, provider.keyResolver(idp.issuer))).resolves.toMatchObject({ payload: { sub: 'test-user' } });

@@ -12,7 +12,7 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
-import { type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
+import { type JwksCacheModuleOptions, type VerifyOverrides } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
 import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
@@ -276,7 +276,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     let fatal: unknown;
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'fulfilled') return;
-      const settings = warming[index]!;
+      const settings = warming[index];
       const error = outcome.reason as JwksCacheError;
       this.logger.warn(`Fetching the keys of issuer ${settings.issuer} at start-up failed: ${error.code} ${error.message}`);
       if (settings.jwks.failOnStartup) fatal ??= error;
@@ -355,7 +355,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
       const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
       const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
-      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);
+      const result = freezeResult(verified.payload, verified.protectedHeader, settings.issuer);
       if (cacheKey !== undefined) {
         const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });

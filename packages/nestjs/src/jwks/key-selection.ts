@@ -114,7 +114,7 @@ export async function keyForToken(
     };
     return (await firstVerifyingCandidate(candidates, importKey, checkSignature, issuer)).imported;
   }
-  const only = candidates.length === 1 ? await importKey(candidates[0]!) : undefined;
+  const only = candidates.length === 1 ? await importKey(candidates[0]) : undefined;
   if (only === undefined) throw new NoMatchingKeyError(`No key of issuer ${issuer} could be imported for the token`);
   return only;
 }

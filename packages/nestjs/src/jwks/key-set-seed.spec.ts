@@ -111,7 +111,7 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
 
     it('an oct key is refused, not used', async () => {
       setClock(T0);
-      const { outcome, requests } = await seedThenVerify((keySet) => ({ ...keySet, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I', kid: keySet.jwks.keys[0]!.kid }] } }));
+      const { outcome, requests } = await seedThenVerify((keySet) => ({ ...keySet, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I', kid: keySet.jwks.keys[0].kid }] } }));
       expect(outcome).toBe('refused');
       expect(requests).toBe(1);
     });
@@ -137,7 +137,7 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
       const { outcome, requests, provider } = await seedThenVerify((keySet) => ({ ...keySet, freshUntil: T0 + 10 * 365 * DAY }));
       expect(outcome).toBe('fresh');
       expect(requests).toBe(0);
-      const freshUntil = provider.stats().issuers[idp.issuer]!.freshUntil!;
+      const freshUntil = provider.stats().issuers[idp.issuer].freshUntil!;
       expect(freshUntil).toBeLessThanOrEqual(T0 + DAY);
       // Past the cap and past the stale-while-revalidate bound (`timeout`), the set is no longer used.
       advanceClock(DAY + 5_000 + 1);
@@ -180,7 +180,7 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
     const { provider } = build({ seed: tampered });
     const malformed = build({ seed: 'not-a-seed' as never }).provider;
     await waitFor(() => warnings.length === 2);
-    expect(warnings.every((warning) => warning.includes(idp.issuer) && !warning.includes(seed.jwks.keys[0]!.x!))).toBe(true);
+    expect(warnings.every((warning) => warning.includes(idp.issuer) && !warning.includes(seed.jwks.keys[0].x!))).toBe(true);
     const token = await idp.mint();
     expect(await jwksRequestsDuring(async () => {
       await provider.onApplicationBootstrap();

@@ -10,7 +10,7 @@ const b64u = (bytes: number[] | Buffer): string => Buffer.from(bytes).toString('
 /** Flips the lowest bit of the last byte of a base64url value. */
 const flipLastBit = (value: string): string => {
   const bytes = Buffer.from(value, 'base64url');
-  bytes[bytes.length - 1]! ^= 1;
+  bytes[bytes.length - 1] ^= 1;
   return bytes.toString('base64url');
 };
 
@@ -34,7 +34,7 @@ describe('parseKeySet', () => {
     const set = await parseKeySet({ keys: [rsa, ec, okp] }, RULES);
     expect(set.keys.map((key) => key.kid)).toEqual(['rsa', 'ec', 'okp']);
     expect(set.skipped).toBe(0);
-    expect(set.keys[0]!.thumbprint).toBe(await calculateJwkThumbprint(rsa, 'sha256'));
+    expect(set.keys[0].thumbprint).toBe(await calculateJwkThumbprint(rsa, 'sha256'));
   });
 
   it('skips and counts encryption keys, private keys, unknown kty, key_ops without verify and missing members', async () => {
@@ -133,7 +133,7 @@ describe('parseKeySet', () => {
 
   it('keeps only public members, so a stored or re-served JWK never carries extras', async () => {
     const set = await parseKeySet({ keys: [{ ...rsa, x5c: ['MII...'], extra: 'x' }] }, RULES);
-    expect(Object.keys(set.keys[0]!.jwk).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    expect(Object.keys(set.keys[0].jwk).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
   });
 
   it('accepts oct keys only when the issuer allows HS*', async () => {

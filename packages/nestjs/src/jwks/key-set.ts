@@ -79,10 +79,10 @@ function toUsablePublicJwk(member: unknown, rules: KeySetRules): JWK | undefined
   if (typeof kty !== 'string' || !(kty in PUBLIC_MEMBERS)) return undefined;
   if (kty === 'oct' ? !rules.allowSymmetric : PRIVATE_MEMBERS.some((name) => name in jwk)) return undefined;
   if (!hasValidMetadata(jwk)) return undefined;
-  if (!PUBLIC_MEMBERS[kty]!.every((name) => typeof jwk[name] === 'string' && jwk[name] !== '')) return undefined;
-  if (kty in CURVES && !CURVES[kty]!.has(jwk.crv as string)) return undefined;
+  if (!PUBLIC_MEMBERS[kty].every((name) => typeof jwk[name] === 'string' && jwk[name] !== '')) return undefined;
+  if (kty in CURVES && !CURVES[kty].has(jwk.crv as string)) return undefined;
   if (publicKeyProblem(jwk) !== undefined) return undefined;
-  return pick(jwk, [...COMMON_MEMBERS, ...PUBLIC_MEMBERS[kty]!]);
+  return pick(jwk, [...COMMON_MEMBERS, ...PUBLIC_MEMBERS[kty]]);
 }
 
 /**
@@ -107,5 +107,5 @@ function pick(jwk: Record<string, unknown>, names: readonly string[]): JWK {
     const value = jwk[name];
     if (value !== undefined) picked[name] = Array.isArray(value) ? Object.freeze([...value]) : value;
   }
-  return picked as JWK;
+  return picked;
 }

@@ -84,9 +84,9 @@ function ed25519Problem(x: string): string | undefined {
   const bytes = decodeBase64url(x);
   if (bytes?.length !== 32) return 'x not 32 bytes long';
   const p = ED25519_P;
-  const sign = bytes[31]! >> 7;
+  const sign = bytes[31] >> 7;
   const encoded = Buffer.from(bytes);
-  encoded[31]! &= 0x7f;
+  encoded[31] &= 0x7f;
   const py = toBigInt(Buffer.from(encoded).reverse());
   if (py >= p) return 'non-canonical point encoding';
   const u = mod(py * py - 1n, p);

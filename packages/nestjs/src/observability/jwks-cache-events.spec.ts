@@ -29,7 +29,7 @@ describe('JwksCacheEvents', () => {
     expect(() => events.emit('store.error', { operation: 'get', error: undefined as never })).not.toThrow();
     expect(after).toHaveBeenCalledTimes(1);
     expect(logged).toHaveBeenCalledTimes(1);
-    expect(String(logged.mock.calls[0]![0])).toMatch(/listener of store\.error threw: Error: listener bug/);
+    expect(String(logged.mock.calls[0][0])).toMatch(/listener of store\.error threw: Error: listener bug/);
   });
 
   it('logs a listener that keeps throwing once per minute per event, not once per event emitted', () => {

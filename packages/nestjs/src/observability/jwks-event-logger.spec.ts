@@ -34,11 +34,11 @@ describe('JwksEventLogger', () => {
     fetched();
     for (let i = 0; i < 5; i++) failed();
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toBe(`Fetching the keys of issuer ${ISSUER} failed: ERR_FETCH_FAILED ${ISSUER}/jwks answered HTTP 503`);
+    expect(String(warn.mock.calls[0][0])).toBe(`Fetching the keys of issuer ${ISSUER} failed: ERR_FETCH_FAILED ${ISSUER}/jwks answered HTTP 503`);
     fetched();
     fetched();
     expect(log).toHaveBeenCalledTimes(1);
-    expect(String(log.mock.calls[0]![0])).toBe(`The keys of issuer ${ISSUER} were obtained again (from the network) (4 similar messages suppressed)`);
+    expect(String(log.mock.calls[0][0])).toBe(`The keys of issuer ${ISSUER} were obtained again (from the network) (4 similar messages suppressed)`);
   });
 
   it('stops listening when the module is destroyed', () => {

@@ -1,4 +1,4 @@
-import { KeyObject, type webcrypto } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { AlgorithmNotAllowedError, HeaderNotAllowedError, TokenMalformedError, UnknownIssuerError } from '../errors.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
@@ -16,7 +16,7 @@ type ProviderKey = Awaited<ReturnType<JwksProvider['getKey']>>;
 /** jsonwebtoken takes a PEM for public keys and the raw bytes for HMAC secrets. */
 function toJsonwebtokenKey(key: ProviderKey | KeyObject): string | Buffer {
   if (key instanceof Uint8Array) return Buffer.from(key);
-  const keyObject = key instanceof KeyObject ? key : KeyObject.from(key as webcrypto.CryptoKey);
+  const keyObject = key instanceof KeyObject ? key : KeyObject.from(key);
   if (keyObject.type === 'secret') return keyObject.export();
   if (keyObject.type !== 'public') throw new TypeError('jwksSecretProvider: the provider returned a private key');
   return keyObject.export({ type: 'spki', format: 'pem' }).toString();

@@ -30,7 +30,7 @@ export class EntryCipher {
     const single = typeof encryptionKey === 'string' || encryptionKey instanceof Uint8Array;
     const entries: [string, KeyMaterial][] = single ? [[SINGLE_KEY_ID, encryptionKey]] : Object.entries(encryptionKey);
     this.keys = new Map(entries.map(([kid, key]) => [kid, parseSecretKey(key, single ? 'encryptionKey' : `encryptionKey.${kid}`)]));
-    this.currentKid = entries[0]![0];
+    this.currentKid = entries[0][0];
   }
 
   encrypt(plaintext: string, associatedData: string): SealedValue {

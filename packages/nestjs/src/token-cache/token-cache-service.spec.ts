@@ -664,7 +664,7 @@ describe('TokenCacheService.fetch', () => {
         controller.close();
       },
     });
-    const response = await service.fetch(downstream.url, { method: 'POST', body, duplex: 'half' } as RequestInit, { token: 'x' });
+    const response = await service.fetch(downstream.url, { method: 'POST', body, duplex: 'half' }, { token: 'x' });
 
     expect(response.status).toBe(401);
     expect(downstream.received).toHaveLength(1);

@@ -80,14 +80,14 @@ export class TokenCacheService {
     try {
       tenant = this.tenantFor(name, tenant);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     let slot = this.registry.held(name, tenant);
     if (slot === undefined) {
       try {
         slot = this.registry.slotFor(name, tenant);
       } catch (error) {
-        return Promise.reject(error as Error);
+        return Promise.reject(error);
       }
     }
     return this.loader.serve(slot);
@@ -114,7 +114,7 @@ export class TokenCacheService {
     try {
       tenant = this.tenantFor(options.token ?? 'default', options.tenant);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     return authorizedFetch(
       { ensureToken: (name, tenant) => this.ensureToken(name, tenant), slotFor: (name, tenant) => this.registry.slotFor(name, tenant), drop: (slot) => this.loader.drop(slot) },

@@ -159,7 +159,7 @@ describe('fault matrix', () => {
         expect(idp.requests.jwks).toBe(1);
         expect(elsewhere.requests).toBe(0);
         expect(failed).toHaveLength(0); // no further fetch attempt, hence no further failure
-        const stats = guarded.provider.stats().issuers[idp.issuer]!;
+        const stats = guarded.provider.stats().issuers[idp.issuer];
         expect(stats).toMatchObject({ state: 'empty', keys: 0, fetches: 1, fetchErrors: 1 });
       });
 
@@ -174,13 +174,13 @@ describe('fault matrix', () => {
         await expect(guarded.provider.verify(token)).resolves.toMatchObject({ issuer: idp.issuer });
 
         expect(failed).toHaveLength(1);
-        expect(failed[0]!.error).toBeInstanceOf(fault.expected);
-        expect(failed[0]!.error.code).toBe(fault.expected.code);
-        if (fault.status !== undefined) expect((failed[0]!.error as FetchError).status).toBe(fault.status);
+        expect(failed[0].error).toBeInstanceOf(fault.expected);
+        expect(failed[0].error.code).toBe(fault.expected.code);
+        if (fault.status !== undefined) expect((failed[0].error as FetchError).status).toBe(fault.status);
         // The warm-up and one refetch; the other requests were served stale without waiting.
         expect(idp.requests.jwks).toBe(2);
         expect(elsewhere.requests).toBe(0);
-        const stats = guarded.provider.stats().issuers[idp.issuer]!;
+        const stats = guarded.provider.stats().issuers[idp.issuer];
         expect(stats).toMatchObject({ state: 'stale', fetches: 2, fetchErrors: 1, staleServes: 6 });
         expect((await guarded.provider.getJwks(idp.issuer)).keys).toEqual(goodKeys);
       });
@@ -193,7 +193,7 @@ describe('fault matrix', () => {
       const keptToken = await idp.mint({}, { kid: keptKid });
       await expect(guarded.provider.verify(retiredToken)).resolves.toBeDefined();
 
-      idp.retire(retiredKid!);
+      idp.retire(retiredKid);
       fakeClock(Date.now() + TTL + 1_000);
 
       expect((await guardedGet(guarded, retiredToken)).status).toBe(401);

@@ -75,7 +75,7 @@ describe('memory bounds under a flood (20 000 tokens, bounds of 1 000 / 10)', ()
 
   it(`${FLOOD} distinct valid tokens, signed by ${PUBLISHED_KEYS} keys, all verify and leave both caches at their bound`, async () => {
     const exp = Math.floor(Date.now() / 1000) + 3_600;
-    const outcome = await flood(provider, FLOOD, (i) => hs256(secrets[i % PUBLISHED_KEYS]!, `hs-${i % PUBLISHED_KEYS}`, { iss: ISSUER, exp, jti: `valid-${i}` }));
+    const outcome = await flood(provider, FLOOD, (i) => hs256(secrets[i % PUBLISHED_KEYS], `hs-${i % PUBLISHED_KEYS}`, { iss: ISSUER, exp, jti: `valid-${i}` }));
 
     expect(outcome.verified).toBe(FLOOD);
     const stats = provider.stats();
@@ -102,7 +102,7 @@ describe('memory bounds under a flood (20 000 tokens, bounds of 1 000 / 10)', ()
     const after = provider.stats();
     expect(after.verifiedTokens.size).toBe(before.verifiedTokens.size);
     expect(after.importedKeys.size).toBe(before.importedKeys.size);
-    expect(after.issuers[ISSUER]!.cooldownRejections - before.issuers[ISSUER]!.cooldownRejections).toBe(FLOOD);
+    expect(after.issuers[ISSUER].cooldownRejections - before.issuers[ISSUER].cooldownRejections).toBe(FLOOD);
     expect(after.issuers[ISSUER]).toMatchObject({ keys: PUBLISHED_KEYS, skippedKeys: 0 });
     expect(jwks.requests).toBe(2);
   }, 120_000);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Keyv, type KeyvStoreAdapter } from 'keyv';
+import { Keyv } from 'keyv';
 import { LocalIssuer } from '@jwks-cache/testing';
 import {
   FetchError,
@@ -38,7 +38,7 @@ class Recorder {
 function brokenStore(mode: 'hangs' | 'fails'): Keyv {
   const broken = () => (mode === 'hangs' ? new Promise<never>(() => undefined) : Promise.reject(new Error('store down')));
   const adapter = { opts: {}, namespace: undefined, get: broken, set: broken, delete: broken, clear: broken, on: () => adapter };
-  return new Keyv({ store: adapter as unknown as KeyvStoreAdapter });
+  return new Keyv({ store: adapter });
 }
 
 describe('events: each one is emitted where it should be', () => {
@@ -93,8 +93,8 @@ describe('events: each one is emitted where it should be', () => {
     for (let i = 0; i < 3; i++) await provider.verify(token);
     const stale = recorder.of('jwks.stale_served');
     expect(stale).toHaveLength(3);
-    expect(stale[0]!.issuer).toBe(idp.issuer);
-    expect(stale[0]!.staleForMs).toBeGreaterThanOrEqual(1_000);
+    expect(stale[0].issuer).toBe(idp.issuer);
+    expect(stale[0].staleForMs).toBeGreaterThanOrEqual(1_000);
   });
 
   it('jwks.unknown_kid: one refetch, then the cooldown', async () => {
@@ -114,7 +114,7 @@ describe('events: each one is emitted where it should be', () => {
     await tokens.ensureToken('inventory');
     const fetched = recorder.of('token.fetched');
     expect(fetched).toEqual([{ name: 'inventory', tenant: undefined, expiresInMs: expect.any(Number), background: false }]);
-    expect(fetched[0]!.expiresInMs).toBeGreaterThan(3_500_000);
+    expect(fetched[0].expiresInMs).toBeGreaterThan(3_500_000);
   });
 
   it('token.failed: once per failed token request, with the endpoint status, never the secret', async () => {
@@ -124,7 +124,7 @@ describe('events: each one is emitted where it should be', () => {
     const failed = recorder.of('token.failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ name: 'inventory', tenant: undefined, error: { status: 503 } });
-    expect(JSON.stringify(failed[0]) + failed[0]!.error.message).not.toContain(CLIENT.clientSecret);
+    expect(JSON.stringify(failed[0]) + failed[0].error.message).not.toContain(CLIENT.clientSecret);
   });
 
   it('store.error: a hung shared store is a miss, reported per operation (get and set), and keys are still fetched', async () => {

@@ -45,7 +45,7 @@ describe('no request waits on the IdP for a kid it holds, whatever the ttl (issu
     const token = await idp.mint({}, { expiresIn: 3_600 });
     await provider.verify(token); // the cold start: the one request that waits
     idp.slow(IDP_DELAY);
-    return { idp, provider, token, stats: () => provider.stats().issuers[idp.issuer]! };
+    return { idp, provider, token, stats: () => provider.stats().issuers[idp.issuer] };
   }
 
   it('ttl 3000 (below refreshAhead), IdP taking 2 s: steady requests for 12 s never wait, and each refresh is one request', async () => {

@@ -47,7 +47,7 @@ function upwardImports(): string[] {
     if (from === undefined) continue;
     for (const [, typeOnly, specifier] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
       if (typeOnly !== undefined) continue;
-      const target = normalize(join(dirname(file), specifier!.replace(/\.js$/, '.ts')));
+      const target = normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
       const to = layerOf(target);
       const toRoot = to === undefined && relative(SRC, target).split(sep).length === 1;
       if (toRoot && from !== undefined) {

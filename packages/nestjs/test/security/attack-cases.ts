@@ -110,9 +110,9 @@ function publicKeyAs(handle: IssuerKeyHandle, form: 'spki-pem' | 'pkcs1-pem' | '
   const key = createPublicKey({ key: handle.publicJwk as JsonWebKey, format: 'jwk' });
   switch (form) {
     case 'spki-pem':
-      return key.export({ type: 'spki', format: 'pem' }) as string;
+      return key.export({ type: 'spki', format: 'pem' });
     case 'pkcs1-pem':
-      return key.export({ type: 'pkcs1', format: 'pem' }) as string;
+      return key.export({ type: 'pkcs1', format: 'pem' });
     case 'spki-der':
       return key.export({ type: 'spki', format: 'der' });
     case 'jwk-json':

@@ -53,7 +53,7 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
     });
     // The attacker's kid must differ from the issuer's (both kits start at "rs256-1").
     await attackerIdp.rotate('RS256');
-    attackerIdp.retire(attackerIdp.publishedKids()[0]!);
+    attackerIdp.retire(attackerIdp.publishedKids()[0]);
     const attackerSigning = attackerIdp.signingKey('RS256');
     const attackerRsa: AttackerKey = {
       privateKey: attackerSigning.privateKey as AttackerKey['privateKey'],

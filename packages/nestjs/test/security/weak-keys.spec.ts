@@ -29,7 +29,7 @@ function forgeWithIdentityPoint(header: object, claims: object): string {
 }
 
 const publicJwk = (type: 'rsa' | 'ec', options: object): JWK =>
-  generateKeyPairSync(type as 'rsa', options as { modulusLength: number }).publicKey.export({ format: 'jwk' }) as JWK;
+  generateKeyPairSync(type as 'rsa', options as { modulusLength: number }).publicKey.export({ format: 'jwk' });
 
 describe('weak public keys are skipped, so no forgery passes (issue 13, item 4)', () => {
   let server: Awaited<ReturnType<typeof serveJson>>;

@@ -211,7 +211,7 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
   describe('item 4: replay of an old, validly signed key set', () => {
     it('a cold instance given an envelope older than its own freshness refetches, and never trusts the key the issuer removed', async () => {
       clock = fakeClock();
-      const oldKid = idp.publishedKids()[0]!;
+      const oldKid = idp.publishedKids()[0];
       const writer = await startInstance({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: HOUR_MS } }], integrityKey: INTEGRITY_KEY });
       await writer.provider.verify(await idp.mint());
       const oldEnvelope = (await admin.get(CacheStore.key('jwks', idp.issuer)))!;
@@ -237,7 +237,7 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
 
       const instance = await startInstance({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: MINUTE_MS } }] });
       await instance.provider.verify(await idp.mint());
-      const { freshUntil } = instance.provider.stats().issuers[idp.issuer]!;
+      const { freshUntil } = instance.provider.stats().issuers[idp.issuer];
       expect(freshUntil).toBeDefined();
       expect(freshUntil!).toBeLessThanOrEqual(now + MINUTE_MS);
     });

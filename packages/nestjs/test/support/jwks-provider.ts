@@ -34,7 +34,7 @@ export function recordEvents(events: JwksCacheEvents) {
     seen[name] = [];
     events.on(name, (payload) => (seen[name] as unknown[]).push(payload));
   }
-  return { emitter: events, of: <E extends JwksCacheEventName>(name: E) => (seen[name] ?? []) as JwksCacheEventMap[E][] };
+  return { emitter: events, of: <E extends JwksCacheEventName>(name: E) => (seen[name] ?? []) };
 }
 
 /** A tiny JSON server on 127.0.0.1 answering `answer(path)`; counts requests. */
