@@ -26,6 +26,9 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // A caught value is `unknown` (useUnknownInCatchVariables): passing it on as a rejection is a
+      // rethrow, which only-throw-error allows by default (allowThrowingUnknown) and this rule does not.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
     },
   },
 );

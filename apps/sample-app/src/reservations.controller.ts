@@ -33,7 +33,7 @@ export class ReservationsController implements OnModuleDestroy {
     return lastValueFrom(withToken(this.client, this.tokens, { token: INVENTORY_TOKEN }).send(RESERVE_PATTERN, { sku: 'widget' }));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.client?.close();
+  onModuleDestroy(): void {
+    this.client?.close();
   }
 }

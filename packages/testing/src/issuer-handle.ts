@@ -69,15 +69,18 @@ export abstract class IssuerHandle {
    * Mints a signed JWT. Default claims: `iss` = issuer, `sub` = `'test-user'`, `iat` = now,
    * `exp` = now + `expiresIn` (1 h), all from `Date.now()` so a faked clock applies; with
    * `options.dpop`, `cnf: { jkt }`. Given claims override them; `options.omit` drops them.
+   * Signing is synchronous; a bad option (an alg with no published key) is a rejection.
    */
-  async mint(claims: MintClaims = {}, options: MintOptions = {}): Promise<string> {
-    const keys = this.site.keys;
-    const namedKey = options.kid === undefined ? undefined : keys.byKid(options.kid);
-    const alg = options.alg ?? namedKey?.alg ?? keys.defaultAlgorithm;
-    const issuerKey = namedKey && namedKey.alg === alg ? namedKey : keys.current(alg);
-    const kidHeader = options.noKid ? {} : { kid: options.kid ?? issuerKey.kid };
-    const header: Record<string, unknown> = { alg, ...kidHeader, ...options.header };
-    return signWith(options.key ?? issuerKey.privateKey, header, this.payloadOf(claims, options));
+  mint(claims: MintClaims = {}, options: MintOptions = {}): Promise<string> {
+    return new Promise((resolve) => {
+      const keys = this.site.keys;
+      const namedKey = options.kid === undefined ? undefined : keys.byKid(options.kid);
+      const alg = options.alg ?? namedKey?.alg ?? keys.defaultAlgorithm;
+      const issuerKey = namedKey && namedKey.alg === alg ? namedKey : keys.current(alg);
+      const kidHeader = options.noKid ? {} : { kid: options.kid ?? issuerKey.kid };
+      const header: Record<string, unknown> = { alg, ...kidHeader, ...options.header };
+      resolve(signWith(options.key ?? issuerKey.privateKey, header, this.payloadOf(claims, options)));
+    });
   }
 
   /**

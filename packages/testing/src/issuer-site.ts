@@ -61,7 +61,7 @@ export class IssuerSite {
       tokenLifetime: this.options.tokenLifetime,
       dpop: this.options.dpop,
       nonces: this.nonces,
-      signAccessToken: async (claims) => this.signAccessToken(claims),
+      signAccessToken: (claims) => Promise.resolve(this.signAccessToken(claims)),
     });
   }
 

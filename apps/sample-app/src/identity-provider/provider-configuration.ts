@@ -44,9 +44,10 @@ export function providerConfiguration(settings: ProviderSettings, providerErrors
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx: KoaContextWithOIDC, client) => clientsById.get(client.clientId)?.resourceServers[0]?.resource,
-        useGrantedResource: async () => false,
-        getResourceServerInfo: async (_ctx: KoaContextWithOIDC, resource: string, client) => {
+        defaultResource: (_ctx: KoaContextWithOIDC, client) => clientsById.get(client.clientId)?.resourceServers[0]?.resource,
+        useGrantedResource: () => false,
+        // oidc-provider awaits these helpers inside its own async code, so a synchronous throw is its rejection.
+        getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string, client) => {
           const server = clientsById.get(client.clientId)?.resourceServers.find((candidate) => candidate.resource === resource);
           if (server === undefined) throw new providerErrors.InvalidTarget('this client may not request tokens for this resource');
           return {

@@ -5,8 +5,10 @@
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { serverModule } from './server-modules.js';
 import type { ServerMessage, ServerSpec } from './route-kinds.js';
 
@@ -14,17 +16,17 @@ function send(message: ServerMessage): void {
   process.send?.(message);
 }
 
-async function createApp(spec: ServerSpec): Promise<INestApplication> {
+async function createApp(spec: ServerSpec): Promise<INestApplication<Server>> {
   const module = serverModule(spec.route, spec.target, spec.jwks);
-  if (spec.platform === 'fastify') return NestFactory.create(module, new FastifyAdapter(), { logger: false });
-  return NestFactory.create(module, { logger: false });
+  if (spec.platform === 'fastify') return NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: false });
+  return NestFactory.create<INestApplication<Server>>(module, { logger: false });
 }
 
 async function serve(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '') as ServerSpec;
   const app = await createApp(spec);
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const address = app.getHttpServer().address() as AddressInfo;
   process.once('disconnect', () => {
     void app.close().finally(() => process.exit(0));
   });

@@ -75,7 +75,8 @@ async function measureCycled(ids: ContenderId[], idp: LocalIssuer, alg: BenchAlg
       return opsPerSecond(() => verify.verify(tokens.list[current.cursor++ % tokens.list.length]), roundMs, inFlight);
     });
   } finally {
-    await Promise.all([...contenders.values()].map((state) => state.contender?.close()));
+    const running = [...contenders.values()].map((state) => state.contender).filter((contender) => contender !== undefined);
+    await Promise.all(running.map((contender) => contender.close()));
   }
 }
 

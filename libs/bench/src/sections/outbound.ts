@@ -21,7 +21,7 @@ async function hotPath(idp: LocalIssuer, mode: BenchMode): Promise<Array<Record<
   const ours = await startOurs(tokenOptions(idp));
   try {
     const token = await ours.tokens.ensureToken();
-    const cached = async (): Promise<string> => token;
+    const cached = (): Promise<string> => Promise.resolve(token);
     const measure = (operation: () => Promise<unknown>) =>
       measureRounds(mode.rounds, () => opsPerSecond(operation, mode.outbound.warmupMs), () => opsPerSecond(operation, mode.outbound.roundMs));
     const ensure = await measure(() => ours.tokens.ensureToken());

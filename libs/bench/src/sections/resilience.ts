@@ -112,7 +112,7 @@ function scenariosOf(platform: Platform, idp: LocalIssuer, pools: () => Promise<
           { ttl: OUTAGE_TTL_MS, refreshAhead: 0 },
           feed,
           mode,
-          async () => () => idp.fail(),
+          () => Promise.resolve(() => idp.fail()),
           () => idp.clearFaults(),
         );
         return rowsOf(platform, 'IdP outage', `issuer answers 503 (the ${OUTAGE_TTL_MS / 1_000} s ttl runs out during it)`, windows);

@@ -388,7 +388,7 @@ export interface GuardOptions {
    * A `JwtGuard` subclass may override its `mapUser()` method instead.
    * @default undefined (`request.user` is the claims)
    */
-  mapUser?(claims: JwtClaimsPayload, request: unknown): unknown;
+  mapUser?(this: void, claims: JwtClaimsPayload, request: unknown): unknown;
   /**
    * Where `@Roles()` reads the token's roles: a claim name, or a dot path into nested claims
    * (`realm_access.roles` for Keycloak). A claim whose name is the whole path (Auth0's

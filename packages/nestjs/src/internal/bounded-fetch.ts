@@ -47,7 +47,8 @@ export async function readBoundedText(response: Response, maxBytes: number): Pro
     throw new BodyTooLargeError(maxBytes);
   }
   if (response.body === null) return '';
-  const reader = response.body.getReader();
+  // A fetch body is a stream of bytes (its type leaves the chunk type open).
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let received = 0;
   for (let read = await reader.read(); !read.done; read = await reader.read()) {

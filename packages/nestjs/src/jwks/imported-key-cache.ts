@@ -136,7 +136,7 @@ class CheckedAdapter implements ImportedKeyCacheAdapter {
 
   get(key: ImportedKeyCacheKey, alg: string): VerificationKey | undefined {
     const found: unknown = this.adapter.get(key, alg);
-    return found instanceof Uint8Array || isCryptoKey(found) ? (found) : undefined;
+    return found instanceof Uint8Array || isCryptoKey(found) ? found : undefined;
   }
 
   set(key: ImportedKeyCacheKey, alg: string, imported: VerificationKey): void {
@@ -144,13 +144,11 @@ class CheckedAdapter implements ImportedKeyCacheAdapter {
   }
 
   get delete(): ((key: ImportedKeyCacheKey, alg: string) => void) | undefined {
-    const remove = this.adapter.delete;
-    return remove === undefined ? undefined : (key, alg) => remove.call(this.adapter, key, alg);
+    return this.adapter.delete?.bind(this.adapter);
   }
 
   get clear(): (() => void) | undefined {
-    const clear = this.adapter.clear;
-    return clear === undefined ? undefined : () => clear.call(this.adapter);
+    return this.adapter.clear?.bind(this.adapter);
   }
 
   get size(): number {

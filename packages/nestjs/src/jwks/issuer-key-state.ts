@@ -52,7 +52,8 @@ export class IssuerKeyState {
   ) {
     this.storeKey = CacheStore.key('jwks', settings.issuer);
     this.sharing = { confidential: settings.allowSymmetric };
-    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
+    // Fire and forget: a failed load schedules the next retry itself.
+    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => void this.load(true).catch(() => undefined));
   }
 
   /**

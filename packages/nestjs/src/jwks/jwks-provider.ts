@@ -273,7 +273,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     const warming = [...this.issuers.values()].filter((settings) => settings.jwks.warmUp);
     const outcomes = await Promise.allSettled(warming.map((settings) => this.stateOf(settings.issuer).warmUp(!settings.jwks.failOnStartup)));
-    let fatal: unknown;
+    let fatal: JwksCacheError | undefined;
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'fulfilled') return;
       const settings = warming[index];
@@ -388,7 +388,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
 
   private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {
     let byAlg = this.verifyOptions.get(settings.issuer);
-    if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map()));
+    if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map<string, JWTVerifyOptions>()));
     let options = byAlg.get(alg);
     if (options === undefined) byAlg.set(alg, (options = buildVerifyOptions(settings, alg, undefined)));
     return options;

@@ -105,7 +105,7 @@ function pick(jwk: Record<string, unknown>, names: readonly string[]): JWK {
   const picked: Record<string, unknown> = {};
   for (const name of names) {
     const value = jwk[name];
-    if (value !== undefined) picked[name] = Array.isArray(value) ? Object.freeze([...value]) : value;
+    if (value !== undefined) picked[name] = Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
   }
   return picked;
 }

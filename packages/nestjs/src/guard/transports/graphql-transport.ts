@@ -95,7 +95,8 @@ export const graphqlTransport: TransportAdapter = {
   async rejection(exception: HttpException, context: ExecutionContext): Promise<Error> {
     const { GraphQLError } = await loadPeer('graphql', FEATURE, () => import('graphql'));
     const gqlContext = graphqlContext(context);
-    const code = exception.getStatus() === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+    const status: HttpStatus = exception.getStatus();
+    const code = status === HttpStatus.FORBIDDEN ? 'FORBIDDEN' : 'UNAUTHENTICATED';
     // A subscription's refusal goes over its WebSocket, with no HTTP response to challenge on; a
     // missing role has no challenge.
     const subscription = gqlContext.req === undefined || isSubscription(gqlContext.req);

@@ -84,7 +84,7 @@ export const rpcTransport: TransportAdapter = {
   },
   async rejection(exception: HttpException): Promise<Error> {
     const { RpcException } = await loadPeer('@nestjs/microservices', FEATURE, () => import('@nestjs/microservices'));
-    const statusCode = exception.getStatus();
+    const statusCode: HttpStatus = exception.getStatus();
     const code = statusCode === HttpStatus.FORBIDDEN ? GRPC_PERMISSION_DENIED : GRPC_UNAUTHENTICATED;
     return new RpcException({ status: 'error', code, statusCode, message: exception.message });
   },

@@ -64,7 +64,7 @@ export const wsTransport: TransportAdapter = {
   },
   async rejection(exception: HttpException, context: ExecutionContext): Promise<Error> {
     const { WsException } = await loadPeer('@nestjs/websockets', FEATURE, () => import('@nestjs/websockets'));
-    const statusCode = exception.getStatus();
+    const statusCode: HttpStatus = exception.getStatus();
     const client = context.getArgByIndex<object>(0);
     if (statusCode !== HttpStatus.FORBIDDEN && requests.get(client)?.user === undefined) {
       // After Nest's exception filter has sent the `exception` event, which runs once this rejects.
