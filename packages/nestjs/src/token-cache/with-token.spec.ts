@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { headers as natsHeaders } from '@nats-io/transport-node';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { ClientNats, ClientRMQ, ClientTCP, NatsRecord, RmqRecord } from '@nestjs/microservices';
 import { lastValueFrom, of } from 'rxjs';
 import type { TokenCacheService } from './token-cache-service.js';
@@ -8,7 +8,12 @@ import { tokenMetadata, withToken } from './with-token.js';
 /** A TokenCacheService stand-in that counts its calls and hands out `token-<n>`. */
 function countingTokens() {
   const calls: { name: string; tenant: string | undefined }[] = [];
-  const tokens = { ensureToken: async (name: string, tenant?: string) => (calls.push({ name, tenant }), `token-${calls.length}`) } as unknown as TokenCacheService;
+  const tokens = {
+    ensureToken: (name: string, tenant?: string) => {
+      calls.push({ name, tenant });
+      return Promise.resolve(`token-${calls.length}`);
+    },
+  } as unknown as TokenCacheService;
   return { tokens, calls };
 }
 
@@ -24,23 +29,23 @@ describe('withToken', () => {
     const own = natsHeaders();
     own.set('x-trace', 'abc');
     const record = new NatsRecord({ id: 7 }, own);
-    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), tokens, { token: 'orders', tenant: 'acme' }).send('p', record)) as NatsRecord;
+    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), tokens, { token: 'orders', tenant: 'acme' }).send<NatsRecord<unknown, MsgHdrs>>('p', record));
     expect(sent).toBeInstanceOf(NatsRecord);
     expect(sent.data).toEqual({ id: 7 });
-    expect(sent.headers.get('authorization')).toBe('Bearer token-1');
-    expect(sent.headers.get('x-trace')).toBe('abc');
+    expect(sent.headers?.get('authorization')).toBe('Bearer token-1');
+    expect(sent.headers?.get('x-trace')).toBe('abc');
     expect(own.has('authorization')).toBe(false);
     expect(calls).toEqual([{ name: 'orders', tenant: 'acme' }]);
   });
 
   it('wraps plain data in a NATS record', async () => {
-    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), countingTokens().tokens).send('p', 'plain')) as NatsRecord;
-    expect([sent.data, sent.headers.get('authorization')]).toEqual(['plain', 'Bearer token-1']);
+    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), countingTokens().tokens).send<NatsRecord<unknown, MsgHdrs>>('p', 'plain'));
+    expect([sent.data, sent.headers?.get('authorization')]).toEqual(['plain', 'Bearer token-1']);
   });
 
   it('puts the token in an RMQ record\'s headers, keeping its options and headers', async () => {
     const record = new RmqRecord({ id: 7 }, { priority: 3, headers: { 'x-trace': 'abc' } });
-    const sent = await lastValueFrom(withToken(capturing(new ClientRMQ({})), countingTokens().tokens).send('p', record)) as RmqRecord;
+    const sent = await lastValueFrom(withToken(capturing(new ClientRMQ({})), countingTokens().tokens).send<RmqRecord>('p', record));
     expect(sent).toBeInstanceOf(RmqRecord);
     expect([sent.data, sent.options]).toEqual([{ id: 7 }, { priority: 3, headers: { 'x-trace': 'abc', authorization: 'Bearer token-1' } }]);
     expect(record.options?.headers).toEqual({ 'x-trace': 'abc' });

@@ -6,14 +6,13 @@ import {
   type ExecutionContext,
   Get,
   Injectable,
-  type INestApplication,
   type NestInterceptor,
   Param,
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { Agent, get as httpGet, type Server } from 'node:http';
+import { Agent, get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { map, type Observable } from 'rxjs';
 import request from 'supertest';
@@ -28,7 +27,7 @@ import {
   TokenCacheService,
 } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { type HttpApp, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 
 const AUDIENCE = 'orders-api';
 
@@ -112,8 +111,8 @@ class ContextController {
 
 describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
-  let offApp: INestApplication;
+  let app: HttpApp;
+  let offApp: HttpApp;
 
   const options = (guard: JwksCacheModuleOptions['guard'], tenantFrom = true): JwksCacheModuleOptions => ({
     issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
@@ -126,7 +125,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     },
   });
   const token = (claims: Record<string, unknown>) => idp.mint({ aud: AUDIENCE, ...claims });
-  const get = (target: INestApplication, path: string, jwt?: string) => {
+  const get = (target: HttpApp, path: string, jwt?: string) => {
     const call = request(target.getHttpServer()).get(path);
     return jwt === undefined ? call : call.set('Authorization', `Bearer ${jwt}`);
   };
@@ -177,7 +176,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
   });
 
   it('is empty on a @Public route, also on a keep-alive connection a guarded request used just before', async () => {
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const port = (server.address() as AddressInfo).port;
@@ -227,7 +226,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     const response = await get(offApp, '/ctx/request/off', await token({ sub: 'alice', tid: 'acme' })).expect(200);
     // JSON leaves undefined out: {} is { sub: undefined, tenant: undefined }.
     expect(response.body).toMatchObject({ label: 'off', atStart: {}, inTimer: {}, interceptor: {}, global: {} });
-    expect(response.body.atStart).toEqual({});
+    expect((response.body as { atStart: unknown }).atStart).toEqual({});
     const tokens = await get(offApp, '/ctx/token', await token({ sub: 'alice' })).expect(200);
     expect(tokens.body).toMatchObject({ fromContext: 'token-for-undefined' });
   });

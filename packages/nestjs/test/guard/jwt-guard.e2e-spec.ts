@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import request from 'supertest';
@@ -15,11 +15,17 @@ import {
   Scopes,
 } from '@jwks-cache/nestjs';
 import { type AttackerKey, generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
-import { AttackerServer, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { AttackerServer, type HttpApp, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 import { VerifiedTokenCache } from '../../src/jwks/verified-token-cache.js';
 
 const AUDIENCE = 'orders-api';
+
+/** What OrdersController's list (and the guarded routes, `sub` only) answer with. */
+interface ClaimsBody {
+  sub: unknown;
+  claims?: JwtClaimsPayload;
+}
 const INVALID = (description: string): string => `Bearer error="invalid_token", error_description="${description}"`;
 
 @Controller('orders')
@@ -93,8 +99,8 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
   let idp: LocalIssuer;
   let attacker: AttackerServer;
   let attackerKey: AttackerKey;
-  let app: INestApplication;
-  let globalApp: INestApplication;
+  let app: HttpApp;
+  let globalApp: HttpApp;
 
   const issuerOptions = () => ({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] });
   const get = (path: string, token?: string) => {
@@ -129,14 +135,15 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
   describe('accepting', () => {
     it('puts the verified claims on the request: @JwtClaims() and @JwtClaims(\'sub\')', async () => {
       const response = await get('/orders', await validToken({ sub: 'alice', tenant: 'acme' })).expect(200);
-      expect(response.body.sub).toBe('alice');
-      expect(response.body.claims).toMatchObject({ sub: 'alice', tenant: 'acme', aud: AUDIENCE, iss: idp.issuer });
+      const body = response.body as ClaimsBody;
+      expect(body.sub).toBe('alice');
+      expect(body.claims).toMatchObject({ sub: 'alice', tenant: 'acme', aud: AUDIENCE, iss: idp.issuer });
     });
 
     it('accepts the scheme in any case', async () => {
       const token = await validToken({ sub: 'carol' });
       const response = await request(app.getHttpServer()).get('/orders').set('Authorization', `bEaReR ${token}`).expect(200);
-      expect(response.body.sub).toBe('carol');
+      expect((response.body as ClaimsBody).sub).toBe('carol');
     });
 
     it('guards a single route with @UseGuards on the handler, leaving its neighbours open', async () => {
@@ -195,7 +202,7 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
     });
 
     it.each([
-      ['a malformed token', async () => 'abc.def', 'The access token is malformed'],
+      ['a malformed token', () => 'abc.def', 'The access token is malformed'],
       ['an expired token', async () => validToken({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), 'The access token expired'],
       ['a not-yet-valid token', async () => validToken({ nbf: nowSeconds() + 3600 }), 'The access token is not yet valid'],
       ['a token of a wrong iss', async () => validToken({ iss: 'https://other-idp.example/' }), 'The access token issuer is not trusted'],
@@ -333,7 +340,7 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
       const response = await get('/orders', token).expect(401);
       expect(response.headers['www-authenticate']).toBe(INVALID('The access token signing key is unknown'));
       const fresh = await get('/orders', await validToken({ sub: 'after-rotation' })).expect(200);
-      expect(fresh.body.sub).toBe('after-rotation');
+      expect((fresh.body as ClaimsBody).sub).toBe('after-rotation');
     });
   });
 });

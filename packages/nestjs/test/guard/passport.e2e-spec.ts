@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, Inject, Injectable, type INestApplication, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, UseGuards } from '@nestjs/common';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
@@ -8,9 +8,14 @@ import request from 'supertest';
 import { JwksCacheModule, JwksProvider, JwtClaims, type JwtClaimsPayload, JwtGuard, type VerifyOverrides } from '@jwks-cache/nestjs';
 import { JwksAuthGuard, JwksStrategy, jwksSecretProvider } from '@jwks-cache/nestjs/passport';
 import { generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
-import { type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { type HttpApp, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 
 const AUDIENCE = 'orders-api';
+
+/** What RoutesController's passport route answers with: `request.user`, as the strategy made it. */
+interface UserBody {
+  user: unknown;
+}
 const ISSUER = Symbol('ISSUER');
 
 /** A user's existing passport-jwt strategy, moved from jwks-rsa's passportJwtSecret by one line. */
@@ -74,7 +79,7 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
+  let app: HttpApp;
   const get = (path: string, token?: string) => {
     const call = request(app.getHttpServer()).get(path);
     return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);
@@ -101,8 +106,8 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
       ['a valid token without kid', () => idp.mint({ aud: AUDIENCE }, { noKid: true }), 200],
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), 401],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' }), 401],
-      ['an alg: none token', async () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims()), 401],
-      ['no token', async () => undefined, 401],
+      ['an alg: none token', () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims()), 401],
+      ['no token', () => undefined, 401],
     ])('%s', async (_name, token, status) => {
       const value = await token();
       const [guarded, passported] = await Promise.all([get('/guard', value), get('/passport', value)]);
@@ -112,7 +117,7 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
 
     it('puts the verified claims on request.user', async () => {
       const response = await get('/passport', await idp.mint({ aud: AUDIENCE, sub: 'bob' })).expect(200);
-      expect(response.body.user).toMatchObject({ sub: 'bob', iss: idp.issuer, aud: AUDIENCE });
+      expect((response.body as UserBody).user).toMatchObject({ sub: 'bob', iss: idp.issuer, aud: AUDIENCE });
     });
 
     it('verifies through JwksProvider, so the verified-token cache applies', async () => {
@@ -131,8 +136,8 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
       ['a valid token', () => idp.mint({ aud: AUDIENCE, sub: 'frank' })],
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' })],
-      ['an alg: none token', async () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims())],
-      ['no token', async () => undefined],
+      ['an alg: none token', () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims())],
+      ['no token', () => undefined],
     ])('%s: same status, WWW-Authenticate and body', async (_name, token) => {
       const value = await token();
       const [guarded, passported] = await Promise.all([get('/guard', value), get('/jwks-auth-guard', value)]);
@@ -178,12 +183,12 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
     it.each([
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' })],
-      ['an alg: none token', async () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims())],
+      ['an alg: none token', () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims())],
       ['an attacker-signed token under the issuer kid', async () => {
         const attacker = await generateAttackerKey('ES256');
         return signWith(attacker.privateKey, { alg: 'ES256', kid: idp.signingKey('ES256').kid }, claims());
       }],
-      ['HS256 keyed with the issuer public key', async () => {
+      ['HS256 keyed with the issuer public key', () => {
         const rsa = idp.jwks().keys.find((key) => key.kid === idp.signingKey('RS256').kid)!;
         const pem = createPublicKey({ key: rsa as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
         return signWith(pem, { alg: 'HS256', kid: rsa.kid }, claims());
@@ -196,7 +201,7 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
 
   // Last: a strategy registers itself in passport's global registry, so the subclass now owns 'jwks'.
   describe('a JwksStrategy subclass', () => {
-    let subclassApp: INestApplication;
+    let subclassApp: HttpApp;
 
     beforeAll(async () => {
       subclassApp = await startApp(platform, {
@@ -214,7 +219,7 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
 
     it('maps claims to the user with validate(), and refuses when it returns false', async () => {
       const accepted = await call(await idp.mint({ aud: AUDIENCE, sub: 'carol', tenant: 'acme' })).expect(200);
-      expect(accepted.body.user).toEqual({ id: 'carol', tenant: 'acme' });
+      expect((accepted.body as UserBody).user).toEqual({ id: 'carol', tenant: 'acme' });
       await call(await idp.mint({ aud: AUDIENCE, sub: 'banned', tenant: 'acme' })).expect(401);
     });
 

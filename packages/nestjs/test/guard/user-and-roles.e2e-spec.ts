@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Controller, ForbiddenException, Get, Inject, Injectable, type INestApplication, Logger, Req, UseGuards } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Inject, Injectable, Logger, Req, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import request from 'supertest';
 import {
@@ -16,7 +16,7 @@ import {
   Scopes,
 } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { type HttpApp, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 
 const AUDIENCE = 'orders-api';
 
@@ -105,15 +105,16 @@ class ReportsController {
 
 describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform: Platform) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
-  let keycloakApp: INestApplication;
-  let auth0App: INestApplication;
-  const mapUser = jest.fn(async (claims: JwtClaimsPayload, req: unknown): Promise<AppUser | null | false> => {
-    if (claims.sub === 'ghost') return null;
-    if (claims.sub === 'nobody') return false;
-    if (claims.sub === 'banned') throw new ForbiddenException('This account is suspended');
-    if (claims.sub === 'broken') throw new Error('user store down');
-    return { id: `user:${String(claims.sub)}`, via: (req as { headers: Record<string, unknown> }).headers['x-client'] };
+  let app: HttpApp;
+  let keycloakApp: HttpApp;
+  let auth0App: HttpApp;
+  // Answers as a user store would, asynchronously: each outcome, refusals included, is a settled promise.
+  const mapUser = jest.fn((claims: JwtClaimsPayload, req: unknown): Promise<AppUser | null | false> => {
+    if (claims.sub === 'ghost') return Promise.resolve(null);
+    if (claims.sub === 'nobody') return Promise.resolve(false);
+    if (claims.sub === 'banned') return Promise.reject(new ForbiddenException('This account is suspended'));
+    if (claims.sub === 'broken') return Promise.reject(new Error('user store down'));
+    return Promise.resolve({ id: `user:${String(claims.sub)}`, via: (req as { headers: Record<string, unknown> }).headers['x-client'] });
   });
 
   const options = (guard: JwksCacheModuleOptions['guard']): JwksCacheModuleOptions => ({
@@ -121,7 +122,7 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
     guard,
   });
   const token = (claims: Record<string, unknown>) => idp.mint({ aud: AUDIENCE, ...claims });
-  const get = (target: INestApplication, path: string, jwt: string) =>
+  const get = (target: HttpApp, path: string, jwt: string) =>
     request(target.getHttpServer()).get(path).set('Authorization', `Bearer ${jwt}`);
 
   beforeAll(async () => {

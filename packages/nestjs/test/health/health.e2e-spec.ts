@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import request from 'supertest';
+import { HealthCheck, HealthCheckService, TerminusModule, type HealthCheckStatus } from '@nestjs/terminus';
+import type { Server } from 'node:http';
+import request, { type Response } from 'supertest';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { JwksCacheEvents, JwksCacheModule, JwksProvider, type IssuerOptions } from '@jwks-cache/nestjs';
-import { JwksHealthIndicator } from '@jwks-cache/nestjs/health';
+import { JwksHealthIndicator, type IssuerHealthDetails } from '@jwks-cache/nestjs/health';
 import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 @Controller('health')
@@ -25,7 +26,15 @@ class HealthController {
 
 const TTL = 60_000;
 
-async function startHealthApp(issuer: IssuerOptions): Promise<INestApplication> {
+/** The /health answer: terminus's result around the indicator's `jwks` details. */
+interface HealthBody {
+  status: HealthCheckStatus;
+  details: { jwks: { status: 'up' | 'degraded' | 'down'; issuers: Record<string, IssuerHealthDetails> } };
+}
+
+const healthBody = (response: Response): HealthBody => response.body as HealthBody;
+
+async function startHealthApp(issuer: IssuerOptions): Promise<INestApplication<Server>> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       JwksCacheModule.forRoot({
@@ -41,7 +50,7 @@ async function startHealthApp(issuer: IssuerOptions): Promise<INestApplication> 
   })
     .setLogger({ log() {}, error() {}, warn() {} })
     .compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
   await app.init();
   return app;
 }
@@ -57,7 +66,7 @@ function nextEvent(app: INestApplication, event: 'jwks.fetched' | 'jwks.fetch_fa
 
 describe('JwksHealthIndicator through a terminus /health route', () => {
   let idp: LocalIssuer | undefined;
-  let app: INestApplication | undefined;
+  let app: INestApplication<Server> | undefined;
 
   afterEach(async () => {
     restoreClock();
@@ -75,9 +84,9 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
 
     const fresh = await health();
     expect(fresh.status).toBe(200);
-    expect(fresh.body.status).toBe('ok');
-    expect(fresh.body.details.jwks.status).toBe('up');
-    expect(fresh.body.details.jwks.issuers[issuer]).toMatchObject({ freshness: 'fresh', keys: 5 });
+    expect(healthBody(fresh).status).toBe('ok');
+    expect(healthBody(fresh).details.jwks.status).toBe('up');
+    expect(healthBody(fresh).details.jwks.issuers[issuer]).toMatchObject({ freshness: 'fresh', keys: 5 });
 
     // Health checks read memory only: ten of them make no request to the issuer.
     const requestsBefore = idp.requests.total;
@@ -92,9 +101,9 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
 
     const stale = await health();
     expect(stale.status).toBe(200);
-    expect(stale.body.status).toBe('degraded');
-    expect(stale.body.details.jwks.status).toBe('degraded');
-    expect(stale.body.details.jwks.issuers[issuer]).toMatchObject({ freshness: 'stale', keys: 5, lastErrorCode: 'ERR_FETCH_FAILED' });
+    expect(healthBody(stale).status).toBe('degraded');
+    expect(healthBody(stale).details.jwks.status).toBe('degraded');
+    expect(healthBody(stale).details.jwks.issuers[issuer]).toMatchObject({ freshness: 'stale', keys: 5, lastErrorCode: 'ERR_FETCH_FAILED' });
 
     // The background retry notices the issuer is back.
     const refetched = nextEvent(app, 'jwks.fetched');
@@ -103,9 +112,9 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
 
     const back = await health();
     expect(back.status).toBe(200);
-    expect(back.body.status).toBe('ok');
-    expect(back.body.details.jwks.issuers[issuer]).toEqual(expect.objectContaining({ freshness: 'fresh' }));
-    expect(back.body.details.jwks.issuers[issuer].failingSince).toBeUndefined();
+    expect(healthBody(back).status).toBe('ok');
+    expect(healthBody(back).details.jwks.issuers[issuer]).toEqual(expect.objectContaining({ freshness: 'fresh' }));
+    expect(healthBody(back).details.jwks.issuers[issuer].failingSince).toBeUndefined();
   });
 
   it('past the ttl with no failed fetch (an idle service) still reports fresh', async () => {
@@ -115,7 +124,7 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
 
     const idle = await request(app.getHttpServer()).get('/health');
     expect(idle.status).toBe(200);
-    expect(idle.body.details.jwks.issuers[idp.issuer].freshness).toBe('fresh');
+    expect(healthBody(idle).details.jwks.issuers[idp.issuer].freshness).toBe('fresh');
     expect(idp.requests.jwks).toBe(1);
   });
 
@@ -126,14 +135,14 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
 
     const empty = await request(app.getHttpServer()).get('/health');
     expect(empty.status).toBe(503);
-    expect(empty.body.status).toBe('error');
-    expect(empty.body.details.jwks).toMatchObject({ status: 'down', issuers: { [idp.issuer]: { freshness: 'empty', keys: 0 } } });
+    expect(healthBody(empty).status).toBe('error');
+    expect(healthBody(empty).details.jwks).toMatchObject({ status: 'down', issuers: { [idp.issuer]: { freshness: 'empty', keys: 0 } } });
 
     const fetched = nextEvent(app, 'jwks.fetched');
     idp.clearFaults();
     await fetched;
     const fresh = await request(app.getHttpServer()).get('/health');
     expect(fresh.status).toBe(200);
-    expect(fresh.body.details.jwks.issuers[idp.issuer].freshness).toBe('fresh');
+    expect(healthBody(fresh).details.jwks.issuers[idp.issuer].freshness).toBe('fresh');
   });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication, Type } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { JWKS_CACHE_OPTIONS } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { type Platform, PLATFORMS } from '../guard/support/platform-app.js';
+import { type HttpApp, type Platform, PLATFORMS } from '../guard/support/platform-app.js';
 import { forRootOptions } from '../support/jwks-cache-options.js';
 import { applyDiff, codeBlocks, readmeSection } from '../support/readme.js';
 
@@ -38,14 +38,14 @@ describe('the README\'s passport migration', () => {
 });
 
 /** Builds the migrated app with its JWKS at the local issuer: everything else as written. */
-async function startMigratedApp(platform: Platform, ordersModule: Type, idp: LocalIssuer): Promise<INestApplication> {
+async function startMigratedApp(platform: Platform, ordersModule: Type, idp: LocalIssuer): Promise<HttpApp> {
   const options = forRootOptions(ordersModule);
   const moduleRef = await Test.createTestingModule({ imports: [ordersModule] })
     .overrideProvider(JWKS_CACHE_OPTIONS)
     .useValue({ ...options, issuers: (options.issuers ?? []).map((issuer) => ({ ...issuer, jwksUri: idp.jwksUri })) })
     .compile();
   const app = platform === 'express'
-    ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false })
+    ? moduleRef.createNestApplication<HttpApp>(new ExpressAdapter(), { logger: false })
     : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
@@ -67,7 +67,7 @@ describe.each(MIGRATIONS)('the app migrated by %s', (migration) => {
 
   // One app at a time: a strategy registers itself in passport's process-wide registry.
   describe.each(PLATFORMS)('on %s', (platform) => {
-    let app: INestApplication;
+    let app: HttpApp;
     const get = (token?: string) => {
       const call = request(app.getHttpServer()).get('/orders');
       return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);

@@ -4,10 +4,12 @@ import { type INestApplication, Module, UseGuards } from '@nestjs/common';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { createClient } from 'graphql-ws';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import WebSocket from 'ws';
 import { JwksCacheModule, JwtClaims, JwtGuard, Scopes } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
@@ -27,15 +29,20 @@ class OrdersResolver {
   }
 
   @Subscription('orderPlaced')
-  async *orderPlaced(@JwtClaims('sub') sub: string): AsyncGenerator<object> {
-    yield { orderPlaced: `order of ${sub}` };
+  orderPlaced(@JwtClaims('sub') sub: string): AsyncIterable<object> {
+    return oneEvent({ orderPlaced: `order of ${sub}` });
   }
 
   @Scopes('orders:audit')
   @Subscription('auditTrail')
-  async *auditTrail(): AsyncGenerator<object> {
-    yield { auditTrail: 'audited' };
+  auditTrail(): AsyncIterable<object> {
+    return oneEvent({ auditTrail: 'audited' });
   }
+}
+
+/** A subscription's stream of one event, ready at once (graphql takes an async iterable). */
+function oneEvent(event: object): AsyncIterable<object> {
+  return Readable.from([event]);
 }
 
 type Driver = 'Apollo' | 'Mercurius';
@@ -48,7 +55,7 @@ function graphqlModule(driver: Driver) {
 
 describe.each<Driver>(['Apollo', 'Mercurius'])('JwtGuard on GraphQL subscriptions over graphql-ws (%s)', (driver) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let url: string;
   const mint = (claims: Record<string, unknown> = {}) => idp.mint({ aud: AUDIENCE, sub: 'alice', ...claims });
 
@@ -76,7 +83,9 @@ describe.each<Driver>(['Apollo', 'Mercurius'])('JwtGuard on GraphQL subscription
     })
     class AppModule {}
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = driver === 'Apollo' ? moduleRef.createNestApplication({ logger: false }) : moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+    app = driver === 'Apollo'
+      ? moduleRef.createNestApplication<INestApplication<Server>>({ logger: false })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     await app.listen(0, '127.0.0.1');
     url = `ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/graphql`;
   });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Inject, type INestApplication, Module, UseGuards } from '@nestjs/common';
+import { Inject, Module, UseGuards } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, GraphQLModule, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
@@ -8,7 +8,7 @@ import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import request from 'supertest';
 import { JwksCacheModule, JwtClaims, type JwtClaimsPayload, JwtContext, JwtGuard, Public, Roles, Scopes } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { type Platform, startApp } from '../guard/support/platform-app.js';
+import { type HttpApp, type Platform, startApp } from '../guard/support/platform-app.js';
 
 const AUDIENCE = 'orders-api';
 const typeDefs = /* GraphQL */ `
@@ -97,7 +97,7 @@ interface GraphQLAnswer {
 
 describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
+  let app: HttpApp;
 
   const query = async (text: string, token?: string) => {
     const call = request(app.getHttpServer()).post('/graphql').send({ query: text });

@@ -4,6 +4,7 @@ import { type INestApplication, UseGuards } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
@@ -86,8 +87,9 @@ function wsConnection(url: string, credentials: Credentials): Connection {
       await opened;
       const answer = once(socket, 'message');
       socket.send(JSON.stringify({ event, data }));
-      const [message] = await answer;
-      return JSON.parse(String(message)) as Answer;
+      // once() resolves with the listener's arguments: (data, isBinary), data a Buffer under ws's default binaryType.
+      const [message] = (await answer) as [Buffer, boolean];
+      return JSON.parse(message.toString('utf8')) as Answer;
     },
     closed: async () => {
       await waitUntil(() => closedWith !== undefined, 20_000, 'ws close');
@@ -104,7 +106,7 @@ const LIBRARIES: [string, (url: string, credentials: Credentials) => Connection]
 
 describe.each(LIBRARIES)('JwtGuard on WebSocket gateways: %s', (library, connect) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
+  let app: INestApplication<Server>;
   let url: string;
   const open: Connection[] = [];
   const connection = (credentials: Credentials) => {
@@ -120,7 +122,7 @@ describe.each(LIBRARIES)('JwtGuard on WebSocket gateways: %s', (library, connect
       imports: [JwksCacheModule.forRoot({ isGlobal: true, issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] })],
       providers: [ChatGateway],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
     if (library === 'ws') app.useWebSocketAdapter(new JwtWsAdapter(app));
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

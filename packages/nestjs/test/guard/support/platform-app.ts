@@ -10,15 +10,18 @@ import type { AddressInfo } from 'node:net';
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
 
+/** A Nest app served by Node's HTTP server (on either platform), so `getHttpServer()` is typed for supertest. */
+export type HttpApp = INestApplication<Server>;
+
 /**
  * Builds and initialises a Nest app on the platform, logging nothing. The HTTP server's header
  * limit is raised from Node's 16 KiB to 64 KiB so that an oversized token reaches the guard (and is
  * rejected by it) instead of being refused by Node's parser with a 431.
  */
-export async function startApp(platform: Platform, metadata: ModuleMetadata): Promise<INestApplication> {
+export async function startApp(platform: Platform, metadata: ModuleMetadata): Promise<HttpApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
   const app = platform === 'express'
-    ? moduleRef.createNestApplication(new ExpressAdapter(), { logger: false })
+    ? moduleRef.createNestApplication<HttpApp>(new ExpressAdapter(), { logger: false })
     : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
@@ -35,12 +38,11 @@ export class AttackerServer {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<AttackerServer> {
-    let attacker: AttackerServer | undefined;
     const server = createServer((_request, response) => {
-      attacker!.requests++;
+      attacker.requests++;
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
     });
-    attacker = new AttackerServer(server);
+    const attacker = new AttackerServer(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return attacker;
   }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Get, Req, UseGuards, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createServer, type Server } from 'node:http';
 import {
   JwksCacheEvents,
@@ -46,7 +47,7 @@ export async function startGuardedApp(options: JwksCacheModuleOptions, logs = ne
   })
     .setLogger(logs)
     .compile();
-  const app = moduleRef.createNestApplication({ logger: logs });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: logs });
   await app.init();
   const server = createServer({ maxHeaderSize: 64 * 1024 }, app.getHttpAdapter().getInstance());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
