@@ -93,7 +93,7 @@ describe('the built sample app, as processes', () => {
     buildIfStale();
   }, 240_000);
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 

@@ -119,7 +119,7 @@ describe('sample app against the embedded OpenID provider', () => {
     try {
       await expect(lastValueFrom(client.send(RESERVE_PATTERN, { sku: 'widget' }))).rejects.toMatchObject({ code: 16, statusCode: 401 });
     } finally {
-      await client.close();
+      client.close();
     }
   });
 

@@ -59,7 +59,9 @@ describe('LocalIssuer faults', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
     const text = await response.text();
-    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+    expect(() => {
+      JSON.parse(text);
+    }).toThrow(SyntaxError);
     expect((await fetch(idp.discoveryUrl)).status).toBe(200);
     expect(idp.requests).toMatchObject({ jwks: 1, discovery: 1 });
   });

@@ -248,7 +248,7 @@ describe('validateOptions: the guard\'s user mapping, roles and request context 
 
   it('accepts mapUser, rolesClaim, tenantFrom and context, and tenantFrom on token sources and tokenDefaults', () => {
     expect(errorOf(withIssuer({
-      guard: { mapUser: async () => ({}), rolesClaim: 'realm_access.roles', tenantFrom: tid, context: true },
+      guard: { mapUser: () => Promise.resolve({}), rolesClaim: 'realm_access.roles', tenantFrom: tid, context: true },
       tokenDefaults: { tenantFrom: tid },
       tokens: { default: { ...SOURCE, tenantFrom: tid } },
     }))).toBeUndefined();

@@ -42,10 +42,10 @@ class FakeProvider {
     return this.verify(token, overrides);
   }
 
-  async verify(token: string, overrides?: VerifyOverrides) {
+  verify(token: string, overrides?: VerifyOverrides) {
     this.calls.push({ token, overrides });
-    if (this.outcome instanceof Error) throw this.outcome;
-    return { payload: this.outcome, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' };
+    if (this.outcome instanceof Error) return Promise.reject(this.outcome);
+    return Promise.resolve({ payload: this.outcome, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' });
   }
 }
 
@@ -81,14 +81,18 @@ class FastifyLikeReply {
   }
 }
 
+/** The route handler `name` of `controller`, as Nest's `ExecutionContext.getHandler()` gives it. */
+function handlerOf(controller: new () => object, name: string): () => void {
+  return (controller.prototype as Record<string, () => void>)[name];
+}
+
 function contextFor(
   controller: new () => object,
   handler: string,
   request: JwtGuardRequest,
   response: object = new ExpressLikeResponse(),
 ): ExecutionContext {
-  const method = (controller.prototype as Record<string, () => void>)[handler];
-  const context = new ExecutionContextHost([request, response], controller, method);
+  const context = new ExecutionContextHost([request, response], controller, handlerOf(controller, handler));
   context.setType('http');
   return context;
 }
@@ -136,7 +140,7 @@ describe('JwtGuard', () => {
     expect(provider.calls[0]?.overrides).toEqual({ audience: 'billing-api', typ: 'at+jwt' });
   });
 
-  it('skips @Public routes and controllers without reading the token', async () => {
+  it('skips @Public routes and controllers without reading the token', () => {
     const request = bearer('not a token at all');
     expect(guardWith().canActivate(contextFor(OrdersController, 'health', request))).toBe(true);
     expect(guardWith().canActivate(contextFor(PublicController, 'open', {}))).toBe(true);
@@ -297,13 +301,13 @@ describe('JwtGuard', () => {
       const guard = new GraphQlLikeGuard(provider as unknown as JwksProvider, new Reflector(), {});
       provider.outcome = { sub: 'bob', scope: 'orders:read' };
       const request: JwtGuardRequest = { headers: { 'x-token': 'graphql-token' } };
-      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, OrdersController.prototype.list);
+      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, handlerOf(OrdersController, 'list'));
       context.setType('graphql');
       await expect(guard.canActivate(context)).resolves.toBe(true);
       expect(provider.calls[0]?.token).toBe('graphql-token');
       expect(request.user).toEqual({ sub: 'bob', scope: 'orders:read' });
 
-      const anonymous = new ExecutionContextHost([{}, {}, { req: { headers: {} } }, {}], OrdersController, OrdersController.prototype.list);
+      const anonymous = new ExecutionContextHost([{}, {}, { req: { headers: {} } }, {}], OrdersController, handlerOf(OrdersController, 'list'));
       anonymous.setType('graphql');
       await expect(guard.canActivate(anonymous)).resolves.toBe(true);
       expect(guard.handled).toHaveLength(1);
@@ -333,7 +337,7 @@ describe('JwtGuard', () => {
       const guard = new GraphQlLikeGuard(provider as unknown as JwksProvider, new Reflector(), {});
       provider.cached.set('graphql-token', { sub: 'bob', scope: 'orders:read' });
       const request: JwtGuardRequest = { headers: { 'x-token': 'graphql-token', authorization: `Bearer ${TOKEN}` } };
-      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, OrdersController.prototype.list);
+      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, handlerOf(OrdersController, 'list'));
       context.setType('graphql');
       expect(guard.canActivate(context)).toBe(true);
       expect(provider.cacheLookups).toEqual(['graphql-token']);

@@ -31,7 +31,7 @@ describe('SingleFlight', () => {
 
   it('keeps keys apart', async () => {
     const flights = new SingleFlight<string, string>();
-    const [a, b] = [flights.run('a', async () => 'A'), flights.run('b', async () => 'B')];
+    const [a, b] = [flights.run('a', () => Promise.resolve('A')), flights.run('b', () => Promise.resolve('B'))];
     expect(flights.size).toBe(2);
     await expect(Promise.all([a, b])).resolves.toEqual(['A', 'B']);
   });
@@ -40,16 +40,16 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string, number>();
     await expect(flights.run('a', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
     expect(flights.current('a')).toBeUndefined();
-    await expect(flights.run('a', async () => 2)).resolves.toBe(2);
+    await expect(flights.run('a', () => Promise.resolve(2))).resolves.toBe(2);
     expect(flights.size).toBe(0);
   });
 
   it('calls the work synchronously, and turns a synchronous throw into a rejection', async () => {
     const flights = new SingleFlight<string, number>();
     let called = false;
-    void flights.run('a', async () => {
+    void flights.run('a', () => {
       called = true;
-      return 1;
+      return Promise.resolve(1);
     });
     expect(called).toBe(true);
     await expect(

@@ -57,10 +57,8 @@ describe('firstVerifyingCandidate and keyForToken: the one rule of every path', 
   const importKey = (candidate: UsableKey): VerificationKey | undefined => (candidate.kid === 'broken' ? undefined : new TextEncoder().encode(candidate.kid));
   const nameOf = (imported: VerificationKey): string => new TextDecoder().decode(imported as Uint8Array);
   const badSignature = Object.assign(new Error('bad signature'), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
-  const signedBy = (kid: string) => async (imported: VerificationKey) => {
-    if (nameOf(imported) !== kid) throw badSignature;
-    return kid;
-  };
+  const signedBy = (kid: string) => (imported: VerificationKey) =>
+    nameOf(imported) === kid ? Promise.resolve(kid) : Promise.reject(badSignature);
 
   it('moves on only after a bad signature, and returns the key that verified', async () => {
     await expect(firstVerifyingCandidate(keys, importKey, signedBy('c'), 'iss')).resolves.toMatchObject({ key: keys[2], result: 'c' });
@@ -69,9 +67,9 @@ describe('firstVerifyingCandidate and keyForToken: the one rule of every path', 
   it('throws any other failure at once (e.g. an expired token), without trying further keys', async () => {
     const tried: string[] = [];
     const expired = Object.assign(new Error('expired'), { code: 'ERR_JWT_EXPIRED' });
-    const attempt = async (imported: VerificationKey) => {
+    const attempt = (imported: VerificationKey) => {
       tried.push(nameOf(imported));
-      throw expired;
+      return Promise.reject(expired);
     };
     await expect(firstVerifyingCandidate(keys, importKey, attempt, 'iss')).rejects.toBe(expired);
     expect(tried).toEqual(['a']);

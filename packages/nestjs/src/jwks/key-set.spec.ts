@@ -106,10 +106,10 @@ describe('parseKeySet', () => {
 
     it.each([
       // The identity: with it every signature (R = identity, S = 0) verifies in OpenSSL.
-      ['the identity point (small order)', [1, ...Array(31).fill(0)]],
-      ['the point of order 2 (y = -1)', [0xec, ...Array(30).fill(0xff), 0x7f]],
-      ['a non-canonical y (y = p)', [0xed, ...Array(30).fill(0xff), 0x7f]],
-      ['31 bytes', Array(31).fill(7)],
+      ['the identity point (small order)', [1, ...new Array<number>(31).fill(0)]],
+      ['the point of order 2 (y = -1)', [0xec, ...new Array<number>(30).fill(0xff), 0x7f]],
+      ['a non-canonical y (y = p)', [0xed, ...new Array<number>(30).fill(0xff), 0x7f]],
+      ['31 bytes', new Array<number>(31).fill(7)],
     ])('skips an Ed25519 key with %s', async (_label, x) => {
       expect(await kept({ kty: 'OKP', crv: 'Ed25519', kid: 'bad', x: b64u(x) })).toBe(false);
     });

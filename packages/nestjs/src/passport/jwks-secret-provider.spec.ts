@@ -19,9 +19,9 @@ const tokenWith = (header: Record<string, unknown>, claims: Record<string, unkno
 function fakeProvider(key: CryptoKey | Uint8Array) {
   const calls: [string, { kid?: string; alg: string }][] = [];
   const provider = {
-    async getKey(issuer: string, header: { kid?: string; alg: string }) {
+    getKey(issuer: string, header: { kid?: string; alg: string }) {
       calls.push([issuer, header]);
-      return key;
+      return Promise.resolve(key);
     },
   };
   return { provider: provider as unknown as JwksProvider, calls };

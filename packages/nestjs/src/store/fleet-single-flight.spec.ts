@@ -11,10 +11,10 @@ function scriptedStore(script: { fleetLock: boolean; lockFree?: boolean; publish
       calls.push(`lock ${key} ttl=${options.ttl}`);
       return script.lockFree === true ? { acquired: true as const, result: await fn() } : { acquired: false as const };
     },
-    async waitFor(key: string, options: { timeout?: number; confidential?: boolean; until?: (entry: unknown) => boolean }) {
+    waitFor(key: string, options: { timeout?: number; confidential?: boolean; until?: (entry: unknown) => boolean }) {
       calls.push(`wait ${key} timeout=${options.timeout} confidential=${options.confidential}`);
       const entry = script.publishes;
-      return entry !== undefined && options.until!(entry) ? entry : undefined;
+      return Promise.resolve(entry !== undefined && options.until!(entry) ? entry : undefined);
     },
   };
   return { store: store as unknown as CacheStore, calls };
@@ -25,13 +25,13 @@ function flight(calls: string[], overrides: Partial<FleetFlight<string>> = {}): 
     key: 'k',
     shared: true,
     lockTtl: 10_000,
-    adopt: async (skipL1) => {
+    adopt: (skipL1) => {
       calls.push(`adopt skipL1=${skipL1}`);
-      return skipL1 ? undefined : 'adopted';
+      return Promise.resolve(skipL1 ? undefined : 'adopted');
     },
-    work: async () => {
+    work: () => {
       calls.push('work');
-      return 'worked';
+      return Promise.resolve('worked');
     },
     awaited: () => (entry) => entry === 'fresh',
     ...overrides,

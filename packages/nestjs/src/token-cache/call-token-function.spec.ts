@@ -13,7 +13,7 @@ describe('callTokenFunction', () => {
   it('passes name, tenant and a live signal, and returns what the function gives, sync or async', async () => {
     const contexts: TokenFunctionContext[] = [];
     const sync = await callTokenFunction((context) => (contexts.push(context), 'opaque'), { name: 'a', tenant: 't' }, 1_000);
-    const async = await callTokenFunction(async () => ({ access_token: 'opaque-2', expires_in: 60 }), { name: 'b', tenant: undefined }, 1_000);
+    const async = await callTokenFunction(() => Promise.resolve({ access_token: 'opaque-2', expires_in: 60 }), { name: 'b', tenant: undefined }, 1_000);
     expect(sync).toBe('opaque');
     expect(async).toEqual({ access_token: 'opaque-2', expires_in: 60 });
     expect(contexts[0]).toMatchObject({ name: 'a', tenant: 't' });

@@ -39,7 +39,7 @@ describe('weak public keys are skipped, so no forgery passes (issue 13, item 4)'
   let claims: object;
   const rsa2048 = publicJwk('rsa', { modulusLength: 2048 });
   const exponentOne: JWK = { ...rsa2048, e: 'AQ', kid: 'e-one', alg: 'RS256' };
-  const identityEd25519: JWK = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from([1, ...Array(31).fill(0)]).toString('base64url'), kid: 'ed-identity' };
+  const identityEd25519: JWK = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from([1, ...new Array<number>(31).fill(0)]).toString('base64url'), kid: 'ed-identity' };
   const rsa1024: JWK = { ...publicJwk('rsa', { modulusLength: 1024 }), kid: 'rsa-1024', alg: 'RS256' };
   const good: JWK = { ...publicJwk('ec', { namedCurve: 'P-256' }), kid: 'good', alg: 'ES256' };
 

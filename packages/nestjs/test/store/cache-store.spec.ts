@@ -90,7 +90,7 @@ describe('CacheStore', () => {
       const store = storeWith({});
       expect(await store.lock(JWKS_KEY, 1_000)).toBe(true);
       expect(await store.lock(JWKS_KEY, 1_000)).toBe(true);
-      expect(await store.withLock(JWKS_KEY, async () => 42)).toEqual({ acquired: true, result: 42 });
+      expect(await store.withLock(JWKS_KEY, () => Promise.resolve(42))).toEqual({ acquired: true, result: 42 });
     });
   });
 

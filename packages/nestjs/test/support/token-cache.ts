@@ -89,5 +89,10 @@ export function captureLogs(): { lines: string[]; restore(): void } {
     lines.push(parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
   };
   Logger.overrideLogger({ log: record, error: record, warn: record, debug: record, verbose: record, fatal: record });
-  return { lines, restore: () => Logger.overrideLogger(new ConsoleLogger()) };
+  return {
+    lines,
+    restore: () => {
+      Logger.overrideLogger(new ConsoleLogger());
+    },
+  };
 }

@@ -102,7 +102,7 @@ async function startFixture(options: MicroserviceOptions): Promise<Fixture> {
 type AnyClient = Pick<ClientProxy, 'send' | 'emit' | 'connect' | 'close'>;
 
 /** A stand-in TokenCacheService that hands out one given token. */
-const fixedToken = (token: string) => ({ ensureToken: async () => token }) as unknown as TokenCacheService;
+const fixedToken = (token: string) => ({ ensureToken: () => Promise.resolve(token) }) as unknown as TokenCacheService;
 
 async function refusal(call: Observable<unknown>): Promise<unknown> {
   try {
@@ -193,7 +193,7 @@ describe('JwtGuard on TCP microservices (token in the payload\'s headers.authori
       });
       await expect(lastValueFrom(client.send(GET, { id: '9' }))).resolves.toEqual({ id: '9', sub: 'traced-service' });
     } finally {
-      await client.close();
+      client.close();
       await fixture.close();
     }
   });
@@ -209,13 +209,13 @@ const brokerSuite = (broker: Broker, name: string, serverOptions: () => Promise<
   describeWithBroker(broker, name, () => messageTransportCases(serverOptions, makeClient));
 
 brokerSuite(NATS, 'JwtGuard on NATS microservices (token in the message headers)',
-  async () => ({ transport: Transport.NATS, options: { servers: [NATS.url] } }),
+  () => Promise.resolve({ transport: Transport.NATS, options: { servers: [NATS.url] } }),
   () => new ClientNats({ servers: [NATS.url] }),
 );
 
 const QUEUE = `jwks-cache-orders-${RUN}`;
 brokerSuite(RABBITMQ, 'JwtGuard on RabbitMQ microservices (token in the message headers)',
-  async () => ({ transport: Transport.RMQ, options: { urls: [RABBITMQ.url], queue: QUEUE, queueOptions: { durable: false, autoDelete: true } } }),
+  () => Promise.resolve({ transport: Transport.RMQ, options: { urls: [RABBITMQ.url], queue: QUEUE, queueOptions: { durable: false, autoDelete: true } } }),
   () => new ClientRMQ({ urls: [RABBITMQ.url], queue: QUEUE, queueOptions: { durable: false, autoDelete: true } }),
 );
 

@@ -21,14 +21,13 @@ export class ScriptedServer {
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<ScriptedServer> {
-    let scripted: ScriptedServer | undefined;
     const server = createServer((_request, response) => {
-      const { status, body, headers } = scripted!.answer;
-      scripted!.requests++;
+      const { status, body, headers } = scripted.answer;
+      scripted.requests++;
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(body);
     });
-    scripted = new ScriptedServer(server);
+    const scripted = new ScriptedServer(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return scripted;
   }
