@@ -6,7 +6,7 @@ import ts from 'typescript';
 /**
  * jest only transpiles (ts-jest without diagnostics), so the type check of the tests is
  * `npm run typecheck`: it must see every TypeScript file of the repository, and `npm test` must run
- * it, after the build and before jest.
+ * it, after the build and before jest; `npm run lint` (ESLint with type information) follows it.
  */
 /** jest runs from the repository root (its rootDir). */
 const REPO_ROOT = process.cwd();
@@ -34,10 +34,11 @@ describe('npm run typecheck', () => {
     expect(files.filter((file) => !checked.has(file))).toEqual([]);
   });
 
-  it('runs in npm test after the build and before jest (the consumer check of the packed packages follows jest)', () => {
+  it('runs in npm test after the build, then the lint, before jest (the consumer check of the packed packages follows jest)', () => {
     const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     const steps = scripts['test'].split('&&').map((step) => step.trim());
-    expect(steps).toEqual(['npm run build', 'npm run typecheck', expect.stringContaining('node_modules/jest/bin/jest.js'), 'node scripts/consumer-check.mjs']);
+    expect(steps).toEqual(['npm run build', 'npm run typecheck', 'npm run lint', expect.stringContaining('node_modules/jest/bin/jest.js'), 'node scripts/consumer-check.mjs']);
     expect(scripts['typecheck']).toBe('tsc -p tsconfig.json --noEmit');
+    expect(scripts['lint']).toBe('eslint .');
   });
 });
