@@ -1,5 +1,6 @@
 import type {
   ClientCredentialsOptions,
+  DpopOptions,
   GuardOptions,
   IssuerOptions,
   JwksCacheModuleOptions,
@@ -27,8 +28,12 @@ export const MODULE_OPTION_KEYS = keysOf<JwksCacheModuleOptions>({
 });
 
 export const ISSUER_OPTION_KEYS = keysOf<IssuerOptions>({
-  issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true,
+  issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true, dpop: true,
 });
+
+export const DPOP_OPTION_KEYS = keysOf<DpopOptions>({ mode: true, algorithms: true, maxProofAge: true, nonce: true });
+
+export const DPOP_NONCE_KEYS = keysOf<Exclude<NonNullable<DpopOptions['nonce']>, boolean>>({ rotation: true });
 
 export const JWKS_OPTION_KEYS = keysOf<JwksOptions>({
   ttl: true, maxAgeBounds: true, refreshAhead: true, cooldown: true, staleIfError: true, timeout: true,
@@ -64,4 +69,4 @@ export const CLIENT_CREDENTIALS_KEYS = keysOf<ClientCredentialsOptions>({
 
 export const STORE_OPTION_KEYS = keysOf<StoreOptions>({ l1Ttl: true, l1MaxEntries: true, timeout: true, logInterval: true });
 
-export const GUARD_OPTION_KEYS = keysOf<GuardOptions>({ realm: true, cookie: true, header: true });
+export const GUARD_OPTION_KEYS = keysOf<GuardOptions>({ realm: true, cookie: true, header: true, publicUrl: true });

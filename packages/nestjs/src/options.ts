@@ -172,7 +172,50 @@ export interface IssuerOptions {
   jwks?: JwksOptions;
   /** Per-issuer overrides of the top-level `verify` options. */
   verify?: Omit<VerifyOptions, 'verifiedTokenCacheSize'>;
+  /**
+   * DPoP (RFC 9449) for this issuer's tokens: `'off'` (the `DPoP` scheme is refused),
+   * `'allowed'` (Bearer and DPoP), `'required'` (Bearer refused), or the object form for
+   * algorithms, proof age and server nonces. A token bound to a key (`cnf.jkt`) is refused as
+   * Bearer whatever the mode. See `docs/dpop.md`.
+   * @default 'allowed'
+   */
+  dpop?: DpopMode | DpopOptions;
 }
+
+/** How an issuer's tokens may be presented: Bearer only, both, or DPoP only. */
+export type DpopMode = 'off' | 'allowed' | 'required';
+
+/** DPoP settings of one issuer (`issuers[i].dpop`). */
+export interface DpopOptions {
+  /** @default 'allowed' */
+  mode?: DpopMode;
+  /**
+   * Algorithms a proof may be signed with; asymmetric only (HS* and `none` are refused at start).
+   * Sent in the challenge's `algs`.
+   * @default every asymmetric algorithm ({@link ASYMMETRIC_ALGORITHMS})
+   */
+  algorithms?: AsymmetricAlgorithm[];
+  /**
+   * Oldest accepted proof, from its `iat`, in ms; `verify.clockTolerance` is added on both sides.
+   * Also how long a proof's `jti` is remembered.
+   * @default 300_000
+   */
+  maxProofAge?: number;
+  /**
+   * Server nonces (RFC 9449 §9): every answer carries `DPoP-Nonce`, and a proof without the
+   * current (or the previous) nonce is answered `use_dpop_nonce`. `true` rotates every
+   * 300 000 ms; `{ rotation }` sets that period (ms). With a shared store the fleet shares them.
+   * @default false
+   */
+  nonce?: boolean | { rotation?: number };
+}
+
+/** The defaults of {@link DpopOptions} (`algorithms`: every asymmetric one). */
+export const DEFAULT_DPOP_OPTIONS = {
+  mode: 'allowed' as DpopMode,
+  maxProofAge: 300_000,
+  nonceRotation: 300_000,
+};
 
 /** Per-call narrowing of an issuer's verification settings (jose's verify options). */
 export interface VerifyOverrides {
@@ -368,6 +411,14 @@ export interface GuardOptions {
   cookie?: string;
   /** Read the token from this header instead of `Authorization` (opt-in, value is the raw JWT). */
   header?: string;
+  /**
+   * The public origin of the app (`https://api.example.com`, scheme + host + optional port, no
+   * path) when it sits behind a proxy: a DPoP proof's `htu` is compared with this origin plus
+   * the request's path. Without it the URL is built from the request's own scheme and `Host`
+   * (forwarded headers are never trusted).
+   * @default undefined
+   */
+  publicUrl?: string;
 }
 
 /** Token claims as verified, as put on `request.user`. */

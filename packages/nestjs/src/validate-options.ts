@@ -11,6 +11,8 @@ import {
 import { closestName } from './closest-name.js';
 import {
   CLIENT_CREDENTIALS_KEYS,
+  DPOP_NONCE_KEYS,
+  DPOP_OPTION_KEYS,
   GUARD_OPTION_KEYS,
   ISSUER_OPTION_KEYS,
   ISSUER_VERIFY_OPTION_KEYS,
@@ -73,6 +75,7 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   if (options.guard !== undefined) {
     checkObject(options.guard, 'guard');
     checkKeys(options.guard, GUARD_OPTION_KEYS, 'guard');
+    if (options.guard.publicUrl !== undefined) validateOrigin(options.guard.publicUrl, 'guard.publicUrl');
   }
   // Last, so that a wrong option is named before the module is called empty.
   if (issuers.length === 0 && options.tokens === undefined) {
@@ -100,6 +103,37 @@ function validateIssuer(issuer: IssuerOptions, path: string): void {
     }
     validateVerify(issuer.verify, `${path}.verify`, ISSUER_VERIFY_OPTION_KEYS);
   }
+  if (issuer.dpop !== undefined) validateDpop(issuer.dpop, `${path}.dpop`);
+}
+
+const DPOP_MODES: readonly unknown[] = ['off', 'allowed', 'required'];
+const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
+
+/** `'off' | 'allowed' | 'required'`, or `{ mode, algorithms (asymmetric only), maxProofAge, nonce }`. */
+function validateDpop(dpop: unknown, path: string): void {
+  if (typeof dpop === 'string') {
+    if (!DPOP_MODES.includes(dpop)) fail(path, `must be 'off', 'allowed', 'required' or { mode, algorithms, maxProofAge, nonce } (got '${dpop.slice(0, 40)}')`);
+    return;
+  }
+  checkObject(dpop, path);
+  const options = dpop as Record<string, unknown>;
+  checkKeys(options, DPOP_OPTION_KEYS, path);
+  if (options.mode !== undefined && !DPOP_MODES.includes(options.mode)) fail(`${path}.mode`, "must be 'off', 'allowed' or 'required'");
+  const algorithms = options.algorithms;
+  if (algorithms !== undefined) {
+    if (!Array.isArray(algorithms) || algorithms.length === 0) fail(`${path}.algorithms`, 'must be a non-empty array');
+    for (const alg of algorithms) {
+      if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) {
+        fail(`${path}.algorithms`, `contains ${typeof alg === 'string' ? alg : 'a non-string'}: a DPoP proof is signed with an asymmetric algorithm (known: ${ASYMMETRIC_ALGORITHMS.join(', ')})`);
+      }
+    }
+  }
+  validateDuration(options.maxProofAge, `${path}.maxProofAge`, 1_000);
+  const nonce = options.nonce;
+  if (nonce === undefined || typeof nonce === 'boolean') return;
+  checkObject(nonce, `${path}.nonce`);
+  checkKeys(nonce as object, DPOP_NONCE_KEYS, `${path}.nonce`);
+  validateDuration((nonce as { rotation?: unknown }).rotation, `${path}.nonce.rotation`, 1_000);
 }
 
 function validateAlgorithms(issuer: IssuerOptions, path: string): void {
@@ -262,6 +296,15 @@ function validateUrl(value: unknown, path: string, note = ''): void {
     fail(path, `must be an absolute http(s) URL ${note}`.trim());
   }
   if (url.username !== '' || url.password !== '') fail(path, 'must not carry credentials');
+}
+
+/** An http(s) origin: scheme, host and optional port, nothing after (a trailing `/` is tolerated). */
+function validateOrigin(value: unknown, path: string): void {
+  validateUrl(value, path);
+  const url = new URL(value as string);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    fail(path, `must be an origin (scheme, host, port) with no path, query or fragment, e.g. https://api.example.com (got ${url.origin}${url.pathname === '/' ? '' : ' with a path'})`);
+  }
 }
 
 /**

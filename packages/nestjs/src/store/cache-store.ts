@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
 import { JwksCacheEvents } from '../health/jwks-cache-events.js';
@@ -11,13 +11,21 @@ import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
 import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
+import { parseSecretKey } from './secret-key.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 
 /** The fixed, readable prefix of every key this library writes (lets Redis ACLs scope it). */
 export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
 
-/** What is stored: key sets, discovery documents and outbound tokens. */
-export type StoreEntryKind = 'jwks' | 'discovery' | 'token';
+/** What is stored: key sets, discovery documents, outbound tokens, DPoP server nonces and seen proof `jti`s. */
+export type StoreEntryKind = 'jwks' | 'discovery' | 'token' | 'dpop-nonce' | 'dpop-jti';
+
+/**
+ * What {@link CacheStore.claimOnce} did: this caller is the first (`claimed`), someone claimed
+ * the key before (`taken`), or the fleet could not be asked (`unavailable`: no Redis tier, or a
+ * fault — already counted, logged and emitted as `store.error`).
+ */
+export type ClaimOutcome = 'claimed' | 'taken' | 'unavailable';
 
 /** Counters of the store layer, since start. */
 export interface StoreStats {
@@ -111,6 +119,7 @@ export class CacheStore implements OnModuleInit {
   private readonly redis: RedisConnection | undefined;
   private readonly codec: EnvelopeCodec;
   private readonly authenticates: boolean;
+  private readonly integrityKeyBytes: Buffer | undefined;
   private readonly encrypts: boolean;
   private readonly log: RateLimitedLogger;
   private readonly heldLocks = new Map<string, string>();
@@ -127,6 +136,7 @@ export class CacheStore implements OnModuleInit {
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
     this.authenticates = options.integrityKey !== undefined;
+    this.integrityKeyBytes = options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
     this.encrypts = cipher !== undefined;
     this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
     this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
@@ -237,6 +247,26 @@ export class CacheStore implements OnModuleInit {
     if (acquired === FAULT) return true;
     if (acquired) this.heldLocks.set(key, token);
     return acquired;
+  }
+
+  /**
+   * Claims `key` fleet-wide for `ttlMs` (Redis `SET NX PX`), for "accept once" checks such as a
+   * DPoP proof's `jti`. Only the key's existence is used, so a writer of Redis can at worst deny
+   * (a planted key) or forget (a deleted one), never forge a value; with an `integrityKey` the
+   * key is an HMAC, so one cannot be planted ahead for a given input.
+   */
+  async claimOnce(key: string, ttlMs: number): Promise<ClaimOutcome> {
+    const redis = this.redis;
+    if (redis === undefined) return 'unavailable';
+    const claimed = await this.callShared('set', () => redis.acquire(this.onceKeyOf(key), '1', ttlMs));
+    if (claimed === FAULT) return 'unavailable';
+    return claimed ? 'claimed' : 'taken';
+  }
+
+  private onceKeyOf(key: string): string {
+    const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : key;
+    if (this.integrityKeyBytes === undefined) return `${STORE_KEY_PREFIX}once:${rest}`;
+    return `${STORE_KEY_PREFIX}once:${createHmac('sha256', this.integrityKeyBytes).update(rest).digest('base64url')}`;
   }
 
   /** Releases a lock taken by {@link lock} on this instance (only if it still holds it). */
