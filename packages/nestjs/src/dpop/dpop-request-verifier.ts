@@ -7,7 +7,7 @@ import {
 import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
 import { resolveIssuerSettings } from '../jwks/issuer-settings.js';
 import type { VerifiedToken } from '../jwks/verified-token.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import type { JwksCacheModuleOptions, VerifyOverrides } from '../options.js';
 import type { CacheStore } from '../store/cache-store.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopReplayCache, type DpopReplayStats } from './dpop-replay-cache.js';
@@ -78,7 +78,7 @@ export class DpopRequestVerifier {
     options: JwksCacheModuleOptions,
     store: CacheStore,
     events: JwksCacheEvents | undefined,
-    private readonly verifyToken: (token: string) => Promise<VerifiedToken>,
+    private readonly verifyToken: (token: string, overrides: VerifyOverrides | undefined) => Promise<VerifiedToken>,
   ) {
     this.replays = new DpopReplayCache(store, events);
     this.defaults = { settings: resolveDpopSettings(undefined), clockTolerance: resolveIssuerSettings(options, { issuer: '' }).verify.clockTolerance, nonces: undefined };
@@ -107,19 +107,20 @@ export class DpopRequestVerifier {
    * @throws {TokenMissingError} no `Authorization` with either scheme.
    * @throws {AuthorizationMalformedError} a Bearer or DPoP `Authorization` of a bad shape.
    * @throws {DpopProofInvalidError} (or a subclass) the proof failed a check; {@link DpopSchemeError}; any token rejection.
+   * @param overrides narrow the token's verification, as `JwksProvider.verify`'s.
    */
-  async verifyRequest(request: HttpRequestToVerify): Promise<VerifiedRequest> {
+  async verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
     const authorization = headerValues(request.headers, 'authorization');
     if (authorization.length === 0 || !SCHEME_ONLY.test(authorization[0]!)) throw new TokenMissingError('The request carries no Bearer or DPoP token');
     const match = authorization.length === 1 ? AUTHORIZATION.exec(authorization[0]!) : null;
     if (match === null) throw new AuthorizationMalformedError('The Authorization header is not "Bearer <token>" or "DPoP <token>"');
     const token = match[2]!;
     if (match[1]!.toLowerCase() === 'bearer') {
-      const verified = await this.verifyToken(token);
+      const verified = await this.verifyToken(token, overrides);
       this.assertBearer(verified);
       return Object.freeze({ ...verified, scheme: 'bearer' as const });
     }
-    return this.verifyDpop(request, token);
+    return this.verifyDpop(request, token, overrides);
   }
 
   /**
@@ -152,11 +153,11 @@ export class DpopRequestVerifier {
     return this.replays.stats();
   }
 
-  private async verifyDpop(request: HttpRequestToVerify, token: string): Promise<VerifiedRequest> {
+  private async verifyDpop(request: HttpRequestToVerify, token: string, overrides: VerifyOverrides | undefined): Promise<VerifiedRequest> {
     const proofs = headerValues(request.headers, 'dpop');
     // Node joins repeated headers with ", "; a JWT has no comma, so a comma means several proofs.
     if (proofs.length !== 1 || proofs[0]!.includes(',')) throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
-    const verified = await this.verifyToken(token);
+    const verified = await this.verifyToken(token, overrides);
     // An issuer made at run time (a template's) has the defaults until it says otherwise.
     const { settings, clockTolerance, nonces } = this.issuers.get(verified.issuer) ?? this.defaults;
     if (settings.mode === 'off') throw new DpopSchemeError('The issuer does not accept DPoP: present the token as Bearer');

@@ -9,9 +9,10 @@ import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './
 import { grantedScopes } from './granted-scopes.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
-import { rejectionException } from './rejection-exception.js';
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
-import { setChallengeHeader } from './set-challenge-header.js';
+import { setChallengeHeader, setHttpHeader } from './set-challenge-header.js';
+import { DPOP_NONCE_HEADER, dpopRejectionException } from './dpop-rejection.js';
+import { requestUrl } from '../dpop/htu.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
 const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
@@ -90,7 +91,7 @@ export class JwtGuard implements CanActivate {
     // token is hashed once per request.
     const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes are checked on the slow path, where a missing one becomes a 403.
-    if (typeof found === 'object' && hasScopes(found.payload, route.scopes)) return this.admit(request, found.payload);
+    if (typeof found === 'object' && this.provider.dpop.acceptsBearer(found) && hasScopes(found.payload, route.scopes)) return this.admit(request, found.payload);
     return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
@@ -111,17 +112,29 @@ export class JwtGuard implements CanActivate {
   /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
   private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
     try {
+      if (usesDpopScheme(request)) return await this.verifyDpopAndAdmit(context, request, route);
       const token = this.extractToken(request);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
       const verification = missed !== undefined && missed.token === token
         ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
         : this.provider.verify(token, route.overrides);
-      const { payload } = await verification;
-      this.assertScopes(payload, route.scopes);
-      return this.admit(request, payload);
+      const verified = await verification;
+      this.provider.dpop.assertBearer(verified);
+      this.assertScopes(verified.payload, route.scopes);
+      return this.admit(request, verified.payload);
     } catch (error) {
       return this.handleError(error, context);
     }
+  }
+
+  /** `Authorization: DPoP`: the token, its proof (against this request's method and URL) and the binding. */
+  private async verifyDpopAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<boolean> {
+    const http = request as JwtGuardRequest & { method?: string };
+    const url = requestUrl(http, this.guardOptions.publicUrl) ?? '';
+    const verified = await this.provider.verifyRequest({ method: http.method ?? '', url, headers: request.headers ?? {} }, route.overrides);
+    if (verified.nonce !== undefined) setHttpHeader(context, DPOP_NONCE_HEADER, verified.nonce);
+    this.assertScopes(verified.payload, route.scopes);
+    return this.admit(request, verified.payload);
   }
 
   private admit(request: JwtGuardRequest, payload: JwtClaimsPayload): true {
@@ -170,7 +183,7 @@ export class JwtGuard implements CanActivate {
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
     this.logRejection(error);
-    const exception = rejectionException(error, this.guardOptions.realm);
+    const exception = dpopRejectionException(error, this.guardOptions.realm, this.provider.dpop.accepted, usesDpopScheme(this.getRequest(context)));
     setChallengeHeader(context, exception);
     throw exception;
   }
@@ -195,6 +208,13 @@ export class JwtGuard implements CanActivate {
     if (outage) this.outageLog.warn(error.code, text);
     else this.logger.debug(text);
   }
+}
+
+/** Whether the request's `Authorization` uses the DPoP scheme (RFC 9449 §7.1). */
+function usesDpopScheme(request: JwtGuardRequest | undefined): boolean {
+  const value = request?.headers?.authorization;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' && /^dpop(?: |$)/i.test(first);
 }
 
 function hasScopes(claims: JwtClaimsPayload, required: readonly string[]): boolean {

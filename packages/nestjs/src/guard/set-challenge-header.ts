@@ -18,6 +18,18 @@ export function setChallengeHeader(context: ExecutionContext, exception: BearerC
   if (context.getType() !== 'http') return;
   const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
   if (response === undefined || response.headersSent === true || response.sent === true) return;
-  if (typeof response.setHeader === 'function') response.setHeader(BearerChallengeException.header, exception.challenge);
-  else if (typeof response.header === 'function') response.header(BearerChallengeException.header, exception.challenge);
+  for (const [name, value] of Object.entries(exception.getHeaders())) setResponseHeader(response, name, value);
+}
+
+/** Sets one header of an Express or Fastify response (nothing outside HTTP or once it is sent). */
+export function setHttpHeader(context: ExecutionContext, name: string, value: string): void {
+  if (context.getType() !== 'http') return;
+  const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
+  if (response === undefined || response.headersSent === true || response.sent === true) return;
+  setResponseHeader(response, name, value);
+}
+
+function setResponseHeader(response: ResponseWithHeaders, name: string, value: string): void {
+  if (typeof response.setHeader === 'function') response.setHeader(name, value);
+  else if (typeof response.header === 'function') response.header(name, value);
 }

@@ -26,9 +26,11 @@ import { OidcDiscovery } from './oidc-discovery.js';
 import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';
+import { DpopRequestVerifier, type HttpRequestToVerify, type VerifiedRequest } from '../dpop/dpop-request-verifier.js';
 
 export type { VerifiedToken } from './verified-token.js';
 export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
+export type { HttpRequestToVerify, VerifiedRequest } from '../dpop/dpop-request-verifier.js';
 
 /** What `JwksProvider.stats()` reports. */
 export interface JwksProviderStats {
@@ -72,6 +74,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly maxTokenBytes: number;
   /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
   private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
+  /** DPoP (RFC 9449): the scheme rules, proofs, replay cache and nonces. */
+  readonly dpop: DpopRequestVerifier;
   private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
     this.states.get(issuer)?.usableNow()?.thumbprints.has(thumbprint) === true;
 
@@ -91,6 +95,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       this.states.set(settings.issuer, state);
       if (issuer.seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, issuer.seed);
     }
+    this.dpop = new DpopRequestVerifier(options, store, events, (token, overrides) => this.verify(token, overrides));
     const topLevelLimit = options.verify?.maxTokenBytes ?? DEFAULT_VERIFY_OPTIONS.maxTokenBytes;
     this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
   }
@@ -114,6 +119,21 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       return Promise.reject(error instanceof InvalidVerifyOverridesError ? error : toTokenError(error));
     }
+  }
+
+  /**
+   * Verifies the token of an HTTP request as its scheme says (for callers other than `JwtGuard`):
+   * `Authorization: Bearer` — a bearer token, refused when bound to a key (`cnf.jkt`) or when its
+   * issuer's `dpop` is `'required'`; `Authorization: DPoP` with exactly one `DPoP` header — the
+   * proof checked as RFC 9449 §4.3 says against `method` and `url`, the token's binding, and the
+   * `jti` replay cache. `url` is the absolute URL the client used (behind a proxy, the public one).
+   * @param overrides narrow the token's verification, as {@link verify}'s.
+   * @returns the verified token with `scheme`, `jkt` (DPoP) and `nonce` (to send in `DPoP-Nonce`).
+   * @throws {TokenRejectedError} a subclass saying why, e.g. `DpopProofInvalidError` (its `check`
+   *   names the failed check), `DpopNonceRequiredError`, `DpopProofReplayedError`, `DpopSchemeError`.
+   */
+  verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
+    return this.dpop.verifyRequest(request, overrides);
   }
 
   /**
