@@ -10,6 +10,8 @@ import {
   TokenMissingError,
 } from '../errors.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
+import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
+import { CacheStore } from '../store/cache-store.js';
 import type { GuardOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { JwtGuard, type JwtGuardRequest } from './jwt-guard.js';
@@ -26,6 +28,8 @@ class FakeProvider {
   /** Claims of the tokens the verified-token cache holds. */
   readonly cached = new Map<string, JwtClaimsPayload>();
   outcome: JwtClaimsPayload | Error = { sub: 'alice', iss: 'https://idp.test' };
+  /** The real DPoP scheme rules, for a module without DPoP configuration. */
+  readonly dpop = new DpopRequestVerifier({ issuers: [] }, new CacheStore({}), undefined, (token, overrides) => this.verify(token, overrides));
 
   lookupVerified(token: string) {
     this.cacheLookups.push(token);
