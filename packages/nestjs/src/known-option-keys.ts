@@ -1,5 +1,6 @@
 import type {
   ClientCredentialsOptions,
+  DpopClientOptions,
   DpopOptions,
   GuardOptions,
   IssuerOptions,
@@ -33,6 +34,8 @@ export const ISSUER_OPTION_KEYS = keysOf<IssuerOptions>({
 
 export const DPOP_OPTION_KEYS = keysOf<DpopOptions>({ mode: true, algorithms: true, maxProofAge: true, nonce: true });
 
+export const DPOP_CLIENT_KEYS = keysOf<DpopClientOptions>({ privateKey: true, alg: true });
+
 export const DPOP_NONCE_KEYS = keysOf<Exclude<NonNullable<DpopOptions['nonce']>, boolean>>({ rotation: true });
 
 export const JWKS_OPTION_KEYS = keysOf<JwksOptions>({
@@ -59,7 +62,7 @@ export const TOKEN_TIMING_KEYS = keysOf<NonNullable<JwksCacheModuleOptions['toke
 
 export const TOKEN_SOURCE_KEYS = keysOf<TokenSourceOptions>({
   leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true, verify: true,
-  clientCredentials: true, tokenFunction: true, timeout: true, shareKey: true,
+  clientCredentials: true, tokenFunction: true, timeout: true, shareKey: true, dpop: true,
 });
 
 export const CLIENT_CREDENTIALS_KEYS = keysOf<ClientCredentialsOptions>({

@@ -210,6 +210,14 @@ export interface DpopOptions {
   nonce?: boolean | { rotation?: number };
 }
 
+/** A token source's configured DPoP key (`tokens.<name>.dpop`). */
+export interface DpopClientOptions {
+  /** The private key: a `KeyObject`, a WebCrypto `CryptoKey`, a private JWK, or a PKCS#8 PEM string. Never stored or logged. */
+  privateKey: import('node:crypto').KeyObject | import('node:crypto').webcrypto.CryptoKey | import('node:crypto').JsonWebKey | string;
+  /** The proof's signature algorithm; it must fit the key. */
+  alg: AsymmetricAlgorithm;
+}
+
 /** The defaults of {@link DpopOptions} (`algorithms`: every asymmetric one). */
 export const DEFAULT_DPOP_OPTIONS = {
   mode: 'allowed' as DpopMode,
@@ -329,6 +337,15 @@ export type TokenSourceOptions = TokenTimingOptions & {
    * @default undefined (not verified)
    */
   verify?: string;
+  /**
+   * DPoP-bound tokens (RFC 9449), client credentials only: `true` makes an ES256 key at start
+   * (its tokens stay in this process), `{ privateKey, alg }` uses a configured key, the same on
+   * every instance (its tokens may be shared through the store, only with `encryptionKey`; the
+   * key itself is never stored). Token requests and `fetch()` then carry a fresh proof each;
+   * a `use_dpop_nonce` answer is retried once with the server's nonce.
+   * @default undefined (Bearer tokens)
+   */
+  dpop?: true | DpopClientOptions;
 } & (
     | {
         /** Settings, or a function of the tenant giving them. */

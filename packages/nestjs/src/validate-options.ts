@@ -11,6 +11,7 @@ import {
 import { closestName } from './closest-name.js';
 import {
   CLIENT_CREDENTIALS_KEYS,
+  DPOP_CLIENT_KEYS,
   DPOP_NONCE_KEYS,
   DPOP_OPTION_KEYS,
   GUARD_OPTION_KEYS,
@@ -26,6 +27,7 @@ import {
   VERIFY_OPTION_KEYS,
 } from './known-option-keys.js';
 import { parseSecretKey } from './store/secret-key.js';
+import { DpopProofSigner } from './dpop/dpop-proof-signer.js';
 
 const KNOWN_ALGORITHMS = new Set<string>([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]);
 const SYMMETRIC = new Set<string>(SYMMETRIC_ALGORITHMS);
@@ -235,7 +237,33 @@ export function validateTokenSource(source: TokenSourceOptions, path: string, is
     validateClientCredentials(credentials, `${path}.clientCredentials`);
   }
   validateTokenTiming(source, path);
+  if (source.dpop !== undefined) validateDpopClient(source.dpop, `${path}.dpop`, hasCredentials);
   if (source.verify !== undefined && !issuers.has(source.verify)) fail(`${path}.verify`, `names an issuer that is not configured (${source.verify})`);
+}
+
+/** `true`, or `{ privateKey, alg }` with a private key that signs with `alg` (checked by making one proof key now). */
+function validateDpopClient(dpop: unknown, path: string, hasCredentials: boolean): void {
+  if (!hasCredentials) fail(path, 'applies to clientCredentials sources (a token function obtains its tokens itself)');
+  if (dpop === true) return;
+  checkObject(dpop, path);
+  checkKeys(dpop as object, DPOP_CLIENT_KEYS, path);
+  const { privateKey, alg } = dpop as { privateKey?: unknown; alg?: unknown };
+  if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) fail(`${path}.alg`, `must be an asymmetric algorithm (${ASYMMETRIC_ALGORITHMS.join(', ')})`);
+  if (privateKey === undefined || privateKey === null) fail(`${path}.privateKey`, 'is required (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)');
+  let problem: string | undefined;
+  try {
+    const signer = DpopProofSigner.fromOption({ privateKey, alg } as never);
+    problem = keyFitsAlgorithm(signer.publicKeyType, alg) ? undefined : `is a ${signer.publicKeyType} key, which cannot sign ${alg}`;
+  } catch {
+    problem = 'is not a private key (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)';
+  }
+  if (problem !== undefined) fail(`${path}.privateKey`, problem);
+}
+
+function keyFitsAlgorithm(kty: string, alg: string): boolean {
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return kty === 'RSA';
+  if (alg.startsWith('ES')) return kty === 'EC';
+  return kty === 'OKP';
 }
 
 /** Also used at run time for per-tenant settings returned by a function. */

@@ -170,9 +170,16 @@ export class TokenCacheService {
    */
   async fetch(input: FetchInput, init?: RequestInit, options: TokenFetchOptions = {}): Promise<Response> {
     const name = options.token ?? 'default';
-    const request = bearerRequest(input, init);
+    const dpop = this.sources.get(name)?.dpop;
+    const request = bearerRequest(input, init, dpop);
     const token = await this.ensureToken(name, options.tenant);
-    const response = await request.send(token);
+    let response = await request.send(token);
+    // RFC 9449 §9: a resource server asking for its nonce gets one retry with it, same token.
+    if (dpop !== undefined && dpop.noteAnswer(request.url, response) && request.replayable) {
+      await response.body?.cancel();
+      response = await request.send(token);
+      dpop.noteAnswer(request.url, response);
+    }
     if (response.status !== 401) return response;
     const slot = this.slotFor(name, options.tenant);
     const { state } = slot;
@@ -187,13 +194,28 @@ export class TokenCacheService {
     return request.send(retryToken);
   }
 
+  /**
+   * A DPoP proof (RFC 9449) for a request made with the token of `name` (and `tenant`), for
+   * callers that do not use {@link fetch}: send it in the `DPoP` header, with
+   * `Authorization: DPoP <ensureToken(name, tenant)>`. A new proof (new `jti`) per call; it names
+   * `method` and `url`, the hash of the current token (`ath`), and the origin's last `DPoP-Nonce`.
+   * @throws UnknownTokenSourceError; TypeError when the source has no `dpop`.
+   */
+  async dpopProof(name: string, target: { method: string; url: string; tenant?: string }): Promise<string> {
+    const source = this.sources.get(name);
+    if (source === undefined) throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
+    if (source.dpop === undefined) throw new TypeError(`Token source "${name}" has no dpop option: its tokens are Bearer tokens`);
+    const accessToken = await this.ensureToken(name, target.tenant);
+    return source.dpop.proof({ method: target.method, url: target.url, accessToken });
+  }
+
   /** Counters per token name (copies). */
   stats(): Record<string, TokenStats> {
     return Object.fromEntries([...this.counters].map(([name, stats]) => [name, { ...stats, tenants: this.slots.get(name)?.size ?? 0 }]));
   }
 
   private addSource(name: string, options: TokenSourceOptions): void {
-    this.sources.set(name, registeredSource(name, options, this.config.tokenDefaults));
+    this.sources.set(name, registeredSource(name, options, this.config.tokenDefaults, this.config.encryptionKey !== undefined));
     this.slots.delete(name); // Settings may have changed: resolve them again on the next call.
     if (!this.counters.has(name)) {
       this.counters.set(name, { served: 0, fetched: 0, refreshedAhead: 0, failures: 0, invalidations: 0 });
@@ -370,7 +392,7 @@ export class TokenCacheService {
     }
     const { credentials } = resolved;
     const tokenEndpoint = credentials.tokenEndpoint ?? (await this.discoverTokenEndpoint(credentials.issuer!, name));
-    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials });
+    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials, dpop: slot.source.dpop });
   }
 
   private async discoverTokenEndpoint(issuer: string, name: string): Promise<string> {
