@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { IssuerOptions, JwksCacheModuleOptions } from '../options.js';
 import { validateOptions } from '../validate-options.js';
 import { resolveDpopSettings } from './dpop-settings.js';
+import { startupWarnings } from '../startup-warnings.js';
+import { Keyv } from 'keyv';
 
 const ISSUER = { issuer: 'https://idp.example.com/', jwksUri: 'https://idp.example.com/jwks' };
 const withDpop = (dpop: unknown): JwksCacheModuleOptions => ({ issuers: [{ ...ISSUER, dpop } as IssuerOptions] });
@@ -42,5 +44,14 @@ describe('issuers[i].dpop and guard.publicUrl at start', () => {
     expect(settings.algorithms).not.toContain('HS256');
     expect(resolveDpopSettings({ nonce: true }).nonceRotation).toBe(300_000);
     expect(resolveDpopSettings('required').mode).toBe('required');
+  });
+
+  it('warns at start when DPoP is configured and the shared store cannot share the replay cache', () => {
+    const integrityKey = 'yWjlhSsrxyfiIq1L/r4nJ5c13gszrdYQpfRQEPzVJA0=';
+    const warned = (options: JwksCacheModuleOptions) => startupWarnings(options).some((line) => line.includes('jti replay cache is per instance'));
+    expect(warned({ ...withDpop('required'), stores: [new Keyv()], integrityKey })).toBe(true);
+    expect(warned({ ...withDpop('off'), stores: [new Keyv()], integrityKey })).toBe(false);
+    expect(warned({ issuers: [ISSUER], stores: [new Keyv()], integrityKey })).toBe(false);
+    expect(warned(withDpop('required'))).toBe(false);
   });
 });

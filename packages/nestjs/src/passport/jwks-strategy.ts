@@ -78,7 +78,10 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     try {
       const token = extractBearerToken(request, this.guardOptions);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      claims = (await this.provider.verify(token, this.verifyOverrides(request))).payload;
+      const verified = await this.provider.verify(token, this.verifyOverrides(request));
+      // A DPoP-bound token (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
+      this.provider.dpop.assertBearer(verified);
+      claims = verified.payload;
     } catch (error) {
       if (!(error instanceof JwksCacheError)) throw error;
       return this.refuse(error);
