@@ -29,6 +29,8 @@ export interface RegisteredTokenSource {
   dpop: DpopProofSigner | undefined;
   /** Whether DPoP-bound tokens may go to the shared store: a configured key and an `encryptionKey`. */
   dpopShareable: boolean;
+  /** The tenant of a call that gives none, from the request's claims (`tenantFrom`), if set. */
+  tenantFrom: TokenTimingOptions['tenantFrom'];
 }
 
 /**
@@ -57,6 +59,7 @@ export function registeredSource(name: string, options: TokenSourceOptions, defa
     retryBackoff: options.retryBackoff ?? defaults?.retryBackoff ?? DEFAULT_TOKEN_TIMING.retryBackoff,
     maxTokenLifetime: options.maxTokenLifetime ?? defaults?.maxTokenLifetime ?? DEFAULT_TOKEN_TIMING.maxTokenLifetime,
     verifyIssuer: options.verify,
+    tenantFrom: options.tenantFrom ?? defaults?.tenantFrom,
   };
 }
 
