@@ -33,6 +33,8 @@ export function apiJwksCacheOptions(config: ConfigService): JwksCacheModuleOptio
           scope: optionalSetting(config, 'DOWNSTREAM_SCOPE') ?? DEFAULT_DOWNSTREAM_SCOPE,
           resource: optionalSetting(config, 'DOWNSTREAM_RESOURCE'),
         },
+        // A DPoP-bound token (RFC 9449), with a key made at start: stolen, it is useless without the key.
+        dpop: true,
       },
     },
   };
