@@ -53,6 +53,7 @@ async function tellStory(steps: DemoSteps): Promise<void> {
   await steps.showClaims(tokens.withScope);
   await steps.showScopeCheck(tokens);
   await steps.showDownstreamCall(tokens.withScope);
+  await steps.showDpopBinding();
   await steps.showCallsCostNothingAtTheProvider();
   await steps.showKeyRotation(tokens.withScope);
 }
@@ -90,6 +91,24 @@ class DemoSteps {
     const response = await this.expectStatus('GET /inventory', '/inventory', token, 200);
     const body = (await response.json()) as { servedTo?: string };
     this.report(`GET /inventory → 200: the API called the inventory service with its own token (served to ${body.servedTo})`);
+  }
+
+  /** The API's inventory token is DPoP-bound: useless as Bearer, and each proof is good once. */
+  async showDpopBinding(): Promise<void> {
+    const apiTokens = this.stack.api.get(TokenCacheService);
+    const token = await apiTokens.ensureToken(INVENTORY_TOKEN);
+    const url = new URL('/inventory', this.stack.downstreamUrl).toString();
+    const asBearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    this.require(asBearer.status === 401, `the DPoP-bound token was accepted as a Bearer token (${asBearer.status})`);
+    const headers = { authorization: `DPoP ${token}`, dpop: await apiTokens.dpopProof(INVENTORY_TOKEN, { method: 'GET', url }) };
+    const first = await fetch(url, { headers });
+    const replayed = await fetch(url, { headers });
+    this.require(first.status === 200, `the DPoP request with a fresh proof got ${first.status}`);
+    this.require(replayed.status === 401, `the replayed DPoP proof got ${replayed.status}`);
+    this.report(
+      `the API's inventory token is DPoP-bound (cnf.jkt, RFC 9449): sent as Bearer → 401; with a fresh proof → 200; ` +
+        `the same proof replayed → 401 (${replayed.headers.get('www-authenticate')})`,
+    );
   }
 
   async showCallsCostNothingAtTheProvider(): Promise<void> {
