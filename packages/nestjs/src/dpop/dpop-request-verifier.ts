@@ -12,7 +12,8 @@ import type { CacheStore } from '../store/cache-store.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopReplayCache, type DpopReplayStats } from './dpop-replay-cache.js';
 import { resolveDpopSettings, type DpopSettings } from './dpop-settings.js';
-import { verifyDpopProof } from './verify-dpop-proof.js';
+import { DEFAULT_PROOF_KEY_CACHE_SIZE, verifyDpopProof } from './verify-dpop-proof.js';
+import { ImportedKeyCache } from '../jwks/imported-key-cache.js';
 
 /** Header values as Node and Express/Fastify give them (lower-case names), or a Fetch `Headers`. */
 export type RequestHeaders = Record<string, string | string[] | undefined> | { get(name: string): string | null };
@@ -71,6 +72,8 @@ export class DpopRequestVerifier {
   private readonly issuers = new Map<string, IssuerDpop>();
   private readonly replays: DpopReplayCache;
   private readonly defaults: IssuerDpop;
+  /** Proof keys, imported once per client key (a cache of its own: clients choose these keys). */
+  private readonly proofKeys = new ImportedKeyCache(DEFAULT_PROOF_KEY_CACHE_SIZE);
   /** What the challenges offer, computed once. */
   readonly accepted: AcceptedSchemes;
 
@@ -172,6 +175,7 @@ export class DpopRequestVerifier {
       maxProofAge: settings.maxProofAge,
       clockTolerance,
       checkNonce: nonces === undefined ? undefined : (nonce) => nonces.check(nonce),
+      keys: this.proofKeys,
     });
     // Remembered while it could still pass the iat check (its window, plus the tolerance).
     await this.replays.accept(proof.jkt, proof.jti, proof.iat * 1000 + settings.maxProofAge + clockTolerance - Date.now());

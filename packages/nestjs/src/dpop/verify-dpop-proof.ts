@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
+import { compactVerify, type JWK } from 'jose';
+import { ImportedKeyCache } from '../jwks/imported-key-cache.js';
+import type { UsableKey } from '../jwks/key-set.js';
 import { DpopProofInvalidError, type DpopCheck } from '../errors.js';
 import { publicKeyProblem } from '../jwks/public-key-checks.js';
 import { normalizeHtu } from './htu.js';
@@ -22,7 +24,17 @@ export interface DpopProofExpectations {
   clockTolerance: number;
   /** When server nonces are on: throws `DpopNonceRequiredError` unless the proof's `nonce` is current. */
   checkNonce?: (nonce: unknown) => Promise<void> | void;
+  /**
+   * Where proof keys are kept once imported (by thumbprint), so a client's next proofs skip the
+   * import and the key checks. Its own cache, never the issuers' (proof keys are the client's choice).
+   * @default a cache of this module, of {@link DEFAULT_PROOF_KEY_CACHE_SIZE} keys
+   */
+  keys?: ImportedKeyCache;
 }
+
+/** Proof keys kept imported by default (each client has one key). */
+export const DEFAULT_PROOF_KEY_CACHE_SIZE = 1_000;
+const DEFAULT_PROOF_KEYS = new ImportedKeyCache(DEFAULT_PROOF_KEY_CACHE_SIZE);
 
 /** A proof that passed every check. */
 export interface VerifiedDpopProof {
@@ -75,8 +87,9 @@ export async function verifyDpopProof(proof: unknown, expected: DpopProofExpecta
   if (header.typ !== 'dpop+jwt') refuse('typ', 'typ is not dpop+jwt');
   const alg = header.alg;
   if (typeof alg !== 'string' || !expected.algorithms.has(alg) || KEY_TYPES[alg] === undefined) refuse('alg', 'alg is not an allowed asymmetric algorithm');
-  const jwk = checkPublicJwk(header.jwk, alg);
-  const payload = await checkSignature(proof as string, jwk, alg);
+  const key = checkPublicJwk(header.jwk, alg, expected.keys ?? DEFAULT_PROOF_KEYS);
+  const jwk = key.jwk as JWK;
+  const payload = await checkSignature(proof as string, key, alg, expected.keys ?? DEFAULT_PROOF_KEYS);
   const claims = checkClaimTypes(payload);
   if (claims.htm !== expected.method) refuse('htm', 'htm is not the request method');
   const requestHtu = normalizeHtu(expected.url);
@@ -84,7 +97,7 @@ export async function verifyDpopProof(proof: unknown, expected: DpopProofExpecta
   if (expected.checkNonce !== undefined) await expected.checkNonce(payload.nonce);
   checkIssuedAt(claims.iat, expected);
   if (expected.accessToken !== undefined && payload.ath !== accessTokenHash(expected.accessToken)) refuse('ath', 'ath is not the hash of the access token');
-  const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  const jkt = key.thumbprint;
   if (expected.jkt !== undefined && jkt !== expected.jkt) refuse('jkt', "the proof's key is not the one the access token is bound to");
   return { jkt, jti: claims.jti, iat: claims.iat, jwk };
 }
@@ -108,7 +121,7 @@ function decodeJson(segment: string): Record<string, unknown> | undefined {
   }
 }
 
-function checkPublicJwk(value: unknown, alg: string): JWK {
+function checkPublicJwk(value: unknown, alg: string, keys: ImportedKeyCache): UsableKey {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse('jwk', 'the jwk header is not a JWK');
   const jwk = value as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) refuse('jwk', 'the jwk header holds private or symmetric key material');
@@ -117,16 +130,20 @@ function checkPublicJwk(value: unknown, alg: string): JWK {
   if (jwk.alg !== undefined && jwk.alg !== alg) refuse('jwk', 'the jwk alg is not the proof alg');
   const fields = type.kty === 'RSA' ? ['n', 'e'] : type.kty === 'EC' ? ['x', 'y'] : ['x'];
   if (fields.some((field) => typeof jwk[field] !== 'string')) refuse('jwk', 'the jwk lacks its public members');
-  if (publicKeyProblem(jwk) !== undefined) refuse('jwk', 'the jwk is not a usable public key');
-  // Only the members that make the key: nothing else reaches the import or the thumbprint.
-  const key: Record<string, string> = { kty: type.kty };
-  for (const field of type.kty === 'RSA' ? ['n', 'e'] : ['crv', 'x', 'y']) if (jwk[field] !== undefined) key[field] = jwk[field] as string;
-  return key as JWK;
+  // Only the members that make the key (RFC 7638's, in its order): nothing else reaches the import or the thumbprint.
+  const members = type.kty === 'RSA' ? ['e', 'kty', 'n'] : type.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : ['crv', 'kty', 'x'];
+  const publicJwk: Record<string, string> = {};
+  for (const member of members) publicJwk[member] = member === 'kty' ? type.kty : (jwk[member] as string);
+  const thumbprint = createHash('sha256').update(JSON.stringify(publicJwk)).digest('base64url');
+  const key: UsableKey = { jwk: publicJwk as JWK, kty: type.kty, kid: undefined, alg: undefined, crv: publicJwk.crv, thumbprint };
+  // A key imported before passed these checks already.
+  if (keys.peek(key, alg) === undefined && publicKeyProblem(publicJwk) !== undefined) refuse('jwk', 'the jwk is not a usable public key');
+  return key;
 }
 
-async function checkSignature(proof: string, jwk: JWK, alg: string): Promise<Record<string, unknown>> {
+async function checkSignature(proof: string, usable: UsableKey, alg: string, keys: ImportedKeyCache): Promise<Record<string, unknown>> {
   try {
-    const key = await importJWK(jwk, alg);
+    const key = keys.peek(usable, alg) ?? (await keys.get(usable, alg));
     const { payload } = await compactVerify(proof, key, { algorithms: [alg] });
     return JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
   } catch (error) {
