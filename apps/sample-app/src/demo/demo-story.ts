@@ -54,6 +54,7 @@ async function tellStory(steps: DemoSteps): Promise<void> {
   await steps.showScopeCheck(tokens);
   await steps.showDownstreamCall(tokens.withScope);
   await steps.showDpopBinding();
+  await steps.showMessageCall(tokens.withScope);
   await steps.showCallsCostNothingAtTheProvider();
   await steps.showKeyRotation(tokens.withScope);
 }
@@ -109,6 +110,12 @@ class DemoSteps {
       `the API's inventory token is DPoP-bound (cnf.jkt, RFC 9449): sent as Bearer → 401; with a fresh proof → 200; ` +
         `the same proof replayed → 401 (${replayed.headers.get('www-authenticate')})`,
     );
+  }
+
+  async showMessageCall(token: string): Promise<void> {
+    const response = await this.expectStatus('GET /inventory/reserve', '/inventory/reserve', token, 200);
+    const body = (await response.json()) as { reservedFor?: string };
+    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with that same token, verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
   }
 
   async showCallsCostNothingAtTheProvider(): Promise<void> {

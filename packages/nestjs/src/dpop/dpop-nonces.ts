@@ -1,3 +1,4 @@
+import { clock } from '../internal/clock.js';
 import { randomBytes } from 'node:crypto';
 import { DpopNonceRequiredError } from '../errors.js';
 import { CacheStore } from '../store/cache-store.js';
@@ -9,7 +10,7 @@ const isNonce = (value: unknown): value is string => typeof value === 'string' &
 
 /**
  * Server nonces of one issuer (RFC 9449 §9): time is cut into windows of `rotation` ms (by the
- * clock, `Date.now()`), each with its own random nonce; a proof must carry the nonce of the
+ * clock, `clock.now()` of internal/clock), each with its own random nonce; a proof must carry the nonce of the
  * current window or of the one before, so a client that just got a nonce is not refused because
  * it rotated meanwhile. With a shared store every instance uses the same nonce per window: the
  * first to need it makes it under the fleet lock and stores it, the others read it.
@@ -25,12 +26,12 @@ export class DpopNonces {
 
   /** The nonce to send in `DPoP-Nonce` now. */
   current(): Promise<string> {
-    return this.nonceOf(this.windowAt(Date.now()));
+    return this.nonceOf(this.windowAt(clock.now()));
   }
 
   /** Resolves when `nonce` is the current or the previous nonce. @throws {DpopNonceRequiredError} with the current one. */
   async check(nonce: unknown): Promise<void> {
-    const window = this.windowAt(Date.now());
+    const window = this.windowAt(clock.now());
     const current = await this.nonceOf(window);
     if (nonce === current) return;
     if (typeof nonce === 'string' && nonce === (await this.nonceOf(window - 1))) return;

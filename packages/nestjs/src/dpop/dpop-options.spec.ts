@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { IssuerOptions, JwksCacheModuleOptions } from '../options.js';
-import { validateOptions } from '../validate-options.js';
-import { resolveDpopSettings } from './dpop-settings.js';
-import { startupWarnings } from '../startup-warnings.js';
+import type { IssuerOptions, JwksCacheModuleOptions } from '../config/options.js';
+import { validateOptions } from '../config/validate-options.js';
+import { resolveDpopSettings } from '../config/resolve-config.js';
+import { startupWarnings } from '../config/startup-warnings.js';
 import { Keyv } from 'keyv';
 
 const ISSUER = { issuer: 'https://idp.example.com/', jwksUri: 'https://idp.example.com/jwks' };

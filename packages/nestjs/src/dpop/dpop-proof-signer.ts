@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, type JsonWebKey, type webcrypto } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
-import { ASYMMETRIC_ALGORITHMS, type DpopClientOptions } from '../options.js';
+import { ASYMMETRIC_ALGORITHMS, type DpopClientOptions } from '../config/options.js';
 import { accessTokenHash } from './verify-dpop-proof.js';
 
 /** Origins whose last `DPoP-Nonce` is remembered, at most (oldest forgotten first). */

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DpopProofReplayedError } from '../errors.js';
-import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
-import { RateLimitedLogger } from '../health/rate-limited-logger.js';
+import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
+import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { CacheStore } from '../store/cache-store.js';
 
 /** Proof `jti`s remembered in process, at most (least recently seen dropped first). */

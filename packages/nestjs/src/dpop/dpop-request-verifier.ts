@@ -1,44 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
 import {
   AuthorizationMalformedError,
   DpopProofInvalidError,
   DpopSchemeError,
   TokenMissingError,
 } from '../errors.js';
-import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
-import { resolveIssuerSettings } from '../jwks/issuer-settings.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
+import { JwksProvider } from '../jwks/jwks-provider.js';
+import type { HttpRequestToVerify, RequestHeaders, RequestVerifier, VerifiedRequest } from '../jwks/request-verifier.js';
 import type { VerifiedToken } from '../jwks/verified-token.js';
-import type { JwksCacheModuleOptions, VerifyOverrides } from '../options.js';
-import type { CacheStore } from '../store/cache-store.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import type { JwksCacheModuleOptions, VerifyOverrides } from '../config/options.js';
+import { resolveConfig, type ResolvedDpopSettings } from '../config/resolve-config.js';
+import { clock } from '../internal/clock.js';
+import { CacheStore } from '../store/cache-store.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopReplayCache, type DpopReplayStats } from './dpop-replay-cache.js';
-import { resolveDpopSettings, type DpopSettings } from './dpop-settings.js';
 import { DEFAULT_PROOF_KEY_CACHE_SIZE, verifyDpopProof } from './verify-dpop-proof.js';
 import { ImportedKeyCache } from '../jwks/imported-key-cache.js';
 
-/** Header values as Node and Express/Fastify give them (lower-case names), or a Fetch `Headers`. */
-export type RequestHeaders = Record<string, string | string[] | undefined> | { get(name: string): string | null };
-
-/** A request to check, as `JwksProvider.verifyRequest` takes it. */
-export interface HttpRequestToVerify {
-  /** The HTTP method, e.g. `GET`. */
-  method: string;
-  /**
-   * The absolute URL the client sent the request to (behind a proxy: the public one). Its query
-   * and fragment are ignored; it is what a DPoP proof's `htu` must name.
-   */
-  url: string;
-  headers: RequestHeaders;
-}
-
-/** A request whose token (and, with DPoP, proof) passed every check. */
-export interface VerifiedRequest extends VerifiedToken {
-  /** How the token was presented. */
-  readonly scheme: 'bearer' | 'dpop';
-  /** With DPoP: the thumbprint of the proof's key (= the token's `cnf.jkt`). */
-  readonly jkt?: string;
-  /** When the issuer uses server nonces: the nonce to send in the answer's `DPoP-Nonce`. */
-  readonly nonce?: string;
-}
+export type { HttpRequestToVerify, RequestHeaders, VerifiedRequest } from '../jwks/request-verifier.js';
 
 /** Which schemes the module's issuers accept, for the `WWW-Authenticate` challenges. */
 export interface AcceptedSchemes {
@@ -53,8 +34,8 @@ export interface AcceptedSchemes {
 }
 
 interface IssuerDpop {
-  settings: DpopSettings;
-  clockTolerance: number;
+  settings: ResolvedDpopSettings;
+  algorithmSet: ReadonlySet<string>;
   nonces: DpopNonces | undefined;
 }
 
@@ -64,43 +45,55 @@ const SCHEME_ONLY = /^(bearer|dpop)(?: |$)/i;
 /**
  * The request-level checks of RFC 9449 around {@link verifyDpopProof}: which scheme carries the
  * token and whether the token's issuer accepts it, the proof header (exactly one), the token
- * (through `verifyToken`, i.e. `JwksProvider.verify` and its verified-token cache: only the
- * token's own signature check may be skipped, never the proof's), the binding (`ath`,
- * `cnf.jkt`), then the `jti` replay cache, last, so a refused proof never uses up its `jti`.
+ * (through `JwksProvider.verify` and its verified-token cache: only the token's own signature
+ * check may be skipped, never the proof's), the binding (`ath`, `cnf.jkt`), then the `jti`
+ * replay cache, last, so a refused proof never uses up its `jti`.
+ *
+ * A provider of `JwksCacheModule`: it attaches itself to `JwksProvider` at start, so that
+ * `JwksProvider.verifyRequest` (the public API) delegates here while `jwks/` never imports
+ * `dpop/`. `JwtGuard` and the passport strategy use it for the scheme rules; inject it for the
+ * replay cache's counters ({@link replayStats}).
  */
-export class DpopRequestVerifier {
+@Injectable()
+export class DpopRequestVerifier implements RequestVerifier {
   private readonly issuers = new Map<string, IssuerDpop>();
   private readonly replays: DpopReplayCache;
-  private readonly defaults: IssuerDpop;
+  private readonly fallback: IssuerDpop;
   /** Proof keys, imported once per client key (a cache of its own: clients choose these keys). */
   private readonly proofKeys = new ImportedKeyCache(DEFAULT_PROOF_KEY_CACHE_SIZE);
   /** What the challenges offer, computed once. */
   readonly accepted: AcceptedSchemes;
 
   constructor(
-    options: JwksCacheModuleOptions,
+    @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     store: CacheStore,
-    events: JwksCacheEvents | undefined,
-    private readonly verifyToken: (token: string, overrides: VerifyOverrides | undefined) => Promise<VerifiedToken>,
+    events: JwksCacheEvents,
+    private readonly provider: JwksProvider,
   ) {
+    const { dpop: resolved } = resolveConfig(options);
     this.replays = new DpopReplayCache(store, events);
-    this.defaults = { settings: resolveDpopSettings(undefined), clockTolerance: resolveIssuerSettings(options, { issuer: '' }).verify.clockTolerance, nonces: undefined };
+    this.fallback = { settings: resolved.fallback, algorithmSet: new Set(resolved.fallback.algorithms), nonces: undefined };
     const algorithms = new Set<string>();
     let bearer = false;
     let dpop = false;
     let advertiseDpop = false;
-    for (const issuer of options.issuers ?? []) {
-      const settings = resolveDpopSettings(issuer.dpop);
-      const clockTolerance = resolveIssuerSettings(options, issuer).verify.clockTolerance;
-      const nonces = settings.nonceRotation === undefined ? undefined : new DpopNonces(store, issuer.issuer, settings.nonceRotation);
-      this.issuers.set(issuer.issuer, { settings, clockTolerance, nonces });
+    for (const [issuer, settings] of Object.entries(resolved.issuers)) {
+      const nonces = settings.nonceRotation === undefined ? undefined : new DpopNonces(store, issuer, settings.nonceRotation);
+      this.issuers.set(issuer, { settings, algorithmSet: new Set(settings.algorithms), nonces });
       bearer ||= settings.mode !== 'required';
       if (settings.mode === 'off') continue;
       dpop = true;
-      advertiseDpop ||= issuer.dpop !== undefined;
+      advertiseDpop ||= settings.configured;
       for (const alg of settings.algorithms) algorithms.add(alg);
     }
     this.accepted = Object.freeze({ bearer, dpop, advertiseDpop, algorithms: Object.freeze([...algorithms]) });
+    provider.attachRequestVerifier(this);
+  }
+
+  /** The verifier attached to `provider` (by the module), if any: for a guard or strategy subclass that does not inject it. */
+  static attachedTo(provider: JwksProvider): DpopRequestVerifier | undefined {
+    const verifier = provider.attachedRequestVerifier();
+    return verifier instanceof DpopRequestVerifier ? verifier : undefined;
   }
 
   /**
@@ -119,7 +112,7 @@ export class DpopRequestVerifier {
     if (match === null) throw new AuthorizationMalformedError('The Authorization header is not "Bearer <token>" or "DPoP <token>"');
     const token = match[2]!;
     if (match[1]!.toLowerCase() === 'bearer') {
-      const verified = await this.verifyToken(token, overrides);
+      const verified = await this.provider.verify(token, overrides);
       this.assertBearer(verified);
       return Object.freeze({ ...verified, scheme: 'bearer' as const });
     }
@@ -160,9 +153,10 @@ export class DpopRequestVerifier {
     const proofs = headerValues(request.headers, 'dpop');
     // Node joins repeated headers with ", "; a JWT has no comma, so a comma means several proofs.
     if (proofs.length !== 1 || proofs[0]!.includes(',')) throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
-    const verified = await this.verifyToken(token, overrides);
+    const verified = await this.provider.verify(token, overrides);
     // An issuer made at run time (a template's) has the defaults until it says otherwise.
-    const { settings, clockTolerance, nonces } = this.issuers.get(verified.issuer) ?? this.defaults;
+    const { settings, algorithmSet, nonces } = this.issuers.get(verified.issuer) ?? this.fallback;
+    const { clockTolerance } = settings;
     if (settings.mode === 'off') throw new DpopSchemeError('The issuer does not accept DPoP: present the token as Bearer');
     const jkt = boundThumbprint(verified);
     if (jkt === undefined) throw new DpopProofInvalidError('DPoP proof refused: the access token is not bound to a key (no cnf.jkt)', 'jkt');
@@ -171,14 +165,14 @@ export class DpopRequestVerifier {
       url: request.url,
       accessToken: token,
       jkt,
-      algorithms: settings.algorithmSet,
+      algorithms: algorithmSet,
       maxProofAge: settings.maxProofAge,
       clockTolerance,
       checkNonce: nonces === undefined ? undefined : (nonce) => nonces.check(nonce),
       keys: this.proofKeys,
     });
     // Remembered while it could still pass the iat check (its window, plus the tolerance).
-    await this.replays.accept(proof.jkt, proof.jti, proof.iat * 1000 + settings.maxProofAge + clockTolerance - Date.now());
+    await this.replays.accept(proof.jkt, proof.jti, proof.iat * 1000 + settings.maxProofAge + clockTolerance - clock.now());
     const nonce = nonces === undefined ? undefined : await nonces.current();
     return Object.freeze({ ...verified, scheme: 'dpop' as const, jkt, ...(nonce === undefined ? {} : { nonce }) });
   }

@@ -1,3 +1,4 @@
+import { clock } from '../internal/clock.js';
 import { createHash } from 'node:crypto';
 import { compactVerify, type JWK } from 'jose';
 import { ImportedKeyCache } from '../jwks/imported-key-cache.js';
@@ -161,7 +162,7 @@ function checkClaimTypes(payload: Record<string, unknown>): { jti: string; htm: 
 
 function checkIssuedAt(iat: number, expected: DpopProofExpectations): void {
   const issuedAt = iat * 1000;
-  const now = Date.now();
+  const now = clock.now();
   if (issuedAt > now + expected.clockTolerance) refuse('iat', 'iat is in the future');
   if (issuedAt < now - expected.maxProofAge - expected.clockTolerance) refuse('iat', 'the proof is older than maxProofAge');
 }

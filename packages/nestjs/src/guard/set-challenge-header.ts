@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 
 /** Express `res.setHeader()` or Fastify `reply.header()`. */
-interface ResponseWithHeaders {
+export interface ResponseWithHeaders {
   setHeader?: (name: string, value: string) => unknown;
   header?: (name: string, value: string) => unknown;
   headersSent?: boolean;
@@ -16,8 +16,15 @@ interface ResponseWithHeaders {
  */
 export function setChallengeHeader(context: ExecutionContext, exception: BearerChallengeException): void {
   if (context.getType() !== 'http') return;
-  const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
-  if (response === undefined || response.headersSent === true || response.sent === true) return;
+  setChallengeOnResponse(context.switchToHttp().getResponse<ResponseWithHeaders | undefined>(), exception);
+}
+
+/**
+ * Sets the challenge (and the exception's other headers, e.g. `DPoP-Nonce`) on an Express response
+ * or a Fastify reply; nothing for `undefined` or a sent one.
+ */
+export function setChallengeOnResponse(response: ResponseWithHeaders | undefined, exception: BearerChallengeException): void {
+  if (!isWritable(response)) return;
   for (const [name, value] of Object.entries(exception.getHeaders())) setResponseHeader(response, name, value);
 }
 
@@ -25,8 +32,11 @@ export function setChallengeHeader(context: ExecutionContext, exception: BearerC
 export function setHttpHeader(context: ExecutionContext, name: string, value: string): void {
   if (context.getType() !== 'http') return;
   const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
-  if (response === undefined || response.headersSent === true || response.sent === true) return;
-  setResponseHeader(response, name, value);
+  if (isWritable(response)) setResponseHeader(response, name, value);
+}
+
+function isWritable(response: ResponseWithHeaders | undefined): response is ResponseWithHeaders {
+  return response !== undefined && response !== null && response.headersSent !== true && response.sent !== true;
 }
 
 function setResponseHeader(response: ResponseWithHeaders, name: string, value: string): void {

@@ -1,13 +1,14 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
-import { JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
+import { JwksCacheError, TokenMissingError } from '../errors.js';
 import { BearerChallengeException } from '../guard/bearer-challenge-exception.js';
 import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
-import { rejectionException } from '../guard/rejection-exception.js';
+import { RejectionAnswer } from '../guard/rejection-answer.js';
+import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 
 /** passport-jwt insists on a key source; this strategy verifies without one, so it is never called. */
 function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Error) => void): void {
@@ -42,10 +43,16 @@ function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Err
 export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   protected readonly logger = new Logger(JwksStrategy.name);
   private readonly guardOptions: GuardOptions;
+  /** The rejection → answer mapping of `JwtGuard` (logging included). */
+  private readonly rejections: RejectionAnswer;
+  /** The DPoP scheme rules (a bound token is no bearer token); see {@link dpop}. */
+  private dpopVerifier: DpopRequestVerifier | undefined;
 
+  /** `dpop` may be left out by a subclass: the verifier the module attached to `provider` is used then. */
   constructor(
     protected readonly provider: JwksProvider,
     @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
+    @Optional() @Inject(DpopRequestVerifier) dpop?: DpopRequestVerifier,
   ) {
     const guardOptions = config.guard ?? {};
     super({
@@ -53,6 +60,8 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       secretOrKeyProvider: unusedKeyProvider,
     });
     this.guardOptions = guardOptions;
+    this.rejections = new RejectionAnswer(this.logger, guardOptions.realm);
+    this.dpopVerifier = dpop;
   }
 
   /**
@@ -80,7 +89,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
       const verified = await this.provider.verify(token, this.verifyOverrides(request));
       // A DPoP-bound token (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
-      this.provider.dpop.assertBearer(verified);
+      this.dpop.assertBearer(verified);
       claims = verified.payload;
     } catch (error) {
       if (!(error instanceof JwksCacheError)) throw error;
@@ -93,11 +102,14 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     this.success(user);
   }
 
+  private get dpop(): DpopRequestVerifier {
+    this.dpopVerifier ??= DpopRequestVerifier.attachedTo(this.provider);
+    if (this.dpopVerifier === undefined) throw new Error('JwksStrategy: the DPoP request verifier is not available: register the strategy beside JwksCacheModule');
+    return this.dpopVerifier;
+  }
+
   private refuse(error: JwksCacheError): void {
-    const text = `Bearer token refused (${error.code}): ${error.message}`;
-    if (error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError)) this.logger.warn(text);
-    else this.logger.debug(text);
-    const exception = rejectionException(error, this.guardOptions.realm);
+    const exception = this.rejections.answer(error);
     this.fail(exception, exception.getStatus());
   }
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { createKeyv, type Keyv } from '@keyv/redis';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { JwksCacheEvents, JwksCacheModule, JwksProvider, type JwksCacheModuleOptions } from '../../src/index.js';
+import { DpopRequestVerifier, JwksCacheEvents, JwksCacheModule, JwksProvider, type JwksCacheModuleOptions } from '../../src/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 import { dpopTestKey, mintProof, type DpopTestKey } from '../support/dpop-proofs.js';
 
@@ -21,6 +21,7 @@ async function waitUntilAsync(condition: () => Promise<boolean>): Promise<void> 
 
 interface Instance {
   provider: JwksProvider;
+  dpop: DpopRequestVerifier;
   events: JwksCacheEvents;
 }
 
@@ -42,7 +43,7 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     const moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot(options)] }).compile();
     modules.push(moduleRef);
     await moduleRef.init();
-    return { provider: moduleRef.get(JwksProvider), events: moduleRef.get(JwksCacheEvents) };
+    return { provider: moduleRef.get(JwksProvider), dpop: moduleRef.get(DpopRequestVerifier), events: moduleRef.get(JwksCacheEvents) };
   }
 
   const requestWith = (token: string, proof: string) => ({ method: 'GET', url: URL, headers: { authorization: `DPoP ${token}`, dpop: proof } });
@@ -77,7 +78,7 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     // A fresh proof passes on either.
     const fresh = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
     await expect(second.provider.verifyRequest(requestWith(token, fresh))).resolves.toMatchObject({ scheme: 'dpop' });
-    expect(second.provider.dpop.replayStats()).toMatchObject({ replays: 1, accepted: 1, degraded: 0 });
+    expect(second.dpop.replayStats()).toMatchObject({ replays: 1, accepted: 1, degraded: 0 });
   });
 
   it('degrades to the in-process replay cache when Redis is killed mid-run: logged, counted, a warning event, replays still refused locally', async () => {
@@ -96,28 +97,28 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     await expect(first.provider.verifyRequest(requestWith(token, proof))).resolves.toMatchObject({ scheme: 'dpop' });
     await expect(first.provider.verifyRequest(requestWith(token, proof))).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
     expect(degraded).toEqual(['store_unavailable']);
-    expect(first.provider.dpop.replayStats().degraded).toBe(1);
+    expect(first.dpop.replayStats().degraded).toBe(1);
     expect(warn.mock.calls.map(([line]) => String(line)).some((line) => line.includes('a proof replayed to another instance would pass'))).toBe(true);
 
     // Back: once the first instance reaches Redis again (a proof accepted without degrading), the fleet-wide check works again.
     await redis.restart();
     await waitUntilAsync(async () => {
-      const before = first.provider.dpop.replayStats().degraded;
+      const before = first.dpop.replayStats().degraded;
       await first.provider.verifyRequest(requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token })));
-      return first.provider.dpop.replayStats().degraded === before;
+      return first.dpop.replayStats().degraded === before;
     });
     const after = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
     await expect(first.provider.verifyRequest(requestWith(token, after))).resolves.toMatchObject({ scheme: 'dpop' });
-    const degradedBefore = second.provider.dpop.replayStats().degraded;
+    const degradedBefore = second.dpop.replayStats().degraded;
     const replayed = await second.provider.verifyRequest(requestWith(token, after)).catch((error: unknown) => error);
     // The second instance may still be reconnecting (then it degrades, and says so); once connected it refuses.
-    if (second.provider.dpop.replayStats().degraded === degradedBefore) expect(replayed).toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
+    if (second.dpop.replayStats().degraded === degradedBefore) expect(replayed).toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
     await waitUntilAsync(async () => {
       const again = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
       await first.provider.verifyRequest(requestWith(token, again));
-      const before = second.provider.dpop.replayStats().degraded;
+      const before = second.dpop.replayStats().degraded;
       const outcome = await second.provider.verifyRequest(requestWith(token, again)).catch((error: unknown) => error);
-      if (second.provider.dpop.replayStats().degraded !== before) return false;
+      if (second.dpop.replayStats().degraded !== before) return false;
       expect(outcome).toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
       return true;
     });

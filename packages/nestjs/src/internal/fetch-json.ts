@@ -1,4 +1,6 @@
-import { FetchError, FetchTimeoutError, InvalidResponseError, ResponseTooLargeError } from '../errors.js';
+import { BodyTooLargeError, FetchError, FetchTimeoutError, InvalidResponseError, RedirectRefusedError, ResponseTooLargeError } from '../errors.js';
+import { boundedFetch, readBoundedText } from './bounded-fetch.js';
+import { parseMaxAge } from './max-age.js';
 
 /** Limits of one JSON request to an issuer (JWKS or discovery document). */
 export interface FetchJsonLimits {
@@ -29,33 +31,13 @@ const MAX_REDIRECTS = 3;
 export async function fetchJson(url: string, limits: FetchJsonLimits): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeout);
   try {
-    const response = await fetchFollowingSameOrigin(url, signal);
+    const response = await ensureOk(await boundedFetch(url, { init: { headers: { accept: 'application/json' } }, signal, maxRedirects: MAX_REDIRECTS }), url);
     await ensureJsonType(response, url);
-    const text = await readBodyWithLimit(response, url, limits.maxResponseBytes);
+    const text = await readBoundedText(response, limits.maxResponseBytes);
     return { body: parseJson(text, url), maxAge: parseMaxAge(response.headers.get('cache-control')) };
   } catch (error) {
     throw toFetchError(error, url, signal);
   }
-}
-
-async function fetchFollowingSameOrigin(url: string, signal: AbortSignal): Promise<Response> {
-  const origin = new URL(url).origin;
-  let current = url;
-  for (let redirects = 0; ; redirects++) {
-    const response = await fetch(current, { redirect: 'manual', signal, headers: { accept: 'application/json' } });
-    if (!isRedirect(response.status)) return ensureOk(response, url);
-    await response.body?.cancel();
-    const location = response.headers.get('location');
-    if (location === null) throw new FetchError(`Redirect without Location from ${url}`, url, { status: response.status });
-    if (redirects >= MAX_REDIRECTS) throw new FetchError(`More than ${MAX_REDIRECTS} redirects from ${url}`, url, { status: response.status });
-    const next = new URL(location, current);
-    if (next.origin !== origin) throw new InvalidResponseError(`Redirect from ${url} to another origin refused`, url, { status: response.status });
-    current = next.href;
-  }
-}
-
-function isRedirect(status: number): boolean {
-  return status >= 300 && status < 400;
 }
 
 async function ensureOk(response: Response, url: string): Promise<Response> {
@@ -77,33 +59,6 @@ async function ensureJsonType(response: Response, url: string): Promise<void> {
   throw new InvalidResponseError(`Response of ${url} has content-type ${shown}, not JSON`, url, { status: response.status });
 }
 
-async function readBodyWithLimit(response: Response, url: string, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw tooLarge(url, maxBytes);
-  }
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    received += value.byteLength;
-    if (received > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(url, maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, received).toString('utf8');
-}
-
-function tooLarge(url: string, maxBytes: number): ResponseTooLargeError {
-  return new ResponseTooLargeError(`Response of ${url} exceeds ${maxBytes} bytes`, url);
-}
-
 function parseJson(text: string, url: string): unknown {
   try {
     return JSON.parse(text);
@@ -112,25 +67,18 @@ function parseJson(text: string, url: string): unknown {
   }
 }
 
-/** `max-age` of a `Cache-Control` header, in ms (`no-store` / `no-cache` count as 0). */
-export function parseMaxAge(cacheControl: string | null): number | undefined {
-  if (cacheControl === null) return undefined;
-  if (/(?:^|,)\s*no-(?:store|cache)\s*(?:,|$)/i.test(cacheControl)) return 0;
-  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?:,|$)/i.exec(cacheControl);
-  return match === null ? undefined : Number(match[1]) * 1000;
-}
-
-/**
- * How long a response stays fresh: its `max-age` clamped to `maxAgeBounds` wins; without one, the
- * configured `ttl` as given (tests set it to a second). In ms.
- */
-export function freshnessFor(maxAge: number | undefined, settings: { ttl: number; maxAgeBounds: { min: number; max: number } }): number {
-  const { ttl, maxAgeBounds } = settings;
-  return maxAge === undefined ? ttl : Math.min(Math.max(maxAge, maxAgeBounds.min), maxAgeBounds.max);
+/** The shared mechanisms' signals as this module's typed errors. */
+function redirectError(error: RedirectRefusedError, url: string): FetchError {
+  const { status } = error;
+  if (error.reason === 'no-location') return new FetchError(`Redirect without Location from ${url}`, url, { status });
+  if (error.reason === 'too-many') return new FetchError(`More than ${MAX_REDIRECTS} redirects from ${url}`, url, { status });
+  return new InvalidResponseError(`Redirect from ${url} to another origin refused`, url, { status });
 }
 
 function toFetchError(error: unknown, url: string, signal: AbortSignal): FetchError {
   if (error instanceof FetchError) return error;
+  if (error instanceof BodyTooLargeError) return new ResponseTooLargeError(`Response of ${url} exceeds ${error.limit} bytes`, url);
+  if (error instanceof RedirectRefusedError) return redirectError(error, url);
   if (signal.aborted) return new FetchTimeoutError(`Request to ${url} timed out`, url);
   return new FetchError(`Request to ${url} failed`, url, { cause: error });
 }

@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DiscoveryMismatchError, InvalidResponseError } from '../errors.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions, ResolvedJwksOptions } from '../options.js';
+import type { JwksCacheModuleOptions, ResolvedJwksOptions } from '../config/options.js';
+import { jwksSettingsFor, resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import { CacheStore } from '../store/cache-store.js';
-import { fetchJson, freshnessFor } from './jwks-fetcher.js';
-import { resolveJwksOptions } from './issuer-settings.js';
+import { freshnessFor } from '../internal/max-age.js';
+import { SingleFlight } from '../internal/single-flight.js';
+import { fetchJson } from '../internal/fetch-json.js';
+import { clock } from '../internal/clock.js';
 
 /** The members of an issuer's metadata this library uses (RFC 8414 / OpenID Connect Discovery). */
 export interface DiscoveryDocument {
@@ -40,23 +43,21 @@ interface CachedDocument {
 @Injectable()
 export class OidcDiscovery {
   private readonly documents = new Map<string, CachedDocument>();
-  private readonly inflight = new Map<string, Promise<DiscoveryDocument>>();
+  private readonly loads = new SingleFlight<string, DiscoveryDocument>();
+  private readonly config: ResolvedConfig;
 
   constructor(
-    @Inject(JWKS_CACHE_CONFIG) private readonly options: JwksCacheModuleOptions,
+    @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     private readonly store: CacheStore,
-  ) {}
+  ) {
+    this.config = resolveConfig(options);
+  }
 
   /** The issuer's metadata document, from cache when fresh. Throws a typed `FetchError`. */
   async discover(issuer: string): Promise<DiscoveryDocument> {
     const cached = this.documents.get(issuer);
-    if (cached !== undefined && Date.now() < cached.freshUntil) return cached.document;
-    let running = this.inflight.get(issuer);
-    if (running === undefined) {
-      running = this.load(issuer).finally(() => this.inflight.delete(issuer));
-      this.inflight.set(issuer, running);
-    }
-    return running;
+    if (cached !== undefined && clock.now() < cached.freshUntil) return cached.document;
+    return this.loads.run(issuer, () => this.load(issuer));
   }
 
   private async load(issuer: string): Promise<DiscoveryDocument> {
@@ -69,7 +70,7 @@ export class OidcDiscovery {
       return fetched.document;
     } catch (error) {
       const previous = this.documents.get(issuer);
-      if (previous !== undefined && Date.now() < previous.freshUntil + settings.staleIfError) return previous.document;
+      if (previous !== undefined && clock.now() < previous.freshUntil + settings.staleIfError) return previous.document;
       throw error;
     }
   }
@@ -91,7 +92,7 @@ export class OidcDiscovery {
 
   private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: ResolvedJwksOptions): void {
     const freshFor = freshnessFor(fetched.maxAge, settings);
-    const fetchedAt = Date.now();
+    const fetchedAt = clock.now();
     const entry: CachedDocument = { document: fetched.document, fetchedAt, freshUntil: fetchedAt + freshFor };
     if (fetched.maxAge !== undefined) entry.maxAge = fetched.maxAge;
     this.documents.set(issuer, entry);
@@ -107,10 +108,10 @@ export class OidcDiscovery {
     } catch {
       return undefined;
     }
-    if (!isCachedDocument(entry) || entry.fetchedAt > Date.now()) return undefined;
+    if (!isCachedDocument(entry) || entry.fetchedAt > clock.now()) return undefined;
     // Never fresher than this process would have made it: a replayed entry cannot outlive `ttl` / the max-age clamp.
     const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + freshnessFor(entry.maxAge, settings));
-    if (Date.now() >= freshUntil) return undefined;
+    if (clock.now() >= freshUntil) return undefined;
     try {
       const document = validateDocument(entry.document, issuer, 'cache store');
       const validated: CachedDocument = { document, fetchedAt: entry.fetchedAt, freshUntil };
@@ -123,7 +124,7 @@ export class OidcDiscovery {
   }
 
   private jwksOptionsOf(issuer: string): ResolvedJwksOptions {
-    return resolveJwksOptions(this.options, this.options.issuers?.find((configured) => configured.issuer === issuer));
+    return jwksSettingsFor(this.config, issuer);
   }
 }
 

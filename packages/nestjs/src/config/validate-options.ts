@@ -26,8 +26,8 @@ import {
   TOKEN_TIMING_KEYS,
   VERIFY_OPTION_KEYS,
 } from './known-option-keys.js';
-import { parseSecretKey } from './store/secret-key.js';
-import { DpopProofSigner } from './dpop/dpop-proof-signer.js';
+import { parseSecretKey } from '../store/secret-key.js';
+import { DpopProofSigner } from '../dpop/dpop-proof-signer.js';
 
 const KNOWN_ALGORITHMS = new Set<string>([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]);
 const SYMMETRIC = new Set<string>(SYMMETRIC_ALGORITHMS);

@@ -5,8 +5,9 @@
 import type { Keyv } from 'keyv';
 import type { Cache } from 'cache-manager';
 import type { JWTPayload } from 'jose';
-import type { ImportedKeyCacheAdapter } from './jwks/imported-key-cache.js';
-import type { ExportedKeySet } from './jwks/stored-key-set.js';
+import type { ImportedKeyCacheAdapter } from '../jwks/imported-key-cache.js';
+import type { ExportedKeySet } from '../jwks/stored-key-set.js';
+import { deepFreeze } from '../internal/deep-freeze.js';
 
 /** Signature algorithms for which a public key is used. The default allow-list. */
 export const ASYMMETRIC_ALGORITHMS = [
@@ -488,7 +489,7 @@ export type JwtClaimsPayload = JWTPayload & Record<string, unknown>;
 /** The per-issuer `jwks` options once defaults are filled in (`importedKeyCache` is provider-wide). */
 export type ResolvedJwksOptions = Required<Omit<JwksOptions, 'importedKeyCache'>>;
 
-export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = {
+export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = deepFreeze({
   ttl: 600_000,
   maxAgeBounds: { min: 60_000, max: 86_400_000 },
   refreshAhead: 30_000,
@@ -500,16 +501,16 @@ export const DEFAULT_JWKS_OPTIONS: ResolvedJwksOptions = {
   warmUp: true,
   importedKeyCacheSize: 1_000,
   retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
-};
+});
 
-export const DEFAULT_VERIFY_OPTIONS = {
+export const DEFAULT_VERIFY_OPTIONS = deepFreeze({
   clockTolerance: 5_000,
   maxTokenBytes: 16_384,
   verifiedTokenCacheSize: 10_000,
   typ: undefined as string | undefined,
   requiredClaims: [] as string[],
   maxTokenAge: undefined as number | undefined,
-};
+});
 
 /** Tuning of the store layer (`storeOptions`). */
 export interface StoreOptions {
@@ -538,12 +539,12 @@ export interface StoreOptions {
   logInterval?: number;
 }
 
-export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = {
+export const DEFAULT_STORE_OPTIONS: Required<StoreOptions> = deepFreeze({
   l1Ttl: 5_000,
   l1MaxEntries: 10_000,
   timeout: 100,
   logInterval: 10_000,
-};
+});
 
 /** Tenants per token name kept in process when `maxTenantsPerToken` is not set. */
 export const DEFAULT_MAX_TENANTS_PER_TOKEN = 10_000;
@@ -552,10 +553,10 @@ export const DEFAULT_MAX_TENANTS_PER_TOKEN = 10_000;
 export const DEFAULT_TOKEN_FUNCTION_TIMEOUT = 10_000;
 
 /** `tenantFrom` has no default value: without it a call without a tenant means no tenant. */
-export const DEFAULT_TOKEN_TIMING: Required<Omit<TokenTimingOptions, 'tenantFrom'>> = {
+export const DEFAULT_TOKEN_TIMING: Required<Omit<TokenTimingOptions, 'tenantFrom'>> = deepFreeze({
   leeway: 60_000,
   refreshAhead: 60_000,
   rejectUnparsable: false,
   retryBackoff: { initial: 1_000, max: 60_000, jitter: 0.2 },
   maxTokenLifetime: 86_400_000,
-};
+});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import type { VerifiedToken } from '../jwks/verified-token.js';
+import type { VerifiedToken } from './verified-token.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 

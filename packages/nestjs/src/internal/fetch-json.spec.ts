@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FetchError, FetchTimeoutError, InvalidResponseError, ResponseTooLargeError } from '../errors.js';
-import { fetchJson, parseMaxAge } from './jwks-fetcher.js';
+import { fetchJson } from './fetch-json.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -124,19 +124,5 @@ describe('fetchJson', () => {
     const closed = await serve(() => undefined);
     await new Promise((resolve) => closed.server.close(resolve));
     await expect(fetchJson(`${closed.url}/json`, LIMITS)).rejects.toBeInstanceOf(FetchError);
-  });
-});
-
-describe('parseMaxAge', () => {
-  it.each([
-    [null, undefined],
-    ['public', undefined],
-    ['max-age=120', 120_000],
-    ['public, MAX-AGE="60", must-revalidate', 60_000],
-    ['s-maxage=10', undefined],
-    ['no-store', 0],
-    ['max-age=abc', undefined],
-  ])('%s → %s', (header, expected) => {
-    expect(parseMaxAge(header)).toBe(expected);
   });
 });

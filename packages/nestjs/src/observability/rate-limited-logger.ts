@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { clock } from '../internal/clock.js';
 
 /** The first line of a burst is written; repeats within the interval are only counted. */
 export const LOG_INTERVAL_MS = 60_000;
@@ -23,7 +24,7 @@ export class RateLimitedLogger {
 
   /** A warning, unless one for `key` was written less than the interval ago. */
   warn(key: string, message: string): void {
-    const now = Date.now();
+    const now = clock.now();
     const last = this.lastWrittenAt.get(key);
     if (last !== undefined && now - last < this.intervalMs) {
       this.suppressed.set(key, (this.suppressed.get(key) ?? 0) + 1);
@@ -42,7 +43,7 @@ export class RateLimitedLogger {
 
   /** Starts the interval of `key` now without writing: a line written elsewhere opened the burst. */
   touch(key: string): void {
-    this.lastWrittenAt.set(key, Date.now());
+    this.lastWrittenAt.set(key, clock.now());
   }
 
   /** Drops what is known of `key`: its next line is written at once, with no suppressed count. */

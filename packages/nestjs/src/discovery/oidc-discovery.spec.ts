@@ -2,10 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { LocalIssuer } from '@jwks-cache/testing';
 import { Keyv } from 'keyv';
 import { DiscoveryMismatchError, InvalidResponseError, KeySetUnavailableError } from '../errors.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import type { JwksCacheModuleOptions } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
-import type { JwksProvider } from './jwks-provider.js';
-import { createProvider, serveJson } from './jwks-provider.test-helpers.js';
+import type { JwksProvider } from '../jwks/jwks-provider.js';
+import { createProvider, serveJson } from '../jwks/jwks-provider.test-helpers.js';
 import { OidcDiscovery } from './oidc-discovery.js';
 
 describe('OidcDiscovery', () => {

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type { JwksCacheError } from '../errors.js';
+import { RateLimitedLogger } from './rate-limited-logger.js';
 
 /** Every event this library emits, with its payload. Payloads never hold a token or a secret. */
 export interface JwksCacheEventMap {
@@ -29,12 +30,14 @@ export type JwksCacheEventName = keyof JwksCacheEventMap;
 
 /**
  * The events surface: inject it and `on('jwks.fetch_failed', …)`. A typed `EventEmitter`;
- * listeners that throw are isolated (logged by Node as an uncaught error would be, never
- * breaking a request), so emit is safe on every path.
+ * listeners that throw are isolated: the error is logged (a warning naming the event and the
+ * error, at most once a minute per event) and never breaks a request or the other listeners, so
+ * emit is safe on every path.
  */
 @Injectable()
 export class JwksCacheEvents {
   private readonly emitter = new EventEmitter();
+  private readonly listenerFailures = new RateLimitedLogger(new Logger(JwksCacheEvents.name));
 
   on<E extends JwksCacheEventName>(event: E, listener: (payload: JwksCacheEventMap[E]) => void): () => void {
     this.emitter.on(event, listener);
@@ -46,9 +49,14 @@ export class JwksCacheEvents {
     for (const listener of this.emitter.listeners(event)) {
       try {
         (listener as (payload: JwksCacheEventMap[E]) => void)(payload);
-      } catch {
-        // A subscriber's bug must not fail token verification.
+      } catch (error) {
+        // A subscriber's bug must not fail token verification; it is the subscriber's own error, not ours to hide.
+        this.listenerFailures.warn(event, `A listener of ${event} threw: ${describe(error)}`);
       }
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : `a non-error value (${typeof error})`;
 }

@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Keyv } from 'keyv';
 import { randomBytes } from 'node:crypto';
-import { JwksCacheModule } from './jwks-cache.module.js';
+import { JwksCacheModule } from '../jwks-cache.module.js';
 import type { JwksCacheModuleOptions } from './options.js';
 import { startupWarnings } from './startup-warnings.js';
 

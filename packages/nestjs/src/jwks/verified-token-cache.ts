@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { VerifiedToken } from '../jwks/verified-token.js';
+import type { VerifiedToken } from './verified-token.js';
+import { clock } from '../internal/clock.js';
 
 /** Tells whether a key (by thumbprint) is still in its issuer's current, usable key set. */
 export type KeyTrustCheck = (issuer: string, thumbprint: string) => boolean;
@@ -94,7 +95,7 @@ export class VerifiedTokenCache {
   }
 
   private isValid(key: string, entry: CachedEntry, isTrusted: KeyTrustCheck): boolean {
-    const now = Date.now() / 1000;
+    const now = clock.now() / 1000;
     if (now >= entry.notAfter + entry.tolerance || !isTrusted(entry.result.issuer, entry.thumbprint)) {
       this.entries?.delete(key);
       return false;
