@@ -88,19 +88,18 @@ export class JwtGuard implements CanActivate {
   /**
    * `provider` and `config` are optional to Nest only so that a module that cannot see
    * `JwksCacheModule` gets a message that says how to fix it, instead of Nest's bare
-   * "can't resolve dependencies of the JwtGuard (?, …)". `dpop` (the module's DPoP scheme rules)
-   * may be left out by a subclass: the one attached to `provider` is used then.
+   * "can't resolve dependencies of the JwtGuard (?, …)". No other parameter is injected (a
+   * subclass's own parameters would inherit its injection metadata): the DPoP scheme rules are
+   * the verifier the module attached to `provider`.
    * @throws Error when either is missing.
    */
   constructor(
     @Optional() @Inject(JwksProvider) provider: JwksProvider | undefined,
     protected readonly reflector: Reflector,
     @Optional() @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions | undefined,
-    @Optional() @Inject(DpopRequestVerifier) dpop?: DpopRequestVerifier,
   ) {
     if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
     this.provider = provider;
-    this.dpopVerifier = dpop;
     this.guardOptions = config.guard ?? {};
     this.rejections = new RejectionAnswer(this.logger, this.guardOptions.realm);
     this.rolesPath = rolesClaimPath(this.guardOptions.rolesClaim ?? DEFAULT_ROLES_CLAIM);
@@ -275,8 +274,8 @@ export class JwtGuard implements CanActivate {
   }
 
   /**
-   * The module's DPoP scheme rules: injected, else (a subclass that passes three arguments to
-   * `super`) the verifier the module attached to the provider.
+   * The module's DPoP scheme rules: the `DpopRequestVerifier` the module attached to the provider
+   * (looked up on first use: Nest may build the guard before it).
    */
   private get dpop(): DpopRequestVerifier {
     this.dpopVerifier ??= DpopRequestVerifier.attachedTo(this.provider);

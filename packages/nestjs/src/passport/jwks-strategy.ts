@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 import { JwksCacheError, TokenMissingError } from '../errors.js';
@@ -48,11 +48,9 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   /** The DPoP scheme rules (a bound token is no bearer token); see {@link dpop}. */
   private dpopVerifier: DpopRequestVerifier | undefined;
 
-  /** `dpop` may be left out by a subclass: the verifier the module attached to `provider` is used then. */
   constructor(
     protected readonly provider: JwksProvider,
     @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
-    @Optional() @Inject(DpopRequestVerifier) dpop?: DpopRequestVerifier,
   ) {
     const guardOptions = config.guard ?? {};
     super({
@@ -61,7 +59,6 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     });
     this.guardOptions = guardOptions;
     this.rejections = new RejectionAnswer(this.logger, guardOptions.realm);
-    this.dpopVerifier = dpop;
   }
 
   /**
@@ -102,6 +99,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     this.success(user);
   }
 
+  /** The `DpopRequestVerifier` the module attached to the provider (no extra constructor parameter: subclasses inherit injection metadata). */
   private get dpop(): DpopRequestVerifier {
     this.dpopVerifier ??= DpopRequestVerifier.attachedTo(this.provider);
     if (this.dpopVerifier === undefined) throw new Error('JwksStrategy: the DPoP request verifier is not available: register the strategy beside JwksCacheModule');
