@@ -42,7 +42,7 @@ export async function requestClientCredentialsToken(request: ClientCredentialsRe
 
 async function sendTokenRequest(request: ClientCredentialsRequest): Promise<{ response: Response; text: string }> {
   const { credentials } = request;
-  const timeout = credentials.timeout ?? DEFAULT_TOKEN_REQUEST_TIMEOUT;
+  const timeout = tokenRequestTimeout(credentials);
   try {
     const headers = requestHeaders(credentials);
     if (request.dpop !== undefined) headers.dpop = await request.dpop.proof({ method: 'POST', url: request.tokenEndpoint });
@@ -55,6 +55,11 @@ async function sendTokenRequest(request: ClientCredentialsRequest): Promise<{ re
   } catch (error) {
     throw transportError(request, error, timeout);
   }
+}
+
+/** How long one token request may take, in ms (`clientCredentials.timeout`, else 5 s). */
+export function tokenRequestTimeout(credentials: ClientCredentialsOptions): number {
+  return credentials.timeout ?? DEFAULT_TOKEN_REQUEST_TIMEOUT;
 }
 
 /** The form body: `grant_type`, `scope`, `audience`, `resource` (repeated), extras, and with `client_secret_post` the credentials. */
