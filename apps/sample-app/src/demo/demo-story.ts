@@ -115,7 +115,7 @@ class DemoSteps {
   async showMessageCall(token: string): Promise<void> {
     const response = await this.expectStatus('GET /inventory/reserve', '/inventory/reserve', token, 200);
     const body = (await response.json()) as { reservedFor?: string };
-    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with that same token, verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
+    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with a Bearer token of the same client (a message has no URL for a DPoP proof), verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
   }
 
   async showCallsCostNothingAtTheProvider(): Promise<void> {
