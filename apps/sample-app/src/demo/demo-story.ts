@@ -129,10 +129,11 @@ class DemoSteps {
     this.require(after.jwksRequests === before.jwksRequests && after.tokenRequests === before.tokenRequests,
       `the ${DEMO_CALLS} calls reached the provider (JWKS ${after.jwksRequests - before.jwksRequests}×, token ${after.tokenRequests - before.tokenRequests}×)`);
     this.require(after.jwksRequests === 2, `expected 2 JWKS fetches since start (one per verifying service), saw ${after.jwksRequests}`);
-    this.require(after.tokensIssued[SAMPLE_APP_CLIENT_ID] === 1, `expected 1 token for the API's client, saw ${after.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0}`);
+    // One DPoP-bound token for its HTTP calls, one Bearer token for its TCP messages.
+    this.require(after.tokensIssued[SAMPLE_APP_CLIENT_ID] === 2, `expected 2 tokens for the API's client (HTTP, messages), saw ${after.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0}`);
     this.report(
       `${DEMO_CALLS} calls to /inventory → all 200; at the provider since start: 1 JWKS fetch per verifying service ` +
-        `(API, inventory service: ${after.jwksRequests} in all), 1 token request for the API's client, ` +
+        `(API, inventory service: ${after.jwksRequests} in all), 1 token request per token of the API's client (HTTP, messages), ` +
         `and 0 requests of any kind during the ${DEMO_CALLS} calls`,
     );
   }
