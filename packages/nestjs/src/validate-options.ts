@@ -24,6 +24,7 @@ import {
   VERIFY_OPTION_KEYS,
 } from './known-option-keys.js';
 import { parseSecretKey } from './store/secret-key.js';
+import { validateTemplateOptions } from './validate-template-options.js';
 
 const KNOWN_ALGORITHMS = new Set<string>([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]);
 const SYMMETRIC = new Set<string>(SYMMETRIC_ALGORITHMS);
@@ -88,8 +89,10 @@ function validateIssuer(issuer: IssuerOptions, path: string): void {
   checkObject(issuer, path);
   checkKeys(issuer, ISSUER_OPTION_KEYS, path);
   if (typeof issuer.issuer !== 'string' || issuer.issuer.length === 0) fail(`${path}.issuer`, 'is required (a non-empty string)');
-  if (issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
-  else validateUrl(issuer.jwksUri, `${path}.jwksUri`);
+  // A template's issuer and jwksUri are checked with their placeholders.
+  const isTemplate = validateTemplateOptions(issuer, path);
+  if (!isTemplate && issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
+  else if (!isTemplate) validateUrl(issuer.jwksUri, `${path}.jwksUri`);
   if (issuer.audience !== undefined && !isStringOrStrings(issuer.audience)) fail(`${path}.audience`, 'must be a string or an array of strings');
   if (issuer.algorithms !== undefined) validateAlgorithms(issuer, path);
   if (issuer.jwks !== undefined) validateJwks(issuer.jwks, `${path}.jwks`);
