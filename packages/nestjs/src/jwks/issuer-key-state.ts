@@ -72,6 +72,8 @@ export interface IssuerKeyStateDependencies {
   events: JwksCacheEvents;
   /** The JWKS URL: configured, or discovered (a `FetchError` when discovery fails). */
   jwksUri: () => Promise<string>;
+  /** The shared-store key of the set. @default CacheStore.key('jwks', settings.issuer) */
+  storeKey?: string;
 }
 
 /**
@@ -99,7 +101,7 @@ export class IssuerKeyState {
     private readonly settings: IssuerSettings,
     private readonly dependencies: IssuerKeyStateDependencies,
   ) {
-    this.storeKey = CacheStore.key('jwks', settings.issuer);
+    this.storeKey = dependencies.storeKey ?? CacheStore.key('jwks', settings.issuer);
     this.sharing = { confidential: settings.allowSymmetric };
   }
 
