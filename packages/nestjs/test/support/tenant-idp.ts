@@ -97,7 +97,7 @@ export class TenantIdp {
     const path = new URL(request.url ?? '/', this.origin).pathname;
     this.requests++;
     this.byPath.set(path, (this.byPath.get(path) ?? 0) + 1);
-    const send = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown): void => void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (this.failing) return send(503, { error: 'unavailable' });
     if (path === '/common/keys') return send(200, { keys: [this.shared.jwk] });
     const tenantPath = /^\/t\/([^/]+)\/(\.well-known\/openid-configuration|keys)$/.exec(path);
