@@ -2,11 +2,12 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger, Op
 import { Reflector } from '@nestjs/core';
 import { InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
 import { RateLimitedLogger } from '../health/rate-limited-logger.js';
-import { JwksProvider } from '../jwks/jwks-provider.js';
+import { JwksProvider, type VerifiedToken } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { grantedScopes } from './granted-scopes.js';
+import { rememberVerified } from './jwt-issuer.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
 import { rejectionException } from './rejection-exception.js';
@@ -90,7 +91,7 @@ export class JwtGuard implements CanActivate {
     // token is hashed once per request.
     const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes are checked on the slow path, where a missing one becomes a 403.
-    if (typeof found === 'object' && hasScopes(found.payload, route.scopes)) return this.admit(request, found.payload);
+    if (typeof found === 'object' && hasScopes(found.payload, route.scopes)) return this.admit(request, found);
     return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
@@ -116,16 +117,17 @@ export class JwtGuard implements CanActivate {
       const verification = missed !== undefined && missed.token === token
         ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
         : this.provider.verify(token, route.overrides);
-      const { payload } = await verification;
-      this.assertScopes(payload, route.scopes);
-      return this.admit(request, payload);
+      const verified = await verification;
+      this.assertScopes(verified.payload, route.scopes);
+      return this.admit(request, verified);
     } catch (error) {
       return this.handleError(error, context);
     }
   }
 
-  private admit(request: JwtGuardRequest, payload: JwtClaimsPayload): true {
-    request.user = payload;
+  private admit(request: JwtGuardRequest, verified: VerifiedToken): true {
+    request.user = verified.payload;
+    rememberVerified(request, verified);
     return true;
   }
 
