@@ -25,6 +25,7 @@ import {
 } from './known-option-keys.js';
 import { parseSecretKey } from './store/secret-key.js';
 import { validateTemplateOptions } from './validate-template-options.js';
+import { isIssuerTemplate } from './jwks/issuer-template.js';
 
 const KNOWN_ALGORITHMS = new Set<string>([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]);
 const SYMMETRIC = new Set<string>(SYMMETRIC_ALGORITHMS);
@@ -67,7 +68,8 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   validateCount(options.maxTenantsPerToken, 'maxTenantsPerToken', 1);
   if (options.tokens !== undefined) checkObject(options.tokens, 'tokens');
   for (const [name, source] of Object.entries(options.tokens ?? {})) {
-    validateTokenSource(source, `tokens.${name}`, seen);
+    // A token source verifies against one exact issuer: a template names none.
+    validateTokenSource(source, `tokens.${name}`, new Set([...seen].filter((issuer) => !isIssuerTemplate(issuer))));
   }
   validateSecretKeys(options);
   if (options.storeOptions !== undefined) validateStoreOptions(options.storeOptions);

@@ -102,4 +102,9 @@ describe('template options, checked at start', () => {
     expect(check(issuer)).toThrow(TypeError);
     expect(check(issuer)).toThrow(message);
   });
+
+  it('refuses a token source that would verify against a template (it names no one issuer)', () => {
+    const options = { issuers: [valid], tokens: { t: { tokenFunction: () => 'x', verify: valid.issuer } } };
+    expect(() => validateOptions(options)).toThrow(/option tokens\.t\.verify names an issuer that is not configured/);
+  });
 });
