@@ -5,6 +5,7 @@ import request from 'supertest';
 import { JwksCacheModule, JwksProvider, JwtClaims, JwtGuard, JwtIssuer, Public, type JwtIssuerInfo } from '@jwks-cache/nestjs';
 import { PLATFORMS, startApp } from '../guard/support/platform-app.js';
 import { TenantIdp } from '../support/tenant-idp.js';
+import { LocalIssuer } from '@jwks-cache/testing';
 
 @Controller('orders')
 @UseGuards(JwtGuard)
@@ -90,5 +91,38 @@ describe.each(PLATFORMS)('JwtGuard with an issuer template on %s', (platform) =>
   it('gives undefined on a public route', async () => {
     const response = await request(app.getHttpServer()).get('/orders/open');
     expect(response.body).toEqual({ issuer: null });
+  });
+});
+
+describe.each(PLATFORMS)('JwtGuard with Keycloak-style realms of the testing kit on %s', (platform) => {
+  let idp: LocalIssuer;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    idp = await LocalIssuer.start({ algorithms: ['ES256'], realms: { names: ['acme', 'globex'] } });
+    app = await startApp(platform, {
+      imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: idp.realmIssuerTemplate('realm'), audience: 'api' }] })],
+      controllers: [TenantOrdersController],
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await idp?.close();
+  });
+
+  it('discovers each realm, verifies with its own keys, and refuses one realm\'s key for another', async () => {
+    const acme = await request(app.getHttpServer()).get('/orders').set('authorization', `Bearer ${await idp.realm('acme').mint({ aud: 'api', sub: 'alice' })}`);
+    expect(acme.status).toBe(200);
+    expect(acme.body).toEqual({ issuer: idp.realmIssuer('acme'), params: { realm: 'acme' }, sub: 'alice' });
+    const globex = await request(app.getHttpServer()).get('/orders').set('authorization', `Bearer ${await idp.realm('globex').mint({ aud: 'api', sub: 'bob' })}`);
+    expect(globex.body).toMatchObject({ params: { realm: 'globex' } });
+    // acme's key, globex's iss: globex's key set does not hold it.
+    const crossed = await request(app.getHttpServer()).get('/orders').set('authorization', `Bearer ${await idp.realm('acme').mint({ aud: 'api', iss: idp.realmIssuer('globex') })}`);
+    expect(crossed.status).toBe(401);
+    // A realm that does not exist: admitted (no tenants allow-list), its discovery fails, nothing verifies.
+    const unknown = await request(app.getHttpServer()).get('/orders').set('authorization', `Bearer ${await idp.realm('acme').mint({ aud: 'api', iss: idp.realmIssuer('nobody') })}`);
+    expect(unknown.status).toBe(401);
+    expect(Object.keys(app.get(JwksProvider).stats().keySets).sort()).toEqual([idp.realm('acme').jwksUri, idp.realm('globex').jwksUri].sort());
   });
 });
