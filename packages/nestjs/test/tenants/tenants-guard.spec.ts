@@ -6,6 +6,7 @@ import { JwksCacheModule, JwksProvider, JwtClaims, JwtGuard, JwtIssuer, Public, 
 import { PLATFORMS, startApp } from '../guard/support/platform-app.js';
 import { TenantIdp } from '../support/tenant-idp.js';
 import { LocalIssuer } from '@jwks-cache/testing';
+import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
 
 @Controller('orders')
 @UseGuards(JwtGuard)
@@ -124,5 +125,38 @@ describe.each(PLATFORMS)('JwtGuard with Keycloak-style realms of the testing kit
     const unknown = await request(app.getHttpServer()).get('/orders').set('authorization', `Bearer ${await idp.realm('acme').mint({ aud: 'api', iss: idp.realmIssuer('nobody') })}`);
     expect(unknown.status).toBe(401);
     expect(Object.keys(app.get(JwksProvider).stats().keySets).sort()).toEqual([idp.realm('acme').jwksUri, idp.realm('globex').jwksUri].sort());
+  });
+});
+
+describe.each(PLATFORMS)('JwtGuard under a flood of random realms on %s', (platform) => {
+  let idp: LocalIssuer;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    // Date stands still: however slow the machine, the flood arrives within one second of the admission window.
+    fakeClock();
+    idp = await LocalIssuer.start({ algorithms: ['ES256'], realms: { onDemand: true, sharedKeys: true } });
+    app = await startApp(platform, {
+      imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: idp.realmIssuerTemplate(), audience: 'api' }] })],
+      controllers: [TenantOrdersController],
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await idp?.close();
+    restoreClock();
+  });
+
+  it('admits 10 new realms, answers 401 to the rest, and costs the IdP at most 10 discoveries and 1 JWKS request', async () => {
+    idp.resetCounters();
+    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => idp.mint({ aud: 'api', iss: idp.realmIssuer(`random-${i}-${Math.random().toString(36).slice(2, 8)}`) })));
+    const statuses = await Promise.all(tokens.map(async (token) => (await request(app.getHttpServer()).get('/orders').set('authorization', `Bearer ${token}`)).status));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(290);
+    const requests = idp.allRequests();
+    expect(requests.discovery).toBeLessThanOrEqual(10);
+    expect(requests.jwks).toBe(1);
+    expect(app.get(JwksProvider).stats().templates[idp.realmIssuerTemplate()]).toMatchObject({ live: 10, rateLimited: 290 });
   });
 });
