@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { VerifiedToken } from '../jwks/verified-token.js';
-import type { TenantParams } from '../options.js';
+import type { TenantParams } from '../config/options.js';
 
 /** What `@JwtIssuer()` gives: the issuer that vouched for the token, and a template's placeholder values. */
 export interface JwtIssuerInfo {

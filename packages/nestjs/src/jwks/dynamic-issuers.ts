@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
+import { clock } from '../internal/clock.js';
 import type { JWTVerifyOptions } from 'jose';
 import { ClaimValidationError, KeySetUnavailableError, UnknownIssuerError } from '../errors.js';
-import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
-import { DEFAULT_TEMPLATE_BOUNDS, type IssuerOptions, type TenantParams } from '../options.js';
+import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
+import { DEFAULT_TEMPLATE_BOUNDS, type IssuerOptions, type TenantParams } from '../config/options.js';
 import { AdmissionWindow } from './admission-window.js';
 import type { IssuerKeyState, IssuerKeyStats } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
@@ -132,7 +133,7 @@ export class DynamicIssuers {
     const existing = this.live.get(iss);
     if (existing !== undefined) return existing;
     const refusal = this.refusals.get(iss);
-    if (refusal !== undefined && Date.now() < refusal.until) {
+    if (refusal !== undefined && clock.now() < refusal.until) {
       this.counters.negativeHits++;
       throw refusal.reason === 'tenants'
         ? new UnknownIssuerError(`The token issuer is not an admitted tenant of ${this.source}`)
@@ -228,7 +229,7 @@ export class DynamicIssuers {
 
   private refuse(entry: DynamicIssuer, reason: Refusal['reason']): void {
     if (this.live.peek(entry.issuer) === entry) this.live.delete(entry.issuer);
-    this.refusals.set(entry.issuer, { until: Date.now() + this.settings.jwks.cooldown, reason });
+    this.refusals.set(entry.issuer, { until: clock.now() + this.settings.jwks.cooldown, reason });
     if (reason === 'tenants') this.counters.refused++;
     else this.counters.failed++;
     this.dependencies.events.emit('jwks.issuer_refused', { template: this.source, issuer: entry.issuer, reason });

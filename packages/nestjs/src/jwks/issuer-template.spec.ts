@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { validateOptions } from '../validate-options.js';
-import type { IssuerOptions } from '../options.js';
+import { validateOptions } from '../config/validate-options.js';
+import type { IssuerOptions } from '../config/options.js';
 import { IssuerTemplate, isIssuerTemplate } from './issuer-template.js';
 
 const ENTRA = 'https://login.microsoftonline.com/{tenant}/v2.0';

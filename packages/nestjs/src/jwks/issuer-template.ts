@@ -1,4 +1,4 @@
-import type { TenantParams } from '../options.js';
+import type { TenantParams } from '../config/options.js';
 
 /**
  * What a placeholder may stand for: one path segment of unreserved URL characters (RFC 3986

@@ -12,7 +12,7 @@ import {
   TokenMalformedError,
   TokenTooLargeError,
 } from '../errors.js';
-import type { IssuerOptions } from '../options.js';
+import type { IssuerOptions } from '../config/options.js';
 import type { JwksProvider } from './jwks-provider.js';
 import { createProvider, outcome, serveJson } from './jwks-provider.test-helpers.js';
 

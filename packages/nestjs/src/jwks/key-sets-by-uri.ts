@@ -1,4 +1,4 @@
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../health/jwks-cache-events.js';
+import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import { IssuerKeyState, type IssuerKeyStats } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';

@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest 
 import { Keyv } from 'keyv';
 import { inspect } from 'node:util';
 import { TokenRequestError, TokenUnusableError, UnknownTokenSourceError } from '../errors.js';
-import { validateOptions } from '../validate-options.js';
-import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions } from '../options.js';
+import { validateOptions } from '../config/validate-options.js';
+import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions } from '../config/options.js';
 import {
   captureLogs,
   createService,
@@ -136,7 +136,7 @@ describe('TokenCacheService: one request per cache key', () => {
     const pending: Array<() => void> = [];
     const tokenFunction = ({ tenant }: TokenFunctionContext) => new Promise<string>((resolve) => pending.push(() => resolve(unsignedJwt({ tenant, exp: Math.floor(Date.now() / 1000) + 3600 }))));
     const { service } = createService({ maxTenantsPerToken: 10, tokens: { x: { tokenFunction } } });
-    const heldStates = () => (service as unknown as { states: Map<string, unknown> }).states.size;
+    const heldStates = () => (service as unknown as { registry: { states: Map<string, unknown> } }).registry.states.size;
 
     // Every tenant's slot but the last 10 is evicted while its token function is still running.
     const calls = Array.from({ length: 5000 }, (_, index) => service.ensureToken('x', `tenant-${index}`));

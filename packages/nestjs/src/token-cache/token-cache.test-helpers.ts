@@ -1,8 +1,8 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../health/jwks-cache-events.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../observability/jwks-cache-events.js';
+import type { JwksCacheModuleOptions } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { TokenCacheService } from './token-cache-service.js';
 

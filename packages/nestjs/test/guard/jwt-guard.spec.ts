@@ -17,7 +17,7 @@ import {
 import { type AttackerKey, generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
 import { AttackerServer, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
-import { VerifiedTokenCache } from '../../src/guard/verified-token-cache.js';
+import { VerifiedTokenCache } from '../../src/jwks/verified-token-cache.js';
 
 const AUDIENCE = 'orders-api';
 const INVALID = (description: string): string => `Bearer error="invalid_token", error_description="${description}"`;

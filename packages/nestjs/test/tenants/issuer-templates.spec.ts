@@ -10,7 +10,7 @@ import {
   type JwksCacheModuleOptions,
   type IssuerOptions,
 } from '@jwks-cache/nestjs';
-import { validateOptions } from '../../src/validate-options.js';
+import { validateOptions } from '../../src/config/validate-options.js';
 import { fakeClock, restoreClock, type FakeClock } from '../../../../test/support/fake-clock.js';
 import { TenantIdp } from '../support/tenant-idp.js';
 
