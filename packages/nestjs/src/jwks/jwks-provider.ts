@@ -103,7 +103,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
   /** The verified-token cache's trust check: a query of the key set (a configured issuer's, or a live template issuer's), with no effect on it. */
   private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
-    (this.states.get(issuer) ?? this.liveIssuer(issuer)?.state)?.trusts(thumbprint) === true;
+    this.keyStateOf(issuer)?.trusts(thumbprint) === true;
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
@@ -199,7 +199,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
     const cached = this.verifiedTokens.lookup(cacheKey, this.isTrusted, false);
     if (cached === undefined) return cacheKey;
-    this.states.get(cached.issuer)?.servedFromCache();
+    this.keyStateOf(cached.issuer)?.servedFromCache();
     return cached;
   }
 
@@ -350,7 +350,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
     const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
     if (cached !== undefined) {
-      this.states.get(cached.issuer)?.servedFromCache();
+      this.keyStateOf(cached.issuer)?.servedFromCache();
       return Promise.resolve(cached);
     }
     return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
@@ -485,6 +485,11 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     const live = this.liveIssuer(issuer);
     if (live === undefined) throw new UnknownIssuerError(`Issuer ${issuer} is not configured (nor a live issuer of an issuer template)`);
     return live;
+  }
+
+  /** The key state of a configured issuer, or of a live template issuer (its shared set); never makes one. */
+  private keyStateOf(issuer: string): IssuerKeyState | undefined {
+    return this.states.get(issuer) ?? this.liveIssuer(issuer)?.state;
   }
 
   /** The live, ready issuer of a template for `issuer`, if any. */

@@ -13,6 +13,7 @@ import {
 import { validateOptions } from '../../src/config/validate-options.js';
 import { fakeClock, restoreClock, type FakeClock } from '../../../../test/support/fake-clock.js';
 import { TenantIdp } from '../support/tenant-idp.js';
+import { waitUntil } from '../../../../test/support/wait-until.js';
 
 /** A provider built as the module builds it, with the template events recorded. */
 function makeProvider(issuers: IssuerOptions[], extra: Partial<JwksCacheModuleOptions> = {}) {
@@ -234,6 +235,23 @@ describe('issuer templates (many tenants, one module)', () => {
       idp.failing = false;
       clock.advance(30_001);
       await expect(provider.verify(await idp.mint('acme'))).resolves.toMatchObject({ params: { tenant: 'acme' } });
+    });
+  });
+
+  describe('the verified-token cache', () => {
+    it('refreshes a template key set ahead from cache hits alone, and stops trusting an evicted issuer\'s hits', async () => {
+      const { provider } = makeProvider([entra({ maxIssuers: 1 })], { jwks: { ttl: 60_000, refreshAhead: 30_000 } });
+      const ofAcme = await idp.mint('acme');
+      await provider.verify(ofAcme);
+      expect(idp.requests).toBe(1);
+      clock.advance(45_000);
+      expect(provider.verifyCached(ofAcme)).toMatchObject({ params: { tenant: 'acme' } });
+      await waitUntil(() => idp.requests === 2);
+      // globex takes acme's place (maxIssuers 1): acme's cached result is no longer a hit.
+      await provider.verify(await idp.mint('globex'));
+      expect(provider.verifyCached(ofAcme)).toBeUndefined();
+      clock.advance(1_001);
+      await expect(provider.verify(ofAcme)).resolves.toMatchObject({ issuer: idp.issuerOf('acme'), params: { tenant: 'acme' } });
     });
   });
 
