@@ -52,7 +52,7 @@ export { JwtClaims } from './guard/jwt-claims.js';
 export { JwtIssuer, type JwtIssuerInfo } from './guard/jwt-issuer.js';
 export { BearerChallengeException, formatBearerChallenge, type BearerChallengeParams } from './guard/bearer-challenge-exception.js';
 export { extractBearerToken } from './guard/extract-bearer-token.js';
-export { MissingPeerDependencyError } from './guard/transports/load-peer.js';
+export { MissingPeerDependencyError } from './errors.js';
 export { grantedScopes } from './guard/granted-scopes.js';
 export { TokenCacheService, type TokenStats, type TokenFetchOptions } from './token-cache/token-cache-service.js';
 export type { CachedTokenEntry } from './token-cache/cached-token.js';
