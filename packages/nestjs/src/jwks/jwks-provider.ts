@@ -344,7 +344,14 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
       if (candidates.length === 0) candidates = await state.keysFor(query);
       const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
-      const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
+      const importer = this.importerFor(alg);
+      // The common case, one candidate (the token's kid) already imported: jwtVerify directly, without
+      // the candidate loop's async layer. A bad signature gives the same SignatureInvalidError (toTokenError).
+      const sole = candidates.length === 1 ? importer(candidates[0]!) : undefined;
+      const { key, result: verified } = sole !== undefined && !(sole instanceof Promise)
+        ? { key: candidates[0]!, result: await jwtVerify(token, sole, options) }
+        // An import already started for the sole candidate is handed over, not started again.
+        : await firstVerifyingCandidate(candidates, sole === undefined ? importer : () => sole, (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
       const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);
       if (cacheKey !== undefined) {
         const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
