@@ -339,7 +339,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
     const { settings, alg, query } = decoded;
     try {
-      const state = this.stateOf(settings.issuer);
+      // settings came from this.issuers: its state exists (no second lookup of the issuer).
+      const state = this.states.get(settings.issuer)!;
       const usable = state.usableNow();
       let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
       if (candidates.length === 0) candidates = await state.keysFor(query);
