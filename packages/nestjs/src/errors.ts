@@ -139,7 +139,7 @@ export class AuthorizationMalformedError extends TokenRejectedError {
 /** The token is valid but lacks a scope the route requires (`@Scopes`). `JwtGuard` answers 403. */
 export class InsufficientScopeError extends JwksCacheError {
   static override readonly code: string = 'ERR_INSUFFICIENT_SCOPE';
-  /** Every scope the route requires (all of them are needed). */
+  /** The scopes the route requires: all of them for `@Scopes`; for `@AnyScope`, the ones it accepts (any one is enough). */
   readonly required: readonly string[];
   /** The required scopes the token does not grant. */
   readonly missing: readonly string[];
@@ -149,6 +149,32 @@ export class InsufficientScopeError extends JwksCacheError {
     this.required = required;
     this.missing = missing;
   }
+}
+
+/** `guard.mapUser` (or an overridden `JwtGuard.mapUser`) gave no user (`null`, `undefined` or `false`): 401. */
+export class UserRejectedError extends TokenRejectedError {
+  static override readonly code: string = 'ERR_USER_REJECTED';
+}
+
+/** The token has none of the roles a route requires (`@Roles`): 403, without a Bearer challenge. */
+export class InsufficientRoleError extends JwksCacheError {
+  static override readonly code: string = 'ERR_INSUFFICIENT_ROLE';
+  /** The roles the route accepts (any one of them is enough). */
+  readonly required: readonly string[];
+
+  constructor(message: string, required: readonly string[]) {
+    super(message);
+    this.required = required;
+  }
+}
+
+/**
+ * A token source with `tenantFrom` was asked for a token with no tenant given, outside a request
+ * admitted by `JwtGuard` (or with `guard.context: false`): there are no claims to take the tenant
+ * from. Pass the tenant explicitly there.
+ */
+export class JwtContextMissingError extends JwksCacheError {
+  static override readonly code: string = 'ERR_JWT_CONTEXT_MISSING';
 }
 
 // ---------------------------------------------------------------------------------------------

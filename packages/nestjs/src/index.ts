@@ -10,6 +10,11 @@ export { OidcDiscovery, type DiscoveryDocument } from './jwks/oidc-discovery.js'
 export { JwtGuard, type JwtGuardRequest } from './guard/jwt-guard.js';
 export { Public, PUBLIC_ROUTE_KEY } from './guard/public.js';
 export { Scopes, REQUIRED_SCOPES_KEY } from './guard/scopes.js';
+export { AnyScope, ANY_SCOPE_KEY } from './guard/any-scope.js';
+export { Roles, REQUIRED_ROLES_KEY } from './guard/roles.js';
+export { JwtContext } from './guard/jwt-context.js';
+export { JwtContextInterceptor } from './guard/jwt-context-interceptor.js';
+export { tokenRoles, rolesClaimPath, type RolesClaimPath } from './guard/token-roles.js';
 export { JwtVerify, JWT_VERIFY_OVERRIDES_KEY } from './guard/jwt-verify.js';
 export { JwtClaims } from './guard/jwt-claims.js';
 export { BearerChallengeException, formatBearerChallenge, type BearerChallengeParams } from './guard/bearer-challenge-exception.js';

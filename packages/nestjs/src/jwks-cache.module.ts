@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS, JwksCacheConfigurableModule } from './jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from './options.js';
 import { validateOptions } from './validate-options.js';
@@ -9,6 +9,8 @@ import { JwksProvider } from './jwks/jwks-provider.js';
 import { OidcDiscovery } from './jwks/oidc-discovery.js';
 import { JwtGuard } from './guard/jwt-guard.js';
 import { JwtVerifyCheck } from './guard/jwt-verify-check.js';
+import { JwtContext } from './guard/jwt-context.js';
+import { JwtContextInterceptor } from './guard/jwt-context-interceptor.js';
 import { TokenCacheService } from './token-cache/token-cache-service.js';
 import { JwksCacheEvents } from './health/jwks-cache-events.js';
 import { JwksEventLogger } from './health/jwks-event-logger.js';
@@ -23,8 +25,8 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
 
 /**
  * The module: `JwksCacheModule.forRoot(options)` or `JwksCacheModule.forRootAsync({ imports,
- * inject, useFactory, isGlobal })`. Provides and exports `JwksProvider`, `JwtGuard` and
- * `TokenCacheService`.
+ * inject, useFactory, isGlobal })`. Provides and exports `JwksProvider`, `JwtGuard`, `JwtContext`
+ * and `TokenCacheService`; registers `JwtContextInterceptor` as a global interceptor.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -36,9 +38,11 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     JwksProvider,
     JwtGuard,
     JwtVerifyCheck,
+    JwtContext,
+    { provide: APP_INTERCEPTOR, useClass: JwtContextInterceptor },
     TokenCacheService,
     JwksEventLogger,
   ],
-  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, OidcDiscovery, JwksProvider, JwtGuard, TokenCacheService],
+  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, OidcDiscovery, JwksProvider, JwtGuard, JwtContext, TokenCacheService],
 })
 export class JwksCacheModule extends JwksCacheConfigurableModule {}

@@ -49,11 +49,11 @@ export const ISSUER_VERIFY_OPTION_KEYS = keysOf<NonNullable<IssuerOptions['verif
 });
 
 export const TOKEN_TIMING_KEYS = keysOf<NonNullable<JwksCacheModuleOptions['tokenDefaults']>>({
-  leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true,
+  leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true, tenantFrom: true,
 });
 
 export const TOKEN_SOURCE_KEYS = keysOf<TokenSourceOptions>({
-  leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true, verify: true,
+  leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true, tenantFrom: true, verify: true,
   clientCredentials: true, tokenFunction: true, timeout: true, shareKey: true,
 });
 
@@ -64,4 +64,6 @@ export const CLIENT_CREDENTIALS_KEYS = keysOf<ClientCredentialsOptions>({
 
 export const STORE_OPTION_KEYS = keysOf<StoreOptions>({ l1Ttl: true, l1MaxEntries: true, timeout: true, logInterval: true });
 
-export const GUARD_OPTION_KEYS = keysOf<GuardOptions>({ realm: true, cookie: true, header: true });
+export const GUARD_OPTION_KEYS = keysOf<GuardOptions>({
+  realm: true, cookie: true, header: true, mapUser: true, rolesClaim: true, tenantFrom: true, context: true,
+});

@@ -267,6 +267,15 @@ export interface TokenTimingOptions {
    * @default 86_400_000 (24 h)
    */
   maxTokenLifetime?: number;
+  /**
+   * Takes the tenant from the request being served, when `ensureToken()`, `invalidate()` or
+   * `fetch()` is called without one: the function gets the claims `JwtGuard` verified
+   * (`JwtContext.claims()`), e.g. `(claims) => claims.tid`, and gives the tenant (or `undefined`
+   * for none). A tenant given explicitly wins. Outside a guarded request, a call without a tenant
+   * fails with `JwtContextMissingError` rather than fall back to the no-tenant token.
+   * @default undefined (no tenant unless one is given)
+   */
+  tenantFrom?: (claims: JwtClaimsPayload) => string | undefined;
 }
 
 /** Exponential backoff with jitter; durations in ms. */
@@ -368,7 +377,42 @@ export interface GuardOptions {
   cookie?: string;
   /** Read the token from this header instead of `Authorization` (opt-in, value is the raw JWT). */
   header?: string;
+  /**
+   * Maps the verified claims to the app's user, as passport's `validate()`: what it returns (or
+   * resolves to) becomes `request.user`, while `@JwtClaims()` and `JwtContext.claims()` keep giving
+   * the claims. Called on every admitted request, after the scope and role checks.
+   * - `null`, `undefined` or `false`: 401 `invalid_token` ("The access token subject is not accepted");
+   * - a thrown `HttpException` (e.g. `ForbiddenException`) is answered as it is;
+   * - any other error is logged (its message and stack; never the token) and answered 500.
+   * A `JwtGuard` subclass may override its `mapUser()` method instead.
+   * @default undefined (`request.user` is the claims)
+   */
+  mapUser?(claims: JwtClaimsPayload, request: unknown): unknown;
+  /**
+   * Where `@Roles()` reads the token's roles: a claim name, or a dot path into nested claims
+   * (`realm_access.roles` for Keycloak). A claim whose name is the whole path (Auth0's
+   * `https://example.com/roles`) wins over walking it. The value is an array of strings, or a
+   * string holding one role.
+   * @default 'roles' (Entra ID, and most IdPs' convention)
+   */
+  rolesClaim?: string;
+  /**
+   * The tenant of a request, for `JwtContext.tenant()`, from its verified claims, e.g.
+   * `(claims) => claims.tid` (Entra ID). Must give a string or `undefined`.
+   * @default undefined (`tenant()` is `undefined`)
+   */
+  tenantFrom?: (claims: JwtClaimsPayload) => string | undefined;
+  /**
+   * Whether `JwtGuard` opens a `JwtContext` (AsyncLocalStorage) around each admitted request.
+   * `false` saves its cost where nothing reads it: `JwtContext.claims()` is then always `undefined`,
+   * and no token source may use `tenantFrom`.
+   * @default true
+   */
+  context?: boolean;
 }
+
+/** The default claim `@Roles()` reads (`guard.rolesClaim`). */
+export const DEFAULT_ROLES_CLAIM = 'roles';
 
 /** Token claims as verified, as put on `request.user`. */
 export type JwtClaimsPayload = JWTPayload & Record<string, unknown>;
@@ -439,7 +483,8 @@ export const DEFAULT_MAX_TENANTS_PER_TOKEN = 10_000;
 /** Time one call of a token function may take when its source sets no `timeout`, in ms. */
 export const DEFAULT_TOKEN_FUNCTION_TIMEOUT = 10_000;
 
-export const DEFAULT_TOKEN_TIMING: Required<TokenTimingOptions> = {
+/** `tenantFrom` has no default value: without it a call without a tenant means no tenant. */
+export const DEFAULT_TOKEN_TIMING: Required<Omit<TokenTimingOptions, 'tenantFrom'>> = {
   leeway: 60_000,
   refreshAhead: 60_000,
   rejectUnparsable: false,

@@ -242,3 +242,34 @@ describe('validateOptions', () => {
     });
   });
 });
+
+describe('validateOptions: the guard\'s user mapping, roles and request context (issue 17.6)', () => {
+  const tid = (claims: Record<string, unknown>) => claims.tid as string | undefined;
+
+  it('accepts mapUser, rolesClaim, tenantFrom and context, and tenantFrom on token sources and tokenDefaults', () => {
+    expect(errorOf(withIssuer({
+      guard: { mapUser: async () => ({}), rolesClaim: 'realm_access.roles', tenantFrom: tid, context: true },
+      tokenDefaults: { tenantFrom: tid },
+      tokens: { default: { ...SOURCE, tenantFrom: tid } },
+    }))).toBeUndefined();
+  });
+
+  it.each([
+    [{ guard: { mapUser: 'users' } }, 'option guard.mapUser must be a function, not a string'],
+    [{ guard: { tenantFrom: 'tid' } }, 'option guard.tenantFrom must be a function, not a string'],
+    [{ guard: { rolesClaim: '' } }, 'option guard.rolesClaim must be a non-empty claim name or dot path'],
+    [{ guard: { rolesClaim: ['roles'] } }, 'option guard.rolesClaim must be a non-empty claim name or dot path'],
+    [{ guard: { context: 'yes' } }, 'option guard.context must be a boolean, not a string'],
+    [{ tokenDefaults: { tenantFrom: 'tid' } }, 'option tokenDefaults.tenantFrom must be a function, not a string'],
+    [{ tokens: { default: { ...SOURCE, tenantFrom: 1 } } }, 'option tokens.default.tenantFrom must be a function, not 1'],
+    [{ guard: { context: false }, tokens: { default: { ...SOURCE, tenantFrom: tid } } }, 'option tokens.default.tenantFrom needs the request context, which guard.context: false turns off'],
+    [{ guard: { context: false }, tokenDefaults: { tenantFrom: tid } }, 'option tokenDefaults.tenantFrom needs the request context, which guard.context: false turns off'],
+  ])('refuses %j at start: %s', (extra, message) => {
+    expect(errorOf(withIssuer(extra))).toEqual(new TypeError(`JwksCacheModule: ${message}`));
+  });
+
+  it('refuses an unknown guard key, naming the closest one', () => {
+    expect(errorOf(withIssuer({ guard: { roleClaim: 'roles' } }))?.message).toBe('JwksCacheModule: option guard.roleClaim is not a known option; did you mean rolesClaim?');
+    expect(errorOf(withIssuer({ guard: { mapUsers: () => ({}) } }))?.message).toBe('JwksCacheModule: option guard.mapUsers is not a known option; did you mean mapUser?');
+  });
+});

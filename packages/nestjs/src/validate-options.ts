@@ -73,6 +73,7 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   if (options.guard !== undefined) {
     checkObject(options.guard, 'guard');
     checkKeys(options.guard, GUARD_OPTION_KEYS, 'guard');
+    validateGuard(options);
   }
   // Last, so that a wrong option is named before the module is called empty.
   if (issuers.length === 0 && options.tokens === undefined) {
@@ -174,7 +175,26 @@ function validateVerify(verify: VerifyOptions, path: string, known: readonly str
   if (verify.requiredClaims !== undefined && !isStrings(verify.requiredClaims)) fail(`${path}.requiredClaims`, 'must be an array of strings');
 }
 
+/** The guard's user mapping, roles and request context; `tenantFrom` of token sources needs the context. */
+function validateGuard(options: JwksCacheModuleOptions): void {
+  const guard = options.guard!;
+  checkFunction(guard.mapUser, 'guard.mapUser');
+  checkFunction(guard.tenantFrom, 'guard.tenantFrom');
+  if (guard.rolesClaim !== undefined && (typeof guard.rolesClaim !== 'string' || guard.rolesClaim.length === 0)) fail('guard.rolesClaim', 'must be a non-empty claim name or dot path');
+  if (guard.context !== undefined && typeof guard.context !== 'boolean') fail('guard.context', `must be a boolean, not ${describe(guard.context)}`);
+  if (guard.context !== false) return;
+  if (options.tokenDefaults?.tenantFrom !== undefined) fail('tokenDefaults.tenantFrom', 'needs the request context, which guard.context: false turns off');
+  for (const [name, source] of Object.entries(options.tokens ?? {})) {
+    if (source.tenantFrom !== undefined) fail(`tokens.${name}.tenantFrom`, 'needs the request context, which guard.context: false turns off');
+  }
+}
+
+function checkFunction(value: unknown, path: string): void {
+  if (value !== undefined && typeof value !== 'function') fail(path, `must be a function, not ${describe(value)}`);
+}
+
 function validateTokenTiming(timing: TokenTimingOptions, path: string): void {
+  checkFunction(timing.tenantFrom, `${path}.tenantFrom`);
   validateDuration(timing.leeway, `${path}.leeway`);
   validateDuration(timing.refreshAhead, `${path}.refreshAhead`);
   validateDuration(timing.maxTokenLifetime, `${path}.maxTokenLifetime`, 1);

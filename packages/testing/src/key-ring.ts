@@ -19,11 +19,17 @@ export class KeyRing {
   private readonly currentKidByAlg = new Map<TestAlgorithm, string>();
   private readonly generatedCountByAlg = new Map<TestAlgorithm, number>();
 
-  private constructor(readonly algorithms: readonly TestAlgorithm[]) {}
+  private constructor(
+    readonly algorithms: readonly TestAlgorithm[],
+    private readonly kidPrefix: string,
+  ) {}
 
-  /** Creates a ring with one key per algorithm. */
-  static async create(algorithms: readonly TestAlgorithm[]): Promise<KeyRing> {
-    const ring = new KeyRing(algorithms);
+  /**
+   * Creates a ring with one key per algorithm.
+   * @param kidPrefix put before every kid (`acme-` makes `acme-es256-1`). Default: none.
+   */
+  static async create(algorithms: readonly TestAlgorithm[], kidPrefix = ''): Promise<KeyRing> {
+    const ring = new KeyRing(algorithms, kidPrefix);
     const keys = await Promise.all(algorithms.map((alg) => ring.generate(alg)));
     keys.forEach((key) => ring.publish(key));
     return ring;
@@ -84,7 +90,7 @@ export class KeyRing {
   private async generate(alg: TestAlgorithm): Promise<IssuerKey> {
     const sequence = (this.generatedCountByAlg.get(alg) ?? 0) + 1;
     this.generatedCountByAlg.set(alg, sequence);
-    const kid = `${alg.toLowerCase()}-${sequence}`;
+    const kid = `${this.kidPrefix}${alg.toLowerCase()}-${sequence}`;
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
     return { kid, alg, privateKey, publicJwk };

@@ -234,6 +234,7 @@ describe('LocalIssuer discovery', () => {
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       id_token_signing_alg_values_supported: ALL_DEFAULT_ALGS,
+      dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
     });
     expect((await fetch(`${idp.issuer}/.well-known/oauth-authorization-server`)).status).toBe(404);
     expect(idp.requests).toMatchObject({ discovery: 1, other: 1 });

@@ -1,34 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isIPv6 } from 'node:net';
-import { type AnswerFault, faultyAnswer } from './faults.js';
-import { signWith } from './forge.js';
-import { BodyTooLargeError, type HttpAnswer, methodNotAllowed, readBody, send } from './http.js';
-import { type IssuerKey, KeyRing } from './key-ring.js';
-import { discoveryDocument, type IssuerUrls, issuerUrls, type ResolvedOptions, resolveOptions } from './resolve-options.js';
-import { TokenEndpoint, tokenFailureAnswer } from './token-endpoint.js';
-import type {
-  LocalIssuerOptions,
-  MintClaims,
-  MintOptions,
-  PublicJwks,
-  RequestCounters,
-  SigningKey,
-  TestAlgorithm,
-  TokenEndpointFailure,
-  TokenRequestRecord,
-} from './types.js';
-
-type Route = 'jwks' | 'discovery' | 'token' | 'other';
-
-const TOKEN_BODY_LIMIT_BYTES = 64 * 1024;
-const DEFAULT_LIFETIME_SECONDS = 3600;
-const DEFAULT_SUBJECT = 'test-user';
+import { send } from './http.js';
+import { IssuerHandle } from './issuer-handle.js';
+import { IssuerSite } from './issuer-site.js';
+import { KeyRing } from './key-ring.js';
+import { LocalRealm } from './local-realm.js';
+import { PendingDelays } from './pending-delays.js';
+import { checkRealmName, realmNameOf, realmPath } from './realm-name.js';
+import { type RealmEntry, RealmRegistry } from './realm-registry.js';
+import { issuerUrls, type ResolvedOptions, resolveOptions } from './resolve-options.js';
+import type { LocalIssuerOptions, RequestCounters } from './types.js';
 
 /**
  * A local OAuth 2.0 / OpenID Connect issuer for tests: it serves a JWKS, discovery metadata and a
  * client-credentials token endpoint on a loopback address, mints tokens with any alg, claims and
- * kid, rotates keys, counts requests and injects faults.
+ * kid (DPoP-bound ones too), rotates keys, counts requests and injects faults. It can serve many
+ * realms on the same port (`/realms/{name}`), each an issuer of its own, for multi-tenant tests.
  *
  * ```ts
  * const idp = await LocalIssuer.start();
@@ -36,44 +24,32 @@ const DEFAULT_SUBJECT = 'test-user';
  * // ... point the code under test at idp.issuer / idp.jwksUri
  * await idp.close();
  * ```
+ *
+ * On the issuer, `resetCounters()`, `clearFaults()` and `clearTokenFaults()` act on every realm
+ * too; on a realm, only on that realm. Every other member acts on the issuer alone.
  */
-export class LocalIssuer {
-  /** Live counters, updated in place as requests arrive (before any fault applies). */
-  readonly requests: RequestCounters = { jwks: 0, discovery: 0, token: 0, other: 0, total: 0 };
-
+export class LocalIssuer extends IssuerHandle {
   private readonly sockets = new Set<Socket>();
-  private readonly pendingDelays = new Set<{ timer: NodeJS.Timeout }>();
-  private readonly routes: Map<string, Route>;
-  private readonly tokens: TokenEndpoint;
-  private answerFault: AnswerFault | undefined;
-  private answerDelayMs = 0;
-  private cacheControlValue: string | undefined;
-  private tokenFailure: TokenEndpointFailure | undefined;
-  private tokenDelayMs = 0;
+  private readonly realmRegistry: RealmRegistry;
   private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly server: Server,
-    private readonly keys: KeyRing,
-    private readonly options: ResolvedOptions,
-    private readonly urls: IssuerUrls,
+    site: IssuerSite,
+    private readonly originUrl: string,
+    private readonly delays: PendingDelays,
   ) {
-    this.cacheControlValue = options.cacheControl;
-    this.routes = this.routeTable();
-    this.tokens = new TokenEndpoint({
-      issuer: urls.issuer,
-      clients: options.clients,
-      tokenLifetime: options.tokenLifetime,
-      signAccessToken: async (claims) => this.signAccessToken(claims),
-    });
+    super(site);
+    this.realmRegistry = new RealmRegistry((name) => this.makeRealm(name), site.options.realms.onDemand);
   }
 
   /**
-   * Generates the keys and starts listening.
-   * @throws TypeError for invalid options (a non-loopback host, an unknown algorithm, ...).
+   * Generates the keys (the issuer's, and those of every realm in `realms.names`) and starts listening.
+   * @throws TypeError for invalid options (a non-loopback host, an unknown algorithm, a bad realm name, ...).
    */
   static async start(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
     const resolved = resolveOptions(options);
+    resolved.realms.names.forEach((name) => checkNoCollision(name, resolved));
     const keys = await KeyRing.create(resolved.algorithms);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
@@ -84,43 +60,23 @@ export class LocalIssuer {
       });
     });
     const { port } = server.address() as AddressInfo;
-    const hostInUrl = isIPv6(resolved.host) ? `[${resolved.host}]` : resolved.host;
-    const issuer = new LocalIssuer(server, keys, resolved, issuerUrls(`http://${hostInUrl}:${port}`, resolved));
+    const origin = `http://${isIPv6(resolved.host) ? `[${resolved.host}]` : resolved.host}:${port}`;
+    const delays = new PendingDelays();
+    const site = new IssuerSite({ options: resolved, urls: issuerUrls(origin, resolved.issuerPath, resolved), keys, delays, servesJwks: true });
+    const issuer = new LocalIssuer(server, site, origin, delays);
     issuer.listen();
+    try {
+      await Promise.all(resolved.realms.names.map((name) => issuer.addRealm(name)));
+    } catch (error) {
+      await issuer.close();
+      throw error;
+    }
     return issuer;
   }
 
-  /** The issuer identifier (`iss`): `http://HOST:PORT` + `issuerPath`. */
-  get issuer(): string {
-    return this.urls.issuer;
-  }
-
-  /** The URL of the JWKS. */
-  get jwksUri(): string {
-    return this.urls.jwksUri;
-  }
-
-  /** The URL of the token endpoint (`POST`, client credentials grant). */
-  get tokenEndpoint(): string {
-    return this.urls.tokenEndpoint;
-  }
-
-  /**
-   * The URL of the metadata document: the OIDC one for `discovery: 'openid' | 'both' | 'none'`
-   * (not served for `'none'`), the RFC 8414 one for `'oauth'`.
-   */
-  get discoveryUrl(): string {
-    return this.options.discovery === 'oauth' ? this.urls.oauthMetadataUrl : this.urls.openidConfigurationUrl;
-  }
-
-  /** The URL of the OpenID Connect discovery document (`{issuer}/.well-known/openid-configuration`). */
-  get openidConfigurationUrl(): string {
-    return this.urls.openidConfigurationUrl;
-  }
-
-  /** The URL of the RFC 8414 metadata (`{origin}/.well-known/oauth-authorization-server{issuerPath}`). */
-  get oauthMetadataUrl(): string {
-    return this.urls.oauthMetadataUrl;
+  /** The origin, `http://HOST:PORT`: the issuer without `issuerPath`. */
+  get origin(): string {
+    return this.originUrl;
   }
 
   /** The port listened on. */
@@ -128,143 +84,97 @@ export class LocalIssuer {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** The configured algorithms, the first being the default. */
-  get algorithms(): readonly TestAlgorithm[] {
-    return this.keys.algorithms;
+  /**
+   * A realm made at start, by {@link addRealm} or on demand.
+   * @throws Error when no realm of that name exists (see {@link hasRealm}).
+   */
+  realm(name: string): LocalRealm {
+    const entry = this.realmRegistry.get(name);
+    if (!entry) throw new Error(`LocalIssuer: no realm "${name}" (realms: ${this.realmNames().join(', ') || 'none'}); add it with addRealm()`);
+    return entry.realm;
+  }
+
+  /** Whether a realm of that name exists: declared, added, or made on demand by a request. */
+  hasRealm(name: string): boolean {
+    return this.realmRegistry.get(name) !== undefined;
   }
 
   /**
-   * Mints a signed JWT. Default claims: `iss` = issuer, `sub` = `'test-user'`, `iat` = now,
-   * `exp` = now + `expiresIn` (1 h), all from `Date.now()` so a faked clock applies. Given claims
-   * override them; `options.omit` drops them.
+   * The realm of `name`, made now (its keys generated, unless `realms.sharedKeys`) when it does not
+   * exist yet; the same realm when it does.
+   * @throws TypeError for an invalid name, or one whose issuer is the issuer's own.
    */
-  async mint(claims: MintClaims = {}, options: MintOptions = {}): Promise<string> {
-    const namedKey = options.kid === undefined ? undefined : this.keys.byKid(options.kid);
-    const alg = options.alg ?? namedKey?.alg ?? this.keys.defaultAlgorithm;
-    const issuerKey = namedKey && namedKey.alg === alg ? namedKey : this.keys.current(alg);
-    const kidHeader = options.noKid ? {} : { kid: options.kid ?? issuerKey.kid };
-    const header: Record<string, unknown> = { alg, ...kidHeader, ...options.header };
-    return signWith(options.key ?? issuerKey.privateKey, header, this.payloadOf(claims, options));
+  async addRealm(name: string): Promise<LocalRealm> {
+    checkNoCollision(checkRealmName(name), this.site.options);
+    return (await this.realmRegistry.add(name)).realm;
+  }
+
+  /** The names of the realms, in the order they were made or first asked for. */
+  realmNames(): string[] {
+    return this.realmRegistry.names();
   }
 
   /**
-   * Adds a new key for `alg` (default: the first algorithm): published, and the one that signs
-   * for `alg` from now on. The old key stays published until {@link retire}.
+   * The issuer identifier a realm of that name has (or would have): `{origin}/realms/{name}`, e.g. to mint
+   * a token claiming a realm that does not exist.
+   * @throws TypeError for an invalid realm name.
    */
-  async rotate(alg: TestAlgorithm = this.keys.defaultAlgorithm): Promise<{ kid: string }> {
-    const { kid } = await this.keys.add(alg);
-    return { kid };
+  realmIssuer(name: string): string {
+    return `${this.originUrl}${realmPath(checkRealmName(name))}`;
   }
 
-  /**
-   * Removes a key from the JWKS. When it was the current key of its alg, the newest remaining one
-   * of that alg signs from now on. `mint({ kid })` can still sign with it, for "removed key" tests.
-   * @throws Error when no published key has this kid.
-   */
-  retire(kid: string): void {
-    this.keys.retire(kid);
+  /** The realms' issuer as a template for multi-tenant configuration: `{origin}/realms/{tenant}` (placeholder name as given). */
+  realmIssuerTemplate(placeholder = 'tenant'): string {
+    return `${this.originUrl}${realmPath(`{${placeholder}}`)}`;
   }
 
-  /** The kids in the JWKS, in publication order. */
-  publishedKids(): string[] {
-    return this.keys.publishedKids();
+  /** The sum of the issuer's counters and every realm's: e.g. `total` is every request the server received. */
+  allRequests(): RequestCounters {
+    const sum = { ...this.site.requests };
+    for (const { site } of this.realmRegistry.entries()) {
+      for (const route of Object.keys(sum) as (keyof RequestCounters)[]) sum[route] += site.requests[route];
+    }
+    return sum;
   }
 
-  /** The JWKS as served without faults: public parts only. */
-  jwks(): PublicJwks {
-    return this.keys.jwks();
+  /** Sets the counters of the issuer and of every realm back to 0, and forgets their token requests. */
+  override resetCounters(): void {
+    this.eachSite((site) => site.resetCounters());
   }
 
-  /** The current signing key of `alg` (default: the first algorithm), e.g. to build tokens with {@link signWith}. */
-  signingKey(alg: TestAlgorithm = this.keys.defaultAlgorithm): { kid: string; alg: TestAlgorithm; privateKey: SigningKey } {
-    const { kid, privateKey } = this.keys.current(alg);
-    return { kid, alg, privateKey };
+  /** Clears the JWKS/discovery faults of the issuer and of every realm. */
+  override clearFaults(): void {
+    this.eachSite((site) => site.clearFaults());
   }
 
-  /** Sets every counter in {@link requests} back to 0 (the same object stays live). */
-  resetCounters(): void {
-    Object.assign(this.requests, { jwks: 0, discovery: 0, token: 0, other: 0, total: 0 });
-    this.tokens.clearRecords();
-  }
-
-  /** What the token endpoint received since start or {@link resetCounters}, without secrets. */
-  tokenRequests(): TokenRequestRecord[] {
-    return this.tokens.records();
-  }
-
-  /** JWKS and discovery answer `status` (default 503) until cleared. Replaces any other answer fault. */
-  fail(options: { status?: number } = {}): void {
-    this.answerFault = { kind: 'fail', status: options.status ?? 503 };
-  }
-
-  /** JWKS and discovery answers wait `ms` milliseconds (before any other fault) until cleared. */
-  slow(ms: number): void {
-    this.answerDelayMs = ms;
-  }
-
-  /** JWKS and discovery answer 200 with a body that is not JSON (labelled `application/json`) until cleared. */
-  garbage(): void {
-    this.answerFault = { kind: 'garbage' };
-  }
-
-  /** JWKS and discovery answer 200 with their valid JSON padded to at least `bytes` bytes until cleared. */
-  oversized(bytes: number): void {
-    this.answerFault = { kind: 'oversized', bytes };
-  }
-
-  /** JWKS and discovery answer 200 with `{ "keys": "nope" }` until cleared. */
-  invalidShape(): void {
-    this.answerFault = { kind: 'invalidShape' };
-  }
-
-  /** JWKS and discovery requests get their connection destroyed without an answer until cleared. */
-  resetConnections(): void {
-    this.answerFault = { kind: 'resetConnections' };
-  }
-
-  /** JWKS and discovery answer `302 Location: to` until cleared. */
-  redirect(to: string): void {
-    this.answerFault = { kind: 'redirect', to };
-  }
-
-  /** Sets (or with `undefined` removes) the `Cache-Control` header of JWKS and discovery answers. */
-  cacheControl(value: string | undefined): void {
-    this.cacheControlValue = value;
-  }
-
-  /** Clears every JWKS/discovery fault (`fail`, `slow`, `garbage`, ...); `cacheControl` goes back to the option. */
-  clearFaults(): void {
-    this.answerFault = undefined;
-    this.answerDelayMs = 0;
-    this.cacheControlValue = this.options.cacheControl;
-  }
-
-  /** The token endpoint answers `status` (default 503) with an OAuth error body until cleared. */
-  failTokenEndpoint(failure: TokenEndpointFailure = {}): void {
-    this.tokenFailure = { ...failure };
-  }
-
-  /** Token endpoint answers wait `ms` milliseconds until cleared. */
-  slowTokenEndpoint(ms: number): void {
-    this.tokenDelayMs = ms;
-  }
-
-  /** Clears the token endpoint faults. */
-  clearTokenFaults(): void {
-    this.tokenFailure = undefined;
-    this.tokenDelayMs = 0;
+  /** Clears the token endpoint faults of the issuer and of every realm. */
+  override clearTokenFaults(): void {
+    this.eachSite((site) => site.clearTokenFaults());
   }
 
   /** Stops listening and destroys every open connection; safe to call more than once. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      for (const pending of this.pendingDelays) clearTimeout(pending.timer);
-      this.pendingDelays.clear();
+      this.delays.clear();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
       for (const socket of this.sockets) socket.destroy();
     });
     return this.closing;
+  }
+
+  private eachSite(action: (site: IssuerSite) => void): void {
+    action(this.site);
+    for (const { site } of this.realmRegistry.entries()) action(site);
+  }
+
+  private async makeRealm(name: string): Promise<RealmEntry> {
+    const { options } = this.site;
+    const shared = options.realms.sharedKeys;
+    const keys = shared ? this.site.keys : await KeyRing.create(options.algorithms, `${name}-`);
+    const urls = issuerUrls(this.originUrl, realmPath(name), options, shared ? this.jwksUri : undefined);
+    const site = new IssuerSite({ options, urls, keys, delays: this.delays, servesJwks: !shared });
+    return { realm: new LocalRealm(name, site), site };
   }
 
   private listen(): void {
@@ -279,82 +189,21 @@ export class LocalIssuer {
     });
   }
 
-  private routeTable(): Map<string, Route> {
-    const { discovery } = this.options;
-    const table = new Map<string, Route>([
-      [new URL(this.urls.jwksUri).pathname, 'jwks'],
-      [new URL(this.urls.tokenEndpoint).pathname, 'token'],
-    ]);
-    if (discovery === 'openid' || discovery === 'both') table.set(new URL(this.urls.openidConfigurationUrl).pathname, 'discovery');
-    if (discovery === 'oauth' || discovery === 'both') table.set(new URL(this.urls.oauthMetadataUrl).pathname, 'discovery');
-    return table;
-  }
-
+  /** The issuer's own paths first, then a realm's (made here when on demand), else a 404 counted as the issuer's. */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const route = this.routes.get(new URL(req.url ?? '/', 'http://localhost').pathname) ?? 'other';
-    this.requests[route] += 1;
-    this.requests.total += 1;
-    if (route === 'other') return send(res, { status: 404, body: { error: 'not_found' } });
-    if (route === 'token') return this.serveToken(req, res);
-    return this.serveMetadata(req, res, route === 'jwks' ? this.keys.jwks() : discoveryDocument(this.urls, this.keys.algorithms));
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = this.site.routeOf(pathname);
+    if (route) return this.site.handle(route, req, res);
+    const name = realmNameOf(pathname);
+    const realm = name === undefined ? undefined : await this.realmRegistry.forRequest(name);
+    if (realm) return realm.site.handle(realm.site.routeOf(pathname) ?? 'other', req, res);
+    return this.site.handle('other', req, res);
   }
+}
 
-  private async serveMetadata(req: IncomingMessage, res: ServerResponse, body: object): Promise<void> {
-    if (req.method !== 'GET') return send(res, methodNotAllowed('GET'));
-    await this.delay(this.answerDelayMs);
-    const cacheControl = this.cacheControlValue === undefined ? {} : { 'Cache-Control': this.cacheControlValue };
-    const answer: HttpAnswer | 'reset' = this.answerFault ? faultyAnswer(this.answerFault, body) : { status: 200, body };
-    if (answer === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    send(res, { ...answer, headers: { ...cacheControl, ...answer.headers } });
-  }
-
-  private async serveToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return send(res, methodNotAllowed('POST'));
-    let body: string;
-    try {
-      body = await readBody(req, TOKEN_BODY_LIMIT_BYTES);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return send(res, { status: 413, body: { error: 'invalid_request' } });
-      throw error;
-    }
-    const received = this.tokens.receive(req.headers, body);
-    await this.delay(this.tokenDelayMs);
-    if (this.tokenFailure) return send(res, tokenFailureAnswer(this.tokenFailure));
-    send(res, await this.tokens.answer(received));
-  }
-
-  /** Waits `ms`; a wait still pending at close never resolves, so no answer is written after close. */
-  private delay(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const pending = {
-        timer: setTimeout(() => {
-          this.pendingDelays.delete(pending);
-          resolve();
-        }, ms),
-      };
-      this.pendingDelays.add(pending);
-    });
-  }
-
-  private payloadOf(claims: MintClaims, options: MintOptions): Record<string, unknown> {
-    const now = Math.floor(Date.now() / 1000);
-    const defaults: Record<string, unknown> = {
-      iss: this.issuer,
-      sub: DEFAULT_SUBJECT,
-      iat: now,
-      exp: now + (options.expiresIn ?? DEFAULT_LIFETIME_SECONDS),
-    };
-    for (const name of options.omit ?? []) delete defaults[name];
-    return { ...defaults, ...claims };
-  }
-
-  /** Access tokens are signed with the current key of the default algorithm, typed per RFC 9068. */
-  private signAccessToken(claims: Record<string, unknown>): string {
-    const key: IssuerKey = this.keys.current(this.keys.defaultAlgorithm);
-    return signWith(key.privateKey, { alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims);
+/** A realm whose issuer would be the issuer's own (`issuerPath: '/realms/acme'` and realm `acme`) is refused. */
+function checkNoCollision(name: string, options: ResolvedOptions): void {
+  if (realmPath(name) === options.issuerPath) {
+    throw new TypeError(`LocalIssuer: realm "${name}" would have the issuer's own path ${options.issuerPath}`);
   }
 }

@@ -3,9 +3,13 @@ import {
   type DiscoveryMode,
   type LocalClient,
   type LocalIssuerOptions,
+  type RealmsOptions,
   SUPPORTED_ALGORITHMS,
   type TestAlgorithm,
+  type TokenDpopMode,
+  type TokenDpopOptions,
 } from './types.js';
+import { checkRealmName } from './realm-name.js';
 
 /** {@link LocalIssuerOptions} with every default applied and checked. */
 export interface ResolvedOptions {
@@ -18,6 +22,8 @@ export interface ResolvedOptions {
   discovery: DiscoveryMode;
   clients: LocalClient[];
   tokenLifetime: number;
+  realms: Required<RealmsOptions>;
+  dpop: Required<TokenDpopOptions>;
 }
 
 /** The URLs of a started issuer. */
@@ -31,6 +37,7 @@ export interface IssuerUrls {
 
 const DEFAULT_ALGORITHMS: TestAlgorithm[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 const DISCOVERY_MODES: readonly DiscoveryMode[] = ['openid', 'oauth', 'both', 'none'];
+const DPOP_MODES: readonly TokenDpopMode[] = ['off', 'allowed', 'required'];
 
 function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
@@ -58,6 +65,22 @@ function checkClients(clients: LocalClient[]): LocalClient[] {
   return clients.map((client) => ({ ...client }));
 }
 
+function checkRealms(realms: RealmsOptions): Required<RealmsOptions> {
+  const names = (realms.names ?? []).map(checkRealmName);
+  if (new Set(names).size !== names.length) throw new TypeError('LocalIssuer: realm names must be unique');
+  return { names, onDemand: realms.onDemand ?? false, sharedKeys: realms.sharedKeys ?? false };
+}
+
+function checkDpop(dpop: TokenDpopOptions): Required<TokenDpopOptions> {
+  const maxProofAge = dpop.maxProofAge ?? 300;
+  if (!Number.isInteger(maxProofAge) || maxProofAge <= 0) {
+    throw new TypeError('LocalIssuer: dpop.maxProofAge must be a positive integer (seconds)');
+  }
+  const mode = dpop.mode ?? 'allowed';
+  if (!DPOP_MODES.includes(mode)) throw new TypeError(`LocalIssuer: unknown dpop.mode "${mode}"`);
+  return { mode, nonce: dpop.nonce ?? false, maxProofAge };
+}
+
 /**
  * Applies the defaults and validates.
  * @throws TypeError for a non-loopback host or any other invalid option.
@@ -81,26 +104,30 @@ export function resolveOptions(options: LocalIssuerOptions): ResolvedOptions {
     discovery,
     clients: checkClients(options.clients ?? []),
     tokenLifetime,
+    realms: checkRealms(options.realms ?? {}),
+    dpop: checkDpop(options.dpop ?? {}),
   };
 }
 
 /**
- * The issuer's URLs. OIDC Discovery §4 appends the well-known suffix to the issuer; RFC 8414 §3
+ * An issuer's URLs. OIDC Discovery §4 appends the well-known suffix to the issuer; RFC 8414 §3
  * inserts it between the origin and the issuer's path.
+ * @param issuerPath the issuer's path on the origin (`''`, `/realms/acme`).
+ * @param jwksUri where its JWKS is, when not under the issuer (a key set shared by realms).
  */
-export function issuerUrls(origin: string, options: ResolvedOptions): IssuerUrls {
-  const issuer = `${origin}${options.issuerPath}`;
+export function issuerUrls(origin: string, issuerPath: string, options: ResolvedOptions, jwksUri?: string): IssuerUrls {
+  const issuer = `${origin}${issuerPath}`;
   return {
     issuer,
-    jwksUri: `${issuer}${options.jwksPath}`,
+    jwksUri: jwksUri ?? `${issuer}${options.jwksPath}`,
     tokenEndpoint: `${issuer}/token`,
     openidConfigurationUrl: `${issuer}/.well-known/openid-configuration`,
-    oauthMetadataUrl: `${origin}/.well-known/oauth-authorization-server${options.issuerPath}`,
+    oauthMetadataUrl: `${origin}/.well-known/oauth-authorization-server${issuerPath}`,
   };
 }
 
 /** The metadata document, the same for OIDC discovery and RFC 8414. */
-export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlgorithm[]): Record<string, unknown> {
+export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlgorithm[], options: ResolvedOptions): Record<string, unknown> {
   return {
     issuer: urls.issuer,
     jwks_uri: urls.jwksUri,
@@ -108,5 +135,6 @@ export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlg
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     id_token_signing_alg_values_supported: [...algorithms],
+    ...(options.dpop.mode === 'off' ? {} : { dpop_signing_alg_values_supported: [...SUPPORTED_ALGORITHMS] }),
   };
 }

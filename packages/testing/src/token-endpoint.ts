@@ -1,7 +1,9 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DpopNonces } from './dpop-nonces.js';
 import type { HttpAnswer } from './http.js';
-import type { ClientAuthMethod, LocalClient, TokenEndpointFailure, TokenRequestRecord } from './types.js';
+import { TokenDpop } from './token-dpop.js';
+import type { ClientAuthMethod, LocalClient, TokenDpopOptions, TokenEndpointFailure, TokenRequestRecord } from './types.js';
 
 const BOTH_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -17,11 +19,20 @@ export interface ReceivedTokenRequest {
   isForm: boolean;
   params: URLSearchParams;
   credentials: Credentials;
+  /** The values of the `DPoP` headers (RFC 9449 §4.3 wants exactly one when any). */
+  dpopProofs: readonly string[];
+  /** Its record, completed with the DPoP outcome once checked. */
+  record: TokenRequestRecord;
 }
+
 
 /** What the endpoint needs from the issuer. */
 export interface TokenEndpointContext {
   issuer: string;
+  /** The endpoint's own URL, which a DPoP proof's `htu` must match. */
+  tokenEndpoint: string;
+  dpop: Required<TokenDpopOptions>;
+  nonces: DpopNonces;
   clients: readonly LocalClient[];
   /** Access token lifetime, seconds. */
   tokenLifetime: number;
@@ -90,22 +101,25 @@ export function tokenFailureAnswer(failure: TokenEndpointFailure): HttpAnswer {
 /** The OAuth 2.0 token endpoint of the local issuer: client credentials grant only (RFC 6749 §4.4). */
 export class TokenEndpoint {
   private readonly received: TokenRequestRecord[] = [];
+  private readonly dpop: TokenDpop;
 
-  constructor(private readonly context: TokenEndpointContext) {}
+  constructor(private readonly context: TokenEndpointContext) {
+    this.dpop = new TokenDpop(context.dpop, context.nonces, context.tokenEndpoint);
+  }
 
   /** Parses a request and records it (without secrets). */
-  receive(headers: IncomingHttpHeaders, body: string): ReceivedTokenRequest {
+  receive(headers: IncomingHttpHeaders, body: string, dpopProofs: readonly string[] = []): ReceivedTokenRequest {
     const mediaType = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     const isForm = mediaType === FORM_CONTENT_TYPE;
     const params = new URLSearchParams(isForm ? body : '');
     const credentials = credentialsOf(headers, params);
-    this.record(params, credentials);
-    return { isForm, params, credentials };
+    const record = this.record(params, credentials);
+    return { isForm, params, credentials, dpopProofs, record };
   }
 
   /** Every request received so far, oldest first, without secrets. */
   records(): TokenRequestRecord[] {
-    return this.received.map((record) => ({ ...record, params: { ...record.params } }));
+    return this.received.map((record) => ({ ...record, params: { ...record.params }, ...(record.dpop ? { dpop: { ...record.dpop } } : {}) }));
   }
 
   /** Forgets the recorded requests. */
@@ -113,7 +127,7 @@ export class TokenEndpoint {
     this.received.length = 0;
   }
 
-  /** Decides the answer: an access token, or an RFC 6749 §5.2 error. */
+  /** Decides the answer: an access token (DPoP-bound with a valid proof), or an RFC 6749 §5.2 / RFC 9449 §5 error. */
   async answer(request: ReceivedTokenRequest): Promise<HttpAnswer> {
     if (!request.isForm) return oauthError(400, 'invalid_request', `the body must be ${FORM_CONTENT_TYPE}`);
     const { credentials, params } = request;
@@ -125,19 +139,27 @@ export class TokenEndpoint {
     if (grantType !== 'client_credentials') {
       return oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported');
     }
+    const binding = await this.dpop.check(request.dpopProofs);
+    if ('error' in binding) {
+      request.record.dpop = { error: binding.error, reason: binding.description };
+      return oauthError(400, binding.error, binding.description, binding.headers);
+    }
+    if (binding.jkt !== undefined) request.record.dpop = { jkt: binding.jkt };
     const scope = this.grantedScope(client, params.get('scope'));
     if (scope === false) return oauthError(400, 'invalid_scope', 'a requested scope is not allowed for this client');
-    return this.issue(client, scope, params);
+    return this.issue(client, scope, params, binding.jkt);
   }
 
-  private record(params: URLSearchParams, credentials: Credentials): void {
+  private record(params: URLSearchParams, credentials: Credentials): TokenRequestRecord {
     const recorded: Record<string, string> = {};
     for (const [name, value] of params) {
       if (name !== 'client_secret' && !(name in recorded)) recorded[name] = value;
     }
     const authMethod = credentials.method === 'malformed' ? 'none' : credentials.method;
     const clientId = 'clientId' in credentials ? credentials.clientId : undefined;
-    this.received.push({ authMethod, ...(clientId === undefined ? {} : { clientId }), params: recorded });
+    const record: TokenRequestRecord = { authMethod, ...(clientId === undefined ? {} : { clientId }), params: recorded };
+    this.received.push(record);
+    return record;
   }
 
   private authenticate(credentials: Credentials): LocalClient | undefined {
@@ -168,7 +190,8 @@ export class TokenEndpoint {
     return requested.length === 1 ? requested[0] : requested;
   }
 
-  private async issue(client: LocalClient, scope: string | undefined, params: URLSearchParams): Promise<HttpAnswer> {
+  /** The access token answer; DPoP-bound (`cnf.jkt`, `token_type: 'DPoP'`) when `jkt` is given. */
+  private async issue(client: LocalClient, scope: string | undefined, params: URLSearchParams, jkt: string | undefined): Promise<HttpAnswer> {
     const { issuer, tokenLifetime } = this.context;
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
@@ -180,14 +203,15 @@ export class TokenEndpoint {
       iat: now,
       exp: now + tokenLifetime,
       jti: randomUUID(),
+      ...(jkt === undefined ? {} : { cnf: { jkt } }),
     };
     const accessToken = await this.context.signAccessToken(claims);
     return {
       status: 200,
-      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(jkt === undefined ? {} : this.dpop.answerHeaders()) },
       body: {
         access_token: accessToken,
-        token_type: 'Bearer',
+        token_type: jkt === undefined ? 'Bearer' : 'DPoP',
         expires_in: tokenLifetime,
         ...(scope === undefined ? {} : { scope }),
       },

@@ -85,6 +85,60 @@ export interface LocalIssuerOptions {
   clients?: LocalClient[];
   /** Lifetime of access tokens from the token endpoint, in seconds. Default: `3600`. */
   tokenLifetime?: number;
+  /**
+   * Realms: more issuers on the same port, each at `{origin}/realms/{name}` with its own discovery
+   * document, JWKS and token endpoint, for tests of multi-tenant setups. Realms can also be added
+   * later with `addRealm`. Default: no realm at start, none made on demand, keys per realm.
+   */
+  realms?: RealmsOptions;
+  /** How the token endpoints (the issuer's and every realm's) handle DPoP proofs (RFC 9449). Default: see {@link TokenDpopOptions}. */
+  dpop?: TokenDpopOptions;
+}
+
+/** Options of the realms of a {@link LocalIssuer}, see {@link LocalIssuerOptions.realms}. */
+export interface RealmsOptions {
+  /**
+   * Realms created at start. A name is one path segment, `[A-Za-z0-9._~-]{1,128}`, never `.` or `..`.
+   * Default: `[]`.
+   */
+  names?: string[];
+  /**
+   * Make a realm on its first request for any valid name, as a multi-tenant IdP where every tenant
+   * exists (Entra ID). Its counters include that first request, so a test can tell which names were
+   * asked for. Without it, requests for an unknown realm are answered 404 and counted in the
+   * issuer's `requests.other`. Default: `false`.
+   */
+  onDemand?: boolean;
+  /**
+   * One key set for the issuer and every realm: the realms' discovery documents point at the
+   * issuer's `jwksUri`, realms mint with the issuer's keys, and rotating any of them rotates it for
+   * all (as Entra ID's common keys). Requests for that JWKS count, and fail, as the issuer's. Default: `false` (each realm generates its own keys, with kids
+   * prefixed by the realm name, e.g. `acme-es256-1`).
+   */
+  sharedKeys?: boolean;
+}
+
+/** How a token endpoint treats DPoP proofs, see {@link TokenDpopOptions.mode}. */
+export type TokenDpopMode = 'off' | 'allowed' | 'required';
+
+/** DPoP at the token endpoints (RFC 9449 §5), see {@link LocalIssuerOptions.dpop}. */
+export interface TokenDpopOptions {
+  /**
+   * `'allowed'`: a request with a valid proof gets a DPoP-bound token (`token_type: 'DPoP'`,
+   * `cnf.jkt`), one without a proof a Bearer token. `'required'`: a request without a proof is
+   * refused (`400 invalid_dpop_proof`). `'off'`: an endpoint that does not know DPoP (RFC 9449 §5):
+   * `DPoP` headers are ignored, every token is a Bearer token, and the discovery document does not
+   * list `dpop_signing_alg_values_supported`. Default: `'allowed'`.
+   */
+  mode?: TokenDpopMode;
+  /**
+   * Require a server nonce in proofs (RFC 9449 §8): a proof without the current nonce gets
+   * `400 use_dpop_nonce` with a `DPoP-Nonce` header; every DPoP answer carries the current nonce.
+   * `rotateDpopNonce()` makes the current one stale. Default: `false`.
+   */
+  nonce?: boolean;
+  /** How old a proof's `iat` may be, and how far in the future, in seconds. Default: `300`. */
+  maxProofAge?: number;
 }
 
 /** A private key to sign with: a WebCrypto key (as jose generates) or a Node `KeyObject`. */
@@ -122,6 +176,11 @@ export interface MintOptions {
   key?: ForgeKey;
   /** Default claims to drop, e.g. `['exp']` for a token that never expires. Default: none. */
   omit?: string[];
+  /**
+   * Bind the token to this DPoP key (RFC 9449 §6): adds `cnf: { jkt }`, the key's RFC 7638
+   * thumbprint. A `cnf` in the claims wins. Default: none (a Bearer token).
+   */
+  dpop?: { readonly thumbprint: string };
 }
 
 /** Claims given to {@link LocalIssuer.mint}; they override the defaults. */
@@ -154,6 +213,11 @@ export interface TokenRequestRecord {
   clientId?: string;
   /** The form parameters (first value of each) without `client_secret`. */
   params: Record<string, string>;
+  /**
+   * The DPoP proof the request carried, if any: the thumbprint of its key when it passed the checks,
+   * else the OAuth error it got and why.
+   */
+  dpop?: { jkt: string } | { error: string; reason: string };
 }
 
 /** A fault of the token endpoint's answers, see {@link LocalIssuer.failTokenEndpoint}. */

@@ -1,25 +1,33 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
+import { InsufficientRoleError, InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError, UserRejectedError } from '../errors.js';
 import { RateLimitedLogger } from '../health/rate-limited-logger.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import { DEFAULT_ROLES_CLAIM, type GuardOptions, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
+import { ANY_SCOPE_KEY } from './any-scope.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
-import { grantedScopes } from './granted-scopes.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
+import { mapUserFailure } from './map-user-failure.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
 import { rejectionException } from './rejection-exception.js';
+import { setRequestContext } from './request-context.js';
+import { REQUIRED_ROLES_KEY } from './roles.js';
+import { assertRequirements, meetsRequirements, type RouteRequirements } from './route-requirements.js';
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
 import { setChallengeHeader } from './set-challenge-header.js';
+import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
 const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
   + '`JwksCacheModule.forRoot({ isGlobal: true, … })` in your root module, or import JwksCacheModule into this module';
 
-/** A request as the guard sees it: headers in, verified claims out on `user`. */
+/**
+ * A request as the guard sees it: headers in, the user out on `user`: the verified claims, or what
+ * `guard.mapUser` made of them.
+ */
 export interface JwtGuardRequest extends RequestWithHeaders {
-  user?: JwtClaimsPayload;
+  user?: unknown;
 }
 
 /**
@@ -27,26 +35,29 @@ export interface JwtGuardRequest extends RequestWithHeaders {
  * claims on `request.user`. Use it per route or controller (`@UseGuards(JwtGuard)`) or for
  * every route (`{ provide: APP_GUARD, useClass: JwtGuard }`).
  *
- * Per route or controller (the handler's metadata wins over the controller's):
- * `@Public()` skips it, `@Scopes(...)` requires scopes, `@JwtVerify({...})` narrows verification.
+ * Per route or controller (the handler's metadata wins over the controller's, per decorator):
+ * `@Public()` skips it, `@Scopes(...)` requires every scope, `@AnyScope(...)` one of its scopes,
+ * `@Roles(...)` one of its roles (from `guard.rolesClaim`), `@JwtVerify({...})` narrows verification.
+ * With `guard.mapUser`, `request.user` is what it makes of the claims (see {@link mapUser}).
  *
  * Answers (RFC 6750 §3, with Nest's usual JSON body):
  * - no token: 401, `WWW-Authenticate: Bearer` (plus `realm="…"` when `guard.realm` is set);
  * - a Bearer `Authorization` header of a bad shape: 400, `error="invalid_request"`;
  * - a rejected token: 401, `error="invalid_token", error_description="…"` (fixed texts);
- * - a missing scope: 403, `error="insufficient_scope", scope="…"`.
+ * - a missing scope: 403, `error="insufficient_scope", scope="…"`;
+ * - no accepted role: 403 without a challenge;
+ * - `mapUser` gave no user: 401 `invalid_token`; `mapUser` threw: its `HttpException`, else 500.
  *
  * The cause (its `code`) is logged at debug level, an unavailable key set as a warning; the token
  * never is. Errors that are not a `JwksCacheError` (bugs) are rethrown as they are.
  *
  * Subclass it to adapt it, as with `@nestjs/throttler`'s `ThrottlerGuard`: override
- * {@link getRequest} (GraphQL, WebSockets), {@link extractToken} or {@link handleError}.
+ * {@link getRequest} (GraphQL, WebSockets), {@link extractToken}, {@link mapUser} or {@link handleError}.
  */
 /** The decorators' metadata of one route. */
-interface RouteMetadata {
+interface RouteMetadata extends RouteRequirements {
   isPublic: boolean;
   overrides: VerifyOverrides | undefined;
-  scopes: readonly string[];
 }
 
 @Injectable()
@@ -60,6 +71,9 @@ export class JwtGuard implements CanActivate {
   private readonly extractsByDefault = this.extractToken === JwtGuard.prototype.extractToken;
 
   protected readonly provider: JwksProvider;
+  private readonly rolesPath: RolesClaimPath;
+  /** Whether users are mapped (`guard.mapUser`, or {@link mapUser} overridden); else `user` is the claims. */
+  private readonly mapsUsers: boolean;
 
   /**
    * `provider` and `config` are optional to Nest only so that a module that cannot see
@@ -75,6 +89,8 @@ export class JwtGuard implements CanActivate {
     if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
     this.provider = provider;
     this.guardOptions = config.guard ?? {};
+    this.rolesPath = rolesClaimPath(this.guardOptions.rolesClaim ?? DEFAULT_ROLES_CLAIM);
+    this.mapsUsers = this.guardOptions.mapUser !== undefined || this.mapUser !== JwtGuard.prototype.mapUser;
   }
 
   /**
@@ -89,8 +105,8 @@ export class JwtGuard implements CanActivate {
     // A hit (VerifiedToken), or on a miss the token's cache key: the slow path reuses it, so a
     // token is hashed once per request.
     const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
-    // Scopes are checked on the slow path, where a missing one becomes a 403.
-    if (typeof found === 'object' && hasScopes(found.payload, route.scopes)) return this.admit(request, found.payload);
+    // Scopes and roles are checked on the slow path, where a missing one becomes a 403.
+    if (typeof found === 'object' && meetsRequirements(found.payload, route, this.rolesPath)) return this.admit(context, request, found.payload);
     return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
@@ -110,6 +126,7 @@ export class JwtGuard implements CanActivate {
 
   /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
   private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
+    let claims: JwtClaimsPayload;
     try {
       const token = this.extractToken(request);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
@@ -117,19 +134,49 @@ export class JwtGuard implements CanActivate {
         ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
         : this.provider.verify(token, route.overrides);
       const { payload } = await verification;
-      this.assertScopes(payload, route.scopes);
-      return this.admit(request, payload);
+      assertRequirements(payload, route, this.rolesPath);
+      claims = payload;
     } catch (error) {
       return this.handleError(error, context);
     }
+    return this.admit(context, request, claims);
   }
 
-  private admit(request: JwtGuardRequest, payload: JwtClaimsPayload): true {
-    request.user = payload;
+  /** Puts the user on the request (after {@link mapUser}), and records the claims for `@JwtClaims` and `JwtContext`. */
+  private admit(context: ExecutionContext, request: JwtGuardRequest, claims: JwtClaimsPayload): boolean | Promise<boolean> {
+    if (!this.mapsUsers) return this.admitUser(context, request, claims, claims);
+    let user: unknown;
+    try {
+      user = this.mapUser(claims, request);
+    } catch (error) {
+      return this.handleError(mapUserFailure(error, this.logger), context);
+    }
+    if (!isThenable(user)) return this.admitUser(context, request, claims, user);
+    return Promise.resolve(user).then(
+      (mapped) => this.admitUser(context, request, claims, mapped),
+      (error: unknown) => this.handleError(mapUserFailure(error, this.logger), context),
+    );
+  }
+
+  private admitUser(context: ExecutionContext, request: JwtGuardRequest, claims: JwtClaimsPayload, user: unknown): boolean | Promise<boolean> {
+    if (user === null || user === undefined || user === false) return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
+    request.user = user;
+    setRequestContext(request, claims);
     return true;
   }
 
-  /** `@Public`, `@Scopes` and `@JwtVerify` of a route, read once per handler and class. */
+  /**
+   * The app's user for verified claims, as passport's `validate()`: it becomes `request.user`.
+   * Default: `guard.mapUser(claims, request)`, else the claims. Override it in a subclass to use
+   * injected services; async allowed. `null`, `undefined` or `false` refuses the request (401);
+   * a thrown `HttpException` is the answer; another error is logged and answered 500.
+   */
+  protected mapUser(claims: JwtClaimsPayload, request: JwtGuardRequest): unknown {
+    const { mapUser } = this.guardOptions;
+    return mapUser === undefined ? claims : mapUser(claims, request);
+  }
+
+  /** `@Public`, `@Scopes`, `@AnyScope`, `@Roles` and `@JwtVerify` of a route, read once per handler and class. */
   private routeMetadata(context: ExecutionContext): RouteMetadata {
     const handler = context.getHandler();
     const type = context.getClass();
@@ -141,6 +188,8 @@ export class JwtGuard implements CanActivate {
         isPublic: this.metadata<boolean>(PUBLIC_ROUTE_KEY, context) === true,
         overrides: this.metadata<VerifyOverrides>(JWT_VERIFY_OVERRIDES_KEY, context),
         scopes: this.metadata<readonly string[]>(REQUIRED_SCOPES_KEY, context) ?? [],
+        anyScopes: this.metadata<readonly string[]>(ANY_SCOPE_KEY, context) ?? [],
+        roles: this.metadata<readonly string[]>(REQUIRED_ROLES_KEY, context) ?? [],
       };
       byHandler.set(handler, route);
     }
@@ -170,6 +219,7 @@ export class JwtGuard implements CanActivate {
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
     this.logRejection(error);
+    if (error instanceof InsufficientRoleError) throw new ForbiddenException(error.message, { cause: error });
     const exception = rejectionException(error, this.guardOptions.realm);
     setChallengeHeader(context, exception);
     throw exception;
@@ -179,17 +229,9 @@ export class JwtGuard implements CanActivate {
     return this.reflector.getAllAndOverride<T | undefined>(key, [context.getHandler(), context.getClass()]);
   }
 
-  private assertScopes(claims: JwtClaimsPayload, required: readonly string[]): void {
-    if (hasScopes(claims, required)) return;
-    if (required.length === 0) return;
-    const granted = grantedScopes(claims);
-    const missing = required.filter((scope) => !granted.has(scope));
-    if (missing.length > 0) throw new InsufficientScopeError('The token lacks a required scope', required, missing);
-  }
-
   /** Outages (and errors that should not reach a guard at all) are warnings; rejections are routine. */
   private logRejection(error: JwksCacheError): void {
-    const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError);
+    const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError || error instanceof InsufficientRoleError);
     const text = `Bearer token refused (${error.code}): ${error.message}`;
     // An outage refuses every request: one warning per error code per minute, not one per request.
     if (outage) this.outageLog.warn(error.code, text);
@@ -197,8 +239,6 @@ export class JwtGuard implements CanActivate {
   }
 }
 
-function hasScopes(claims: JwtClaimsPayload, required: readonly string[]): boolean {
-  if (required.length === 0) return true;
-  const granted = grantedScopes(claims);
-  return required.every((scope) => granted.has(scope));
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }

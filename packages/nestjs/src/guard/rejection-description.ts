@@ -10,6 +10,7 @@ import {
   TokenMalformedError,
   TokenTooLargeError,
   UnknownIssuerError,
+  UserRejectedError,
 } from '../errors.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -26,6 +27,7 @@ const DESCRIPTIONS: ReadonlyArray<readonly [ErrorClass, string]> = [
   [SignatureInvalidError, 'The access token signature is invalid'],
   [TokenExpiredError, 'The access token expired'],
   [KeySetUnavailableError, 'The access token could not be verified'],
+  [UserRejectedError, 'The access token subject is not accepted'],
 ];
 
 /** Claim names are mapped, never echoed: the set of texts a client can see stays fixed. */

@@ -21,10 +21,18 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * @throws TypeError when a scope is empty or contains a space, `"` or `\`.
  */
 export function Scopes(...scopes: string[]): MethodDecorator & ClassDecorator {
+  return SetMetadata(REQUIRED_SCOPES_KEY, checkedScopes('@Scopes()', scopes));
+}
+
+/**
+ * The scopes of a decorator, frozen.
+ * @throws TypeError when a scope is empty or contains a space, `"` or `\`.
+ */
+export function checkedScopes(decorator: string, scopes: readonly string[]): readonly string[] {
   for (const scope of scopes) {
     if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
-      throw new TypeError(`@Scopes(): "${String(scope)}" is not a valid scope (printable ASCII, no space, '"' or '\\')`);
+      throw new TypeError(`${decorator}: "${String(scope)}" is not a valid scope (printable ASCII, no space, '"' or '\\')`);
     }
   }
-  return SetMetadata(REQUIRED_SCOPES_KEY, Object.freeze([...scopes]));
+  return Object.freeze([...scopes]);
 }

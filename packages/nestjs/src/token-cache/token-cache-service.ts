@@ -11,6 +11,7 @@ import { callTokenFunction } from './call-token-function.js';
 import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { requestClientCredentialsToken } from './client-credentials-request.js';
 import { RetryBackoff } from './retry-backoff.js';
+import { contextTenant } from './context-tenant.js';
 import {
   registeredSource,
   resolveTokenSource,
@@ -136,11 +137,18 @@ export class TokenCacheService {
    * `leeway` left, else a new one (one request for all concurrent callers).
    * @param name the token source. @default 'default'
    * @param tenant passed to per-tenant settings and token functions; each tenant has its own token.
+   *   Without one, a source with `tenantFrom` takes it from the request being served.
    * @throws UnknownTokenSourceError when no source is registered under `name`.
+   * @throws JwtContextMissingError for a source with `tenantFrom`, called without a tenant outside a guarded request.
    * @throws TokenRequestError when no usable token could be obtained (`TokenUnusableError` for
    *   a token that failed `verify` or, with `rejectUnparsable`, has no readable expiry).
    */
   ensureToken(name = 'default', tenant?: string): Promise<string> {
+    try {
+      tenant = this.tenantFor(name, tenant);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     let slot = this.slots.get(name)?.get(tenant);
     if (slot === undefined) {
       try {
@@ -157,7 +165,7 @@ export class TokenCacheService {
    * downstream answered 401. The next `ensureToken` obtains a new one.
    */
   async invalidate(name = 'default', tenant?: string): Promise<void> {
-    await this.drop(this.slotFor(name, tenant));
+    await this.drop(this.slotFor(name, this.tenantFor(name, tenant)));
   }
 
   /**
@@ -170,11 +178,12 @@ export class TokenCacheService {
    */
   async fetch(input: FetchInput, init?: RequestInit, options: TokenFetchOptions = {}): Promise<Response> {
     const name = options.token ?? 'default';
+    const tenant = this.tenantFor(name, options.tenant);
     const request = bearerRequest(input, init);
-    const token = await this.ensureToken(name, options.tenant);
+    const token = await this.ensureToken(name, tenant);
     const response = await request.send(token);
     if (response.status !== 401) return response;
-    const slot = this.slotFor(name, options.tenant);
+    const slot = this.slotFor(name, tenant);
     const { state } = slot;
     // A token obtained to retry after a 401 and refused again is not invalidated (nor retried):
     // against a downstream that refuses every token, one extra token request in all.
@@ -182,7 +191,7 @@ export class TokenCacheService {
     await this.dropAfter401(slot, token);
     if (!request.replayable) return response;
     await response.body?.cancel();
-    const retryToken = await this.ensureToken(name, options.tenant);
+    const retryToken = await this.ensureToken(name, tenant);
     state.retriedAfter401 = retryToken;
     return request.send(retryToken);
   }
@@ -215,6 +224,13 @@ export class TokenCacheService {
       this.states.delete(storeKey);
       if (shared) void this.storeDelete(storeKey);
     }
+  }
+
+  /** The tenant given, else the request's for a source with `tenantFrom`. */
+  private tenantFor(name: string, tenant: string | undefined): string | undefined {
+    if (tenant !== undefined) return tenant;
+    const tenantFrom = this.sources.get(name)?.tenantFrom;
+    return tenantFrom === undefined ? undefined : contextTenant(tenantFrom, name);
   }
 
   private slotFor(name: string, tenant: string | undefined): TokenSlot {

@@ -24,6 +24,8 @@ export interface RegisteredTokenSource {
   maxTokenLifetime: number;
   /** Issuer to verify obtained tokens against, if any. */
   verifyIssuer: string | undefined;
+  /** The tenant of a call that gives none, from the request's claims (`tenantFrom`), if set. */
+  tenantFrom: TokenTimingOptions['tenantFrom'];
 }
 
 /**
@@ -47,6 +49,7 @@ export function registeredSource(name: string, options: TokenSourceOptions, defa
     retryBackoff: options.retryBackoff ?? defaults?.retryBackoff ?? DEFAULT_TOKEN_TIMING.retryBackoff,
     maxTokenLifetime: options.maxTokenLifetime ?? defaults?.maxTokenLifetime ?? DEFAULT_TOKEN_TIMING.maxTokenLifetime,
     verifyIssuer: options.verify,
+    tenantFrom: options.tenantFrom ?? defaults?.tenantFrom,
   };
 }
 

@@ -1,0 +1,43 @@
+import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { jwtContextStorage } from '../internal/jwt-context-storage.js';
+import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
+import type { JwksCacheModuleOptions } from '../options.js';
+import { requestContextOf } from './request-context.js';
+
+/**
+ * Opens the `JwtContext` of a request `JwtGuard` admitted: the rest of the interceptor chain (also
+ * what interceptors do with the handler's result) and the handler run inside
+ * `AsyncLocalStorage.run()` with that request's claims. A request the guard did not admit passes
+ * through untouched. `JwksCacheModule` registers it as a global interceptor (`APP_INTERCEPTOR`);
+ * `guard.context: false` turns it off. Nest applies the app module's own global interceptors
+ * before an imported module's: list `{ provide: APP_INTERCEPTOR, useClass: JwtContextInterceptor }`
+ * first in the app module for them to see the context before `next.handle()` as well.
+ *
+ * A guard cannot open the context itself: it returns before the handler runs, so it could only
+ * use `enterWith()`, whose store stays on the connection and leaks into the next request on it.
+ */
+@Injectable()
+export class JwtContextInterceptor implements NestInterceptor {
+  private readonly enabled: boolean;
+
+  constructor(@Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions) {
+    this.enabled = config.guard?.context !== false;
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.enabled) return next.handle();
+    const entry = requestContextOf(this.getRequest(context));
+    // Also when a second JwksCacheModule's interceptor finds the context already open.
+    if (entry === undefined || jwtContextStorage.getStore() === entry) return next.handle();
+    // Called and subscribed inside run(): Nest binds the handler to the async context of handle(),
+    // and the callbacks the subscription registers (what interceptors do after the handler) run
+    // in the context they were registered in.
+    return new Observable((subscriber) => jwtContextStorage.run(entry, () => next.handle().subscribe(subscriber)));
+  }
+
+  /** The request `JwtGuard` admitted: the same as `JwtGuard.getRequest()`; override both together. */
+  protected getRequest(context: ExecutionContext): unknown {
+    return context.getArgByIndex(0);
+  }
+}
