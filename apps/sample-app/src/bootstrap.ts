@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { ConfigService } from '@nestjs/config';
 import type { INestApplication, LogLevel, NestApplicationOptions } from '@nestjs/common';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { Server } from 'node:net';
 import { AppModule } from './app.module.js';
 import { jwksTuning } from './api-options.js';
 import { InventoryModule } from './downstream/inventory.module.js';
@@ -22,12 +24,14 @@ export interface SamplePorts {
   api: number;
   /** The downstream inventory service (`DOWNSTREAM_PORT`). */
   downstream: number;
+  /** The downstream inventory service's TCP messages (`DOWNSTREAM_TCP_PORT`). */
+  downstreamTcp: number;
   /** The embedded identity provider (`IDP_PORT`). */
   identityProvider: number;
 }
 
 /** Free ports everywhere: what the demo and the tests use. */
-export const FREE_PORTS: SamplePorts = { api: 0, downstream: 0, identityProvider: 0 };
+export const FREE_PORTS: SamplePorts = { api: 0, downstream: 0, downstreamTcp: 0, identityProvider: 0 };
 
 /** Options of {@link startSampleStack}. */
 export interface SampleStackOptions {
@@ -75,6 +79,7 @@ export async function startSampleStack(options: SampleStackOptions = {}): Promis
     if (downstream) started.push(downstream);
     const downstreamUrl = optionalSetting(settingsOf(environment), 'DOWNSTREAM_URL') ?? (await downstream!.getUrl());
     environment.DOWNSTREAM_URL = downstreamUrl;
+    if (downstream !== undefined) environment.DOWNSTREAM_TCP_URL = tcpUrlOf(downstream);
     const api = await NestFactory.create(AppModule.register(environment), nestOptions(logger));
     started.push(api);
     await api.listen(ports.api, LOOPBACK_HOST);
@@ -105,6 +110,7 @@ function portsFrom(config: ConfigService, defaults: SamplePorts): SamplePorts {
   return {
     api: integerSetting(config, 'PORT', defaults.api),
     downstream: integerSetting(config, 'DOWNSTREAM_PORT', defaults.downstream),
+    downstreamTcp: integerSetting(config, 'DOWNSTREAM_TCP_PORT', defaults.downstreamTcp),
     identityProvider: integerSetting(config, 'IDP_PORT', defaults.identityProvider),
   };
 }
@@ -145,12 +151,23 @@ async function startDownstreamUnlessGiven(
     nestOptions(logger),
   );
   try {
+    // Hybrid: its message handler listens on TCP beside its HTTP route.
+    downstream.connectMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: { host: LOOPBACK_HOST, port: ports.downstreamTcp } });
+    await downstream.startAllMicroservices();
     await downstream.listen(ports.downstream, LOOPBACK_HOST);
   } catch (error) {
     await downstream.close();
     throw error;
   }
   return downstream;
+}
+
+/** `tcp://127.0.0.1:<port>` of the downstream's TCP microservice (its real port when started on 0). */
+function tcpUrlOf(downstream: INestApplication): string {
+  const [microservice] = downstream.getMicroservices();
+  const address = microservice?.unwrap<Server>().address();
+  if (address === null || address === undefined || typeof address === 'string') throw new Error('the inventory service\'s TCP transport is not listening');
+  return `tcp://${LOOPBACK_HOST}:${address.port}`;
 }
 
 async function closeInReverse(started: { close(): Promise<void> }[]): Promise<void> {

@@ -3,10 +3,10 @@ import { startBanner } from './start-banner.js';
 
 /**
  * Fixed default ports for `npm start`, so that the curl lines in the README work as printed;
- * `PORT`, `DOWNSTREAM_PORT` and `IDP_PORT` override them (`0` picks a free port, and the banner
+ * `PORT`, `DOWNSTREAM_PORT`, `DOWNSTREAM_TCP_PORT` and `IDP_PORT` override them (`0` picks a free port, and the banner
  * then prints the real one).
  */
-const START_PORTS: SamplePorts = { api: 3000, downstream: 3001, identityProvider: 4000 };
+const START_PORTS: SamplePorts = { api: 3000, downstream: 3001, downstreamTcp: 3002, identityProvider: 4000 };
 
 async function main(): Promise<void> {
   const stack = await startSampleStack({ defaultPorts: START_PORTS, logger: ['log', 'error', 'warn'] });

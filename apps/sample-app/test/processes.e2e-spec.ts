@@ -31,7 +31,7 @@ function buildIfStale(): void {
 }
 
 function sampleEnvironment(): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DOWNSTREAM_PORT: '0', IDP_PORT: '0' };
+  const environment: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DOWNSTREAM_PORT: '0', DOWNSTREAM_TCP_PORT: '0', IDP_PORT: '0' };
   for (const name of CLEARED) delete environment[name];
   return environment;
 }

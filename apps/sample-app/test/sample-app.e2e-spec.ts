@@ -3,6 +3,9 @@ import { LocalIssuer } from '@jwks-cache/testing';
 import { EmbeddedIdentityProvider } from '../src/identity-provider/embedded-identity-provider.js';
 import { DEMO_CLIENT_ID, ORDERS_API, SAMPLE_APP_CLIENT_ID } from '../src/identity-provider/resource-servers.js';
 import type { SampleStack } from '../src/bootstrap.js';
+import { RESERVE_PATTERN } from '../src/downstream/inventory-messages.controller.js';
+import { ClientTCP } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
 import { get, moveClockForward, restoreClock, startQuietStack } from './sample-stack.helpers.js';
 
 describe('sample app against the embedded OpenID provider', () => {
@@ -43,6 +46,19 @@ describe('sample app against the embedded OpenID provider', () => {
     const withScope = await get(stack, '/orders', ordersReader);
     expect(withScope.status).toBe(200);
     expect(await withScope.json()).toMatchObject({ customer: DEMO_CLIENT_ID });
+  });
+
+  it('guards the GraphQL resolver with the same JwtGuard: FORBIDDEN without orders:read, the orders with it', async () => {
+    const graphql = (token: string) => fetch(new URL('/graphql', stack.apiUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ myOrders { customer orders { id } } }' }),
+    }).then(async (response) => ({ challenge: response.headers.get('www-authenticate'), body: await response.json() }));
+    const refused = await graphql(await stack.idp.requestToken(DEMO_CLIENT_ID));
+    expect(refused.body).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+    expect(refused.challenge).toContain('error="insufficient_scope"');
+    const granted = await graphql(ordersReader);
+    expect(granted.body).toEqual({ data: { myOrders: { customer: DEMO_CLIENT_ID, orders: [{ id: 'order-1001' }, { id: 'order-1002' }] } } });
   });
 
   it('rejects a token for another audience (the inventory service) with 401', async () => {
@@ -86,6 +102,25 @@ describe('sample app against the embedded OpenID provider', () => {
     expect(issuedAfter - issuedBefore).toBe(1);
     const body = (await (await get(stack, '/inventory', ordersReader)).json()) as { servedTo: string };
     expect(body.servedTo).toBe(SAMPLE_APP_CLIENT_ID);
+  });
+
+  it('calls the downstream\'s TCP message handler with that same token, which its JwtGuard verifies', async () => {
+    expect((await get(stack, '/inventory', ordersReader)).status).toBe(200);
+    const issuedBefore = stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0;
+    const response = await get(stack, '/inventory/reserve', ordersReader);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ sku: 'widget', reservedFor: SAMPLE_APP_CLIENT_ID });
+    expect((stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0) - issuedBefore).toBe(0);
+  });
+
+  it('refuses a TCP message without a token as UNAUTHENTICATED', async () => {
+    const { hostname, port } = new URL(stack.environment.DOWNSTREAM_TCP_URL!);
+    const client = new ClientTCP({ host: hostname, port: Number(port) });
+    try {
+      await expect(lastValueFrom(client.send(RESERVE_PATTERN, { sku: 'widget' }))).rejects.toMatchObject({ code: 16, statusCode: 401 });
+    } finally {
+      await client.close();
+    }
   });
 
   it('fetched the key set once per verifying service (API and downstream), for all the calls above', () => {

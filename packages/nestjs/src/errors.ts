@@ -8,12 +8,48 @@
  * Configuration mistakes are not among these: they are plain `TypeError`s thrown at start-up.
  */
 
+/**
+ * Every `code` a {@link JwksCacheError} can carry, as jose's `JOSEErrorCode`: each class has its
+ * own, stable across versions; switch on it rather than on messages.
+ */
+export type JwksCacheErrorCode =
+  | 'ERR_JWKS_CACHE'
+  | 'ERR_TOKEN_REJECTED'
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_TOO_LARGE'
+  | 'ERR_UNKNOWN_ISSUER'
+  | 'ERR_ALGORITHM_NOT_ALLOWED'
+  | 'ERR_HEADER_NOT_ALLOWED'
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWKS_MULTIPLE_MATCHING_KEYS'
+  | 'ERR_JWS_SIGNATURE_INVALID'
+  | 'ERR_JWT_EXPIRED'
+  | 'ERR_JWT_CLAIM_INVALID'
+  | 'ERR_JWKS_UNAVAILABLE'
+  | 'ERR_TOKEN_MISSING'
+  | 'ERR_AUTHORIZATION_MALFORMED'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_FETCH_FAILED'
+  | 'ERR_FETCH_TIMEOUT'
+  | 'ERR_FETCH_RESPONSE_TOO_LARGE'
+  | 'ERR_FETCH_INVALID_RESPONSE'
+  | 'ERR_DISCOVERY_ISSUER_MISMATCH'
+  | 'ERR_TOKEN_SOURCE_UNKNOWN'
+  | 'ERR_TOKEN_REQUEST_FAILED'
+  | 'ERR_TOKEN_UNUSABLE'
+  | 'ERR_STORE'
+  | 'ERR_STORE_TIMEOUT'
+  | 'ERR_STORE_ENTRY_REJECTED'
+  | 'ERR_USER_REJECTED'
+  | 'ERR_INSUFFICIENT_ROLE'
+  | 'ERR_JWT_CONTEXT_MISSING';
+
 /** Base class of every error this library throws at run time. */
 export class JwksCacheError extends Error {
   /** A stable, machine-readable code, e.g. `ERR_JWKS_NO_MATCHING_KEY`. */
-  static readonly code: string = 'ERR_JWKS_CACHE';
+  static readonly code: JwksCacheErrorCode = 'ERR_JWKS_CACHE';
   /** A stable, machine-readable code, e.g. `ERR_JWKS_NO_MATCHING_KEY`. */
-  readonly code: string = JwksCacheError.code;
+  readonly code: JwksCacheErrorCode = JwksCacheError.code;
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -31,22 +67,22 @@ export class JwksCacheError extends Error {
  * can map `instanceof TokenRejectedError` to a 401 and anything else to a 5xx-free fallback.
  */
 export class TokenRejectedError extends JwksCacheError {
-  static override readonly code: string = 'ERR_TOKEN_REJECTED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_REJECTED';
 }
 
 /** The token is not a well-formed compact JWS (parts, base64url, JSON header/payload, size). */
 export class TokenMalformedError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_TOKEN_MALFORMED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_MALFORMED';
 }
 
 /** The token exceeds `verify.maxTokenBytes`; it was rejected before any parsing. */
 export class TokenTooLargeError extends TokenMalformedError {
-  static override readonly code: string = 'ERR_TOKEN_TOO_LARGE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_TOO_LARGE';
 }
 
 /** The token's `iss` is not a configured issuer. No network request was made for it. */
 export class UnknownIssuerError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_UNKNOWN_ISSUER';
+  static override readonly code: JwksCacheErrorCode = 'ERR_UNKNOWN_ISSUER';
 }
 
 /**
@@ -54,12 +90,12 @@ export class UnknownIssuerError extends TokenRejectedError {
  * does not fit the key type.
  */
 export class AlgorithmNotAllowedError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_ALGORITHM_NOT_ALLOWED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_ALGORITHM_NOT_ALLOWED';
 }
 
 /** The header carries an unsupported `crit` extension, or a header this library never honours. */
 export class HeaderNotAllowedError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_HEADER_NOT_ALLOWED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_HEADER_NOT_ALLOWED';
 }
 
 /**
@@ -67,7 +103,7 @@ export class HeaderNotAllowedError extends TokenRejectedError {
  * the `cooldown` prevented a refetch, `cooldown` is `true`.
  */
 export class NoMatchingKeyError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_JWKS_NO_MATCHING_KEY';
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWKS_NO_MATCHING_KEY';
   /** `true` when the kid was rejected from the negative cache, without a refetch. */
   readonly cooldown: boolean;
 
@@ -83,17 +119,17 @@ export class NoMatchingKeyError extends TokenRejectedError {
  * Named after jose's `ERR_JWKS_MULTIPLE_MATCHING_KEYS`.
  */
 export class MultipleMatchingKeysError extends NoMatchingKeyError {
-  static override readonly code: string = 'ERR_JWKS_MULTIPLE_MATCHING_KEYS';
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWKS_MULTIPLE_MATCHING_KEYS';
 }
 
 /** The signature did not verify with any candidate key. */
 export class SignatureInvalidError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_JWS_SIGNATURE_INVALID';
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWS_SIGNATURE_INVALID';
 }
 
 /** `exp` has passed (beyond the clock tolerance). */
 export class TokenExpiredError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_JWT_EXPIRED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWT_EXPIRED';
 }
 
 /**
@@ -101,7 +137,7 @@ export class TokenExpiredError extends TokenRejectedError {
  * `maxTokenAge`, or a claim of the wrong type. `claim` names it.
  */
 export class ClaimValidationError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_JWT_CLAIM_INVALID';
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWT_CLAIM_INVALID';
   /** The claim (or header parameter, for `typ`) that failed. */
   readonly claim: string;
   /** Why it failed, e.g. `check_failed` or `missing`. */
@@ -118,13 +154,18 @@ export class ClaimValidationError extends TokenRejectedError {
  * The issuer's keys could not be obtained (no cached set, and the fetch failed) — an outage, not
  * the caller's fault. A guard maps it to 401 like every rejection, but it is logged as a warning.
  */
-export class KeySetUnavailableError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_JWKS_UNAVAILABLE';
+/**
+ * An outage, not a verdict on the token: no usable key set (the issuer failed and no last good
+ * set is within `staleIfError`). Hence not a {@link TokenRejectedError}; the guard still answers
+ * it 401 `invalid_token` (the token could not be verified) and logs it as a warning.
+ */
+export class KeySetUnavailableError extends JwksCacheError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWKS_UNAVAILABLE';
 }
 
 /** The request carries no bearer token (no `Authorization: Bearer`, nor the configured header or cookie). */
 export class TokenMissingError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_TOKEN_MISSING';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_MISSING';
 }
 
 /**
@@ -133,12 +174,12 @@ export class TokenMissingError extends TokenRejectedError {
  * `invalid_request`.
  */
 export class AuthorizationMalformedError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_AUTHORIZATION_MALFORMED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_AUTHORIZATION_MALFORMED';
 }
 
 /** The token is valid but lacks a scope the route requires (`@Scopes`). `JwtGuard` answers 403. */
 export class InsufficientScopeError extends JwksCacheError {
-  static override readonly code: string = 'ERR_INSUFFICIENT_SCOPE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_INSUFFICIENT_SCOPE';
   /** The scopes the route requires: all of them for `@Scopes`; for `@AnyScope`, the ones it accepts (any one is enough). */
   readonly required: readonly string[];
   /** The required scopes the token does not grant. */
@@ -153,12 +194,12 @@ export class InsufficientScopeError extends JwksCacheError {
 
 /** `guard.mapUser` (or an overridden `JwtGuard.mapUser`) gave no user (`null`, `undefined` or `false`): 401. */
 export class UserRejectedError extends TokenRejectedError {
-  static override readonly code: string = 'ERR_USER_REJECTED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_USER_REJECTED';
 }
 
 /** The token has none of the roles a route requires (`@Roles`): 403, without a Bearer challenge. */
 export class InsufficientRoleError extends JwksCacheError {
-  static override readonly code: string = 'ERR_INSUFFICIENT_ROLE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_INSUFFICIENT_ROLE';
   /** The roles the route accepts (any one of them is enough). */
   readonly required: readonly string[];
 
@@ -174,7 +215,7 @@ export class InsufficientRoleError extends JwksCacheError {
  * from. Pass the tenant explicitly there.
  */
 export class JwtContextMissingError extends JwksCacheError {
-  static override readonly code: string = 'ERR_JWT_CONTEXT_MISSING';
+  static override readonly code: JwksCacheErrorCode = 'ERR_JWT_CONTEXT_MISSING';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,7 +224,7 @@ export class JwtContextMissingError extends JwksCacheError {
 
 /** A request to the issuer (JWKS or discovery) failed. `status` is set for HTTP errors. */
 export class FetchError extends JwksCacheError {
-  static override readonly code: string = 'ERR_FETCH_FAILED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_FETCH_FAILED';
   /** The HTTP status, when the server answered. */
   readonly status: number | undefined;
   /** The URL that was requested (never carries credentials). */
@@ -198,22 +239,22 @@ export class FetchError extends JwksCacheError {
 
 /** The request took longer than `jwks.timeout`. */
 export class FetchTimeoutError extends FetchError {
-  static override readonly code: string = 'ERR_FETCH_TIMEOUT';
+  static override readonly code: JwksCacheErrorCode = 'ERR_FETCH_TIMEOUT';
 }
 
 /** The response body exceeded `jwks.maxResponseBytes`. */
 export class ResponseTooLargeError extends FetchError {
-  static override readonly code: string = 'ERR_FETCH_RESPONSE_TOO_LARGE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_FETCH_RESPONSE_TOO_LARGE';
 }
 
 /** The response was not the expected JSON shape (a JWKS, or a discovery document). */
 export class InvalidResponseError extends FetchError {
-  static override readonly code: string = 'ERR_FETCH_INVALID_RESPONSE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_FETCH_INVALID_RESPONSE';
 }
 
 /** The discovered metadata names another issuer than the configured one. */
 export class DiscoveryMismatchError extends InvalidResponseError {
-  static override readonly code: string = 'ERR_DISCOVERY_ISSUER_MISMATCH';
+  static override readonly code: JwksCacheErrorCode = 'ERR_DISCOVERY_ISSUER_MISMATCH';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +263,7 @@ export class DiscoveryMismatchError extends InvalidResponseError {
 
 /** `ensureToken` was asked for a name that no source is registered under. */
 export class UnknownTokenSourceError extends JwksCacheError {
-  static override readonly code: string = 'ERR_TOKEN_SOURCE_UNKNOWN';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_SOURCE_UNKNOWN';
 }
 
 /**
@@ -230,7 +271,7 @@ export class UnknownTokenSourceError extends JwksCacheError {
  * `error` / `errorDescription` when there were any; never the client secret or a token.
  */
 export class TokenRequestError extends JwksCacheError {
-  static override readonly code: string = 'ERR_TOKEN_REQUEST_FAILED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_REQUEST_FAILED';
   /** The token name (`'default'` when none was given). */
   readonly tokenName: string;
   /** The HTTP status of the token endpoint's answer, if it answered. */
@@ -255,7 +296,7 @@ export class TokenRequestError extends JwksCacheError {
 
 /** The obtained token could not be parsed (with `rejectUnparsable`) or failed `verify`. */
 export class TokenUnusableError extends TokenRequestError {
-  static override readonly code: string = 'ERR_TOKEN_UNUSABLE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_TOKEN_UNUSABLE';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,12 +308,12 @@ export class TokenUnusableError extends TokenRequestError {
  * miss. It is what `store.error` events carry.
  */
 export class StoreError extends JwksCacheError {
-  static override readonly code: string = 'ERR_STORE';
+  static override readonly code: JwksCacheErrorCode = 'ERR_STORE';
 }
 
 /** A cache store did not answer within `storeOptions.timeout`; treated as a miss. */
 export class StoreTimeoutError extends StoreError {
-  static override readonly code: string = 'ERR_STORE_TIMEOUT';
+  static override readonly code: JwksCacheErrorCode = 'ERR_STORE_TIMEOUT';
 }
 
 /**
@@ -280,5 +321,55 @@ export class StoreTimeoutError extends StoreError {
  * decryption); it was ignored as a miss, and the next write overwrites it.
  */
 export class StoreEntryRejectedError extends StoreError {
-  static override readonly code: string = 'ERR_STORE_ENTRY_REJECTED';
+  static override readonly code: JwksCacheErrorCode = 'ERR_STORE_ENTRY_REJECTED';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Not run-time JwksCacheErrors: a programming error, and signals that stay inside the library
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Overrides (`verify(token, overrides)`, `@JwtVerify`) that would widen what an issuer allows, or
+ * that are not of the right shape: a programming error, so a `TypeError`, never a token
+ * rejection. `where` says whose overrides they are.
+ */
+export class InvalidVerifyOverridesError extends TypeError {
+  override readonly name = 'InvalidVerifyOverridesError';
+}
+
+/** A JWKS that cannot be used at all; the caller maps it to a typed error with the URL. */
+export class KeySetShapeError extends Error {}
+
+/** A response body went past its byte limit (from `content-length` up front, or while streaming). */
+export class BodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`The response body exceeds ${limit} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** A redirect the caller does not follow: more than allowed, to another origin, or without `Location`. */
+export class RedirectRefusedError extends Error {
+  constructor(
+    readonly reason: 'no-location' | 'too-many' | 'other-origin',
+    readonly status: number,
+  ) {
+    super(`Redirect refused (${reason})`);
+    this.name = 'RedirectRefusedError';
+  }
+}
+
+/**
+ * Thrown when a transport is used without the optional peer package it needs: the message names
+ * the package and the feature, and says how to install it.
+ */
+export class MissingPeerDependencyError extends Error {
+  /** The npm package that could not be loaded, e.g. `graphql`. */
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
+    super(`${feature} needs the optional package "${packageName}", which is not installed: npm install ${packageName}`, options);
+    this.name = 'MissingPeerDependencyError';
+    this.packageName = packageName;
+  }
 }

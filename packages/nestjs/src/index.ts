@@ -1,12 +1,44 @@
-export * from './errors.js';
-export * from './options.js';
+export {
+  JwksCacheError,
+  TokenRejectedError,
+  TokenMalformedError,
+  TokenTooLargeError,
+  UnknownIssuerError,
+  AlgorithmNotAllowedError,
+  HeaderNotAllowedError,
+  NoMatchingKeyError,
+  MultipleMatchingKeysError,
+  SignatureInvalidError,
+  TokenExpiredError,
+  ClaimValidationError,
+  KeySetUnavailableError,
+  TokenMissingError,
+  AuthorizationMalformedError,
+  InsufficientScopeError,
+  UserRejectedError,
+  InsufficientRoleError,
+  JwtContextMissingError,
+  FetchError,
+  FetchTimeoutError,
+  ResponseTooLargeError,
+  InvalidResponseError,
+  DiscoveryMismatchError,
+  UnknownTokenSourceError,
+  TokenRequestError,
+  TokenUnusableError,
+  StoreError,
+  StoreTimeoutError,
+  StoreEntryRejectedError,
+  type JwksCacheErrorCode,
+} from './errors.js';
+export * from './config/options.js';
 export { JwksCacheModule } from './jwks-cache.module.js';
 export { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS } from './jwks-cache.module-definition.js';
 export { CacheStore, STORE_KEY_PREFIX, type StoreEntryKind, type StoreStats, type StoreGetOptions, type WaitForOptions, type LockOutcome } from './store/cache-store.js';
 export { JwksProvider, type JwksProviderStats, type VerifiedToken, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './jwks/jwks-provider.js';
 export type { ImportedKeyCacheAdapter, ImportedKeyCacheKey, VerificationKey } from './jwks/imported-key-cache.js';
 export type { ExportedKeySet } from './jwks/stored-key-set.js';
-export { OidcDiscovery, type DiscoveryDocument } from './jwks/oidc-discovery.js';
+export { OidcDiscovery, type DiscoveryDocument } from './discovery/oidc-discovery.js';
 export { JwtGuard, type JwtGuardRequest } from './guard/jwt-guard.js';
 export { Public, PUBLIC_ROUTE_KEY } from './guard/public.js';
 export { Scopes, REQUIRED_SCOPES_KEY } from './guard/scopes.js';
@@ -19,7 +51,8 @@ export { JwtVerify, JWT_VERIFY_OVERRIDES_KEY } from './guard/jwt-verify.js';
 export { JwtClaims } from './guard/jwt-claims.js';
 export { BearerChallengeException, formatBearerChallenge, type BearerChallengeParams } from './guard/bearer-challenge-exception.js';
 export { extractBearerToken } from './guard/extract-bearer-token.js';
+export { MissingPeerDependencyError } from './errors.js';
 export { grantedScopes } from './guard/granted-scopes.js';
 export { TokenCacheService, type TokenStats, type TokenFetchOptions } from './token-cache/token-cache-service.js';
 export type { CachedTokenEntry } from './token-cache/cached-token.js';
-export { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from './health/jwks-cache-events.js';
+export { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from './observability/jwks-cache-events.js';

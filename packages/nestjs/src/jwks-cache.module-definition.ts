@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { JwksCacheModuleOptions } from './options.js';
+import type { JwksCacheModuleOptions } from './config/options.js';
 
 /**
  * The dynamic-module plumbing of `JwksCacheModule`, built the way `@nestjs/throttler` and

@@ -1,25 +1,30 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS, JwksCacheConfigurableModule } from './jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions } from './options.js';
-import { validateOptions } from './validate-options.js';
-import { startupWarnings } from './startup-warnings.js';
+import type { JwksCacheModuleOptions } from './config/options.js';
+import { validateOptions } from './config/validate-options.js';
+import { resolveConfig } from './config/resolve-config.js';
+import { startupWarnings } from './config/startup-warnings.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
-import { OidcDiscovery } from './jwks/oidc-discovery.js';
+import { OidcDiscovery } from './discovery/oidc-discovery.js';
 import { JwtGuard } from './guard/jwt-guard.js';
 import { JwtVerifyCheck } from './guard/jwt-verify-check.js';
 import { JwtContext } from './guard/jwt-context.js';
 import { JwtContextInterceptor } from './guard/jwt-context-interceptor.js';
 import { TokenCacheService } from './token-cache/token-cache-service.js';
-import { JwksCacheEvents } from './health/jwks-cache-events.js';
-import { JwksEventLogger } from './health/jwks-event-logger.js';
+import { JwksCacheEvents } from './observability/jwks-cache-events.js';
+import { JwksEventLogger } from './observability/jwks-event-logger.js';
 
-/** Runs once per module start: refuses wrong options, then warns once of weak ones. */
+/**
+ * Runs once per module start: refuses wrong options, warns once of weak ones, and makes the one
+ * frozen, fully-defaulted configuration the services read (`resolveConfig`).
+ */
 function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOptions {
   validateOptions(options);
   const logger = new Logger('JwksCacheModule');
   for (const warning of startupWarnings(options)) logger.warn(warning);
+  resolveConfig(options);
   return options;
 }
 

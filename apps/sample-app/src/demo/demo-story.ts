@@ -53,6 +53,7 @@ async function tellStory(steps: DemoSteps): Promise<void> {
   await steps.showClaims(tokens.withScope);
   await steps.showScopeCheck(tokens);
   await steps.showDownstreamCall(tokens.withScope);
+  await steps.showMessageCall(tokens.withScope);
   await steps.showCallsCostNothingAtTheProvider();
   await steps.showKeyRotation(tokens.withScope);
 }
@@ -90,6 +91,12 @@ class DemoSteps {
     const response = await this.expectStatus('GET /inventory', '/inventory', token, 200);
     const body = (await response.json()) as { servedTo?: string };
     this.report(`GET /inventory → 200: the API called the inventory service with its own token (served to ${body.servedTo})`);
+  }
+
+  async showMessageCall(token: string): Promise<void> {
+    const response = await this.expectStatus('GET /inventory/reserve', '/inventory/reserve', token, 200);
+    const body = (await response.json()) as { reservedFor?: string };
+    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with that same token, verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
   }
 
   async showCallsCostNothingAtTheProvider(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwksCacheModule, JwtGuard, type JwksOptions } from '@jwks-cache/nestjs';
+import { InventoryMessagesController } from './inventory-messages.controller.js';
 import { InventoryController } from './inventory.controller.js';
 
 /** Settings of the downstream inventory service. */
@@ -15,7 +16,7 @@ export interface InventoryServiceSettings {
   jwks?: JwksOptions;
 }
 
-/** A second, separate Nest app: the service the sample API calls, protected by its own `JwtGuard`. */
+/** A second, separate Nest app: the service the sample API calls (HTTP and TCP messages), protected by its own `JwtGuard`. */
 @Module({})
 export class InventoryModule {
   static register(settings: InventoryServiceSettings): DynamicModule {
@@ -27,7 +28,7 @@ export class InventoryModule {
           jwks: settings.jwks,
         }),
       ],
-      controllers: [InventoryController],
+      controllers: [InventoryController, InventoryMessagesController],
       providers: [{ provide: APP_GUARD, useExisting: JwtGuard }],
     };
   }

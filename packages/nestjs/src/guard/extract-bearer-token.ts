@@ -1,5 +1,5 @@
 import { AuthorizationMalformedError } from '../errors.js';
-import type { GuardOptions } from '../options.js';
+import type { GuardOptions } from '../config/options.js';
 
 /** The part of an Express or Fastify request the extraction reads. */
 export interface RequestWithHeaders {

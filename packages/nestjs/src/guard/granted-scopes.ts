@@ -1,4 +1,4 @@
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 
 function addScopes(granted: Set<string>, claim: unknown): void {
   const scopes = typeof claim === 'string' ? claim.split(' ') : Array.isArray(claim) ? claim : [];

@@ -2,8 +2,9 @@ import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestI
 import { Observable } from 'rxjs';
 import { jwtContextStorage } from '../internal/jwt-context-storage.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import type { JwksCacheModuleOptions } from '../config/options.js';
 import { requestContextOf } from './request-context.js';
+import { transportRequestIfAny } from './transports/transport-for.js';
 
 /**
  * Opens the `JwtContext` of a request `JwtGuard` admitted: the rest of the interceptor chain (also
@@ -38,6 +39,6 @@ export class JwtContextInterceptor implements NestInterceptor {
 
   /** The request `JwtGuard` admitted: the same as `JwtGuard.getRequest()`; override both together. */
   protected getRequest(context: ExecutionContext): unknown {
-    return context.getArgByIndex(0);
+    return transportRequestIfAny(context);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { jwtContextStorage } from '../internal/jwt-context-storage.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import type { JwksCacheModuleOptions } from '../config/options.js';
 import { JwtContext } from './jwt-context.js';
 
 const contextWith = (guard: JwksCacheModuleOptions['guard']) => new JwtContext({ issuers: [], guard });

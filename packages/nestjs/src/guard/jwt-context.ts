@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { currentClaims, tenantFromClaims } from '../internal/jwt-context-storage.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions, JwtClaimsPayload } from '../options.js';
+import type { JwksCacheModuleOptions, JwtClaimsPayload } from '../config/options.js';
 
 /**
  * The verified claims of the request being served, in any provider, without passing them down:

@@ -1,16 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { type ExecutionContext, Logger } from '@nestjs/common';
+import { type ExecutionContext, type HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import {
   ClaimValidationError,
   InsufficientScopeError,
+  type JwksCacheError,
   KeySetUnavailableError,
   TokenExpiredError,
   TokenMissingError,
 } from '../errors.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
-import type { GuardOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import type { GuardOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { JwtGuard, type JwtGuardRequest } from './jwt-guard.js';
 import { JwtVerify } from './jwt-verify.js';
@@ -307,6 +308,25 @@ describe('JwtGuard', () => {
       await expect(guard.canActivate(anonymous)).resolves.toBe(true);
       expect(guard.handled).toHaveLength(1);
       expect(guard.handled[0]).toBeInstanceOf(TokenMissingError);
+    });
+
+    it('lets a subclass change one answer through toException, keeping the rest and the logging', async () => {
+      class OutageIs503Guard extends JwtGuard {
+        protected override toException(error: JwksCacheError): HttpException {
+          return error instanceof KeySetUnavailableError ? new ServiceUnavailableException('Keys unavailable') : super.toException(error);
+        }
+      }
+      const guard = new OutageIs503Guard(provider as unknown as JwksProvider, new Reflector(), {});
+      provider.outcome = new KeySetUnavailableError('The keys of issuer https://idp.test are unavailable');
+      const response = new ExpressLikeResponse();
+      const outage = await Promise.resolve(guard.canActivate(contextFor(OrdersController, 'list', bearer(), response))).catch((error: unknown) => error);
+      expect(outage).toBeInstanceOf(ServiceUnavailableException);
+      expect((outage as HttpException).getStatus()).toBe(503);
+      expect(response.headers).toEqual({});
+      expect(warn).toHaveBeenCalledTimes(1);
+      provider.outcome = new TokenExpiredError('The token expired');
+      const expired = await rejection(guard.canActivate(contextFor(OrdersController, 'list', bearer())));
+      expect(expired.getStatus()).toBe(401);
     });
 
     it('looks up the cache with the token the overridden extractToken finds', () => {

@@ -1,15 +1,16 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, ForbiddenException, type HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InsufficientRoleError, InsufficientScopeError, JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError, UserRejectedError } from '../errors.js';
-import { RateLimitedLogger } from '../health/rate-limited-logger.js';
+import { InsufficientRoleError, JwksCacheError, TokenMissingError, UserRejectedError } from '../errors.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import { DEFAULT_ROLES_CLAIM, type GuardOptions, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
+import { DEFAULT_ROLES_CLAIM, type GuardOptions, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
 import { ANY_SCOPE_KEY } from './any-scope.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { mapUserFailure } from './map-user-failure.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
+import { BearerChallengeException } from './bearer-challenge-exception.js';
+import { RejectionAnswer } from './rejection-answer.js';
 import { rejectionException } from './rejection-exception.js';
 import { setRequestContext } from './request-context.js';
 import { REQUIRED_ROLES_KEY } from './roles.js';
@@ -17,6 +18,7 @@ import { assertRequirements, meetsRequirements, type RouteRequirements } from '.
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
 import { setChallengeHeader } from './set-challenge-header.js';
 import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
+import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
 const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
@@ -28,6 +30,12 @@ const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this modu
  */
 export interface JwtGuardRequest extends RequestWithHeaders {
   user?: unknown;
+}
+
+/** The decorators' metadata of one route. */
+interface RouteMetadata extends RouteRequirements {
+  isPublic: boolean;
+  overrides: VerifyOverrides | undefined;
 }
 
 /**
@@ -52,18 +60,15 @@ export interface JwtGuardRequest extends RequestWithHeaders {
  * never is. Errors that are not a `JwksCacheError` (bugs) are rethrown as they are.
  *
  * Subclass it to adapt it, as with `@nestjs/throttler`'s `ThrottlerGuard`: override
- * {@link getRequest} (GraphQL, WebSockets), {@link extractToken}, {@link mapUser} or {@link handleError}.
+ * {@link getRequest} (a transport of your own), {@link extractToken}, {@link mapUser}, {@link toException}
+ * (one answer, e.g. another status for an outage) or {@link handleError} (the whole failure path).
+ * GraphQL, microservices and WebSockets work without a subclass (`docs/transports.md`).
  */
-/** The decorators' metadata of one route. */
-interface RouteMetadata extends RouteRequirements {
-  isPublic: boolean;
-  overrides: VerifyOverrides | undefined;
-}
-
 @Injectable()
 export class JwtGuard implements CanActivate {
   protected readonly logger = new Logger(JwtGuard.name);
-  private readonly outageLog = new RateLimitedLogger(this.logger);
+  /** The rejection → answer mapping shared with the passport strategy (logging included). */
+  private readonly rejections: RejectionAnswer;
   private readonly routeCache = new WeakMap<object, WeakMap<object, RouteMetadata>>();
   /** The `guard` block of the module options. */
   protected readonly guardOptions: GuardOptions;
@@ -89,6 +94,7 @@ export class JwtGuard implements CanActivate {
     if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
     this.provider = provider;
     this.guardOptions = config.guard ?? {};
+    this.rejections = new RejectionAnswer(this.logger, this.guardOptions.realm);
     this.rolesPath = rolesClaimPath(this.guardOptions.rolesClaim ?? DEFAULT_ROLES_CLAIM);
     this.mapsUsers = this.guardOptions.mapUser !== undefined || this.mapUser !== JwtGuard.prototype.mapUser;
   }
@@ -196,10 +202,13 @@ export class JwtGuard implements CanActivate {
     return route;
   }
 
-  /** The request to read the token from and put `user` on. Override for GraphQL and the like. */
+  /**
+   * The request to read the token from and put `user` on, per transport: the HTTP request, the
+   * GraphQL context's `req`, a message's metadata (see `docs/transports.md`). Override for a
+   * transport of your own.
+   */
   protected getRequest(context: ExecutionContext): JwtGuardRequest {
-    // What switchToHttp().getRequest() returns, without the three closures it allocates per call.
-    return context.getArgByIndex<JwtGuardRequest>(0);
+    return transportRequest(context);
   }
 
   /**
@@ -214,28 +223,31 @@ export class JwtGuard implements CanActivate {
   /**
    * Turns a failure into the HTTP answer: throws a {@link BearerChallengeException} (and sets its
    * `WWW-Authenticate` header on the HTTP response) for this library's errors, rethrows anything
-   * else. Override to answer differently; returning `true` lets the request through.
+   * else. On other transports, rejects with that transport's error (`GraphQLError`,
+   * `RpcException`, `WsException`). Override to answer differently; returning `true` lets the request through.
    */
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
-    this.logRejection(error);
-    if (error instanceof InsufficientRoleError) throw new ForbiddenException(error.message, { cause: error });
-    const exception = rejectionException(error, this.guardOptions.realm);
-    setChallengeHeader(context, exception);
+    this.rejections.log(error);
+    const exception = this.toException(error);
+    if (context.getType() !== 'http') return rejectOnTransport(context, exception);
+    if (exception instanceof BearerChallengeException) setChallengeHeader(context, exception);
     throw exception;
+  }
+
+  /**
+   * The exception that answers one of this library's errors (already logged). Default: the RFC
+   * 6750 answer shared with the passport strategy (see the class TSDoc). Override to change one
+   * answer and keep the rest, e.g. a 503 for `KeySetUnavailableError`; a
+   * {@link BearerChallengeException} also gets its `WWW-Authenticate` header set.
+   */
+  protected toException(error: JwksCacheError): HttpException {
+    if (error instanceof InsufficientRoleError) return new ForbiddenException(error.message, { cause: error });
+    return rejectionException(error, this.guardOptions.realm);
   }
 
   private metadata<T>(key: string, context: ExecutionContext): T | undefined {
     return this.reflector.getAllAndOverride<T | undefined>(key, [context.getHandler(), context.getClass()]);
-  }
-
-  /** Outages (and errors that should not reach a guard at all) are warnings; rejections are routine. */
-  private logRejection(error: JwksCacheError): void {
-    const outage = error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError || error instanceof InsufficientRoleError);
-    const text = `Bearer token refused (${error.code}): ${error.message}`;
-    // An outage refuses every request: one warning per error code per minute, not one per request.
-    if (outage) this.outageLog.warn(error.code, text);
-    else this.logger.debug(text);
   }
 }
 

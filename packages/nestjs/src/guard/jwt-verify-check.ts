@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { JwksProvider } from '../jwks/jwks-provider.js';
-import type { VerifyOverrides } from '../options.js';
+import type { VerifyOverrides } from '../config/options.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 
 /**

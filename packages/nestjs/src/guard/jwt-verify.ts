@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { assertOverridesShape } from '../jwks/verify-overrides.js';
-import type { VerifyOverrides } from '../options.js';
+import type { VerifyOverrides } from '../config/options.js';
 
 /** Metadata key set by {@link JwtVerify}: the route's {@link VerifyOverrides}. */
 export const JWT_VERIFY_OVERRIDES_KEY = 'jwks-cache:verify-overrides';

@@ -1,4 +1,4 @@
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 import type { JwtRequestContext } from '../internal/jwt-context-storage.js';
 
 /** Admitted requests → their context. Weak: a request's entry goes with the request. */

@@ -1,5 +1,5 @@
 import { InsufficientRoleError, InsufficientScopeError } from '../errors.js';
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 import { grantedScopes } from './granted-scopes.js';
 import { type RolesClaimPath, tokenRoles } from './token-roles.js';
 

@@ -2,7 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 
 /** Express `res.setHeader()` or Fastify `reply.header()`. */
-interface ResponseWithHeaders {
+export interface ResponseWithHeaders {
   setHeader?: (name: string, value: string) => unknown;
   header?: (name: string, value: string) => unknown;
   headersSent?: boolean;
@@ -16,8 +16,12 @@ interface ResponseWithHeaders {
  */
 export function setChallengeHeader(context: ExecutionContext, exception: BearerChallengeException): void {
   if (context.getType() !== 'http') return;
-  const response = context.switchToHttp().getResponse<ResponseWithHeaders | undefined>();
-  if (response === undefined || response.headersSent === true || response.sent === true) return;
+  setChallengeOnResponse(context.switchToHttp().getResponse<ResponseWithHeaders | undefined>(), exception);
+}
+
+/** Sets the challenge on an Express response or a Fastify reply; nothing for `undefined` or a sent one. */
+export function setChallengeOnResponse(response: ResponseWithHeaders | undefined, exception: BearerChallengeException): void {
+  if (response === undefined || response === null || response.headersSent === true || response.sent === true) return;
   if (typeof response.setHeader === 'function') response.setHeader(BearerChallengeException.header, exception.challenge);
   else if (typeof response.header === 'function') response.header(BearerChallengeException.header, exception.challenge);
 }

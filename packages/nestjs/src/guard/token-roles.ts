@@ -1,4 +1,4 @@
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 
 /** A parsed `guard.rolesClaim`: the whole name, and its dot-separated segments. */
 export interface RolesClaimPath {

@@ -1,7 +1,8 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { JwksProvider } from '../jwks/jwks-provider.js';
-import { JwksCacheEvents } from './jwks-cache-events.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
+import { clock } from '../internal/clock.js';
 
 /**
  * How current one issuer's keys are, as the health indicator reports it:
@@ -125,7 +126,7 @@ export class JwksHealthIndicator implements OnModuleDestroy {
   }
 
   private recordFailure(issuer: string, code: string): void {
-    const since = this.failures.get(issuer)?.since ?? Date.now();
+    const since = this.failures.get(issuer)?.since ?? clock.now();
     this.failures.set(issuer, { since, code });
   }
 }

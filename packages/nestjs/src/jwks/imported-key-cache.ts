@@ -1,6 +1,7 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { isCryptoKey } from 'node:util/types';
+import { SingleFlight } from '../internal/single-flight.js';
 import type { UsableKey } from './key-set.js';
 
 /** What verifies a signature: a `CryptoKey`, or the secret bytes of an `oct` key. */
@@ -44,7 +45,7 @@ export class ImportedKeyCache {
   private readonly lru: LRUCache<string, VerificationKey> | undefined;
   /** Where imported keys go: the LRU behind an adapter face, a checked user adapter, or none (`false`). */
   private readonly entries: ImportedKeyCacheAdapter | undefined;
-  private readonly pending = new Map<string, Promise<VerificationKey>>();
+  private readonly pending = new SingleFlight<string, VerificationKey>();
   /** Bumped by {@link clear}: an import started before it does not fill the cache after it. */
   private generation = 0;
 
@@ -74,13 +75,7 @@ export class ImportedKeyCache {
     if (entries === undefined) return importVerificationKey(key, alg);
     const cached = entries.get(key, alg);
     if (cached !== undefined) return cached;
-    const id = cacheKey(key, alg);
-    let importing = this.pending.get(id);
-    if (importing === undefined) {
-      importing = this.importOnce(id, entries, key, alg);
-      this.pending.set(id, importing);
-    }
-    return importing;
+    return this.pending.run(cacheKey(key, alg), () => this.importOnce(entries, key, alg));
   }
 
   /**
@@ -90,7 +85,7 @@ export class ImportedKeyCache {
    */
   clear(currentKeys: Iterable<{ key: UsableKey; algs: Iterable<string> }>): void {
     this.generation++;
-    this.pending.clear();
+    this.pending.forget();
     const entries = this.entries;
     if (entries?.clear !== undefined) entries.clear();
     else if (entries?.delete !== undefined) for (const { key, algs } of currentKeys) for (const alg of algs) entries.delete(key, alg);
@@ -101,16 +96,11 @@ export class ImportedKeyCache {
     return this.entries?.size ?? 0;
   }
 
-  private async importOnce(id: string, entries: ImportedKeyCacheAdapter, key: UsableKey, alg: string): Promise<VerificationKey> {
+  private async importOnce(entries: ImportedKeyCacheAdapter, key: UsableKey, alg: string): Promise<VerificationKey> {
     const generation = this.generation;
-    try {
-      const imported = await importVerificationKey(key, alg);
-      if (generation === this.generation) entries.set(key, alg, imported);
-      return imported;
-    } finally {
-      // After a clear, `pending` may already hold a newer import of the same key: leave it.
-      if (generation === this.generation) this.pending.delete(id);
-    }
+    const imported = await importVerificationKey(key, alg);
+    if (generation === this.generation) entries.set(key, alg, imported);
+    return imported;
   }
 }
 

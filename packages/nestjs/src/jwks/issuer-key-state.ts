@@ -1,70 +1,22 @@
-import { FetchError, InvalidResponseError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
-import type { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { FetchError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
+import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
+import { onceForFleet } from '../store/fleet-single-flight.js';
+import { BackgroundRetry } from './background-retry.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import { fetchJson, freshnessFor } from './jwks-fetcher.js';
-import { KeySetShapeError, MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
+import { freshnessFor } from '../internal/max-age.js';
+import { SingleFlight } from '../internal/single-flight.js';
+import type { KeySet, UsableKey } from './key-set.js';
+import { fetchKeySet } from './key-set-fetch.js';
+import { refreshAheadStart, usabilityOf, withinRevalidateWindow, withinStaleWindow, type Usability } from './key-set-windows.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
+import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+import { clock } from '../internal/clock.js';
 
 export type { StoredKeySet } from './stored-key-set.js';
 
-/** The key set an issuer is currently trusted with. */
-export interface LoadedKeySet {
-  readonly keys: readonly UsableKey[];
-  /** Thumbprints of `keys`, for O(1) "is this key still trusted" checks. */
-  readonly thumbprints: ReadonlySet<string>;
-  readonly skipped: number;
-  /** Epoch ms of the fetch that produced it. */
-  readonly fetchedAt: number;
-  /** Epoch ms until which it is fresh. */
-  readonly freshUntil: number;
-  /** The response's `Cache-Control: max-age` in ms, unclamped; `undefined` when it had none. */
-  readonly maxAge?: number;
-}
-
-/**
- * What seeding a key set did: `fresh` — installed and used without a request; `stale` — installed
- * past its (capped) freshness, kept only as the last good set, so the next verification fetches;
- * `ignored` — the set in use is as new or newer; `refused` — a `fetchedAt` in the future, or no
- * usable public signing key (nothing of it is used).
- */
-export type SeedOutcome = 'fresh' | 'stale' | 'ignored' | 'refused';
-
-/** Where one issuer stands: no keys, keys within freshness, or keys past freshness. */
-export type KeySetState = 'empty' | 'fresh' | 'stale';
-
-/** For a health check: fresh keys, stale keys still usable if the issuer fails, or none usable. */
-export type IssuerHealth = 'fresh' | 'stale-serving' | 'no-keys';
-
-/** Counters and state of one issuer, as `JwksProvider.stats()` reports them. */
-export interface IssuerKeyStats {
-  /** Key-set lookups served from memory. */
-  hits: number;
-  /** Key-set lookups that had to load (store or network). */
-  misses: number;
-  /** Network fetch attempts (JWKS, discovery included). */
-  fetches: number;
-  fetchErrors: number;
-  /** Lookups served with a key set past its freshness while the issuer failed. */
-  staleServes: number;
-  /**
-   * Lookups served with a key set past its freshness while its refresh was in flight
-   * (stale-while-revalidate: at most `timeout` ms past freshness).
-   */
-  revalidatingServes: number;
-  /** Unknown kids rejected by the cooldown, without a fetch. */
-  cooldownRejections: number;
-  /** Usable keys in the current set. */
-  keys: number;
-  /** Members of the current set that were skipped as unusable. */
-  skippedKeys: number;
-  state: KeySetState;
-  /** Epoch ms, or `undefined` without keys. */
-  freshUntil: number | undefined;
-  /** Epoch ms of the last network fetch attempt, or `undefined`. */
-  lastFetchAt: number | undefined;
-}
+export type { IssuerHealth, IssuerKeyStats, KeySetState, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 
 /** What the state machine needs from outside. */
 export interface IssuerKeyStateDependencies {
@@ -81,13 +33,12 @@ export interface IssuerKeyStateDependencies {
  */
 export class IssuerKeyState {
   private current: LoadedKeySet | undefined;
-  private inflight: Promise<LoadedKeySet> | undefined;
+  /** The one load under way (single-flight: every caller during a load shares it). */
+  private readonly loads = new SingleFlight<'keys', LoadedKeySet>();
   /** Epoch ms of the last network fetch attempt; the unknown-kid cooldown counts from it. */
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  /** Failed attempts in a row while retrying in the background; `0` when not retrying. */
-  private retryAttempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  /** Background retries while the issuer fails (stale-if-error). */
+  private readonly retries: BackgroundRetry;
   private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
   private readonly storeKey: string;
   /** HS* key sets hold secrets: shared only encrypted (`CacheStore` keeps them in process otherwise). */
@@ -101,25 +52,61 @@ export class IssuerKeyState {
   ) {
     this.storeKey = CacheStore.key('jwks', settings.issuer);
     this.sharing = { confidential: settings.allowSymmetric };
+    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
   }
 
   /**
-   * The key set when it can be used without waiting: fresh (starting a refresh-ahead near its
-   * end), past freshness by less than `timeout` while a refresh runs (stale-while-revalidate), or
-   * stale while the issuer fails and within `staleIfError`.
+   * A key-set lookup that needs no wait: the set when it is fresh (starting a refresh-ahead near
+   * its end), past freshness by less than `timeout` while a refresh runs (stale-while-revalidate),
+   * or stale while the issuer fails and within `staleIfError`. Counted in {@link stats}; serving a
+   * stale set emits `jwks.stale_served`.
    */
   usableNow(): LoadedKeySet | undefined {
     const current = this.current;
     if (current === undefined) return undefined;
-    const now = Date.now();
-    if (now < current.freshUntil) {
+    const now = clock.now();
+    const usable = this.usabilityOf(current, now);
+    if (usable === 'fresh') {
       this.counters.hits++;
       this.maybeRefreshAhead(current, now);
       return current;
     }
-    if (this.retryAttempt > 0 && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
-    if (this.withinRevalidateWindow(current, now)) return this.serveWhileRevalidating(current);
+    if (usable === 'stale') return this.serveStale(current, now);
+    if (usable === 'revalidating') return this.serveWhileRevalidating(current);
     return undefined;
+  }
+
+  /**
+   * Whether the key with this RFC 7638 thumbprint may verify now (it is in a set {@link usableNow}
+   * would serve). A query only: it counts nothing, emits nothing and starts nothing — the
+   * verified-token cache asks it on every hit; {@link servedFromCache} is the matching effect.
+   */
+  trusts(thumbprint: string): boolean {
+    const current = this.current;
+    return current !== undefined && this.usabilityOf(current, clock.now()) !== undefined && current.thumbprints.has(thumbprint);
+  }
+
+  /** The keys of the set {@link usableNow} would serve, or none; a query only (see {@link trusts}). */
+  heldKeys(): readonly UsableKey[] {
+    const current = this.current;
+    return current !== undefined && this.usabilityOf(current, clock.now()) !== undefined ? current.keys : [];
+  }
+
+  /**
+   * The effects a request served without a key-set lookup (a verified-token cache hit) has on the
+   * set, as {@link usableNow} has them but for the lookup count: the refresh-ahead near the end of
+   * freshness, the one revalidation past it (counted in `revalidatingServes`), or a stale serve
+   * while the issuer fails (counted in `staleServes`, `jwks.stale_served` emitted), so that such
+   * traffic keeps the keys current and outages stay visible.
+   */
+  servedFromCache(): void {
+    const current = this.current;
+    if (current === undefined) return;
+    const now = clock.now();
+    const usable = this.usabilityOf(current, now);
+    if (usable === 'fresh') this.maybeRefreshAhead(current, now);
+    else if (usable === 'stale') this.serveStale(current, now);
+    else if (usable === 'revalidating') this.serveWhileRevalidating(current);
   }
 
   /** The key set, loading it when needed. Throws {@link KeySetUnavailableError} when there is none. */
@@ -128,7 +115,7 @@ export class IssuerKeyState {
     if (usable !== undefined) return usable;
     this.counters.misses++;
     // While retrying in the background, requests never wait on a failing issuer.
-    if (this.retryAttempt > 0) throw this.unavailable();
+    if (this.retries.retrying) throw this.unavailable();
     try {
       return await this.load(false);
     } catch (error) {
@@ -143,7 +130,15 @@ export class IssuerKeyState {
    */
   async keysFor(query: KeyQuery): Promise<UsableKey[]> {
     const candidates = selectKeys((await this.keySet()).keys, query);
-    return candidates.length > 0 ? candidates : this.refetchForUnknownKey(query);
+    return candidates.length > 0 ? candidates : this.keysForUnknown(query);
+  }
+
+  /**
+   * {@link keysFor} for a caller whose lookup ({@link usableNow}) has just found no key for
+   * `query`: the refetch (or cooldown) part alone, so the lookup is not counted twice.
+   */
+  keysForUnknown(query: KeyQuery): Promise<UsableKey[]> {
+    return this.refetchForUnknownKey(query);
   }
 
   /** A forced fetch (single-flight, ignores the cooldown). Throws the `FetchError` on failure. */
@@ -155,7 +150,7 @@ export class IssuerKeyState {
   warmUp(retryOnFailure: boolean): Promise<LoadedKeySet> {
     const current = this.current;
     // Seeded fresh before the module started: nothing to warm.
-    if (current !== undefined && Date.now() < current.freshUntil) return Promise.resolve(current);
+    if (current !== undefined && clock.now() < current.freshUntil) return Promise.resolve(current);
     return this.load(false, retryOnFailure);
   }
 
@@ -190,7 +185,7 @@ export class IssuerKeyState {
   /** Fresh keys, stale keys still within `staleIfError`, or none usable. Never loads anything. */
   health(): IssuerHealth {
     const current = this.current;
-    const now = Date.now();
+    const now = clock.now();
     if (current === undefined) return 'no-keys';
     if (now < current.freshUntil) return 'fresh';
     return this.withinStaleWindow(current, now) || this.withinRevalidateWindow(current, now) ? 'stale-serving' : 'no-keys';
@@ -203,7 +198,7 @@ export class IssuerKeyState {
       ...this.counters,
       keys: current?.keys.length ?? 0,
       skippedKeys: current?.skipped ?? 0,
-      state: current === undefined ? 'empty' : Date.now() < current.freshUntil ? 'fresh' : 'stale',
+      state: current === undefined ? 'empty' : clock.now() < current.freshUntil ? 'fresh' : 'stale',
       freshUntil: current?.freshUntil,
       lastFetchAt: Number.isFinite(this.lastAttemptAt) ? this.lastAttemptAt : undefined,
     };
@@ -211,16 +206,14 @@ export class IssuerKeyState {
 
   /** Stops background retries; later failures schedule none. */
   close(): void {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.retries.close();
   }
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
     const { issuer } = this.settings;
     // A load already under way (e.g. started by the first token signed with a rotated key) serves
     // every request that arrives meanwhile: single-flight comes before the cooldown.
-    const running = this.inflight;
+    const running = this.loads.current('keys');
     if (running !== undefined) {
       const joined = await running.catch(() => undefined);
       const candidates = joined === undefined ? [] : selectKeys(joined.keys, query);
@@ -228,8 +221,9 @@ export class IssuerKeyState {
     }
     // From here to `load` nothing awaits: the first call of a burst starts the refetch and marks
     // the attempt, so every later call of the burst sees it (in flight) rather than the cooldown.
-    if (this.inflight !== undefined) return this.awaitRefetch(this.inflight, query);
-    if (Date.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
+    const started = this.loads.current('keys');
+    if (started !== undefined) return this.awaitRefetch(started, query);
+    if (clock.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
@@ -250,25 +244,16 @@ export class IssuerKeyState {
   }
 
   private maybeRefreshAhead(current: LoadedKeySet, now: number): void {
-    const { refreshAhead } = this.settings.jwks;
-    // Never more than the last half of the set's freshness: with a `ttl` or `max-age` below
-    // `refreshAhead`, a window as long as the freshness would leave no room for "one attempt per
-    // window", and no refresh-ahead would ever start.
-    const windowStart = current.freshUntil - Math.min(refreshAhead, (current.freshUntil - current.fetchedAt) / 2);
-    if (refreshAhead === 0 || now < windowStart) return;
+    const windowStart = refreshAheadStart(current, this.settings.jwks.refreshAhead);
+    if (windowStart === undefined || now < windowStart) return;
     // One attempt per window: a failed refresh-ahead is not retried on every request.
-    if (this.inflight !== undefined || this.lastAttemptAt >= windowStart) return;
+    if (this.loads.current('keys') !== undefined || this.lastAttemptAt >= windowStart) return;
     this.load(false).catch(() => undefined);
   }
 
   /** Single-flight: every caller during a load shares it. */
   private load(force: boolean, retryOnFailure = true): Promise<LoadedKeySet> {
-    if (this.inflight !== undefined) return this.inflight;
-    const running = this.runLoad(force, retryOnFailure).finally(() => {
-      if (this.inflight === running) this.inflight = undefined;
-    });
-    this.inflight = running;
-    return running;
+    return this.loads.run('keys', () => this.runLoad(force, retryOnFailure));
   }
 
   private async runLoad(force: boolean, retryOnFailure: boolean): Promise<LoadedKeySet> {
@@ -277,7 +262,7 @@ export class IssuerKeyState {
         await this.seeding.catch(() => undefined);
         // A seed that turned out fresh costs no request.
         const seeded = this.current;
-        if (seeded !== undefined && Date.now() < seeded.freshUntil) return seeded;
+        if (seeded !== undefined && clock.now() < seeded.freshUntil) return seeded;
       }
       const stored = await this.readStore();
       if (stored !== undefined) return stored;
@@ -286,37 +271,34 @@ export class IssuerKeyState {
     return this.fetchFromIssuer(retryOnFailure);
   }
 
-  /**
-   * Fleet-wide single-flight (`CacheStore.withLock`): one instance fetches while the others poll
-   * the shared store for its result. Without Redis, or while it fails, every instance fetches.
-   */
-  private async fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
+  /** One fetch for the instances sharing the store (`onceForFleet`); alone without Redis, or while it fails. */
+  private fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
     const { store } = this.dependencies;
-    if (!store.hasFleetLock || !store.shares(this.storeKey, this.sharing)) return this.fetchFromIssuer(retryOnFailure);
-    // Discovery and the JWKS request, each bounded by `timeout`.
-    const lockTtl = 2 * this.settings.jwks.timeout;
-    const outcome = await store.withLock(this.storeKey, async () => (await this.readStore(true)) ?? this.fetchFromIssuer(retryOnFailure), { ttl: lockTtl });
-    if (outcome.acquired) return outcome.result;
-    const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
-    const published = await store.waitFor<StoredKeySet>(this.storeKey, {
-      timeout: lockTtl,
-      ...this.sharing,
-      until: (entry) => hasStoredShape(entry) && entry.fetchedAt > known && Date.now() < entry.freshUntil,
+    return onceForFleet(store, {
+      key: this.storeKey,
+      shared: store.shares(this.storeKey, this.sharing),
+      confidential: this.sharing.confidential,
+      // Discovery and the JWKS request, each bounded by `timeout`.
+      lockTtl: 2 * this.settings.jwks.timeout,
+      adopt: (skipL1) => this.readStore(skipL1),
+      work: () => this.fetchFromIssuer(retryOnFailure),
+      awaited: () => {
+        const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
+        return (entry) => hasStoredShape(entry) && entry.fetchedAt > known && clock.now() < entry.freshUntil;
+      },
     });
-    return (published === undefined ? undefined : await this.readStore()) ?? this.fetchFromIssuer(retryOnFailure);
   }
 
   private async fetchFromIssuer(retryOnFailure: boolean): Promise<LoadedKeySet> {
-    const started = Date.now();
+    const started = clock.now();
     this.lastAttemptAt = started;
     this.counters.fetches++;
     try {
       const uri = await this.dependencies.jwksUri();
-      const { body, maxAge } = await fetchJson(uri, this.settings.jwks);
-      const keySet = await this.parse(body, uri);
-      const now = Date.now();
+      const { keySet, maxAge } = await fetchKeySet(uri, this.settings);
+      const now = clock.now();
       const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
-      this.stopRetrying();
+      this.retries.stop();
       await this.writeStore(loaded);
       this.emitFetched(loaded, 'network', started);
       return loaded;
@@ -324,15 +306,6 @@ export class IssuerKeyState {
       const failure = error instanceof FetchError ? error : new FetchError(`Fetching the keys of ${this.settings.issuer} failed`, this.settings.jwksUri ?? this.settings.issuer, { cause: error });
       this.onFetchFailed(failure, retryOnFailure);
       throw failure;
-    }
-  }
-
-  private async parse(body: unknown, uri: string): Promise<KeySet> {
-    try {
-      return await parseKeySet(body, { allowSymmetric: this.settings.allowSymmetric, maxKeys: MAX_KEYS_PER_SET });
-    } catch (error) {
-      const reason = error instanceof KeySetShapeError ? error.message : 'invalid key set';
-      throw new InvalidResponseError(`Key set of ${this.settings.issuer} at ${uri} is invalid: ${reason}`, uri);
     }
   }
 
@@ -360,50 +333,32 @@ export class IssuerKeyState {
     this.dependencies.events.emit('jwks.fetch_failed', { issuer: this.settings.issuer, error });
     const current = this.current;
     // Retry in the background only when requests need it: no set, or one past its freshness.
-    if (retryOnFailure && (current === undefined || Date.now() >= current.freshUntil)) this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    if (this.closed || this.retryTimer !== undefined) return;
-    const delay = backoffDelay(this.retryAttempt, this.settings.jwks.retryBackoff);
-    this.retryAttempt++;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.load(true).catch(() => undefined);
-    }, delay);
-    this.retryTimer.unref();
-  }
-
-  private stopRetrying(): void {
-    this.retryAttempt = 0;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    if (retryOnFailure && (current === undefined || clock.now() >= current.freshUntil)) this.retries.schedule();
   }
 
   private staleOrThrow(error: unknown): LoadedKeySet {
     const current = this.current;
-    const now = Date.now();
+    const now = clock.now();
     if (current !== undefined && now < current.freshUntil) return current;
     if (current !== undefined && this.withinStaleWindow(current, now)) return this.serveStale(current, now);
     throw this.unavailable(error);
   }
 
-  private withinStaleWindow(current: LoadedKeySet, now: number): boolean {
-    return now < current.freshUntil + this.settings.jwks.staleIfError;
+  private usabilityOf(current: LoadedKeySet, now: number): Usability {
+    return usabilityOf(current, now, this.settings.jwks, this.retries.retrying);
   }
 
-  /**
-   * Stale-while-revalidate lasts at most `timeout` past freshness: as long as one refresh started
-   * at the end of freshness may take. Past it, a request waits for the refresh (or, once it
-   * failed, stale-if-error takes over).
-   */
+  private withinStaleWindow(current: LoadedKeySet, now: number): boolean {
+    return withinStaleWindow(current, now, this.settings.jwks);
+  }
+
   private withinRevalidateWindow(current: LoadedKeySet, now: number): boolean {
-    return now < current.freshUntil + this.settings.jwks.timeout;
+    return withinRevalidateWindow(current, now, this.settings.jwks);
   }
 
   /** Serves the previous set past its freshness and makes sure one refresh is under way. */
   private serveWhileRevalidating(current: LoadedKeySet): LoadedKeySet {
-    if (this.inflight === undefined) this.load(false).catch(() => undefined);
+    if (this.loads.current('keys') === undefined) this.load(false).catch(() => undefined);
     this.counters.revalidatingServes++;
     return current;
   }
@@ -426,25 +381,25 @@ export class IssuerKeyState {
    * stored `freshUntil` says: a replayed or planted entry cannot outlive this process's settings.
    */
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
-    const started = Date.now();
+    const started = clock.now();
     const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1, ...this.sharing }).catch(() => undefined);
     if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
     const accepted = await acceptStoredKeySet(entry, this.settings, started);
     if (typeof accepted === 'string') return undefined;
     const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
-    if (Date.now() >= accepted.freshUntil) return undefined;
+    if (clock.now() >= accepted.freshUntil) return undefined;
     this.emitFetched(loaded, 'store', started);
     return loaded;
   }
 
   /** A seed goes through the very checks of a stored entry; symmetric keys never come from one. */
   private async installSeed(exported: ExportedKeySet): Promise<SeedOutcome> {
-    const started = Date.now();
+    const started = clock.now();
     const accepted = await acceptStoredKeySet(exported, { ...this.settings, allowSymmetric: false }, started);
     if (typeof accepted === 'string') return 'refused';
     if (this.current !== undefined && accepted.fetchedAt <= this.current.fetchedAt) return 'ignored';
     const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
-    if (Date.now() >= accepted.freshUntil) return 'stale';
+    if (clock.now() >= accepted.freshUntil) return 'stale';
     this.emitFetched(loaded, 'seed', started);
     return 'fresh';
   }
@@ -457,7 +412,7 @@ export class IssuerKeyState {
       skipped: loaded.skipped,
       ...(loaded.maxAge === undefined ? {} : { maxAge: loaded.maxAge }),
     };
-    const ttl = loaded.freshUntil - Date.now() + this.settings.jwks.staleIfError;
+    const ttl = loaded.freshUntil - clock.now() + this.settings.jwks.staleIfError;
     // A store failure costs other instances a fetch; it never fails this one.
     await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing).catch(() => undefined);
   }
@@ -468,13 +423,8 @@ export class IssuerKeyState {
       keys: loaded.keys.length,
       skipped: loaded.skipped,
       source,
-      durationMs: Date.now() - started,
+      durationMs: clock.now() - started,
     });
   }
 }
 
-/** Exponential backoff with ±jitter: initial · 2^attempt, capped at max. */
-function backoffDelay(attempt: number, backoff: { initial: number; max: number; jitter: number }): number {
-  const base = Math.min(backoff.initial * 2 ** attempt, backoff.max);
-  return Math.max(0, base * (1 + backoff.jitter * (2 * Math.random() - 1)));
-}

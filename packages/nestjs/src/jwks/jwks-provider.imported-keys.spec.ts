@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { calculateJwkThumbprint } from 'jose';
-import type { JwksCacheModuleOptions } from '../options.js';
+import type { JwksCacheModuleOptions } from '../config/options.js';
 import type { ImportedKeyCacheAdapter, VerificationKey } from './imported-key-cache.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { createProvider } from './jwks-provider.test-helpers.js';
+import { createProvider } from '../../test/support/jwks-provider.js';
 
 describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
   let idp: LocalIssuer;

@@ -4,9 +4,9 @@ import { Test } from '@nestjs/testing';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { FetchError } from '../errors.js';
 import { JwksCacheModule } from '../jwks-cache.module.js';
-import type { JwksCacheModuleOptions } from '../options.js';
+import type { JwksCacheModuleOptions } from '../config/options.js';
 import { JwksProvider } from './jwks-provider.js';
-import { OidcDiscovery } from './oidc-discovery.js';
+import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 
 /** JwksProvider as an application gets it: through JwksCacheModule.forRoot, with its lifecycle. */
 describe('JwksProvider in JwksCacheModule', () => {

@@ -12,9 +12,9 @@ import {
   TokenMalformedError,
   TokenTooLargeError,
 } from '../errors.js';
-import type { IssuerOptions } from '../options.js';
+import type { IssuerOptions } from '../config/options.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { createProvider, outcome, serveJson } from './jwks-provider.test-helpers.js';
+import { createProvider, outcome, serveJson } from '../../test/support/jwks-provider.js';
 
 /** Security invariants of DESIGN.md, one test each; none of them is configurable away. */
 describe('JwksProvider security invariants', () => {

@@ -11,10 +11,10 @@ import {
   TokenExpiredError,
   UnknownIssuerError,
 } from '../errors.js';
-import type { IssuerOptions, JwksCacheModuleOptions } from '../options.js';
+import type { IssuerOptions, JwksCacheModuleOptions } from '../config/options.js';
 import { jwksSecretProvider } from '../passport/jwks-secret-provider.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { advanceClock, createProvider, outcome, setClock, waitFor } from './jwks-provider.test-helpers.js';
+import { advanceClock, createProvider, outcome, setClock, waitFor } from '../../test/support/jwks-provider.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 
@@ -67,6 +67,24 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     expect(result.filter((error) => (error as NoMatchingKeyError).cooldown)).toHaveLength(999);
     expect(provider.stats().issuers[idp.issuer]!.cooldownRejections).toBe(999);
     expect(events.of('jwks.unknown_kid').filter((event) => event.refetched)).toHaveLength(1);
+  });
+
+  it('counts one key-set lookup per verification that looks a key up: none for a verified-token cache hit, one for an unknown kid', async () => {
+    setClock(T0);
+    const { provider } = build();
+    const token = await idp.mint();
+    await provider.verify(token);
+    const hitsOf = () => provider.stats().issuers[idp.issuer]!.hits;
+    const before = hitsOf();
+    for (let i = 0; i < 5; i++) await provider.verify(token);
+    expect(provider.verifyCached(token)).toBeDefined();
+    // The cache's trust check is a query: the six cache hits above looked no key set up.
+    expect(hitsOf()).toBe(before);
+    expect(provider.stats().verifiedTokens.hits).toBe(6);
+    // An unknown kid within the cooldown: one lookup (that finds no key), one cooldown rejection.
+    await outcome(provider.verify(await idp.mint({}, { kid: randomUUID() })));
+    expect(hitsOf()).toBe(before + 1);
+    expect(provider.stats().issuers[idp.issuer]!.cooldownRejections).toBe(1);
   });
 
   it('counts failed fetches in the cooldown: an outage plus an unknown-kid flood makes 1 request', async () => {

@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { jwtVerify, type FlattenedJWSInput, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import {
-  ClaimValidationError,
-  AlgorithmNotAllowedError,
   HeaderNotAllowedError,
   InvalidResponseError,
   JwksCacheError,
@@ -10,19 +8,23 @@ import {
   TokenTooLargeError,
   UnknownIssuerError,
 } from '../errors.js';
-import { VerifiedTokenCache } from '../guard/verified-token-cache.js';
-import { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import { DEFAULT_JWKS_OPTIONS, DEFAULT_VERIFY_OPTIONS, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../options.js';
+import { resolveConfig } from '../config/resolve-config.js';
+import { type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
 import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
-import { resolveIssuerSettings, type IssuerSettings } from './issuer-settings.js';
+import type { IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
+import { freezeResult } from './frozen-result.js';
+import { buildVerifyOptions, effectiveVerifySettings, profileOf } from './jose-verify-options.js';
+import { checkAlgorithm, checkNumericDates } from './token-checks.js';
 import { toTokenError } from './jose-error-mapping.js';
 import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
 import type { UsableKey } from './key-set.js';
-import { OidcDiscovery } from './oidc-discovery.js';
+import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';
@@ -72,8 +74,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly maxTokenBytes: number;
   /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
   private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
-  private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
-    this.states.get(issuer)?.usableNow()?.thumbprints.has(thumbprint) === true;
+  /** The verified-token cache's trust check: a query of the key set, with no effect. */
+  private readonly isTrusted = (issuer: string, thumbprint: string): boolean => this.states.get(issuer)?.trusts(thumbprint) === true;
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
@@ -82,16 +84,17 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     @Optional() discovery?: OidcDiscovery,
   ) {
     this.discovery = discovery ?? new OidcDiscovery(options, store);
-    this.importedKeys = new ImportedKeyCache(options.jwks?.importedKeyCacheSize ?? DEFAULT_JWKS_OPTIONS.importedKeyCacheSize, options.jwks?.importedKeyCache);
-    this.verifiedTokens = new VerifiedTokenCache(options.verify?.verifiedTokenCacheSize ?? DEFAULT_VERIFY_OPTIONS.verifiedTokenCacheSize);
-    for (const issuer of options.issuers ?? []) {
-      const settings = resolveIssuerSettings(options, issuer);
+    const config = resolveConfig(options);
+    this.importedKeys = new ImportedKeyCache(config.jwks.importedKeyCacheSize, options.jwks?.importedKeyCache);
+    this.verifiedTokens = new VerifiedTokenCache(config.verify.verifiedTokenCacheSize);
+    config.issuers.forEach((settings, i) => {
       this.issuers.set(settings.issuer, settings);
       const state = new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) });
       this.states.set(settings.issuer, state);
-      if (issuer.seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, issuer.seed);
-    }
-    const topLevelLimit = options.verify?.maxTokenBytes ?? DEFAULT_VERIFY_OPTIONS.maxTokenBytes;
+      const seed = options.issuers?.[i]?.seed;
+      if (seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, seed);
+    });
+    const topLevelLimit = config.verify.maxTokenBytes;
     this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
   }
 
@@ -150,7 +153,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
     if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
     const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
-    return this.verifiedTokens.lookup(cacheKey, this.isTrusted, false) ?? cacheKey;
+    const cached = this.verifiedTokens.lookup(cacheKey, this.isTrusted, false);
+    if (cached === undefined) return cacheKey;
+    this.states.get(cached.issuer)?.servedFromCache();
+    return cached;
   }
 
   /**
@@ -239,7 +245,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   clearImportedKeys(): void {
     const current: { key: UsableKey; algs: string[] }[] = [];
     for (const [issuer, settings] of this.issuers) {
-      for (const key of this.states.get(issuer)!.usableNow()?.keys ?? NO_KEYS) {
+      for (const key of this.states.get(issuer)!.heldKeys()) {
         current.push({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) });
       }
     }
@@ -286,7 +292,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
   private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
     const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
-    if (cached !== undefined) return Promise.resolve(cached);
+    if (cached !== undefined) {
+      this.states.get(cached.issuer)?.servedFromCache();
+      return Promise.resolve(cached);
+    }
     return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
   }
 
@@ -343,7 +352,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       const state = this.states.get(settings.issuer)!;
       const usable = state.usableNow();
       let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
-      if (candidates.length === 0) candidates = await state.keysFor(query);
+      // One lookup per token: with a usable set that lacks the key, only the refetch part runs.
+      if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
       const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
       const importer = this.importerFor(alg);
       // The common case, one candidate (the token's kid) already imported: jwtVerify directly, without
@@ -410,74 +420,5 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private stateOf(issuer: string): IssuerKeyState {
     this.settingsOf(issuer);
     return this.states.get(issuer)!;
-  }
-}
-
-/** `none` in any case, anything off the allow-list (∩ the call's), or an alg without key type: rejected. */
-function checkAlgorithm(alg: unknown, settings: IssuerSettings, overrides: VerifyOverrides | undefined): string {
-  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
-  const allowed = settings.algorithms.has(alg) && (overrides?.algorithms === undefined || overrides.algorithms.includes(alg as never));
-  if (!allowed || keyTypeOf(alg) === undefined) throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
-  return alg;
-}
-
-/** The issuer's settings narrowed by the call's overrides: tighter tolerance and age win. */
-function effectiveVerifySettings(settings: IssuerSettings, overrides: VerifyOverrides | undefined): { clockTolerance: number; maxTokenAge: number | undefined } {
-  const { clockTolerance, maxTokenAge } = settings.verify;
-  return {
-    clockTolerance: overrides?.clockTolerance === undefined ? clockTolerance : Math.min(clockTolerance, overrides.clockTolerance),
-    maxTokenAge: minDefined(maxTokenAge, overrides?.maxTokenAge),
-  };
-}
-
-function buildVerifyOptions(settings: IssuerSettings, alg: string, overrides: VerifyOverrides | undefined): JWTVerifyOptions {
-  const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
-  const requiredClaims = [...settings.verify.requiredClaims, ...(overrides?.requiredClaims ?? [])];
-  const options: JWTVerifyOptions = {
-    issuer: settings.issuer,
-    algorithms: [alg],
-    clockTolerance: clockTolerance / 1000,
-    requiredClaims,
-  };
-  const audience = overrides?.audience ?? settings.audience;
-  if (audience !== undefined) options.audience = audience;
-  const typ = overrides?.typ ?? settings.verify.typ;
-  if (typ !== undefined) options.typ = typ;
-  if (maxTokenAge !== undefined) options.maxTokenAge = maxTokenAge / 1000;
-  return options;
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  return b === undefined ? a : Math.min(a, b);
-}
-
-/** `''` for the issuer's own settings; otherwise an id of the overrides (they change the outcome). */
-function profileOf(overrides: VerifyOverrides | undefined): string {
-  if (overrides === undefined) return '';
-  const { issuer, audience, typ, requiredClaims, clockTolerance, maxTokenAge, algorithms } = overrides;
-  return JSON.stringify([issuer, audience, typ, requiredClaims, clockTolerance, maxTokenAge, algorithms]);
-}
-
-function freezeResult(payload: JwtClaimsPayload, protectedHeader: JWTHeaderParameters, issuer: string): VerifiedToken {
-  return Object.freeze({ payload: deepFreeze(payload), protectedHeader: deepFreeze(protectedHeader), issuer });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    // for…in rather than Object.values: no array allocated per object, on the verification hot path.
-    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
-  }
-  return value;
-}
-
-/** jose only checks that `exp`/`nbf`/`iat` are numbers: `1e400` parses to Infinity, never expiring. */
-function checkNumericDates(claims: Record<string, unknown>): void {
-  for (const claim of ['exp', 'nbf', 'iat'] as const) {
-    const value = claims[claim];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      throw new ClaimValidationError(`The "${claim}" claim is not a finite number`, claim, 'invalid');
-    }
   }
 }

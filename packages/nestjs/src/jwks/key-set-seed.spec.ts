@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import { Logger } from '@nestjs/common';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { UnknownIssuerError } from '../errors.js';
-import type { IssuerOptions, JwksCacheModuleOptions } from '../options.js';
+import type { IssuerOptions, JwksCacheModuleOptions } from '../config/options.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { advanceClock, createProvider, setClock, waitFor } from './jwks-provider.test-helpers.js';
+import { advanceClock, createProvider, setClock, waitFor } from '../../test/support/jwks-provider.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 
 const T0 = Date.UTC(2030, 0, 1);

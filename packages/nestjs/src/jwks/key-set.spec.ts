@@ -1,7 +1,8 @@
 import { describe, expect, it, beforeAll } from '@jest/globals';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
-import { KeySetShapeError, parseKeySet } from './key-set.js';
+import { KeySetShapeError } from '../errors.js';
+import { parseKeySet } from './key-set.js';
 
 /** Base64url of a big-endian unsigned integer. */
 const b64uInt = (value: bigint): string => Buffer.from(value.toString(16).padStart(2 * Math.ceil(value.toString(16).length / 2), '0'), 'hex').toString('base64url');

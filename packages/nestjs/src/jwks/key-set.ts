@@ -1,4 +1,5 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { KeySetShapeError } from '../errors.js';
 import { publicKeyProblem } from './public-key-checks.js';
 
 /** A JWKS member that may verify signatures, reduced to its public members. */
@@ -30,9 +31,6 @@ export interface KeySetRules {
   /** Beyond this many members the whole set is invalid. */
   maxKeys: number;
 }
-
-/** A JWKS that cannot be used at all; the caller maps it to a typed error with the URL. */
-export class KeySetShapeError extends Error {}
 
 /** Default bound on the members of a key set; real issuers publish a handful. */
 export const MAX_KEYS_PER_SET = 100;

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { IssuerSettings } from './issuer-settings.js';
-import { freshnessFor } from './jwks-fetcher.js';
+import { freshnessFor } from '../internal/max-age.js';
 import { MAX_KEYS_PER_SET, parseKeySet, type KeySet } from './key-set.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { JWTHeaderParameters } from 'jose';
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 
 /** The result of a successful verification. Frozen: it may be shared by every holder of the token. */
 export interface VerifiedToken {

@@ -1,14 +1,8 @@
-import type { VerifyOverrides } from '../options.js';
+import type { VerifyOverrides } from '../config/options.js';
+import { InvalidVerifyOverridesError } from '../errors.js';
 import type { IssuerSettings } from './issuer-settings.js';
 
-/**
- * Overrides (`verify(token, overrides)`, `@JwtVerify`) that would widen what an issuer allows, or
- * that are not of the right shape: a programming error, so a `TypeError`, never a token
- * rejection. `where` says whose overrides they are.
- */
-export class InvalidVerifyOverridesError extends TypeError {
-  override readonly name = 'InvalidVerifyOverridesError';
-}
+export { InvalidVerifyOverridesError } from '../errors.js';
 
 const OVERRIDE_NAMES = new Set(['audience', 'typ', 'requiredClaims', 'clockTolerance', 'maxTokenAge', 'algorithms', 'issuer']);
 

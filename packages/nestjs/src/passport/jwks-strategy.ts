@@ -1,13 +1,13 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
-import { JwksCacheError, KeySetUnavailableError, TokenMissingError, TokenRejectedError } from '../errors.js';
+import { JwksCacheError, TokenMissingError } from '../errors.js';
 import { BearerChallengeException } from '../guard/bearer-challenge-exception.js';
 import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
-import { rejectionException } from '../guard/rejection-exception.js';
+import { RejectionAnswer } from '../guard/rejection-answer.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../options.js';
+import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 
 /** passport-jwt insists on a key source; this strategy verifies without one, so it is never called. */
 function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Error) => void): void {
@@ -42,6 +42,8 @@ function unusedKeyProvider(_request: unknown, _token: unknown, done: (error: Err
 export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   protected readonly logger = new Logger(JwksStrategy.name);
   private readonly guardOptions: GuardOptions;
+  /** The rejection → answer mapping of `JwtGuard` (logging included). */
+  private readonly rejections: RejectionAnswer;
 
   constructor(
     protected readonly provider: JwksProvider,
@@ -53,6 +55,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       secretOrKeyProvider: unusedKeyProvider,
     });
     this.guardOptions = guardOptions;
+    this.rejections = new RejectionAnswer(this.logger, guardOptions.realm);
   }
 
   /**
@@ -91,10 +94,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   }
 
   private refuse(error: JwksCacheError): void {
-    const text = `Bearer token refused (${error.code}): ${error.message}`;
-    if (error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError)) this.logger.warn(text);
-    else this.logger.debug(text);
-    const exception = rejectionException(error, this.guardOptions.realm);
+    const exception = this.rejections.answer(error);
     this.fail(exception, exception.getStatus());
   }
 }

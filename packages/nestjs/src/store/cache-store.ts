@@ -1,81 +1,25 @@
 import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
-import { JwksCacheEvents } from '../health/jwks-cache-events.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import { DEFAULT_STORE_OPTIONS, type JwksCacheModuleOptions, type StoreOptions } from '../options.js';
+import type { JwksCacheModuleOptions, StoreOptions } from '../config/options.js';
+import { resolveConfig } from '../config/resolve-config.js';
 import { pause, withinBound } from './bounded-wait.js';
 import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
-import { RateLimitedLogger } from '../health/rate-limited-logger.js';
+import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
+import { clock } from '../internal/clock.js';
+import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
+import type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
-/** The fixed, readable prefix of every key this library writes (lets Redis ACLs scope it). */
-export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
+export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
+export type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
-/** What is stored: key sets, discovery documents and outbound tokens. */
-export type StoreEntryKind = 'jwks' | 'discovery' | 'token';
-
-/** Counters of the store layer, since start. */
-export interface StoreStats {
-  /** Reads answered by the in-process L1. */
-  l1Hits: number;
-  /** Reads answered by the shared store (L2), after validation. */
-  l2Hits: number;
-  /** Reads that found nothing usable (including faults and rejected entries). */
-  misses: number;
-  /** Shared-store operations that failed, or were skipped because the store is unreachable. */
-  errors: number;
-  /** Shared-store operations abandoned after `storeOptions.timeout`. */
-  timeouts: number;
-  /** Entries read from the shared store that failed validation (shape, kind, HMAC, decryption). */
-  rejectedEntries: number;
-}
-
-/**
- * How an entry may travel through the shared store. Kind-wide rules come on top: a `discovery`
- * entry names URLs (where the keys and the client secret go), so it is shared only with an
- * `integrityKey`.
- */
-export interface StoreSharingOptions {
-  /**
-   * The entry holds secret material (e.g. the `oct` keys of an HS* issuer): in the shared store
-   * only encrypted with `encryptionKey`, and read back only when it was; without an
-   * `encryptionKey` it stays in process.
-   * @default false
-   */
-  confidential?: boolean;
-}
-
-/** Options of {@link CacheStore.get}. */
-export interface StoreGetOptions<T> extends StoreSharingOptions {
-  /** Read the shared store even when the L1 has the entry (e.g. while polling for a peer's write). */
-  skipL1?: boolean;
-  /** Extra check of the value read from the shared store; a `false` counts as a rejected entry. */
-  validate?: (value: unknown) => value is T;
-}
-
-/** Options of {@link CacheStore.waitFor}. */
-export interface WaitForOptions<T> extends StoreSharingOptions {
-  /** How long to poll the shared store, in ms. @default 2_000 */
-  timeout?: number;
-  /** Pause between two reads, in ms. @default 50 */
-  interval?: number;
-  /** Only a value passing this check ends the wait (e.g. "still fresh"). @default any value */
-  until?: (value: T) => boolean;
-  /**
-   * Stop early when nobody holds the lock of `key` any more (the peer finished or failed without
-   * writing), instead of polling until `timeout`. Only with a Redis tier.
-   * @default true
-   */
-  stopWhenUnlocked?: boolean;
-}
-
-/** What {@link CacheStore.withLock} did: ran `fn` under the lock, or found the lock taken. */
-export type LockOutcome<R> = { acquired: true; result: R } | { acquired: false };
 
 type StoreOperation = 'get' | 'set' | 'delete';
 
@@ -120,7 +64,7 @@ export class CacheStore implements OnModuleInit {
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     @Optional() private readonly events?: JwksCacheEvents,
   ) {
-    this.settings = withDefaults(options.storeOptions);
+    this.settings = resolveConfig(options).storeOptions;
     this.l1 = new MemoryTier(this.settings.l1MaxEntries);
     this.l2 = toSharedCache(options.stores);
     this.redis = this.l2 === undefined ? undefined : RedisConnection.find(this.l2.stores);
@@ -138,8 +82,7 @@ export class CacheStore implements OnModuleInit {
 
   /** The store key for an entry of `kind` identified by `parts` (hashed). */
   static key(kind: StoreEntryKind, ...parts: string[]): string {
-    const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url');
-    return `${STORE_KEY_PREFIX}${kind}:${digest}`;
+    return storeKey(kind, ...parts);
   }
 
   /** Whether a shared store (L2) is configured behind the in-process L1. */
@@ -196,7 +139,7 @@ export class CacheStore implements OnModuleInit {
       return;
     }
     this.l1.set(key, value, this.l1TtlFor(ttlMs));
-    const envelope = this.codec.seal(key, kindOf(key), value, Date.now() + ttlMs, confidential);
+    const envelope = this.codec.seal(key, kindOf(key), value, clock.now() + ttlMs, confidential);
     await this.callShared('set', () => l2.set(key, envelope, ttlMs));
   }
 
@@ -311,7 +254,7 @@ export class CacheStore implements OnModuleInit {
     if (opened.status === 'expired') return undefined;
     if (opened.status === 'rejected') return this.reject(key, opened.reason);
     if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');
-    this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - Date.now()));
+    this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - clock.now()));
     return opened.value as T;
   }
 
@@ -371,34 +314,11 @@ export class CacheStore implements OnModuleInit {
   }
 }
 
-/** The store options with every absent (or explicitly `undefined`) field at its default. */
-function withDefaults(options: StoreOptions | undefined): Required<StoreOptions> {
-  return {
-    l1Ttl: options?.l1Ttl ?? DEFAULT_STORE_OPTIONS.l1Ttl,
-    l1MaxEntries: options?.l1MaxEntries ?? DEFAULT_STORE_OPTIONS.l1MaxEntries,
-    timeout: options?.timeout ?? DEFAULT_STORE_OPTIONS.timeout,
-    logInterval: options?.logInterval ?? DEFAULT_STORE_OPTIONS.logInterval,
-  };
-}
 
 function toSharedCache(stores: JwksCacheModuleOptions['stores']): Cache | undefined {
   if (stores === undefined) return undefined;
   if (Array.isArray(stores)) return stores.length > 0 ? createCache({ stores }) : undefined;
   return stores;
-}
-
-/** The kind segment of a key built by {@link CacheStore.key} (`'custom'` for any other key). */
-function kindOf(key: string): string {
-  if (!key.startsWith(STORE_KEY_PREFIX)) return 'custom';
-  const rest = key.slice(STORE_KEY_PREFIX.length);
-  const separator = rest.indexOf(':');
-  return separator > 0 ? rest.slice(0, separator) : 'custom';
-}
-
-/** `jwks-cache:v1:lock:<kind>:<hash>` — still under the prefix, never colliding with an entry. */
-function lockKeyOf(key: string): string {
-  const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : createHash('sha256').update(key).digest('base64url');
-  return `${STORE_KEY_PREFIX}lock:${rest}`;
 }
 
 /** Name and code of an error, never its payload (driver messages may echo a command). */

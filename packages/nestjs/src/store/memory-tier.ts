@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { clock } from '../internal/clock.js';
 
 interface MemoryEntry {
   readonly value: unknown;
@@ -7,7 +8,7 @@ interface MemoryEntry {
 
 /**
  * The in-process L1: bounded (least recently used entries are evicted) and expiring per entry.
- * Expiry reads `Date.now()`, so tests can move the clock. Values are kept as given, not copied:
+ * Expiry reads `clock.now()`, so tests can move the clock. Values are kept as given, not copied:
  * callers treat what they read as immutable.
  */
 export class MemoryTier {
@@ -21,7 +22,7 @@ export class MemoryTier {
   get(key: string): { value: unknown } | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.expiresAt <= Date.now()) {
+    if (entry.expiresAt <= clock.now()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -33,7 +34,7 @@ export class MemoryTier {
       this.entries.delete(key);
       return;
     }
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    this.entries.set(key, { value, expiresAt: clock.now() + ttlMs });
   }
 
   delete(key: string): void {

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EntryCipher, isSealedValue, type SealedValue } from './entry-cipher.js';
 import { parseSecretKey } from './secret-key.js';
+import { clock } from '../internal/clock.js';
 
 /**
  * What is written to a shared store: the value with its kind and absolute expiry, optionally
@@ -58,7 +59,7 @@ export class EnvelopeCodec {
     if (shapeProblem !== undefined) return { status: 'rejected', reason: shapeProblem };
     const envelope = raw as StoreEnvelope;
     if (this.integrityKey !== undefined && !this.macMatches(key, envelope)) return { status: 'rejected', reason: 'integrity' };
-    if (envelope.exp <= Date.now()) return { status: 'expired' };
+    if (envelope.exp <= clock.now()) return { status: 'expired' };
     if (envelope.enc !== undefined) return this.decrypt(key, envelope.enc);
     if (this.encrypts(kind, confidential)) return { status: 'rejected', reason: 'unencrypted' };
     return { status: 'ok', value: envelope.value };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { TokenRequestError } from '../errors.js';
-import type { TokenFunctionContext } from '../options.js';
+import type { TokenFunctionContext } from '../config/options.js';
 import { callTokenFunction } from './call-token-function.js';
 
 const NEVER = new Promise<never>(() => undefined);

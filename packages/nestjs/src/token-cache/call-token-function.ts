@@ -1,5 +1,5 @@
 import { TokenRequestError } from '../errors.js';
-import type { TokenFunction, TokenFunctionResult } from '../options.js';
+import type { TokenFunction, TokenFunctionResult } from '../config/options.js';
 
 /** Who the token is for: passed to the token function, along with the signal. */
 export interface TokenFunctionCall {

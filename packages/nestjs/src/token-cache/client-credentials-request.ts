@@ -1,5 +1,6 @@
-import { TokenRequestError, TokenUnusableError } from '../errors.js';
-import type { ClientCredentialsOptions } from '../options.js';
+import { BodyTooLargeError, TokenRequestError, TokenUnusableError } from '../errors.js';
+import { boundedFetch, readBoundedText } from '../internal/bounded-fetch.js';
+import type { ClientCredentialsOptions } from '../config/options.js';
 import { readExpiresIn, type ObtainedToken } from './cached-token.js';
 import { formUrlEncode, redact, secretForms } from './secret-redaction.js';
 
@@ -30,12 +31,10 @@ export async function requestClientCredentialsToken(request: ClientCredentialsRe
   let response: Response;
   let text: string;
   try {
-    response = await fetch(request.tokenEndpoint, {
-      method: 'POST',
-      headers: requestHeaders(credentials),
-      body: tokenRequestBody(credentials),
-      redirect: 'error',
+    response = await boundedFetch(request.tokenEndpoint, {
+      init: { method: 'POST', headers: requestHeaders(credentials), body: tokenRequestBody(credentials) },
       signal: AbortSignal.timeout(timeout),
+      maxRedirects: 0,
     });
     text = await readBoundedText(response, MAX_TOKEN_RESPONSE_BYTES);
   } catch (error) {
@@ -88,28 +87,6 @@ function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }
 
-/** Reads a body of at most `limit` bytes as UTF-8; a larger one is cancelled and refused. */
-async function readBoundedText(response: Response, limit: number): Promise<string> {
-  if (Number(response.headers.get('content-length')) > limit) {
-    await response.body?.cancel();
-    throw new ResponseTooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    size += read.value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new ResponseTooLarge();
-    }
-    chunks.push(read.value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-class ResponseTooLarge extends Error {}
 
 /** A network failure, timeout or oversized answer, as an error that carries no `cause`: the original could hold request details. */
 function transportError(request: ClientCredentialsRequest, error: unknown, timeout: number): TokenRequestError {
@@ -117,7 +94,7 @@ function transportError(request: ClientCredentialsRequest, error: unknown, timeo
 }
 
 function describeTransportFailure(error: unknown, timeout: number): string {
-  if (error instanceof ResponseTooLarge) return `the answer is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`;
+  if (error instanceof BodyTooLargeError) return `the answer is larger than ${MAX_TOKEN_RESPONSE_BYTES} bytes`;
   if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeout} ms`;
   const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `network error (${code})` : 'network error';

@@ -1,6 +1,6 @@
 import { JwtContextMissingError } from '../errors.js';
 import { currentClaims, tenantFromClaims } from '../internal/jwt-context-storage.js';
-import type { JwtClaimsPayload } from '../options.js';
+import type { JwtClaimsPayload } from '../config/options.js';
 
 /**
  * The tenant of a call that gave none, for a source with `tenantFrom`: from the claims of the

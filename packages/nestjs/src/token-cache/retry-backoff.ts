@@ -1,4 +1,5 @@
-import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../options.js';
+import { backoffDelay } from '../internal/backoff.js';
+import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../config/options.js';
 
 /**
  * The failure history of one token: a first failure never blocks (the next call requests at
@@ -34,8 +35,6 @@ export class RetryBackoff {
   /** 0 after the first failure, then `initial`, `2 · initial`, … up to `max`, ±`jitter`. */
   private delayAfter(failures: number): number {
     if (this.policy === false || failures < 2) return 0;
-    const { initial, max, jitter } = this.policy;
-    const base = Math.min(max, initial * 2 ** (failures - 2));
-    return base * (1 + jitter * (2 * Math.random() - 1));
+    return backoffDelay(failures - 2, this.policy);
   }
 }

@@ -1,14 +1,14 @@
+import type { ResolvedTokenTiming } from '../config/resolve-config.js';
 import { CacheStore } from '../store/cache-store.js';
 import {
   DEFAULT_TOKEN_FUNCTION_TIMEOUT,
-  DEFAULT_TOKEN_TIMING,
   type ClientCredentialsOptions,
   type RetryBackoffOptions,
   type TokenFunction,
   type TokenSourceOptions,
   type TokenTimingOptions,
-} from '../options.js';
-import { validateClientCredentials, validateTokenSource } from '../validate-options.js';
+} from '../config/options.js';
+import { validateClientCredentials, validateTokenSource } from '../config/validate-options.js';
 import type { TokenWindow } from './cached-token.js';
 import { scopeString, toArray } from './client-credentials-request.js';
 
@@ -36,20 +36,20 @@ export type ResolvedTokenSource =
   | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string; shared: true }
   | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string; shared: boolean };
 
-/** Applies the timing defaults (source, then `tokenDefaults`, then {@link DEFAULT_TOKEN_TIMING}). */
-export function registeredSource(name: string, options: TokenSourceOptions, defaults: TokenTimingOptions | undefined): RegisteredTokenSource {
+/** The source's own timing over `defaults` (the resolved `tokenDefaults`, every member set). */
+export function registeredSource(name: string, options: TokenSourceOptions, defaults: ResolvedTokenTiming): RegisteredTokenSource {
   return {
     name,
     options,
     window: {
-      leeway: options.leeway ?? defaults?.leeway ?? DEFAULT_TOKEN_TIMING.leeway,
-      refreshAhead: options.refreshAhead ?? defaults?.refreshAhead ?? DEFAULT_TOKEN_TIMING.refreshAhead,
+      leeway: options.leeway ?? defaults.leeway,
+      refreshAhead: options.refreshAhead ?? defaults.refreshAhead,
     },
-    rejectUnparsable: options.rejectUnparsable ?? defaults?.rejectUnparsable ?? DEFAULT_TOKEN_TIMING.rejectUnparsable,
-    retryBackoff: options.retryBackoff ?? defaults?.retryBackoff ?? DEFAULT_TOKEN_TIMING.retryBackoff,
-    maxTokenLifetime: options.maxTokenLifetime ?? defaults?.maxTokenLifetime ?? DEFAULT_TOKEN_TIMING.maxTokenLifetime,
+    rejectUnparsable: options.rejectUnparsable ?? defaults.rejectUnparsable,
+    retryBackoff: options.retryBackoff ?? defaults.retryBackoff,
+    maxTokenLifetime: options.maxTokenLifetime ?? defaults.maxTokenLifetime,
     verifyIssuer: options.verify,
-    tenantFrom: options.tenantFrom ?? defaults?.tenantFrom,
+    tenantFrom: options.tenantFrom ?? defaults.tenantFrom,
   };
 }
 

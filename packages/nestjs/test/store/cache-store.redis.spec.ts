@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import type KeyvRedis from '@keyv/redis';
 import { createClient, createKeyv, type Keyv } from '@keyv/redis';
 import { CacheStore } from '../../src/store/cache-store.js';
-import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/health/jwks-cache-events.js';
-import type { JwksCacheModuleOptions } from '../../src/options.js';
+import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/observability/jwks-cache-events.js';
+import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
 // Keys as `openssl rand -base64 32` and `openssl rand -hex 32` print them.

@@ -5,9 +5,9 @@ import { Keyv } from 'keyv';
 import { CacheStore } from '../../src/store/cache-store.js';
 import { EnvelopeCodec } from '../../src/store/store-envelope.js';
 import { EntryCipher } from '../../src/store/entry-cipher.js';
-import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/health/jwks-cache-events.js';
-import type { JwksCacheModuleOptions } from '../../src/options.js';
-import { validateOptions } from '../../src/validate-options.js';
+import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/observability/jwks-cache-events.js';
+import type { JwksCacheModuleOptions } from '../../src/config/options.js';
+import { validateOptions } from '../../src/config/validate-options.js';
 
 const START = Date.UTC(2026, 0, 1);
 const JWKS_KEY = CacheStore.key('jwks', 'https://idp.example.com/');

@@ -1,0 +1,20 @@
+import type { JWTHeaderParameters } from 'jose';
+import type { JwtClaimsPayload } from '../config/options.js';
+import type { VerifiedToken } from './verified-token.js';
+
+/**
+ * The result of a verification, frozen at every depth: it may be shared by every request that
+ * presents the same token (through the verified-token cache), so none may change it for the others.
+ */
+export function freezeResult(payload: JwtClaimsPayload, protectedHeader: JWTHeaderParameters, issuer: string): VerifiedToken {
+  return Object.freeze({ payload: deepFreeze(payload), protectedHeader: deepFreeze(protectedHeader), issuer });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    // for…in rather than Object.values: no array allocated per object, on the verification hot path.
+    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
+  }
+  return value;
+}

@@ -1,0 +1,57 @@
+import type { FetchInput } from './bearer-request.js';
+import { bearerRequest } from './bearer-request.js';
+import type { TokenSlot } from './token-slot.js';
+
+/** Which token `TokenCacheService.fetch()` attaches. */
+export interface TokenFetchOptions {
+  /** The token name. @default 'default' */
+  token?: string;
+  /** The tenant, for sources with per-tenant settings or tokens. @default undefined */
+  tenant?: string;
+}
+
+/** What the authorized fetch needs from the token cache. */
+export interface TokenAccess {
+  ensureToken(name: string, tenant: string | undefined): Promise<string>;
+  slotFor(name: string, tenant: string | undefined): TokenSlot;
+  drop(slot: TokenSlot): Promise<void>;
+}
+
+/**
+ * `fetch` with `Authorization: Bearer <token>`. On a 401, the token is invalidated and the
+ * request is sent once more with a new token; the second answer is returned as it is. At most
+ * once per token: a 401 with a token obtained for such a retry is returned without invalidating. A string,
+ * `URLSearchParams`, `ArrayBuffer`, typed-array, `Blob` or `FormData` body (or a `Request`
+ * input) is resent; a `ReadableStream` body cannot be, so then the 401 is returned (after the
+ * invalidation).
+ */
+export async function authorizedFetch(tokens: TokenAccess, input: FetchInput, init: RequestInit | undefined, options: TokenFetchOptions): Promise<Response> {
+  const name = options.token ?? 'default';
+  const request = bearerRequest(input, init);
+  const token = await tokens.ensureToken(name, options.tenant);
+  const response = await request.send(token);
+  if (response.status !== 401) return response;
+  const slot = tokens.slotFor(name, options.tenant);
+  const { state } = slot;
+  // A token obtained to retry after a 401 and refused again is not invalidated (nor retried):
+  // against a downstream that refuses every token, one extra token request in all.
+  if (token === state.retriedAfter401) return response;
+  await dropAfter401(tokens, slot, token);
+  if (!request.replayable) return response;
+  await response.body?.cancel();
+  const retryToken = await tokens.ensureToken(name, options.tenant);
+  state.retriedAfter401 = retryToken;
+  return request.send(retryToken);
+}
+
+/**
+ * After a 401: drop the token, once per token, unless a concurrent caller has replaced or
+ * dropped it already (which would delete the fleet's shared entry once more per caller).
+ */
+async function dropAfter401(tokens: TokenAccess, slot: TokenSlot, rejectedToken: string): Promise<void> {
+  const { state } = slot;
+  if (state.invalidatedAfter401 === rejectedToken) return;
+  if (state.entry !== undefined && state.entry.token !== rejectedToken) return;
+  state.invalidatedAfter401 = rejectedToken;
+  await tokens.drop(slot);
+}

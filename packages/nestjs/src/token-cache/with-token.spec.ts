@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { ClientNats, ClientRMQ, ClientTCP, NatsRecord, RmqRecord } from '@nestjs/microservices';
+import { lastValueFrom, of } from 'rxjs';
+import type { TokenCacheService } from './token-cache-service.js';
+import { tokenMetadata, withToken } from './with-token.js';
+
+/** A TokenCacheService stand-in that counts its calls and hands out `token-<n>`. */
+function countingTokens() {
+  const calls: { name: string; tenant: string | undefined }[] = [];
+  const tokens = { ensureToken: async (name: string, tenant?: string) => (calls.push({ name, tenant }), `token-${calls.length}`) } as unknown as TokenCacheService;
+  return { tokens, calls };
+}
+
+/** The client with `send` and `emit` replaced by ones that hand back the packet given (nothing is connected). */
+function capturing<T extends ClientNats | ClientRMQ | ClientTCP>(client: T): T {
+  Object.assign(client, { send: (_pattern: unknown, data: unknown) => of(data), emit: (_pattern: unknown, data: unknown) => of(data) });
+  return client;
+}
+
+describe('withToken', () => {
+  it('puts the token in a NATS record\'s headers, keeping the record\'s own headers and leaving it unchanged', async () => {
+    const { tokens, calls } = countingTokens();
+    const own = natsHeaders();
+    own.set('x-trace', 'abc');
+    const record = new NatsRecord({ id: 7 }, own);
+    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), tokens, { token: 'orders', tenant: 'acme' }).send('p', record)) as NatsRecord;
+    expect(sent).toBeInstanceOf(NatsRecord);
+    expect(sent.data).toEqual({ id: 7 });
+    expect(sent.headers.get('authorization')).toBe('Bearer token-1');
+    expect(sent.headers.get('x-trace')).toBe('abc');
+    expect(own.has('authorization')).toBe(false);
+    expect(calls).toEqual([{ name: 'orders', tenant: 'acme' }]);
+  });
+
+  it('wraps plain data in a NATS record', async () => {
+    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), countingTokens().tokens).send('p', 'plain')) as NatsRecord;
+    expect([sent.data, sent.headers.get('authorization')]).toEqual(['plain', 'Bearer token-1']);
+  });
+
+  it('puts the token in an RMQ record\'s headers, keeping its options and headers', async () => {
+    const record = new RmqRecord({ id: 7 }, { priority: 3, headers: { 'x-trace': 'abc' } });
+    const sent = await lastValueFrom(withToken(capturing(new ClientRMQ({})), countingTokens().tokens).send('p', record)) as RmqRecord;
+    expect(sent).toBeInstanceOf(RmqRecord);
+    expect([sent.data, sent.options]).toEqual([{ id: 7 }, { priority: 3, headers: { 'x-trace': 'abc', authorization: 'Bearer token-1' } }]);
+    expect(record.options?.headers).toEqual({ 'x-trace': 'abc' });
+  });
+
+  it('on TCP, adds headers.authorization to the payload, keeping its other headers', async () => {
+    const sent = await lastValueFrom(withToken(capturing(new ClientTCP({})), countingTokens().tokens).send('p', { id: 7, headers: { 'x-trace': 'abc' } }));
+    expect(sent).toEqual({ id: 7, headers: { 'x-trace': 'abc', authorization: 'Bearer token-1' } });
+  });
+
+  it('asks for the token per message, at send time, and emits at once like ClientProxy#emit', async () => {
+    const { tokens, calls } = countingTokens();
+    const client = withToken(capturing(new ClientTCP({})), tokens);
+    const pending = client.send('p', { id: 1 });
+    expect(calls).toHaveLength(0); // send is lazy, as ClientProxy#send
+    client.emit('e', { id: 2 });
+    await lastValueFrom(pending);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('tokenMetadata sets authorization on the metadata given', async () => {
+    const set: [string, string][] = [];
+    const metadata = { set: (key: string, value: string) => void set.push([key, value]) };
+    await expect(tokenMetadata(metadata, countingTokens().tokens, { token: 'orders' })).resolves.toBe(metadata);
+    expect(set).toEqual([['authorization', 'Bearer token-1']]);
+  });
+});

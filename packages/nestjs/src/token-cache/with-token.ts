@@ -1,0 +1,104 @@
+import { ClientNats, ClientRMQ, NatsRecord, RmqRecord } from '@nestjs/microservices';
+import { connectable, defer, type Observable, Subject, switchMap } from 'rxjs';
+import { loadPeer } from '../internal/load-peer.js';
+import type { TokenCacheService, TokenFetchOptions } from './token-cache-service.js';
+
+/** The part of a `ClientProxy` that {@link withToken} wraps. */
+export interface MessageClient {
+  send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult>;
+  emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult>;
+}
+
+/** NATS `MsgHdrs`, the part used to copy a record's headers. */
+interface NatsHeaders {
+  keys(): string[];
+  values(key: string): string[];
+  append(key: string, value: string): void;
+  set(key: string, value: string): void;
+}
+
+const FEATURE = 'withToken on a NATS client';
+
+async function natsHeaders(from: NatsHeaders | undefined, authorization: string): Promise<NatsHeaders> {
+  const nats = await loadPeer('@nats-io/transport-node', FEATURE, () => import('@nats-io/transport-node'));
+  const headers = nats.headers() as unknown as NatsHeaders;
+  for (const key of from?.keys() ?? []) for (const value of from!.values(key)) headers.append(key, value);
+  headers.set('authorization', authorization);
+  return headers;
+}
+
+function payloadWithHeader(data: unknown, authorization: string): object {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TypeError('withToken: on this transport the token travels in the payload\'s `headers.authorization` field, so the payload must be an object');
+  }
+  const { headers } = data as { headers?: unknown };
+  return { ...data, headers: { ...(typeof headers === 'object' && headers !== null ? headers : {}), authorization } };
+}
+
+/**
+ * The message to send, carrying `authorization`: in the headers of a `NatsRecord` (NATS) or of an
+ * `RmqRecord` (RabbitMQ), keeping a record's own data, headers and options; on TCP, Redis and
+ * other transports without message headers, in the payload's `headers.authorization` field.
+ * @throws TypeError on a transport without headers, for a payload that is not an object.
+ */
+async function messageWithToken(client: MessageClient, data: unknown, authorization: string): Promise<unknown> {
+  if (client instanceof ClientNats) {
+    const record = data instanceof NatsRecord ? data : undefined;
+    return new NatsRecord(record === undefined ? data : record.data, await natsHeaders(record?.headers as NatsHeaders | undefined, authorization));
+  }
+  if (client instanceof ClientRMQ) {
+    const record = data instanceof RmqRecord ? data : new RmqRecord(data);
+    return new RmqRecord(record.data, { ...record.options, headers: { ...record.options?.headers, authorization } });
+  }
+  return payloadWithHeader(data, authorization);
+}
+
+/**
+ * A `ClientProxy` whose messages carry a token of {@link TokenCacheService} as
+ * `Authorization: Bearer <token>`, where `JwtGuard` on the receiving service reads it (NATS and
+ * RabbitMQ headers, the payload's `headers.authorization` on TCP). Each `send` and `emit` asks
+ * `ensureToken(options.token, options.tenant)` for the token, so a cached one is reused until
+ * shortly before it expires. After an `UNAUTHENTICATED` answer, call
+ * `tokens.invalidate(name, tenant)` before sending again. For gRPC, see {@link tokenMetadata}.
+ *
+ * ```ts
+ * const inventory = withToken(this.client, this.tokens, { token: 'inventory' });
+ * const stock = await lastValueFrom(inventory.send('stock.get', { sku }));
+ * ```
+ * @param options the token name (default `'default'`) and tenant.
+ */
+export function withToken(client: MessageClient, tokens: TokenCacheService, options: TokenFetchOptions = {}): MessageClient {
+  const message = async (data: unknown): Promise<unknown> => {
+    const token = await tokens.ensureToken(options.token ?? 'default', options.tenant);
+    return messageWithToken(client, data, `Bearer ${token}`);
+  };
+  return {
+    send: <TResult>(pattern: unknown, data: unknown) => defer(() => message(data)).pipe(switchMap((packet) => client.send<TResult>(pattern, packet))),
+    // As ClientProxy#emit: dispatched at once, whether or not anyone subscribes.
+    emit: <TResult>(pattern: unknown, data: unknown) => {
+      const source = connectable(defer(() => message(data)).pipe(switchMap((packet) => client.emit<TResult>(pattern, packet))), {
+        connector: () => new Subject<TResult>(),
+        resetOnDisconnect: false,
+      });
+      source.connect();
+      return source;
+    },
+  };
+}
+
+/** gRPC `Metadata` (`@grpc/grpc-js`), the part {@link tokenMetadata} uses. */
+export interface MetadataLike {
+  set(key: string, value: string): void;
+}
+
+/**
+ * Sets `authorization: Bearer <token>` (a token of {@link TokenCacheService}) on gRPC metadata and
+ * returns it, for a call of a `ClientGrpc` service: `service.getOrder(request, await
+ * tokenMetadata(new Metadata(), tokens, { token: 'orders' }))`.
+ * @param options the token name (default `'default'`) and tenant.
+ */
+export async function tokenMetadata<TMetadata extends MetadataLike>(metadata: TMetadata, tokens: TokenCacheService, options: TokenFetchOptions = {}): Promise<TMetadata> {
+  const token = await tokens.ensureToken(options.token ?? 'default', options.tenant);
+  metadata.set('authorization', `Bearer ${token}`);
+  return metadata;
+}
