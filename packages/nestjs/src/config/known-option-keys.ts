@@ -30,6 +30,7 @@ export const MODULE_OPTION_KEYS = keysOf<JwksCacheModuleOptions>({
 
 export const ISSUER_OPTION_KEYS = keysOf<IssuerOptions>({
   issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true, dpop: true,
+  tenants: true, claimsMatch: true, maxIssuers: true, newIssuersPerSecond: true,
 });
 
 export const DPOP_OPTION_KEYS = keysOf<DpopOptions>({ mode: true, algorithms: true, maxProofAge: true, nonce: true });

@@ -5,7 +5,7 @@ import { DiscoveryMismatchError, InvalidResponseError, KeySetUnavailableError } 
 import type { JwksCacheModuleOptions } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
-import { createProvider, serveJson } from '../jwks/jwks-provider.test-helpers.js';
+import { createProvider, serveJson } from '../../test/support/jwks-provider.js';
 import { OidcDiscovery } from './oidc-discovery.js';
 
 describe('OidcDiscovery', () => {

@@ -1,4 +1,4 @@
-import { FetchError, InvalidResponseError, KeySetShapeError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
+import { FetchError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
@@ -6,8 +6,9 @@ import { BackgroundRetry } from './background-retry.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import { freshnessFor } from '../internal/max-age.js';
 import { SingleFlight } from '../internal/single-flight.js';
-import { fetchJson } from '../internal/fetch-json.js';
-import { MAX_KEYS_PER_SET, parseKeySet, type KeySet, type UsableKey } from './key-set.js';
+import type { KeySet, UsableKey } from './key-set.js';
+import { fetchKeySet } from './key-set-fetch.js';
+import { refreshAheadStart, usabilityOf, withinRevalidateWindow, withinStaleWindow, type Usability } from './key-set-windows.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
@@ -23,6 +24,8 @@ export interface IssuerKeyStateDependencies {
   events: JwksCacheEvents;
   /** The JWKS URL: configured, or discovered (a `FetchError` when discovery fails). */
   jwksUri: () => Promise<string>;
+  /** The shared-store key of the set. @default CacheStore.key('jwks', settings.issuer) */
+  storeKey?: string;
 }
 
 /**
@@ -49,7 +52,7 @@ export class IssuerKeyState {
     private readonly settings: IssuerSettings,
     private readonly dependencies: IssuerKeyStateDependencies,
   ) {
-    this.storeKey = CacheStore.key('jwks', settings.issuer);
+    this.storeKey = dependencies.storeKey ?? CacheStore.key('jwks', settings.issuer);
     this.sharing = { confidential: settings.allowSymmetric };
     this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
   }
@@ -243,12 +246,8 @@ export class IssuerKeyState {
   }
 
   private maybeRefreshAhead(current: LoadedKeySet, now: number): void {
-    const { refreshAhead } = this.settings.jwks;
-    // Never more than the last half of the set's freshness: with a `ttl` or `max-age` below
-    // `refreshAhead`, a window as long as the freshness would leave no room for "one attempt per
-    // window", and no refresh-ahead would ever start.
-    const windowStart = current.freshUntil - Math.min(refreshAhead, (current.freshUntil - current.fetchedAt) / 2);
-    if (refreshAhead === 0 || now < windowStart) return;
+    const windowStart = refreshAheadStart(current, this.settings.jwks.refreshAhead);
+    if (windowStart === undefined || now < windowStart) return;
     // One attempt per window: a failed refresh-ahead is not retried on every request.
     if (this.loads.current('keys') !== undefined || this.lastAttemptAt >= windowStart) return;
     this.load(false).catch(() => undefined);
@@ -298,8 +297,7 @@ export class IssuerKeyState {
     this.counters.fetches++;
     try {
       const uri = await this.dependencies.jwksUri();
-      const { body, maxAge } = await fetchJson(uri, this.settings.jwks);
-      const keySet = await this.parse(body, uri);
+      const { keySet, maxAge } = await fetchKeySet(uri, this.settings);
       const now = clock.now();
       const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
       this.retries.stop();
@@ -310,15 +308,6 @@ export class IssuerKeyState {
       const failure = error instanceof FetchError ? error : new FetchError(`Fetching the keys of ${this.settings.issuer} failed`, this.settings.jwksUri ?? this.settings.issuer, { cause: error });
       this.onFetchFailed(failure, retryOnFailure);
       throw failure;
-    }
-  }
-
-  private async parse(body: unknown, uri: string): Promise<KeySet> {
-    try {
-      return await parseKeySet(body, { allowSymmetric: this.settings.allowSymmetric, maxKeys: MAX_KEYS_PER_SET });
-    } catch (error) {
-      const reason = error instanceof KeySetShapeError ? error.message : 'invalid key set';
-      throw new InvalidResponseError(`Key set of ${this.settings.issuer} at ${uri} is invalid: ${reason}`, uri);
     }
   }
 
@@ -357,25 +346,16 @@ export class IssuerKeyState {
     throw this.unavailable(error);
   }
 
-  /** How `current` may serve at `now` without waiting, or `undefined` when a request must wait. */
-  private usabilityOf(current: LoadedKeySet, now: number): 'fresh' | 'stale' | 'revalidating' | undefined {
-    if (now < current.freshUntil) return 'fresh';
-    if (this.retries.retrying && this.withinStaleWindow(current, now)) return 'stale';
-    if (this.withinRevalidateWindow(current, now)) return 'revalidating';
-    return undefined;
+  private usabilityOf(current: LoadedKeySet, now: number): Usability {
+    return usabilityOf(current, now, this.settings.jwks, this.retries.retrying);
   }
 
   private withinStaleWindow(current: LoadedKeySet, now: number): boolean {
-    return now < current.freshUntil + this.settings.jwks.staleIfError;
+    return withinStaleWindow(current, now, this.settings.jwks);
   }
 
-  /**
-   * Stale-while-revalidate lasts at most `timeout` past freshness: as long as one refresh started
-   * at the end of freshness may take. Past it, a request waits for the refresh (or, once it
-   * failed, stale-if-error takes over).
-   */
   private withinRevalidateWindow(current: LoadedKeySet, now: number): boolean {
-    return now < current.freshUntil + this.settings.jwks.timeout;
+    return withinRevalidateWindow(current, now, this.settings.jwks);
   }
 
   /** Serves the previous set past its freshness and makes sure one refresh is under way. */

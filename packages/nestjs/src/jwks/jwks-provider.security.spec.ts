@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 import type { IssuerOptions } from '../config/options.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { createProvider, outcome, serveJson } from './jwks-provider.test-helpers.js';
+import { createProvider, outcome, serveJson } from '../../test/support/jwks-provider.js';
 
 /** Security invariants of DESIGN.md, one test each; none of them is configurable away. */
 describe('JwksProvider security invariants', () => {

@@ -14,7 +14,7 @@ import {
 import type { IssuerOptions, JwksCacheModuleOptions } from '../config/options.js';
 import { jwksSecretProvider } from '../passport/jwks-secret-provider.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { advanceClock, createProvider, outcome, setClock, waitFor } from './jwks-provider.test-helpers.js';
+import { advanceClock, createProvider, outcome, setClock, waitFor } from '../../test/support/jwks-provider.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 

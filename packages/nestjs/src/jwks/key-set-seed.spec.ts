@@ -4,7 +4,7 @@ import { LocalIssuer } from '@jwks-cache/testing';
 import { UnknownIssuerError } from '../errors.js';
 import type { IssuerOptions, JwksCacheModuleOptions } from '../config/options.js';
 import type { JwksProvider } from './jwks-provider.js';
-import { advanceClock, createProvider, setClock, waitFor } from './jwks-provider.test-helpers.js';
+import { advanceClock, createProvider, setClock, waitFor } from '../../test/support/jwks-provider.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 
 const T0 = Date.UTC(2030, 0, 1);

@@ -5,4 +5,4 @@
  */
 export { type MessageClient, type MetadataLike, tokenMetadata, withToken } from '../token-cache/with-token.js';
 export { GRPC_PERMISSION_DENIED, GRPC_UNAUTHENTICATED } from '../guard/transports/rpc-transport.js';
-export { MissingPeerDependencyError } from '../guard/transports/load-peer.js';
+export { MissingPeerDependencyError } from '../errors.js';

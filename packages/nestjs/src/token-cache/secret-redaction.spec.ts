@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { TokenRequestError } from '../errors.js';
 import type { ClientCredentialsOptions } from '../config/options.js';
-import { captureLogs, createService, nextEvent, startTestServer, type TestServer } from './token-cache.test-helpers.js';
+import { captureLogs, createService, nextEvent, startTestServer, type TestServer } from '../../test/support/token-cache.js';
 
 // Every character that encodes differently in each form: `+ / =` (base64 vs base64url), a space
 // (`%20` vs `+`), `:` (the Basic separator), `*` (kept by one form-encoding, not the other), non-ASCII.

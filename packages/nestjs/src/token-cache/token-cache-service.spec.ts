@@ -7,13 +7,13 @@ import type { ClientCredentialsOptions, TokenFunctionContext, TokenSourceOptions
 import {
   captureLogs,
   createService,
-  fakeClock,
   jwtAnswer,
   nextEvent,
   startTestServer,
   type TestServer,
   unsignedJwt,
-} from './token-cache.test-helpers.js';
+} from '../../test/support/token-cache.js';
+import { fakeClock } from '../../../../test/support/fake-clock.js';
 
 const HOUR = 3_600_000;
 const SECRET = 'top-secret:value+/é';
@@ -61,7 +61,7 @@ describe('TokenCacheService: one request per cache key', () => {
   });
 
   it('lets instances sharing a store reuse each other\'s token, stored as a plain entry with a bounded TTL', async () => {
-    fakeClock(jest); // a still clock, to compare the TTL with exp exactly
+    fakeClock(); // a still clock, to compare the TTL with exp exactly
     const shared = new Keyv();
     const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
     const first = createService(options);
@@ -184,7 +184,7 @@ describe('TokenCacheService: one request per cache key', () => {
   });
 
   it('gives up on a token function past its timeout, for every caller, and calls it afresh after the backoff', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const signals: AbortSignal[] = [];
     let answer: Promise<string> = new Promise<string>(() => undefined);
     const { service } = createService({});
@@ -238,7 +238,7 @@ describe('TokenCacheService: one request per cache key', () => {
 
 describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   it('reuses a 1 h token, fetches anew within leeway of exp, and refreshes once ahead of time', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const { service, events } = createService({ tokens: { x: { clientCredentials: credentials() } } });
 
     const first = await service.ensureToken('x');
@@ -290,7 +290,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   });
 
   it('counts expires_in from the start of the request', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     let calls = 0;
     const { service } = createService({});
     service.register('slow', {
@@ -308,7 +308,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   });
 
   it('counts expires_in and exp only up to maxTokenLifetime (24 h): 1e12 and 1e308 s are cached for 24 h, in process and in the store', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const lifetimes: Array<Record<string, unknown>> = [
       { expires_in: 1e12 },
       { expires_in: 1e308 },
@@ -338,7 +338,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   });
 
   it('takes maxTokenLifetime from the source, else from tokenDefaults', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const { service } = createService({ tokenDefaults: { maxTokenLifetime: 600_000, refreshAhead: 0 } });
     let calls = 0;
     const tokenFunction = () => ({ access_token: `opaque-${(calls += 1)}`, expires_in: 3600 });
@@ -389,7 +389,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   });
 
   it('caps a stored entry\'s lifetime too: a planted 10-year token is used for maxTokenLifetime at most', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const shared = new Keyv();
     const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
     const planter = createService(options);
@@ -428,7 +428,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   });
 
   it('uses the JWT exp over expires_in and takes timing from tokenDefaults', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     idp.respond = (_request, index) => ({ status: 200, body: { ...(jwtAnswer(index, 600).body as object), expires_in: 3600 } });
     const { service } = createService({ tokenDefaults: { leeway: 10_000, refreshAhead: 0 }, tokens: { x: { clientCredentials: credentials() } } });
     await service.ensureToken('x');
@@ -443,7 +443,7 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
 
 describe('TokenCacheService: failures', () => {
   it('reports 400 invalid_client as TokenRequestError without the secret anywhere, requests again at once, backs off from the second failure', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const logs = captureLogs();
     try {
       idp.respond = () => ({ status: 400, body: { error: 'invalid_client', error_description: `bad secret ${SECRET} for client` } });
@@ -480,7 +480,7 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('requests at once after one failure: a token function failing once, a 400 followed by a corrected endpoint', async () => {
-    fakeClock(jest); // a still clock: nothing here may depend on time passing
+    fakeClock(); // a still clock: nothing here may depend on time passing
     let calls = 0;
     const { service } = createService({});
     service.register('flaky', {
@@ -503,7 +503,7 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('backs off consecutive failures 1 s, 2 s, 4 s … up to 60 s (±20 %), and a success starts over', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     let fail = true;
     idp.respond = (_request, index) => (fail ? { status: 503, body: { error: 'temporarily_unavailable' } } : jwtAnswer(index));
     const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
@@ -529,7 +529,7 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('takes retryBackoff from the source, else from tokenDefaults; false turns it off', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     idp.respond = () => ({ status: 503, body: {} });
     const { service } = createService({
       tokenDefaults: { retryBackoff: { initial: 10_000, max: 10_000, jitter: 0 } },
@@ -594,7 +594,7 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('keeps serving a still-valid token while the endpoint fails', async () => {
-    const clock = fakeClock(jest);
+    const clock = fakeClock();
     const { service, events } = createService({ tokens: { x: { clientCredentials: credentials() } } });
     const token = await service.ensureToken('x');
 

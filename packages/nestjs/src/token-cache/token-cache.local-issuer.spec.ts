@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { LocalIssuer } from '@jwks-cache/testing';
 import { decodeJwt } from 'jose';
 import { TokenRequestError } from '../errors.js';
-import { createService } from './token-cache.test-helpers.js';
+import { createService } from '../../test/support/token-cache.js';
 
 const client = { clientId: 'orders-service', clientSecret: 'orders-secret-1' };
 

@@ -1,6 +1,6 @@
 import { ClientNats, ClientRMQ, NatsRecord, RmqRecord } from '@nestjs/microservices';
 import { connectable, defer, type Observable, Subject, switchMap } from 'rxjs';
-import { loadPeer } from '../guard/transports/load-peer.js';
+import { loadPeer } from '../internal/load-peer.js';
 import type { TokenCacheService, TokenFetchOptions } from './token-cache-service.js';
 
 /** The part of a `ClientProxy` that {@link withToken} wraps. */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { LocalIssuer } from '@jwks-cache/testing';
 import type { JwksProvider } from '../../src/jwks/jwks-provider.js';
-import { createProvider } from '../../src/jwks/jwks-provider.test-helpers.js';
+import { createProvider } from '../support/jwks-provider.js';
 import type { JwksOptions } from '../../src/config/options.js';
 
 const T0 = Date.UTC(2030, 0, 1);

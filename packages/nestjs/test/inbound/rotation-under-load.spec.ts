@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { jwtVerify } from 'jose';
 import { JwksProvider } from '../../src/jwks/jwks-provider.js';
-import { advanceClock, createProvider, outcome, setClock } from '../../src/jwks/jwks-provider.test-helpers.js';
+import { advanceClock, createProvider, outcome, setClock } from '../support/jwks-provider.js';
 import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { JwksStrategy, jwksSecretProvider } from '../../src/passport/index.js';
 

@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { compactVerify, importJWK, jwtVerify, type JWK } from 'jose';
 import { NoMatchingKeyError } from '../../src/errors.js';
 import type { JwksProvider } from '../../src/jwks/jwks-provider.js';
-import { createProvider, outcome, serveJson } from '../../src/jwks/jwks-provider.test-helpers.js';
+import { createProvider, outcome, serveJson } from '../support/jwks-provider.js';
 
 /** The DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2, note 1). */
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');

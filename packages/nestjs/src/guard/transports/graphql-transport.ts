@@ -1,7 +1,7 @@
 import { type ExecutionContext, type HttpException, HttpStatus } from '@nestjs/common';
 import { BearerChallengeException } from '../bearer-challenge-exception.js';
 import { type ResponseWithHeaders, setChallengeOnResponse } from '../set-challenge-header.js';
-import { loadPeer } from './load-peer.js';
+import { loadPeer } from '../../internal/load-peer.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
 
 /**

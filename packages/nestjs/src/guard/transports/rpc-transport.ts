@@ -1,5 +1,5 @@
 import { type ExecutionContext, type HttpException, HttpStatus } from '@nestjs/common';
-import { loadPeer } from './load-peer.js';
+import { loadPeer } from '../../internal/load-peer.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
 
 /** gRPC status codes (`@grpc/grpc-js`'s `status`), written out so the guard needs no gRPC package. */

@@ -1,17 +1,4 @@
-/**
- * Thrown when a transport is used without the optional peer package it needs: the message names
- * the package and the feature, and says how to install it.
- */
-export class MissingPeerDependencyError extends Error {
-  /** The npm package that could not be loaded, e.g. `graphql`. */
-  readonly packageName: string;
-
-  constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
-    super(`${feature} needs the optional package "${packageName}", which is not installed: npm install ${packageName}`, options);
-    this.name = 'MissingPeerDependencyError';
-    this.packageName = packageName;
-  }
-}
+import { MissingPeerDependencyError } from '../errors.js';
 
 const loaded = new Map<string, Promise<unknown>>();
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadPeer, MissingPeerDependencyError } from './load-peer.js';
+import { MissingPeerDependencyError } from '../errors.js';
+import { loadPeer } from './load-peer.js';
 
 describe('loadPeer', () => {
   it('names the missing package, the feature that needs it and how to install it', async () => {

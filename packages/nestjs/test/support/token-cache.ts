@@ -1,10 +1,10 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../observability/jwks-cache-events.js';
-import type { JwksCacheModuleOptions } from '../config/options.js';
-import { CacheStore } from '../store/cache-store.js';
-import { TokenCacheService } from './token-cache-service.js';
+import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../../src/observability/jwks-cache-events.js';
+import type { JwksCacheModuleOptions } from '../../src/config/options.js';
+import { CacheStore } from '../../src/store/cache-store.js';
+import { TokenCacheService } from '../../src/token-cache/token-cache-service.js';
 
 /** A request as a test server received it. */
 export interface ReceivedRequest {
@@ -90,13 +90,4 @@ export function captureLogs(): { lines: string[]; restore(): void } {
   };
   Logger.overrideLogger({ log: record, error: record, warn: record, debug: record, verbose: record, fatal: record });
   return { lines, restore: () => Logger.overrideLogger(new ConsoleLogger()) };
-}
-
-/** Moves only `Date` (timers and the network keep running): call `restoreClock()` afterwards. */
-export function fakeClock(jestObject: { useFakeTimers: (config: object) => unknown; setSystemTime: (now: number) => void }, now = Date.now()) {
-  jestObject.useFakeTimers({
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
-  });
-  jestObject.setSystemTime(now);
-  return { set: (time: number) => jestObject.setSystemTime(time), start: now };
 }

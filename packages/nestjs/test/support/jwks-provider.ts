@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../observability/jwks-cache-events.js';
-import type { JwksCacheModuleOptions } from '../config/options.js';
-import { CacheStore } from '../store/cache-store.js';
-import { validateOptions } from '../config/validate-options.js';
-import { JwksProvider } from './jwks-provider.js';
+import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../../src/observability/jwks-cache-events.js';
+import type { JwksCacheModuleOptions } from '../../src/config/options.js';
+import { CacheStore } from '../../src/store/cache-store.js';
+import { validateOptions } from '../../src/config/validate-options.js';
+import { JwksProvider } from '../../src/jwks/jwks-provider.js';
 import { fakeClock } from '../../../../test/support/fake-clock.js';
 import { waitUntil } from '../../../../test/support/wait-until.js';
 
