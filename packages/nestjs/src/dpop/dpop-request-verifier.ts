@@ -14,6 +14,7 @@ import type { JwksCacheModuleOptions, VerifyOverrides } from '../config/options.
 import { resolveConfig, type ResolvedDpopSettings } from '../config/resolve-config.js';
 import { clock } from '../internal/clock.js';
 import { CacheStore } from '../store/cache-store.js';
+import { BearerPolicy } from './bearer-policy.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { DpopReplayCache, type DpopReplayStats } from './dpop-replay-cache.js';
 import { DEFAULT_PROOF_KEY_CACHE_SIZE, verifyDpopProof } from './verify-dpop-proof.js';
@@ -61,6 +62,7 @@ export class DpopRequestVerifier implements RequestVerifier {
   /** The templates' settings: an issuer a template makes at run time has its template's `dpop`. */
   private readonly templates: { template: IssuerTemplate; dpop: IssuerDpop }[] = [];
   private readonly replays: DpopReplayCache;
+  private readonly bearer: BearerPolicy;
   private readonly fallback: IssuerDpop;
   /** Proof keys, imported once per client key (a cache of its own: clients choose these keys). */
   private readonly proofKeys = new ImportedKeyCache(DEFAULT_PROOF_KEY_CACHE_SIZE);
@@ -75,6 +77,7 @@ export class DpopRequestVerifier implements RequestVerifier {
   ) {
     const { dpop: resolved } = resolveConfig(options);
     this.replays = new DpopReplayCache(store, events);
+    this.bearer = new BearerPolicy(options);
     this.fallback = { settings: resolved.fallback, algorithmSet: new Set(resolved.fallback.algorithms), nonces: undefined };
     const algorithms = new Set<string>();
     let bearer = false;
@@ -127,22 +130,16 @@ export class DpopRequestVerifier implements RequestVerifier {
 
   /**
    * Refuses a token presented as a bearer token when it is bound to a key (`cnf.jkt`), or when
-   * its issuer's `dpop` is `'required'`.
+   * its issuer's `dpop` is `'required'` ({@link BearerPolicy}).
    * @throws {DpopSchemeError}
    */
   assertBearer(verified: VerifiedToken): void {
-    if (!this.acceptsBearer(verified)) {
-      throw new DpopSchemeError(boundThumbprint(verified) === undefined
-        ? 'The issuer requires DPoP: a Bearer token is refused'
-        : 'The token is bound to a key (cnf.jkt): it must be presented with DPoP');
-    }
+    this.bearer.assert(verified);
   }
 
   /** {@link assertBearer} as a test, for the verified-token cache's fast path. */
   acceptsBearer(verified: VerifiedToken): boolean {
-    const cnf = verified.payload.cnf;
-    if (cnf !== undefined) return false;
-    return this.dpopOf(verified.issuer).settings.mode !== 'required';
+    return this.bearer.accepts(verified);
   }
 
   /** A nonce to send in `DPoP-Nonce` for tokens of `issuer`, when it uses server nonces. */

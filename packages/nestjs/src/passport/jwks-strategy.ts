@@ -5,7 +5,7 @@ import { JwksCacheError, TokenMissingError } from '../errors.js';
 import { BearerChallengeException } from '../guard/bearer-challenge-exception.js';
 import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
 import { RejectionAnswer } from '../guard/rejection-answer.js';
-import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
+import { BearerPolicy } from '../dpop/bearer-policy.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
@@ -45,8 +45,8 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   private readonly guardOptions: GuardOptions;
   /** The rejection → answer mapping of `JwtGuard` (logging included). */
   private readonly rejections: RejectionAnswer;
-  /** The DPoP scheme rules (a bound token is no bearer token); see {@link dpop}. */
-  private dpopVerifier: DpopRequestVerifier | undefined;
+  /** The DPoP scheme rule for bearer tokens: a bound token, or one of an issuer requiring DPoP, is refused. */
+  private readonly bearerPolicy: BearerPolicy;
 
   constructor(
     protected readonly provider: JwksProvider,
@@ -59,6 +59,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     });
     this.guardOptions = guardOptions;
     this.rejections = new RejectionAnswer(this.logger, guardOptions.realm);
+    this.bearerPolicy = new BearerPolicy(config);
   }
 
   /**
@@ -86,7 +87,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
       const verified = await this.provider.verify(token, this.verifyOverrides(request));
       // A DPoP-bound token (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
-      this.dpop.assertBearer(verified);
+      this.bearerPolicy.assert(verified);
       claims = verified.payload;
     } catch (error) {
       if (!(error instanceof JwksCacheError)) throw error;
@@ -97,13 +98,6 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       return this.fail(new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: this.guardOptions.realm }), HttpStatus.UNAUTHORIZED);
     }
     this.success(user);
-  }
-
-  /** The `DpopRequestVerifier` the module attached to the provider (no extra constructor parameter: subclasses inherit injection metadata). */
-  private get dpop(): DpopRequestVerifier {
-    this.dpopVerifier ??= DpopRequestVerifier.attachedTo(this.provider);
-    if (this.dpopVerifier === undefined) throw new Error('JwksStrategy: the DPoP request verifier is not available: register the strategy beside JwksCacheModule');
-    return this.dpopVerifier;
   }
 
   private refuse(error: JwksCacheError): void {
