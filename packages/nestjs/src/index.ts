@@ -34,11 +34,9 @@ export {
 export * from './config/options.js';
 export { JwksCacheModule } from './jwks-cache.module.js';
 export { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS } from './jwks-cache.module-definition.js';
-export { CacheStore, STORE_KEY_PREFIX, type StoreEntryKind, type StoreStats, type StoreGetOptions, type WaitForOptions, type LockOutcome } from './store/cache-store.js';
 export { JwksProvider, type JwksProviderStats, type VerifiedToken, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './jwks/jwks-provider.js';
 export type { ImportedKeyCacheAdapter, ImportedKeyCacheKey, VerificationKey } from './jwks/imported-key-cache.js';
 export type { ExportedKeySet } from './jwks/stored-key-set.js';
-export { OidcDiscovery, type DiscoveryDocument } from './discovery/oidc-discovery.js';
 export { JwtGuard, type JwtGuardRequest } from './guard/jwt-guard.js';
 export { Public, PUBLIC_ROUTE_KEY } from './guard/public.js';
 export { Scopes, REQUIRED_SCOPES_KEY } from './guard/scopes.js';

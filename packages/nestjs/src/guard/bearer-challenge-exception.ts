@@ -47,9 +47,4 @@ export class BearerChallengeException extends HttpException {
     super(body, status, options);
     this.challenge = formatBearerChallenge(params);
   }
-
-  /** The headers to send with this exception's response. */
-  getHeaders(): Record<string, string> {
-    return { [BearerChallengeException.header]: this.challenge };
-  }
 }

@@ -382,7 +382,7 @@ export class IssuerKeyState {
    */
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
     const started = clock.now();
-    const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1, ...this.sharing }).catch(() => undefined);
+    const entry = await this.dependencies.store.get<unknown>(this.storeKey, { skipL1, ...this.sharing });
     if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
     const accepted = await acceptStoredKeySet(entry, this.settings, started);
     if (typeof accepted === 'string') return undefined;
@@ -414,7 +414,7 @@ export class IssuerKeyState {
     };
     const ttl = loaded.freshUntil - clock.now() + this.settings.jwks.staleIfError;
     // A store failure costs other instances a fetch; it never fails this one.
-    await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing).catch(() => undefined);
+    await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing);
   }
 
   private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store' | 'seed', started: number): void {

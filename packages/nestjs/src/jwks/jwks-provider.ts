@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { jwtVerify, type FlattenedJWSInput, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import {
   HeaderNotAllowedError,
@@ -69,7 +69,6 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** One importer per alg, made once rather than per token. */
   private readonly importers = new Map<string, CandidateImporter>();
   private readonly verifiedTokens: VerifiedTokenCache;
-  private readonly discovery: OidcDiscovery;
   /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
   private readonly maxTokenBytes: number;
   /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
@@ -81,9 +80,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     store: CacheStore,
     events: JwksCacheEvents,
-    @Optional() discovery?: OidcDiscovery,
+    private readonly discovery: OidcDiscovery,
   ) {
-    this.discovery = discovery ?? new OidcDiscovery(options, store);
     const config = resolveConfig(options);
     this.importedKeys = new ImportedKeyCache(config.jwks.importedKeyCacheSize, options.jwks?.importedKeyCache);
     this.verifiedTokens = new VerifiedTokenCache(config.verify.verifiedTokenCacheSize);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
@@ -16,9 +16,6 @@ import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 import { clock } from '../internal/clock.js';
 import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
 import type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
-
-export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
-export type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
 
 type StoreOperation = 'get' | 'set' | 'delete';
@@ -62,7 +59,7 @@ export class CacheStore implements OnModuleInit {
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
-    @Optional() private readonly events?: JwksCacheEvents,
+    private readonly events: JwksCacheEvents,
   ) {
     this.settings = resolveConfig(options).storeOptions;
     this.l1 = new MemoryTier(this.settings.l1MaxEntries);
@@ -85,11 +82,6 @@ export class CacheStore implements OnModuleInit {
     return storeKey(kind, ...parts);
   }
 
-  /** Whether a shared store (L2) is configured behind the in-process L1. */
-  get hasSharedStore(): boolean {
-    return this.l2 !== undefined;
-  }
-
   /**
    * Whether {@link lock} coordinates a fleet (a `@keyv/redis` tier is configured). Without it the
    * lock is always granted, so callers may skip the lock-and-re-read dance altogether.
@@ -107,7 +99,7 @@ export class CacheStore implements OnModuleInit {
    * The value under `key`: from the L1, else from the shared store (validated, then kept in the
    * L1). `undefined` on a miss, on an invalid entry and on any store fault; never rejects.
    */
-  async get<T>(key: string, options: StoreGetOptions<T> = {}): Promise<T | undefined> {
+  async get<T>(key: string, options: StoreGetOptions = {}): Promise<T | undefined> {
     if (options.skipL1 !== true) {
       const local = this.l1.get(key);
       if (local !== undefined) {
@@ -115,7 +107,7 @@ export class CacheStore implements OnModuleInit {
         return local.value as T;
       }
     }
-    const shared = await this.readShared<T>(key, options.validate, options.confidential === true);
+    const shared = await this.readShared<T>(key, options.confidential === true);
     if (shared === FAULT || shared === undefined) {
       this.counters.misses += 1;
       return undefined;
@@ -217,12 +209,12 @@ export class CacheStore implements OnModuleInit {
     const attempts = Math.max(1, Math.ceil((options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS) / interval));
     const accepts = (value: T): boolean => options.until === undefined || options.until(value);
     for (let attempt = 0; attempt < attempts; attempt += 1) {
-      const shared = await this.readShared<T>(key, undefined, options.confidential === true);
+      const shared = await this.readShared<T>(key, options.confidential === true);
       if (shared === FAULT) return undefined;
       if (shared !== undefined && accepts(shared)) return this.countWaitHit(shared);
       if (options.stopWhenUnlocked !== false && !(await this.lockStillHeld(key))) {
         // The holder may have written just before letting go: one last look.
-        const last = await this.readShared<T>(key, undefined, options.confidential === true);
+        const last = await this.readShared<T>(key, options.confidential === true);
         return last !== FAULT && last !== undefined && accepts(last) ? this.countWaitHit(last) : undefined;
       }
       await pause(interval);
@@ -243,7 +235,7 @@ export class CacheStore implements OnModuleInit {
     return held !== false;
   }
 
-  private async readShared<T>(key: string, validate: ((value: unknown) => value is T) | undefined, confidential: boolean): Promise<T | undefined | typeof FAULT> {
+  private async readShared<T>(key: string, confidential: boolean): Promise<T | undefined | typeof FAULT> {
     const l2 = this.l2;
     // An entry that may not be shared is not read either: whatever is there, we did not write it.
     if (l2 === undefined || !this.shares(key, { confidential })) return undefined;
@@ -253,7 +245,6 @@ export class CacheStore implements OnModuleInit {
     const opened = this.codec.open(key, kindOf(key), raw, confidential);
     if (opened.status === 'expired') return undefined;
     if (opened.status === 'rejected') return this.reject(key, opened.reason);
-    if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');
     this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - clock.now()));
     return opened.value as T;
   }
@@ -284,14 +275,14 @@ export class CacheStore implements OnModuleInit {
     else this.counters.errors += 1;
     const storeError = error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
     this.log.warn(operation, `${storeError.message}; treated as a miss (${describeCause(error)})`);
-    this.events?.emit('store.error', { operation, error: storeError });
+    this.events.emit('store.error', { operation, error: storeError });
   }
 
   private reject(key: string, reason: RejectionReason): undefined {
     this.counters.rejectedEntries += 1;
     const error = new StoreEntryRejectedError(`Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`);
     this.log.warn('rejected', error.message);
-    this.events?.emit('store.error', { operation: 'get', error });
+    this.events.emit('store.error', { operation: 'get', error });
     return undefined;
   }
 

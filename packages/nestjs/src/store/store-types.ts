@@ -30,11 +30,9 @@ export interface StoreSharingOptions {
 }
 
 /** Options of {@link CacheStore.get}. */
-export interface StoreGetOptions<T> extends StoreSharingOptions {
+export interface StoreGetOptions extends StoreSharingOptions {
   /** Read the shared store even when the L1 has the entry (e.g. while polling for a peer's write). */
   skipL1?: boolean;
-  /** Extra check of the value read from the shared store; a `false` counts as a rejected entry. */
-  validate?: (value: unknown) => value is T;
 }
 
 /** Options of {@link CacheStore.waitFor}. */
