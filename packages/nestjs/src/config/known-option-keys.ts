@@ -28,6 +28,7 @@ export const MODULE_OPTION_KEYS = keysOf<JwksCacheModuleOptions>({
 
 export const ISSUER_OPTION_KEYS = keysOf<IssuerOptions>({
   issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true,
+  tenants: true, claimsMatch: true, maxIssuers: true, newIssuersPerSecond: true,
 });
 
 export const JWKS_OPTION_KEYS = keysOf<JwksOptions>({

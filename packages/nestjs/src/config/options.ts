@@ -139,11 +139,18 @@ export interface VerifyOptions {
 
 /** One trusted identity provider. */
 export interface IssuerOptions {
-  /** The issuer identifier, compared exactly with the token's `iss`. Required. */
+  /**
+   * The issuer identifier, compared exactly with the token's `iss`. Required. With `{name}`
+   * placeholders it is a **template** (`https://login.microsoftonline.com/{tenant}/v2.0`): each
+   * placeholder is a whole path segment and matches one segment of `[A-Za-z0-9._~-]{1,128}`,
+   * never `.` or `..`; a matching `iss` makes an issuer lazily, with this entry's settings.
+   */
   issuer: string;
   /**
    * The JWKS URL. When absent, it is discovered from `issuer` through
    * `/.well-known/openid-configuration`, then RFC 8414 `/.well-known/oauth-authorization-server`.
+   * A template's may use the issuer's placeholders (whole path segments); issuers that resolve
+   * to one URL share one key set, one fetch and one cooldown.
    */
   jwksUri?: string;
   /** Expected `aud` (any of them, when an array). @default undefined (not checked) */
@@ -173,7 +180,40 @@ export interface IssuerOptions {
   jwks?: JwksOptions;
   /** Per-issuer overrides of the top-level `verify` options. */
   verify?: Omit<VerifyOptions, 'verifiedTokenCacheSize'>;
+  /**
+   * Template only (an `issuer` with `{name}` placeholders): the allow-list of tenants. Called
+   * with the placeholder values of a new issuer, once (its answer lasts as long as the issuer
+   * stays live); `false` (or a throw) refuses it with `UnknownIssuerError`, remembered for
+   * `jwks.cooldown`. Runs after the `newIssuersPerSecond` bound, before any network request.
+   * @default undefined (every issuer the template matches is admitted, within the bounds)
+   */
+  tenants?: (params: TenantParams) => boolean | Promise<boolean>;
+  /**
+   * Template only: claims that must equal a placeholder's value, `{ claim: placeholder }`, e.g.
+   * `{ tid: 'tenant' }` (Entra ID) — a token whose `tid` differs from the `{tenant}` of its `iss`
+   * is rejected (`ClaimValidationError`) before any network request.
+   * @default undefined (no claim is compared)
+   */
+  claimsMatch?: Record<string, string>;
+  /**
+   * Template only: dynamic issuers of this template kept live at most (least recently used
+   * dropped; a dropped one is made again on demand, its keys read from the store if there is one).
+   * @default 1_000
+   */
+  maxIssuers?: number;
+  /**
+   * Template only: new issuers admitted per second at most (any 1-second window); beyond, a new
+   * issuer is refused with `UnknownIssuerError` and no network request, and counted in `stats()`.
+   * @default 10
+   */
+  newIssuersPerSecond?: number;
 }
+
+/** The placeholder values of a template's issuer, e.g. `{ tenant: 'acme' }`. */
+export type TenantParams = Readonly<Record<string, string>>;
+
+/** The bounds of an issuer template when it sets none. */
+export const DEFAULT_TEMPLATE_BOUNDS = { maxIssuers: 1_000, newIssuersPerSecond: 10 } as const;
 
 /** Per-call narrowing of an issuer's verification settings (jose's verify options). */
 export interface VerifyOverrides {

@@ -1,3 +1,4 @@
+import { isIssuerTemplate } from '../jwks/issuer-template.js';
 import type { JwksCacheModuleOptions } from './options.js';
 
 /**
@@ -14,6 +15,12 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
     );
   }
   (options.issuers ?? []).forEach((issuer, i) => {
+    if (isIssuerTemplate(issuer.issuer) && issuer.tenants === undefined) {
+      warnings.push(
+        `issuers[${i}] (${issuer.issuer}) is an issuer template without tenants: a token of any tenant the identity provider ` +
+          'vouches for is accepted (with a shared key set such as Entra ID\'s common keys, any of its tenants). Set tenants to your allow-list',
+      );
+    }
     if (issuer.audience === undefined) {
       warnings.push(
         `issuers[${i}] (${issuer.issuer}) sets no audience: every token it signs is accepted, whichever client or API ` +

@@ -24,6 +24,8 @@ import {
   VERIFY_OPTION_KEYS,
 } from './known-option-keys.js';
 import { parseSecretKey } from '../store/secret-key.js';
+import { validateTemplateOptions } from './validate-template-options.js';
+import { isIssuerTemplate } from '../jwks/issuer-template.js';
 
 const KNOWN_ALGORITHMS = new Set<string>([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]);
 const SYMMETRIC = new Set<string>(SYMMETRIC_ALGORITHMS);
@@ -66,7 +68,8 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   validateCount(options.maxTenantsPerToken, 'maxTenantsPerToken', 1);
   if (options.tokens !== undefined) checkObject(options.tokens, 'tokens');
   for (const [name, source] of Object.entries(options.tokens ?? {})) {
-    validateTokenSource(source, `tokens.${name}`, seen);
+    // A token source verifies against one exact issuer: a template names none.
+    validateTokenSource(source, `tokens.${name}`, new Set([...seen].filter((issuer) => !isIssuerTemplate(issuer))));
   }
   validateSecretKeys(options);
   if (options.storeOptions !== undefined) validateStoreOptions(options.storeOptions);
@@ -89,8 +92,10 @@ function validateIssuer(issuer: IssuerOptions, path: string): void {
   checkObject(issuer, path);
   checkKeys(issuer, ISSUER_OPTION_KEYS, path);
   if (typeof issuer.issuer !== 'string' || issuer.issuer.length === 0) fail(`${path}.issuer`, 'is required (a non-empty string)');
-  if (issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
-  else validateUrl(issuer.jwksUri, `${path}.jwksUri`);
+  // A template's issuer and jwksUri are checked with their placeholders.
+  const isTemplate = validateTemplateOptions(issuer, path);
+  if (!isTemplate && issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
+  else if (!isTemplate) validateUrl(issuer.jwksUri, `${path}.jwksUri`);
   if (issuer.audience !== undefined && !isStringOrStrings(issuer.audience)) fail(`${path}.audience`, 'must be a string or an array of strings');
   if (issuer.algorithms !== undefined) validateAlgorithms(issuer, path);
   if (issuer.jwks !== undefined) validateJwks(issuer.jwks, `${path}.jwks`);

@@ -1,11 +1,12 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, type HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InsufficientRoleError, JwksCacheError, TokenMissingError, UserRejectedError } from '../errors.js';
-import { JwksProvider } from '../jwks/jwks-provider.js';
+import { JwksProvider, type VerifiedToken } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { DEFAULT_ROLES_CLAIM, type GuardOptions, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
 import { ANY_SCOPE_KEY } from './any-scope.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
+import { rememberVerified } from './jwt-issuer.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { mapUserFailure } from './map-user-failure.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
@@ -112,7 +113,7 @@ export class JwtGuard implements CanActivate {
     // token is hashed once per request.
     const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes and roles are checked on the slow path, where a missing one becomes a 403.
-    if (typeof found === 'object' && meetsRequirements(found.payload, route, this.rolesPath)) return this.admit(context, request, found.payload);
+    if (typeof found === 'object' && meetsRequirements(found.payload, route, this.rolesPath)) return this.admit(context, request, found);
     return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
@@ -132,42 +133,46 @@ export class JwtGuard implements CanActivate {
 
   /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
   private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
-    let claims: JwtClaimsPayload;
+    let verified: VerifiedToken;
     try {
       const token = this.extractToken(request);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
       const verification = missed !== undefined && missed.token === token
         ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
         : this.provider.verify(token, route.overrides);
-      const { payload } = await verification;
-      assertRequirements(payload, route, this.rolesPath);
-      claims = payload;
+      verified = await verification;
+      assertRequirements(verified.payload, route, this.rolesPath);
     } catch (error) {
       return this.handleError(error, context);
     }
-    return this.admit(context, request, claims);
+    return this.admit(context, request, verified);
   }
 
-  /** Puts the user on the request (after {@link mapUser}), and records the claims for `@JwtClaims` and `JwtContext`. */
-  private admit(context: ExecutionContext, request: JwtGuardRequest, claims: JwtClaimsPayload): boolean | Promise<boolean> {
-    if (!this.mapsUsers) return this.admitUser(context, request, claims, claims);
+  /**
+   * Puts the user on the request (after {@link mapUser}), and records the claims for `@JwtClaims`
+   * and `JwtContext`, the issuer and its params for `@JwtIssuer`.
+   */
+  private admit(context: ExecutionContext, request: JwtGuardRequest, verified: VerifiedToken): boolean | Promise<boolean> {
+    const claims = verified.payload;
+    if (!this.mapsUsers) return this.admitUser(context, request, verified, claims);
     let user: unknown;
     try {
       user = this.mapUser(claims, request);
     } catch (error) {
       return this.handleError(mapUserFailure(error, this.logger), context);
     }
-    if (!isThenable(user)) return this.admitUser(context, request, claims, user);
+    if (!isThenable(user)) return this.admitUser(context, request, verified, user);
     return Promise.resolve(user).then(
-      (mapped) => this.admitUser(context, request, claims, mapped),
+      (mapped) => this.admitUser(context, request, verified, mapped),
       (error: unknown) => this.handleError(mapUserFailure(error, this.logger), context),
     );
   }
 
-  private admitUser(context: ExecutionContext, request: JwtGuardRequest, claims: JwtClaimsPayload, user: unknown): boolean | Promise<boolean> {
+  private admitUser(context: ExecutionContext, request: JwtGuardRequest, verified: VerifiedToken, user: unknown): boolean | Promise<boolean> {
     if (user === null || user === undefined || user === false) return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
     request.user = user;
-    setRequestContext(request, claims);
+    setRequestContext(request, verified.payload);
+    rememberVerified(request, verified);
     return true;
   }
 

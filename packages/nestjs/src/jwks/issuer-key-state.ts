@@ -24,6 +24,8 @@ export interface IssuerKeyStateDependencies {
   events: JwksCacheEvents;
   /** The JWKS URL: configured, or discovered (a `FetchError` when discovery fails). */
   jwksUri: () => Promise<string>;
+  /** The shared-store key of the set. @default CacheStore.key('jwks', settings.issuer) */
+  storeKey?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export class IssuerKeyState {
     private readonly settings: IssuerSettings,
     private readonly dependencies: IssuerKeyStateDependencies,
   ) {
-    this.storeKey = CacheStore.key('jwks', settings.issuer);
+    this.storeKey = dependencies.storeKey ?? CacheStore.key('jwks', settings.issuer);
     this.sharing = { confidential: settings.allowSymmetric };
     this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
   }

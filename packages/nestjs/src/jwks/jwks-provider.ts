@@ -12,12 +12,15 @@ import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
-import { type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
+import { type JwksCacheModuleOptions, type JwtClaimsPayload, type TenantParams, type VerifyOverrides } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
 import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import { decodeCompactJws } from './compact-jws.js';
+import { DynamicIssuers, type DynamicIssuer, type DynamicIssuerStats, type IssuerTemplateStats } from './dynamic-issuers.js';
+import { isIssuerTemplate } from './issuer-template.js';
+import { KeySetsByUri, type KeySetStats } from './key-sets-by-uri.js';
 import { freezeResult } from './frozen-result.js';
 import { buildVerifyOptions, effectiveVerifySettings, profileOf } from './jose-verify-options.js';
 import { checkAlgorithm, checkNumericDates } from './token-checks.js';
@@ -31,11 +34,20 @@ import type { VerifiedToken } from './verified-token.js';
 
 export type { VerifiedToken } from './verified-token.js';
 export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
+export type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
+export type { KeySetStats } from './key-sets-by-uri.js';
 
 /** What `JwksProvider.stats()` reports. */
 export interface JwksProviderStats {
-  /** Per configured issuer. */
-  issuers: Record<string, IssuerKeyStats>;
+  /**
+   * Per configured issuer, and per live issuer of an issuer template (with its `template`,
+   * `params` and `jwksUri`; its counters are those of its key set, shared by JWKS URI).
+   */
+  issuers: Record<string, IssuerKeyStats | DynamicIssuerStats>;
+  /** The issuer templates' key sets, by JWKS URI, with the live issuers using each. */
+  keySets: Record<string, KeySetStats>;
+  /** Per issuer template (as configured): live issuers and the counters of its bounds. */
+  templates: Record<string, IssuerTemplateStats>;
   verifiedTokens: { size: number; hits: number; misses: number };
   /** Entries of the imported-key cache (`0` with `importedKeyCache: false`, an adapter's own `size` else `0`). */
   importedKeys: { size: number };
@@ -43,12 +55,23 @@ export interface JwksProviderStats {
 
 /** A token decoded (not verified) far enough to pick its issuer and key. */
 interface DecodedToken {
+  /** A configured issuer's settings, or the issuer template's that matched. */
   settings: IssuerSettings;
   alg: string;
   query: KeyQuery;
+  /** Set when an issuer template matched `iss`: the issuer is made (or found) only after every check of `decode`. */
+  dynamic?: { template: DynamicIssuers; iss: string; params: TenantParams };
+}
+
+/** An issuer found by its `iss`: a configured one (no params), or a live one of a template. */
+interface FoundIssuer {
+  settings: IssuerSettings;
+  state: IssuerKeyState;
+  dynamic?: DynamicIssuer;
 }
 
 const NO_KEYS: readonly UsableKey[] = [];
+const NO_PARAMS: TenantParams = Object.freeze({});
 
 /**
  * The inbound side: each configured issuer's key set, cached and kept current, and token
@@ -63,6 +86,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(JwksProvider.name);
   private readonly issuers = new Map<string, IssuerSettings>();
   private readonly states = new Map<string, IssuerKeyState>();
+  /** The issuer templates, in configuration order (tried after the configured issuers). */
+  private readonly templates: DynamicIssuers[] = [];
+  /** The templates' key sets, shared by JWKS URI. */
+  private readonly keySets: KeySetsByUri;
   /** jose options per issuer and alg, for calls without overrides: built once, not per token. */
   private readonly verifyOptions = new Map<string, Map<string, JWTVerifyOptions>>();
   private readonly importedKeys: ImportedKeyCache;
@@ -73,8 +100,9 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly maxTokenBytes: number;
   /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
   private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
-  /** The verified-token cache's trust check: a query of the key set, with no effect. */
-  private readonly isTrusted = (issuer: string, thumbprint: string): boolean => this.states.get(issuer)?.trusts(thumbprint) === true;
+  /** The verified-token cache's trust check: a query of the key set (a configured issuer's, or a live template issuer's), with no effect on it. */
+  private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
+    this.keyStateOf(issuer)?.trusts(thumbprint) === true;
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
@@ -85,15 +113,28 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     const config = resolveConfig(options);
     this.importedKeys = new ImportedKeyCache(config.jwks.importedKeyCacheSize, options.jwks?.importedKeyCache);
     this.verifiedTokens = new VerifiedTokenCache(config.verify.verifiedTokenCacheSize);
+    this.keySets = new KeySetsByUri(store, events);
+    const templateDependencies = {
+      keySets: this.keySets,
+      events,
+      discoverJwksUri: (settings: IssuerSettings) => this.jwksUriOf(settings),
+      forgetDiscovery: (issuer: string) => this.discovery.forget(issuer),
+    };
     config.issuers.forEach((settings, i) => {
+      const configured = options.issuers![i]!;
+      if (isIssuerTemplate(settings.issuer)) {
+        this.templates.push(new DynamicIssuers(configured, settings, templateDependencies));
+        return;
+      }
       this.issuers.set(settings.issuer, settings);
       const state = new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) });
       this.states.set(settings.issuer, state);
-      const seed = options.issuers?.[i]?.seed;
+      const seed = configured.seed;
       if (seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, seed);
     });
     const topLevelLimit = config.verify.maxTokenBytes;
-    this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
+    const allSettings = [...this.issuers.values(), ...this.templates.map((template) => template.settings)];
+    this.maxTokenBytes = Math.max(topLevelLimit, ...allSettings.map((settings) => settings.verify.maxTokenBytes));
   }
 
   /**
@@ -126,8 +167,11 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    */
   checkOverrides(overrides: VerifyOverrides, where = 'verify() overrides'): void {
     const named = overrides?.issuer;
-    if (named !== undefined && !this.issuers.has(named)) throw new InvalidVerifyOverridesError(`${where}: issuer ${String(named)} is not configured`);
-    const applicable = named === undefined ? [...this.issuers.values()] : [this.issuers.get(named)!];
+    const template = named === undefined || this.issuers.has(named) ? undefined : this.templates.find((candidate) => typeof named === 'string' && candidate.match(named) !== undefined);
+    if (named !== undefined && !this.issuers.has(named) && template === undefined) throw new InvalidVerifyOverridesError(`${where}: issuer ${String(named)} is not configured`);
+    const applicable = named === undefined
+      ? [...this.issuers.values(), ...this.templates.map((candidate) => candidate.settings)]
+      : [template?.settings ?? this.issuers.get(named)!];
     for (const settings of applicable) assertNarrowing(settings, overrides, where);
   }
 
@@ -153,7 +197,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
     const cached = this.verifiedTokens.lookup(cacheKey, this.isTrusted, false);
     if (cached === undefined) return cacheKey;
-    this.states.get(cached.issuer)?.servedFromCache();
+    this.keyStateOf(cached.issuer)?.servedFromCache();
     return cached;
   }
 
@@ -181,10 +225,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    *   fitting key verifies `token`; `MultipleMatchingKeysError` when several fit and no token was given.
    */
   async getKey(issuer: string, header: { kid?: string; alg: string }, token?: string | FlattenedJWSInput): Promise<VerificationKey> {
-    const settings = this.settingsOf(issuer);
+    const { settings, state } = this.found(issuer);
     checkAlgorithm(header.alg, settings, undefined);
     const query = { kid: header.kid, alg: header.alg };
-    const candidates = await this.stateOf(issuer).keysFor(query);
+    const candidates = await state.keysFor(query);
     return keyForToken(candidates, this.importerFor(header.alg), query, token, issuer);
   }
 
@@ -193,7 +237,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * Without a `kid` it resolves the key that verifies the token (see {@link getKey}).
    */
   keyResolver(issuer: string): JWTVerifyGetKey {
-    this.settingsOf(issuer);
+    this.found(issuer);
     return async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
       if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
       return this.getKey(issuer, { kid: header.kid, alg: header.alg }, token);
@@ -242,19 +286,30 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    */
   clearImportedKeys(): void {
     const current: { key: UsableKey; algs: string[] }[] = [];
-    for (const [issuer, settings] of this.issuers) {
-      for (const key of this.states.get(issuer)!.heldKeys()) {
+    const held = [...this.issuers.values()].map((settings) => ({ settings, state: this.states.get(settings.issuer)! }));
+    for (const template of this.templates) for (const { settings, keys } of template.issuers()) held.push({ settings, state: keys! });
+    for (const { settings, state } of held) {
+      for (const key of state.heldKeys()) {
         current.push({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) });
       }
     }
     this.importedKeys.clear(current);
   }
 
-  /** Counters and state per issuer, of the verified-token cache and of the imported keys. */
+  /**
+   * Counters and state per issuer (configured ones, then the live issuers of the templates), per
+   * template key set (by JWKS URI) and per template, of the verified-token cache and of the
+   * imported keys. No network call.
+   */
   stats(): JwksProviderStats {
-    const issuers: Record<string, IssuerKeyStats> = {};
+    const issuers: Record<string, IssuerKeyStats | DynamicIssuerStats> = {};
     for (const [issuer, state] of this.states) issuers[issuer] = state.stats();
-    return { issuers, verifiedTokens: this.verifiedTokens.stats(), importedKeys: { size: this.importedKeys.size } };
+    const templates: Record<string, IssuerTemplateStats> = {};
+    for (const template of this.templates) {
+      for (const [issuer, stats] of Object.entries(template.issuerStats())) issuers[issuer] ??= stats;
+      templates[template.source] = template.stats();
+    }
+    return { issuers, keySets: this.keySets.stats(), templates, verifiedTokens: this.verifiedTokens.stats(), importedKeys: { size: this.importedKeys.size } };
   }
 
   /** Whether the issuer's keys are fresh, stale but still servable, or missing. No network call. */
@@ -282,16 +337,18 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     if (fatal !== undefined) throw fatal;
   }
 
-  /** Stops background retries. */
+  /** Stops background retries (and drops the templates' issuers). */
   onModuleDestroy(): void {
     for (const state of this.states.values()) state.close();
+    for (const template of this.templates) template.close();
+    this.keySets.close();
   }
 
   /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
   private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
     const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
     if (cached !== undefined) {
-      this.states.get(cached.issuer)?.servedFromCache();
+      this.keyStateOf(cached.issuer)?.servedFromCache();
       return Promise.resolve(cached);
     }
     return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
@@ -308,7 +365,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** Structure, issuer, alg and header checks; no network request happens before they pass. */
   private decode(token: string, overrides: VerifyOverrides | undefined): DecodedToken {
     const { header, claims } = decodeCompactJws(token);
-    const settings = this.issuerOfClaims(claims, overrides);
+    const { settings, dynamic } = this.issuerOfClaims(claims, overrides);
     if (overrides !== undefined) this.assertNarrows(settings, overrides);
     checkNumericDates(claims);
     if (settings.verify.maxTokenBytes < this.maxTokenBytes) this.checkSize(token, settings.verify.maxTokenBytes);
@@ -316,15 +373,32 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
     const kid = header.kid;
     if (kid !== undefined && typeof kid !== 'string') throw new TokenMalformedError('The token "kid" is not a string');
-    return { settings, alg, query: { kid, alg } };
+    return dynamic === undefined ? { settings, alg, query: { kid, alg } } : { settings, alg, query: { kid, alg }, dynamic };
   }
 
-  private issuerOfClaims(claims: Record<string, unknown>, overrides: VerifyOverrides | undefined): IssuerSettings {
-    const settings = typeof claims.iss === 'string' ? this.issuers.get(claims.iss) : undefined;
+  /**
+   * A configured issuer equal to `iss`, else the first issuer template matching it (and its
+   * `claimsMatch`). Only string work: the template's issuer is made (or refused) later, after the
+   * remaining checks, so a token failing any of them costs no admission and no request.
+   */
+  private issuerOfClaims(claims: Record<string, unknown>, overrides: VerifyOverrides | undefined): Pick<DecodedToken, 'settings' | 'dynamic'> {
+    const iss = claims.iss;
+    const settings = typeof iss === 'string' ? this.issuers.get(iss) : undefined;
+    if (settings !== undefined) {
+      if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer) throw new UnknownIssuerError('The token issuer is not the expected one');
+      return { settings };
+    }
+    if (typeof iss === 'string') {
+      for (const template of this.templates) {
+        const params = template.match(iss);
+        if (params === undefined) continue;
+        if (overrides?.issuer !== undefined && overrides.issuer !== iss) throw new UnknownIssuerError('The token issuer is not the expected one');
+        template.checkClaims(params, claims);
+        return { settings: template.settings, dynamic: { template, iss, params } };
+      }
+    }
     // The token's iss is attacker-controlled: it is never echoed into the message.
-    if (settings === undefined) throw new UnknownIssuerError('The token issuer is not configured');
-    if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer) throw new UnknownIssuerError('The token issuer is not the expected one');
-    return settings;
+    throw new UnknownIssuerError('The token issuer is not configured');
   }
 
   /** {@link assertNarrowing} once per overrides object and issuer. */
@@ -344,16 +418,16 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * layer costs a promise and microtask turns on every token the cache does not hold.
    */
   private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
-    const { settings, alg, query } = decoded;
+    const { alg, query } = decoded;
     try {
-      const state = this.stateOf(settings.issuer);
+      const { settings, state, dynamic } = decoded.dynamic === undefined ? this.found(decoded.settings.issuer) : await this.madeIssuer(decoded.dynamic);
       const usable = state.usableNow();
       let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
       // One lookup per token: with a usable set that lacks the key, only the refetch part runs.
       if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
-      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
+      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg, dynamic?.verifyOptions) : buildVerifyOptions(settings, alg, overrides);
       const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
-      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer);
+      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer, dynamic?.params ?? NO_PARAMS);
       if (cacheKey !== undefined) {
         const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
@@ -384,8 +458,9 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {
-    let byAlg = this.verifyOptions.get(settings.issuer);
+  /** @param ofDynamic a template issuer's own map (dropped with it), else the configured issuers' is used. */
+  private issuerVerifyOptions(settings: IssuerSettings, alg: string, ofDynamic?: Map<string, JWTVerifyOptions>): JWTVerifyOptions {
+    let byAlg = ofDynamic ?? this.verifyOptions.get(settings.issuer);
     if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map()));
     let options = byAlg.get(alg);
     if (options === undefined) byAlg.set(alg, (options = buildVerifyOptions(settings, alg, undefined)));
@@ -394,21 +469,44 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async jwksUriOf(settings: IssuerSettings): Promise<string> {
     if (settings.jwksUri !== undefined) return settings.jwksUri;
-    const document = await this.discovery.discover(settings.issuer);
+    const document = await this.discovery.discover(settings.issuer, settings.jwks);
     if (document.jwks_uri === undefined) {
       throw new InvalidResponseError(`The metadata of issuer ${settings.issuer} has no jwks_uri`, settings.issuer);
     }
     return document.jwks_uri;
   }
 
-  private settingsOf(issuer: string): IssuerSettings {
+  /** A configured issuer, or a live (ready) issuer of a template; never makes one. */
+  private found(issuer: string): FoundIssuer {
     const settings = this.issuers.get(issuer);
-    if (settings === undefined) throw new UnknownIssuerError(`Issuer ${issuer} is not configured`);
-    return settings;
+    if (settings !== undefined) return { settings, state: this.states.get(issuer)! };
+    const live = this.liveIssuer(issuer);
+    if (live === undefined) throw new UnknownIssuerError(`Issuer ${issuer} is not configured (nor a live issuer of an issuer template)`);
+    return live;
+  }
+
+  /** The key state of a configured issuer, or of a live template issuer (its shared set); never makes one. */
+  private keyStateOf(issuer: string): IssuerKeyState | undefined {
+    return this.states.get(issuer) ?? this.liveIssuer(issuer)?.state;
+  }
+
+  /** The live, ready issuer of a template for `issuer`, if any. */
+  private liveIssuer(issuer: string): FoundIssuer | undefined {
+    for (const template of this.templates) {
+      const dynamic = template.peek(issuer);
+      if (dynamic !== undefined) return { settings: dynamic.settings, state: dynamic.keys!, dynamic };
+    }
+    return undefined;
+  }
+
+  /** The template's issuer for the token: live, or made now within the template's bounds (see `DynamicIssuers.resolve`). */
+  private async madeIssuer({ template, iss, params }: NonNullable<DecodedToken['dynamic']>): Promise<FoundIssuer> {
+    const dynamic = template.resolve(iss, params);
+    const state = dynamic.keys ?? (await dynamic.ready);
+    return { settings: dynamic.settings, state, dynamic };
   }
 
   private stateOf(issuer: string): IssuerKeyState {
-    this.settingsOf(issuer);
-    return this.states.get(issuer)!;
+    return this.found(issuer).state;
   }
 }
