@@ -1,6 +1,6 @@
 import { FetchError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
-import { CacheStore } from '../store/cache-store.js';
+import type { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
 import { BackgroundRetry } from './background-retry.js';
 import type { IssuerSettings } from './issuer-settings.js';
@@ -11,7 +11,8 @@ import { fetchKeySet } from './key-set-fetch.js';
 import { refreshAheadStart, usabilityOf, withinRevalidateWindow, withinStaleWindow, type Usability } from './key-set-windows.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
-import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+import type { ExportedKeySet } from './stored-key-set.js';
+import { exportedKeySetOf, isExportedKeySet, KeySetStore } from './key-set-store.js';
 import { clock } from '../internal/clock.js';
 
 export type { StoredKeySet } from './stored-key-set.js';
@@ -42,9 +43,8 @@ export class IssuerKeyState {
   /** Background retries while the issuer fails (stale-if-error). */
   private readonly retries: BackgroundRetry;
   private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
-  private readonly storeKey: string;
-  /** HS* key sets hold secrets: shared only encrypted (`CacheStore` keeps them in process otherwise). */
-  private readonly sharing: { confidential: boolean };
+  /** The set's shared-store entry. */
+  private readonly stored: KeySetStore;
   /** The latest seed being validated: a load waits for it rather than fetching beside it. */
   private seeding: Promise<unknown> | undefined;
 
@@ -52,8 +52,7 @@ export class IssuerKeyState {
     private readonly settings: IssuerSettings,
     private readonly dependencies: IssuerKeyStateDependencies,
   ) {
-    this.storeKey = dependencies.storeKey ?? CacheStore.key('jwks', settings.issuer);
-    this.sharing = { confidential: settings.allowSymmetric };
+    this.stored = new KeySetStore(dependencies.store, settings, dependencies.storeKey);
     this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
   }
 
@@ -158,11 +157,11 @@ export class IssuerKeyState {
 
   /**
    * Installs an exported set (see `JwksProvider.seedKeySet`) after the checks a shared-store entry
-   * gets ({@link acceptStoredKeySet}). Throws a `TypeError` when `exported` has not the shape
+   * gets (`acceptStoredKeySet`). Throws a `TypeError` when `exported` has not the shape
    * `{ jwks: { keys }, fetchedAt, freshUntil }` (finite epoch-ms numbers).
    */
   seed(exported: unknown): Promise<SeedOutcome> {
-    if (!hasStoredShape(exported)) {
+    if (!isExportedKeySet(exported)) {
       return Promise.reject(new TypeError(`A key-set seed for ${this.settings.issuer} must be { jwks: { keys: [...] }, fetchedAt, freshUntil } with epoch-ms numbers`));
     }
     const seeding = this.installSeed(exported);
@@ -178,10 +177,7 @@ export class IssuerKeyState {
    * `oct` members (an HS* issuer's secrets) are never exported.
    */
   export(): ExportedKeySet | undefined {
-    const current = this.current;
-    const keys = current?.keys.filter((key) => key.kty !== 'oct').map((key) => ({ ...key.jwk })) ?? [];
-    if (current === undefined || keys.length === 0) return undefined;
-    return { jwks: { keys }, fetchedAt: current.fetchedAt, freshUntil: current.freshUntil };
+    return exportedKeySetOf(this.current);
   }
 
   /** Fresh keys, stale keys still within `staleIfError`, or none usable. Never loads anything. */
@@ -275,18 +271,17 @@ export class IssuerKeyState {
 
   /** One fetch for the instances sharing the store (`onceForFleet`); alone without Redis, or while it fails. */
   private fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
-    const { store } = this.dependencies;
-    return onceForFleet(store, {
-      key: this.storeKey,
-      shared: store.shares(this.storeKey, this.sharing),
-      confidential: this.sharing.confidential,
+    return onceForFleet(this.dependencies.store, {
+      key: this.stored.key,
+      shared: this.stored.shared,
+      confidential: this.stored.confidential,
       // Discovery and the JWKS request, each bounded by `timeout`.
       lockTtl: 2 * this.settings.jwks.timeout,
       adopt: (skipL1) => this.readStore(skipL1),
       work: () => this.fetchFromIssuer(retryOnFailure),
       awaited: () => {
         const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
-        return (entry) => hasStoredShape(entry) && entry.fetchedAt > known && clock.now() < entry.freshUntil;
+        return (entry) => KeySetStore.isNewerFresh(entry, known);
       },
     });
   }
@@ -301,7 +296,7 @@ export class IssuerKeyState {
       const now = clock.now();
       const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
       this.retries.stop();
-      await this.writeStore(loaded);
+      await this.stored.write(loaded);
       this.emitFetched(loaded, 'network', started);
       return loaded;
     } catch (error) {
@@ -384,10 +379,8 @@ export class IssuerKeyState {
    */
   private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
     const started = clock.now();
-    const entry = await this.dependencies.store.get<unknown>(this.storeKey, { skipL1, ...this.sharing });
-    if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
-    const accepted = await acceptStoredKeySet(entry, this.settings, started);
-    if (typeof accepted === 'string') return undefined;
+    const accepted = await this.stored.read(skipL1, this.current?.fetchedAt, started);
+    if (accepted === undefined) return undefined;
     const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
     if (clock.now() >= accepted.freshUntil) return undefined;
     this.emitFetched(loaded, 'store', started);
@@ -397,26 +390,13 @@ export class IssuerKeyState {
   /** A seed goes through the very checks of a stored entry; symmetric keys never come from one. */
   private async installSeed(exported: ExportedKeySet): Promise<SeedOutcome> {
     const started = clock.now();
-    const accepted = await acceptStoredKeySet(exported, { ...this.settings, allowSymmetric: false }, started);
-    if (typeof accepted === 'string') return 'refused';
+    const accepted = await this.stored.acceptSeed(exported, started);
+    if (accepted === undefined) return 'refused';
     if (this.current !== undefined && accepted.fetchedAt <= this.current.fetchedAt) return 'ignored';
     const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
     if (clock.now() >= accepted.freshUntil) return 'stale';
     this.emitFetched(loaded, 'seed', started);
     return 'fresh';
-  }
-
-  private async writeStore(loaded: LoadedKeySet): Promise<void> {
-    const entry: StoredKeySet = {
-      jwks: { keys: loaded.keys.map((key) => ({ ...key.jwk })) },
-      fetchedAt: loaded.fetchedAt,
-      freshUntil: loaded.freshUntil,
-      skipped: loaded.skipped,
-      ...(loaded.maxAge === undefined ? {} : { maxAge: loaded.maxAge }),
-    };
-    const ttl = loaded.freshUntil - clock.now() + this.settings.jwks.staleIfError;
-    // A store failure costs other instances a fetch; it never fails this one.
-    await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing);
   }
 
   private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store' | 'seed', started: number): void {
