@@ -149,7 +149,14 @@ export class TokenVerifier {
       // One lookup per token: with a usable set that lacks the key, only the refetch part runs.
       if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
       const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg, dynamic?.verifyOptions) : buildVerifyOptions(settings, alg, overrides);
-      const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
+      const importer = this.importerFor(alg);
+      // The common case, one candidate (the token's kid) already imported: jwtVerify directly, without
+      // the candidate loop's async layer. A bad signature gives the same SignatureInvalidError (toTokenError).
+      const sole = candidates.length === 1 ? importer(candidates[0]!) : undefined;
+      const { key, result: verified } = sole !== undefined && !(sole instanceof Promise)
+        ? { key: candidates[0]!, result: await jwtVerify(token, sole, options) }
+        // An import already started for the sole candidate is handed over, not started again.
+        : await firstVerifyingCandidate(candidates, sole === undefined ? importer : () => sole, (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
       const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer, dynamic?.params ?? NO_PARAMS);
       if (cacheKey !== undefined) {
         const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
