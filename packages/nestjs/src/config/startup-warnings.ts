@@ -28,5 +28,21 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
       );
     }
   });
+  const explicitDpop = (options.issuers ?? []).some((issuer) => issuer.dpop !== undefined && issuer.dpop !== 'off' && (typeof issuer.dpop !== 'object' || issuer.dpop.mode !== 'off'));
+  if (explicitDpop && options.stores !== undefined && !hasRedisTier(options.stores)) {
+    warnings.push(
+      'DPoP is configured and stores has no Redis tier: the jti replay cache is per instance, so a proof replayed ' +
+        'to another instance passes there. Use a @keyv/redis store to share it across the fleet',
+    );
+  }
   return warnings;
+}
+
+/** Whether one of the stores is a `@keyv/redis` adapter (the one that can `SET NX PX`). */
+function hasRedisTier(stores: NonNullable<JwksCacheModuleOptions['stores']>): boolean {
+  const tiers = Array.isArray(stores) ? stores : (stores as { stores?: unknown[] }).stores ?? [];
+  return tiers.some((tier) => {
+    const adapter = (tier as { store?: { client?: { set?: unknown }; getClient?: unknown } }).store;
+    return typeof adapter?.getClient === 'function' && typeof adapter.client?.set === 'function';
+  });
 }

@@ -27,7 +27,7 @@ describe('BearerChallengeException', () => {
     const exception = new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: 'api' });
     expect(exception.getStatus()).toBe(401);
     expect(exception.getResponse()).toEqual({ statusCode: 401, message: 'Unauthorized' });
-    expect(exception.challenge).toBe('Bearer realm="api"');
+    expect(exception.getHeaders()).toEqual({ 'WWW-Authenticate': 'Bearer realm="api"' });
   });
 
   it('puts the description in the body of an error challenge', () => {

@@ -20,9 +20,11 @@ import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';
+import type { HttpRequestToVerify, RequestVerifier, VerifiedRequest } from './request-verifier.js';
 
 export type { VerifiedToken } from './verified-token.js';
 export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
+export type { HttpRequestToVerify, RequestHeaders, RequestVerifier, VerifiedRequest } from './request-verifier.js';
 export type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
 export type { KeySetStats } from './key-sets-by-uri.js';
 
@@ -58,6 +60,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly verifier: TokenVerifier;
   private readonly importedKeys: ImportedKeyCache;
   private readonly verifiedTokens: VerifiedTokenCache;
+  /** The request-level checks of {@link verifyRequest}, attached at start by `DpopRequestVerifier`. */
+  private requestVerifier: RequestVerifier | undefined;
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
@@ -89,6 +93,38 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    */
   verify(token: string, overrides?: VerifyOverrides): Promise<VerifiedToken> {
     return this.verifier.verify(token, overrides);
+  }
+
+  /**
+   * Verifies the token of an HTTP request as its scheme says (for callers other than `JwtGuard`):
+   * `Authorization: Bearer` — a bearer token, refused when bound to a key (`cnf.jkt`) or when its
+   * issuer's `dpop` is `'required'`; `Authorization: DPoP` with exactly one `DPoP` header — the
+   * proof checked as RFC 9449 §4.3 says against `method` and `url`, the token's binding, and the
+   * `jti` replay cache. `url` is the absolute URL the client used (behind a proxy, the public one).
+   * @param overrides narrow the token's verification, as {@link verify}'s.
+   * @returns the verified token with `scheme`, `jkt` (DPoP) and `nonce` (to send in `DPoP-Nonce`).
+   * @throws {TokenRejectedError} a subclass saying why, e.g. `DpopProofInvalidError` (its `check`
+   *   names the failed check), `DpopNonceRequiredError`, `DpopProofReplayedError`, `DpopSchemeError`.
+   */
+  verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
+    if (this.requestVerifier === undefined) {
+      return Promise.reject(new Error('JwksProvider.verifyRequest needs JwksCacheModule: its request verifier (DpopRequestVerifier) is not attached'));
+    }
+    return this.requestVerifier.verifyRequest(request, overrides);
+  }
+
+  /**
+   * Attaches the request-level checks {@link verifyRequest} delegates to. Called once at start by
+   * `DpopRequestVerifier` (a provider of `JwksCacheModule`); not for applications.
+   * @internal
+   */
+  attachRequestVerifier(verifier: RequestVerifier): void {
+    this.requestVerifier = verifier;
+  }
+
+  /** The verifier attached by {@link attachRequestVerifier}, if any. @internal */
+  attachedRequestVerifier(): RequestVerifier | undefined {
+    return this.requestVerifier;
   }
 
   /**

@@ -26,6 +26,11 @@ export interface JwksCacheEventMap {
   'token.fetched': { name: string; tenant: string | undefined; expiresInMs: number | undefined; background: boolean };
   /** Obtaining an outbound token failed. */
   'token.failed': { name: string; tenant: string | undefined; error: JwksCacheError };
+  /**
+   * The fleet-wide DPoP replay cache could not be asked (Redis down or slow): proofs were checked
+   * against this instance's own cache only, so a proof replayed to another instance would pass.
+   */
+  'dpop.replay_cache_degraded': { reason: 'store_unavailable' };
   /** A cache store failed or timed out; the operation was treated as a miss. */
   'store.error': { operation: 'get' | 'set' | 'delete'; error: JwksCacheError };
 }

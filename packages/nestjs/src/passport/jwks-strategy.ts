@@ -5,6 +5,7 @@ import { JwksCacheError, TokenMissingError } from '../errors.js';
 import { BearerChallengeException } from '../guard/bearer-challenge-exception.js';
 import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
 import { RejectionAnswer } from '../guard/rejection-answer.js';
+import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
@@ -44,6 +45,8 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   private readonly guardOptions: GuardOptions;
   /** The rejection → answer mapping of `JwtGuard` (logging included). */
   private readonly rejections: RejectionAnswer;
+  /** The DPoP scheme rules (a bound token is no bearer token); see {@link dpop}. */
+  private dpopVerifier: DpopRequestVerifier | undefined;
 
   constructor(
     protected readonly provider: JwksProvider,
@@ -81,7 +84,10 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     try {
       const token = extractBearerToken(request, this.guardOptions);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      claims = (await this.provider.verify(token, this.verifyOverrides(request))).payload;
+      const verified = await this.provider.verify(token, this.verifyOverrides(request));
+      // A DPoP-bound token (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
+      this.dpop.assertBearer(verified);
+      claims = verified.payload;
     } catch (error) {
       if (!(error instanceof JwksCacheError)) throw error;
       return this.refuse(error);
@@ -91,6 +97,13 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
       return this.fail(new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: this.guardOptions.realm }), HttpStatus.UNAUTHORIZED);
     }
     this.success(user);
+  }
+
+  /** The `DpopRequestVerifier` the module attached to the provider (no extra constructor parameter: subclasses inherit injection metadata). */
+  private get dpop(): DpopRequestVerifier {
+    this.dpopVerifier ??= DpopRequestVerifier.attachedTo(this.provider);
+    if (this.dpopVerifier === undefined) throw new Error('JwksStrategy: the DPoP request verifier is not available: register the strategy beside JwksCacheModule');
+    return this.dpopVerifier;
   }
 
   private refuse(error: JwksCacheError): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
@@ -12,10 +12,11 @@ import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
 import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
+import { parseSecretKey } from './secret-key.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 import { clock } from '../internal/clock.js';
 import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
-import type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
+import type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
 
 type StoreOperation = 'get' | 'set' | 'delete';
@@ -52,6 +53,7 @@ export class CacheStore implements OnModuleInit {
   private readonly redis: RedisConnection | undefined;
   private readonly codec: EnvelopeCodec;
   private readonly authenticates: boolean;
+  private readonly integrityKeyBytes: Buffer | undefined;
   private readonly encrypts: boolean;
   private readonly log: RateLimitedLogger;
   private readonly heldLocks = new Map<string, string>();
@@ -68,6 +70,7 @@ export class CacheStore implements OnModuleInit {
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
     this.authenticates = options.integrityKey !== undefined;
+    this.integrityKeyBytes = options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
     this.encrypts = cipher !== undefined;
     this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
     this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
@@ -99,7 +102,7 @@ export class CacheStore implements OnModuleInit {
    * The value under `key`: from the L1, else from the shared store (validated, then kept in the
    * L1). `undefined` on a miss, on an invalid entry and on any store fault; never rejects.
    */
-  async get<T>(key: string, options: StoreGetOptions = {}): Promise<T | undefined> {
+  async get<T>(key: string, options: StoreGetOptions<T> = {}): Promise<T | undefined> {
     if (options.skipL1 !== true) {
       const local = this.l1.get(key);
       if (local !== undefined) {
@@ -107,7 +110,7 @@ export class CacheStore implements OnModuleInit {
         return local.value as T;
       }
     }
-    const shared = await this.readShared<T>(key, options.confidential === true);
+    const shared = await this.readShared<T>(key, options.validate, options.confidential === true);
     if (shared === FAULT || shared === undefined) {
       this.counters.misses += 1;
       return undefined;
@@ -174,6 +177,26 @@ export class CacheStore implements OnModuleInit {
     return acquired;
   }
 
+  /**
+   * Claims `key` fleet-wide for `ttlMs` (Redis `SET NX PX`), for "accept once" checks such as a
+   * DPoP proof's `jti`. Only the key's existence is used, so a writer of Redis can at worst deny
+   * (a planted key) or forget (a deleted one), never forge a value; with an `integrityKey` the
+   * key is an HMAC, so one cannot be planted ahead for a given input.
+   */
+  async claimOnce(key: string, ttlMs: number): Promise<ClaimOutcome> {
+    const redis = this.redis;
+    if (redis === undefined) return 'unavailable';
+    const claimed = await this.callShared('set', () => redis.acquire(this.onceKeyOf(key), '1', ttlMs));
+    if (claimed === FAULT) return 'unavailable';
+    return claimed ? 'claimed' : 'taken';
+  }
+
+  private onceKeyOf(key: string): string {
+    const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : key;
+    if (this.integrityKeyBytes === undefined) return `${STORE_KEY_PREFIX}once:${rest}`;
+    return `${STORE_KEY_PREFIX}once:${createHmac('sha256', this.integrityKeyBytes).update(rest).digest('base64url')}`;
+  }
+
   /** Releases a lock taken by {@link lock} on this instance (only if it still holds it). */
   async unlock(key: string): Promise<void> {
     const token = this.heldLocks.get(key);
@@ -209,12 +232,12 @@ export class CacheStore implements OnModuleInit {
     const attempts = Math.max(1, Math.ceil((options.timeout ?? DEFAULT_WAIT_TIMEOUT_MS) / interval));
     const accepts = (value: T): boolean => options.until === undefined || options.until(value);
     for (let attempt = 0; attempt < attempts; attempt += 1) {
-      const shared = await this.readShared<T>(key, options.confidential === true);
+      const shared = await this.readShared<T>(key, undefined, options.confidential === true);
       if (shared === FAULT) return undefined;
       if (shared !== undefined && accepts(shared)) return this.countWaitHit(shared);
       if (options.stopWhenUnlocked !== false && !(await this.lockStillHeld(key))) {
         // The holder may have written just before letting go: one last look.
-        const last = await this.readShared<T>(key, options.confidential === true);
+        const last = await this.readShared<T>(key, undefined, options.confidential === true);
         return last !== FAULT && last !== undefined && accepts(last) ? this.countWaitHit(last) : undefined;
       }
       await pause(interval);
@@ -235,7 +258,7 @@ export class CacheStore implements OnModuleInit {
     return held !== false;
   }
 
-  private async readShared<T>(key: string, confidential: boolean): Promise<T | undefined | typeof FAULT> {
+  private async readShared<T>(key: string, validate: ((value: unknown) => value is T) | undefined, confidential: boolean): Promise<T | undefined | typeof FAULT> {
     const l2 = this.l2;
     // An entry that may not be shared is not read either: whatever is there, we did not write it.
     if (l2 === undefined || !this.shares(key, { confidential })) return undefined;
@@ -245,6 +268,7 @@ export class CacheStore implements OnModuleInit {
     const opened = this.codec.open(key, kindOf(key), raw, confidential);
     if (opened.status === 'expired') return undefined;
     if (opened.status === 'rejected') return this.reject(key, opened.reason);
+    if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');
     this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - clock.now()));
     return opened.value as T;
   }

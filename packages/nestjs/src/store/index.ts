@@ -6,4 +6,4 @@
  */
 export { CacheStore } from './cache-store.js';
 export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
-export type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
+export type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';

@@ -30,9 +30,11 @@ export interface StoreSharingOptions {
 }
 
 /** Options of {@link CacheStore.get}. */
-export interface StoreGetOptions extends StoreSharingOptions {
+export interface StoreGetOptions<T> extends StoreSharingOptions {
   /** Read the shared store even when the L1 has the entry (e.g. while polling for a peer's write). */
   skipL1?: boolean;
+  /** Extra check of the value read from the shared store; a `false` counts as a rejected entry. */
+  validate?: (value: unknown) => value is T;
 }
 
 /** Options of {@link CacheStore.waitFor}. */
@@ -53,3 +55,10 @@ export interface WaitForOptions<T> extends StoreSharingOptions {
 
 /** What {@link CacheStore.withLock} did: ran `fn` under the lock, or found the lock taken. */
 export type LockOutcome<R> = { acquired: true; result: R } | { acquired: false };
+
+/**
+ * What {@link CacheStore.claimOnce} did: this caller is the first (`claimed`), someone claimed
+ * the key before (`taken`), or the fleet could not be asked (`unavailable`: no Redis tier, or a
+ * fault — already counted, logged and emitted as `store.error`).
+ */
+export type ClaimOutcome = 'claimed' | 'taken' | 'unavailable';

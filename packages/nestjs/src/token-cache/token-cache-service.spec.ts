@@ -716,3 +716,24 @@ describe('TokenCacheService.fetch', () => {
     expect(service.stats().default.invalidations).toBe(1);
   });
 });
+
+describe('TokenCacheService fleet lock', () => {
+  it('holds the fleet-wide lock of a token for twice the time its request may take, not a fixed 10 s', async () => {
+    const { service, store } = createService({
+      tokens: {
+        slow: { clientCredentials: { tokenEndpoint: 'https://idp.example.com/token', clientId: 'c', clientSecret: 'client-secret-value', timeout: 30_000 } },
+        quick: { clientCredentials: { tokenEndpoint: 'https://idp.example.com/token', clientId: 'c', clientSecret: 'client-secret-value' } },
+        fn: { tokenFunction: () => 'unused', timeout: 3_000, shareKey: 'fn' },
+      },
+    });
+    jest.spyOn(store, 'hasFleetLock', 'get').mockReturnValue(true);
+    const ttls: (number | undefined)[] = [];
+    // The lock holder's work is not run: only the TTL it asks for matters here.
+    jest.spyOn(store, 'withLock').mockImplementation(async (_key, _fn, options) => {
+      ttls.push(options?.ttl);
+      return { acquired: true, result: 'token' as never };
+    });
+    for (const name of ['slow', 'quick', 'fn']) await service.ensureToken(name);
+    expect(ttls).toEqual([60_000, 10_000, 6_000]);
+  });
+});

@@ -10,7 +10,7 @@ import type { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
 import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { callTokenFunction } from './call-token-function.js';
-import { requestClientCredentialsToken } from './client-credentials-request.js';
+import { requestClientCredentialsToken, tokenRequestTimeout } from './client-credentials-request.js';
 import type { TokenRegistry } from './token-registry.js';
 import { setEntry, type KeyState, type TokenSlot } from './token-slot.js';
 
@@ -106,7 +106,7 @@ export class TokenLoader {
     return onceForFleet(this.store, {
       key: slot.resolved.storeKey,
       shared: slot.resolved.shared,
-      lockTtl: FLEET_TOKEN_LOCK_TTL_MS,
+      lockTtl: fleetLockTtl(slot),
       adopt: (skipL1) => this.adoptStored(slot, background, skipL1),
       work: () => this.requestToken(slot, background),
       awaited: () => (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
@@ -136,7 +136,7 @@ export class TokenLoader {
     }
     const { credentials } = resolved;
     const tokenEndpoint = credentials.tokenEndpoint ?? (await this.discoverTokenEndpoint(credentials.issuer!, name));
-    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials });
+    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials, dpop: slot.source.dpop });
   }
 
   private async discoverTokenEndpoint(issuer: string, name: string): Promise<string> {
@@ -216,8 +216,16 @@ export class TokenLoader {
   }
 }
 
-/** How long one instance may hold the fleet-wide lock of a token (a token request takes ≤ 5 s by default). */
-const FLEET_TOKEN_LOCK_TTL_MS = 10_000;
+/**
+ * How long one instance may hold the fleet-wide lock of a token, and the others wait for it:
+ * twice what one request may take (a client-credentials request may be sent twice, on a DPoP
+ * nonce challenge). A fixed TTL would expire under a slow, still-running request, and every peer
+ * would then request too.
+ */
+function fleetLockTtl(slot: TokenSlot): number {
+  const { resolved } = slot;
+  return 2 * (resolved.kind === 'tokenFunction' ? resolved.timeout : tokenRequestTimeout(resolved.credentials));
+}
 
 function obtainedFromFunction(result: TokenFunctionResult, name: string): ObtainedToken {
   if (typeof result === 'string' && result.length > 0) return { token: result };

@@ -163,6 +163,16 @@ describe('CacheStore', () => {
       expect(warn.mock.calls.map((call) => String(call[0])).join('\n')).not.toContain('do-not-log-me');
     });
 
+    it('counts a value refused by the caller-supplied validation as a rejected entry', async () => {
+      const shared = new Keyv();
+      await storeWith({ stores: [shared] }).set(TOKEN_KEY, { token: 42 }, 60_000);
+      const reader = storeWith({ stores: [shared] });
+      const isTokenEntry = (value: unknown): value is { token: string } => typeof (value as { token?: unknown }).token === 'string';
+
+      expect(await reader.get(TOKEN_KEY, { validate: isTokenEntry })).toBeUndefined();
+      expect(reader.stats()).toMatchObject({ rejectedEntries: 1, misses: 1 });
+    });
+
     it('waitFor returns a peer value as soon as it appears, and gives up after its timeout', async () => {
       const shared = new Keyv();
       const a = storeWith({ stores: [shared] });

@@ -6,6 +6,7 @@ import { CacheStore } from '../../src/store/cache-store.js';
 import { validateOptions } from '../../src/config/validate-options.js';
 import { JwksProvider } from '../../src/jwks/jwks-provider.js';
 import { OidcDiscovery } from '../../src/discovery/oidc-discovery.js';
+import { DpopRequestVerifier } from '../../src/dpop/dpop-request-verifier.js';
 import { fakeClock } from '../../../../test/support/fake-clock.js';
 import { waitUntil } from '../../../../test/support/wait-until.js';
 
@@ -25,6 +26,8 @@ export function createProvider(options: JwksCacheModuleOptions) {
   const events = new JwksCacheEvents();
   const store = new CacheStore(options, events);
   const provider = new JwksProvider(options, store, events, new OidcDiscovery(options, store));
+  // As in the module: the DPoP request verifier attaches itself to the provider (JwksStrategy and JwtGuard find it there).
+  new DpopRequestVerifier(options, store, events, provider);
   return { provider, events: recordEvents(events) };
 }
 
