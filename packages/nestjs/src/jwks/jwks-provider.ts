@@ -11,7 +11,7 @@ import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js'
 import type { IssuerHealth, IssuerKeyState, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
-import type { KeySetStats } from './key-sets-by-uri.js';
+import type { JwksProviderStats } from './jwks-provider-stats.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { TokenVerifier } from './token-verifier.js';
 import { checkAlgorithm } from './token-checks.js';
@@ -27,22 +27,7 @@ export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-sta
 export type { HttpRequestToVerify, RequestHeaders, RequestVerifier, VerifiedRequest } from './request-verifier.js';
 export type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
 export type { KeySetStats } from './key-sets-by-uri.js';
-
-/** What `JwksProvider.stats()` reports. */
-export interface JwksProviderStats {
-  /**
-   * Per configured issuer, and per live issuer of an issuer template (with its `template`,
-   * `params` and `jwksUri`; its counters are those of its key set, shared by JWKS URI).
-   */
-  issuers: Record<string, IssuerKeyStats | DynamicIssuerStats>;
-  /** The issuer templates' key sets, by JWKS URI, with the live issuers using each. */
-  keySets: Record<string, KeySetStats>;
-  /** Per issuer template (as configured): live issuers and the counters of its bounds. */
-  templates: Record<string, IssuerTemplateStats>;
-  verifiedTokens: { size: number; hits: number; misses: number };
-  /** Entries of the imported-key cache (`0` with `importedKeyCache: false`, an adapter's own `size` else `0`). */
-  importedKeys: { size: number };
-}
+export type { JwksProviderStats } from './jwks-provider-stats.js';
 
 /**
  * The inbound side: each configured issuer's key set, cached and kept current, and token
