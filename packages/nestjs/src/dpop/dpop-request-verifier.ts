@@ -18,6 +18,7 @@ import { DpopNonces } from './dpop-nonces.js';
 import { DpopReplayCache, type DpopReplayStats } from './dpop-replay-cache.js';
 import { DEFAULT_PROOF_KEY_CACHE_SIZE, verifyDpopProof } from './verify-dpop-proof.js';
 import { ImportedKeyCache } from '../jwks/imported-key-cache.js';
+import { IssuerTemplate, isIssuerTemplate } from '../jwks/issuer-template.js';
 
 export type { HttpRequestToVerify, RequestHeaders, VerifiedRequest } from '../jwks/request-verifier.js';
 
@@ -57,6 +58,8 @@ const SCHEME_ONLY = /^(bearer|dpop)(?: |$)/i;
 @Injectable()
 export class DpopRequestVerifier implements RequestVerifier {
   private readonly issuers = new Map<string, IssuerDpop>();
+  /** The templates' settings: an issuer a template makes at run time has its template's `dpop`. */
+  private readonly templates: { template: IssuerTemplate; dpop: IssuerDpop }[] = [];
   private readonly replays: DpopReplayCache;
   private readonly fallback: IssuerDpop;
   /** Proof keys, imported once per client key (a cache of its own: clients choose these keys). */
@@ -79,7 +82,10 @@ export class DpopRequestVerifier implements RequestVerifier {
     let advertiseDpop = false;
     for (const [issuer, settings] of Object.entries(resolved.issuers)) {
       const nonces = settings.nonceRotation === undefined ? undefined : new DpopNonces(store, issuer, settings.nonceRotation);
-      this.issuers.set(issuer, { settings, algorithmSet: new Set(settings.algorithms), nonces });
+      const entry: IssuerDpop = { settings, algorithmSet: new Set(settings.algorithms), nonces };
+      // Templates were checked at start (validate-template-options.ts): parse() does not throw here.
+      if (isIssuerTemplate(issuer)) this.templates.push({ template: IssuerTemplate.parse(issuer, 'issuers[].issuer'), dpop: entry });
+      else this.issuers.set(issuer, entry);
       bearer ||= settings.mode !== 'required';
       if (settings.mode === 'off') continue;
       dpop = true;
@@ -136,12 +142,23 @@ export class DpopRequestVerifier implements RequestVerifier {
   acceptsBearer(verified: VerifiedToken): boolean {
     const cnf = verified.payload.cnf;
     if (cnf !== undefined) return false;
-    return this.issuers.get(verified.issuer)?.settings.mode !== 'required';
+    return this.dpopOf(verified.issuer).settings.mode !== 'required';
   }
 
   /** A nonce to send in `DPoP-Nonce` for tokens of `issuer`, when it uses server nonces. */
   nonceFor(issuer: string): Promise<string> | undefined {
-    return this.issuers.get(issuer)?.nonces?.current();
+    return this.dpopOf(issuer).nonces?.current();
+  }
+
+  /**
+   * The DPoP settings of `issuer`: a configured issuer's own, else those of the template that made
+   * it (an issuer a token names is one of the two: `verify()` refuses any other).
+   */
+  private dpopOf(issuer: string): IssuerDpop {
+    const configured = this.issuers.get(issuer);
+    if (configured !== undefined) return configured;
+    for (const { template, dpop } of this.templates) if (template.match(issuer) !== undefined) return dpop;
+    return this.fallback;
   }
 
   /** Counters of the `jti` replay cache. */
@@ -154,8 +171,7 @@ export class DpopRequestVerifier implements RequestVerifier {
     // Node joins repeated headers with ", "; a JWT has no comma, so a comma means several proofs.
     if (proofs.length !== 1 || proofs[0]!.includes(',')) throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
     const verified = await this.provider.verify(token, overrides);
-    // An issuer made at run time (a template's) has the defaults until it says otherwise.
-    const { settings, algorithmSet, nonces } = this.issuers.get(verified.issuer) ?? this.fallback;
+    const { settings, algorithmSet, nonces } = this.dpopOf(verified.issuer);
     const { clockTolerance } = settings;
     if (settings.mode === 'off') throw new DpopSchemeError('The issuer does not accept DPoP: present the token as Bearer');
     const jkt = boundThumbprint(verified);
