@@ -34,7 +34,6 @@ export {
 export * from './config/options.js';
 export { JwksCacheModule } from './jwks-cache.module.js';
 export { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS } from './jwks-cache.module-definition.js';
-export { CacheStore, STORE_KEY_PREFIX, type StoreEntryKind, type StoreStats, type StoreGetOptions, type WaitForOptions, type LockOutcome } from './store/cache-store.js';
 export { JwksProvider, type JwksProviderStats, type VerifiedToken, type IssuerHealth, type IssuerKeyStats, type SeedOutcome, type DynamicIssuerStats, type IssuerTemplateStats, type KeySetStats } from './jwks/jwks-provider.js';
 export { DpopRequestVerifier, type AcceptedSchemes } from './dpop/dpop-request-verifier.js';
 export type { HttpRequestToVerify, VerifiedRequest, RequestHeaders, RequestVerifier } from './jwks/request-verifier.js';
@@ -44,7 +43,6 @@ export type { DpopReplayStats } from './dpop/dpop-replay-cache.js';
 export { DPOP_NONCE_HEADER, formatDpopChallenge } from './guard/dpop-rejection.js';
 export type { ImportedKeyCacheAdapter, ImportedKeyCacheKey, VerificationKey } from './jwks/imported-key-cache.js';
 export type { ExportedKeySet } from './jwks/stored-key-set.js';
-export { OidcDiscovery, type DiscoveryDocument } from './discovery/oidc-discovery.js';
 export { JwtGuard, type JwtGuardRequest } from './guard/jwt-guard.js';
 export { Public, PUBLIC_ROUTE_KEY } from './guard/public.js';
 export { Scopes, REQUIRED_SCOPES_KEY } from './guard/scopes.js';

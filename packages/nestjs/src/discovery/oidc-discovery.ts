@@ -106,17 +106,12 @@ export class OidcDiscovery {
     if (fetched.maxAge !== undefined) entry.maxAge = fetched.maxAge;
     this.documents.set(issuer, entry);
     // A store failure only costs other instances a request; it never fails discovery.
-    this.store.set(CacheStore.key('discovery', issuer), entry, freshFor + settings.staleIfError).catch(() => undefined);
+    void this.store.set(CacheStore.key('discovery', issuer), entry, freshFor + settings.staleIfError);
   }
 
   /** A fresh document another instance (or an earlier run) stored, validated again before use. */
   private async readStore(issuer: string, settings: ResolvedJwksOptions): Promise<CachedDocument | undefined> {
-    let entry: CachedDocument | undefined;
-    try {
-      entry = await this.store.get<CachedDocument>(CacheStore.key('discovery', issuer));
-    } catch {
-      return undefined;
-    }
+    const entry = await this.store.get<unknown>(CacheStore.key('discovery', issuer));
     if (!isCachedDocument(entry) || entry.fetchedAt > clock.now()) return undefined;
     // Never fresher than this process would have made it: a replayed entry cannot outlive `ttl` / the max-age clamp.
     const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + freshnessFor(entry.maxAge, settings));

@@ -57,8 +57,8 @@ export class DpopNonces {
   }
 
   private async load(window: number): Promise<string> {
-    if (!this.store.hasSharedStore) return fresh();
     const key = CacheStore.key('dpop-nonce', this.issuer, String(window));
+    if (!this.store.shares(key)) return fresh();
     const stored = await this.store.get(key, { validate: isNonce });
     if (stored !== undefined) return stored;
     // Kept while a proof may still carry it: its own window and the next.

@@ -33,7 +33,7 @@ class FakeProvider {
   outcome: JwtClaimsPayload | Error = { sub: 'alice', iss: 'https://idp.test' };
   private requestVerifier: RequestVerifier | undefined;
   /** The real DPoP scheme rules, for a module without DPoP configuration (it attaches itself, as in the module). */
-  readonly dpop = new DpopRequestVerifier({ issuers: [] }, new CacheStore({}), new JwksCacheEvents(), this as unknown as JwksProvider);
+  readonly dpop = new DpopRequestVerifier({ issuers: [] }, new CacheStore({}, new JwksCacheEvents()), new JwksCacheEvents(), this as unknown as JwksProvider);
 
   attachRequestVerifier(verifier: RequestVerifier): void {
     this.requestVerifier = verifier;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
@@ -17,9 +17,6 @@ import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 import { clock } from '../internal/clock.js';
 import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
 import type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
-
-export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
-export type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
 
 type StoreOperation = 'get' | 'set' | 'delete';
@@ -64,7 +61,7 @@ export class CacheStore implements OnModuleInit {
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
-    @Optional() private readonly events?: JwksCacheEvents,
+    private readonly events: JwksCacheEvents,
   ) {
     this.settings = resolveConfig(options).storeOptions;
     this.l1 = new MemoryTier(this.settings.l1MaxEntries);
@@ -86,11 +83,6 @@ export class CacheStore implements OnModuleInit {
   /** The store key for an entry of `kind` identified by `parts` (hashed). */
   static key(kind: StoreEntryKind, ...parts: string[]): string {
     return storeKey(kind, ...parts);
-  }
-
-  /** Whether a shared store (L2) is configured behind the in-process L1. */
-  get hasSharedStore(): boolean {
-    return this.l2 !== undefined;
   }
 
   /**
@@ -307,14 +299,14 @@ export class CacheStore implements OnModuleInit {
     else this.counters.errors += 1;
     const storeError = error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
     this.log.warn(operation, `${storeError.message}; treated as a miss (${describeCause(error)})`);
-    this.events?.emit('store.error', { operation, error: storeError });
+    this.events.emit('store.error', { operation, error: storeError });
   }
 
   private reject(key: string, reason: RejectionReason): undefined {
     this.counters.rejectedEntries += 1;
     const error = new StoreEntryRejectedError(`Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`);
     this.log.warn('rejected', error.message);
-    this.events?.emit('store.error', { operation: 'get', error });
+    this.events.emit('store.error', { operation: 'get', error });
     return undefined;
   }
 

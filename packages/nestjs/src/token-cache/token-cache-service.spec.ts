@@ -581,9 +581,10 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('treats a failing store as a miss: tokens still flow, from the source and the in-process copy', async () => {
-    const { service, events, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
-    jest.spyOn(store, 'get').mockRejectedValue(new Error('store down'));
-    jest.spyOn(store, 'set').mockRejectedValue(new Error('store down'));
+    // A shared tier whose every call fails: the CacheStore turns each into a miss and a store.error.
+    const fail = (): Promise<never> => Promise.reject(new Error('store down'));
+    const failing = new Keyv({ store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never, throwOnErrors: true });
+    const { service, events } = createService({ stores: [failing], tokens: { x: { clientCredentials: credentials() } } });
     const storeErrors: string[] = [];
     events.on('store.error', ({ operation }) => storeErrors.push(operation));
 

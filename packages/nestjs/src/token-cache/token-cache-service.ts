@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { JwksCacheModuleOptions, TokenSourceOptions } from '../config/options.js';
@@ -39,16 +39,16 @@ export class TokenCacheService {
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
-    store: CacheStore,
+    private readonly store: CacheStore,
     events: JwksCacheEvents,
-    @Optional() jwksProvider?: JwksProvider,
-    @Optional() oidcDiscovery?: OidcDiscovery,
+    jwksProvider: JwksProvider,
+    oidcDiscovery: OidcDiscovery,
   ) {
     const resolved = resolveConfig(config);
     this.configuredIssuers = new Set(resolved.issuers.map((issuer) => issuer.issuer));
     this.registry = new TokenRegistry(resolved.tokenDefaults, resolved.maxTenantsPerToken, (state) => this.loader.isLoading(state), config.encryptionKey !== undefined);
-    // The module's instance shares its document cache with JwksProvider; without one, an own.
-    this.loader = new TokenLoader(this.registry, store, events, oidcDiscovery ?? new OidcDiscovery(config, store), jwksProvider);
+    // The module's OidcDiscovery: one document cache with JwksProvider.
+    this.loader = new TokenLoader(this.registry, store, events, oidcDiscovery, jwksProvider);
     // The module options were validated at start-up already.
     for (const [name, source] of Object.entries(config.tokens ?? {})) this.registry.add(name, source);
   }
@@ -62,7 +62,7 @@ export class TokenCacheService {
   register(name: string, source: TokenSourceOptions): void {
     validateRegisteredSource(name, source, this.configuredIssuers);
     const previous = this.registry.sourceOf(name);
-    if (previous?.options.tokenFunction !== undefined) for (const storeKey of this.registry.forgetTokensOf(name)) void this.loader.storeDelete(storeKey);
+    if (previous?.options.tokenFunction !== undefined) for (const storeKey of this.registry.forgetTokensOf(name)) void this.store.delete(storeKey);
     this.registry.add(name, source);
   }
 

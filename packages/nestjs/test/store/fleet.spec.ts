@@ -4,7 +4,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { createClient, createKeyv, type Keyv } from '@keyv/redis';
 import { exportJWK, generateKeyPair } from 'jose';
 import { generateAttackerKey, LocalIssuer } from '@jwks-cache/testing';
-import { CacheStore, JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheService, type JwksCacheModuleOptions } from '../../src/index.js';
+import { JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheService, type JwksCacheModuleOptions } from '../../src/index.js';
+import { CacheStore } from '../../src/store/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
 const CLIENT = { clientId: 'orders-service', clientSecret: 'orders-service-secret-value' };

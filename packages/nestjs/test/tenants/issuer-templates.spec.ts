@@ -5,11 +5,12 @@ import {
   JwksProvider,
   KeySetUnavailableError,
   UnknownIssuerError,
-  CacheStore,
   type JwksCacheEventMap,
   type JwksCacheModuleOptions,
   type IssuerOptions,
 } from '@jwks-cache/nestjs';
+import { CacheStore } from '@jwks-cache/nestjs/store';
+import { OidcDiscovery } from '@jwks-cache/nestjs/discovery';
 import { validateOptions } from '../../src/config/validate-options.js';
 import { fakeClock, restoreClock, type FakeClock } from '../../../../test/support/fake-clock.js';
 import { TenantIdp } from '../support/tenant-idp.js';
@@ -24,7 +25,8 @@ function makeProvider(issuers: IssuerOptions[], extra: Partial<JwksCacheModuleOp
   const refused: JwksCacheEventMap['jwks.issuer_refused'][] = [];
   events.on('jwks.issuer_created', (payload) => created.push(payload));
   events.on('jwks.issuer_refused', (payload) => refused.push(payload));
-  const provider = new JwksProvider(options, new CacheStore(options), events);
+  const store = new CacheStore(options, events);
+  const provider = new JwksProvider(options, store, events, new OidcDiscovery(options, store));
   providers.push(provider);
   return { provider, created, refused };
 }
