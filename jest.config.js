@@ -19,6 +19,8 @@ export default {
     '^@jwks-cache/nestjs/health$': '<rootDir>/packages/nestjs/src/health/index.ts',
     '^@jwks-cache/nestjs/microservices$': '<rootDir>/packages/nestjs/src/microservices/index.ts',
     '^@jwks-cache/nestjs/websockets$': '<rootDir>/packages/nestjs/src/websockets/index.ts',
+    '^@jwks-cache/nestjs/store$': '<rootDir>/packages/nestjs/src/store/index.ts',
+    '^@jwks-cache/nestjs/discovery$': '<rootDir>/packages/nestjs/src/discovery/index.ts',
     '^@jwks-cache/testing$': '<rootDir>/packages/testing/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -4,13 +4,15 @@ import { ClientTCP } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { TokenCacheService } from '@jwks-cache/nestjs';
 import { withToken } from '@jwks-cache/nestjs/microservices';
-import { INVENTORY_TOKEN } from './api-options.js';
+import { INVENTORY_MESSAGES_TOKEN } from './api-options.js';
 import { RESERVE_PATTERN } from './downstream/inventory-messages.controller.js';
 import { optionalSetting } from './sample-environment.js';
 
 /**
- * Calls the inventory service over TCP messages rather than HTTP: `withToken` attaches the same
- * cached client-credentials token that `TokenCacheService.fetch` sends to `/inventory`.
+ * Calls the inventory service over TCP messages rather than HTTP: `withToken` attaches a cached
+ * client-credentials token of the same client. A Bearer one: a message has no HTTP method and URL
+ * for a DPoP proof, so the DPoP-bound token `TokenCacheService.fetch` sends to `/inventory` would be
+ * refused there.
  */
 @Controller('inventory')
 export class ReservationsController implements OnModuleDestroy {
@@ -30,7 +32,7 @@ export class ReservationsController implements OnModuleDestroy {
   @Get('reserve')
   async reserve(): Promise<unknown> {
     if (this.client === undefined) throw new ServiceUnavailableException('DOWNSTREAM_TCP_URL is not set');
-    return lastValueFrom(withToken(this.client, this.tokens, { token: INVENTORY_TOKEN }).send(RESERVE_PATTERN, { sku: 'widget' }));
+    return lastValueFrom(withToken(this.client, this.tokens, { token: INVENTORY_MESSAGES_TOKEN }).send(RESERVE_PATTERN, { sku: 'widget' }));
   }
 
   onModuleDestroy(): void {

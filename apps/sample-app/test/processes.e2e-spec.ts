@@ -114,6 +114,7 @@ describe('the built sample app, as processes', () => {
     const code = await exitOf(child);
     expect({ code, output: output.all }).toEqual({ code: 0, output: expect.stringContaining('demo passed') });
     expect(output.all).toMatch(/200 calls to \/inventory → all 200/);
+    expect(output.all).toMatch(/DPoP-bound .* as Bearer → 401; with a fresh proof → 200; the same proof replayed → 401/);
     expect(output.all).toMatch(/key rotation at the provider .* 0 failed/);
   }, 90_000);
 });

@@ -104,8 +104,8 @@ describe('sample app against the embedded OpenID provider', () => {
     expect(body.servedTo).toBe(SAMPLE_APP_CLIENT_ID);
   });
 
-  it('calls the downstream\'s TCP message handler with that same token, which its JwtGuard verifies', async () => {
-    expect((await get(stack, '/inventory', ordersReader)).status).toBe(200);
+  it('calls the downstream\'s TCP message handler with a cached Bearer token (no DPoP on messages), which its JwtGuard verifies', async () => {
+    expect((await get(stack, '/inventory/reserve', ordersReader)).status).toBe(200);
     const issuedBefore = stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0;
     const response = await get(stack, '/inventory/reserve', ordersReader);
     expect(response.status).toBe(200);

@@ -18,13 +18,15 @@ import { runInProcessSection } from './sections/in-process.js';
 import { runMemorySection } from './sections/memory.js';
 import { runOutboundSection } from './sections/outbound.js';
 import { runResilienceSection } from './sections/resilience.js';
+import { runTenantFloodSection } from './sections/tenant-flood.js';
+import { runDpopSection } from './sections/dpop.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const REPO_ROOT = join(PACKAGE_DIR, '..', '..');
 
 type SectionRunner = (mode: BenchMode, log: (line: string) => void) => Promise<Section>;
 
-const SECTIONS: SectionRunner[] = [runInProcessSection, runHttpSection, runResilienceSection, runIdpLoadSection, runOutboundSection, runMemorySection];
+const SECTIONS: SectionRunner[] = [runInProcessSection, runHttpSection, runResilienceSection, runIdpLoadSection, runTenantFloodSection, runDpopSection, runOutboundSection, runMemorySection];
 
 /** Where the two reports go. */
 function outputPaths(args: readonly string[], mode: BenchMode): { markdown: string; json: string } {

@@ -22,7 +22,7 @@ export interface Section {
   rows: Array<Record<string, Cell>>;
 }
 
-export const SECTION_IDS = ['in-process', 'http', 'resilience', 'idp-load', 'outbound', 'memory'] as const;
+export const SECTION_IDS = ['in-process', 'http', 'resilience', 'idp-load', 'tenant-flood', 'dpop', 'outbound', 'memory'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 /** What `results.json` holds, and what `BENCHMARKS.md` renders. */

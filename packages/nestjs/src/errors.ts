@@ -29,6 +29,10 @@ export type JwksCacheErrorCode =
   | 'ERR_TOKEN_MISSING'
   | 'ERR_AUTHORIZATION_MALFORMED'
   | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_DPOP_PROOF_INVALID'
+  | 'ERR_DPOP_PROOF_REPLAYED'
+  | 'ERR_DPOP_NONCE_REQUIRED'
+  | 'ERR_DPOP_SCHEME'
   | 'ERR_FETCH_FAILED'
   | 'ERR_FETCH_TIMEOUT'
   | 'ERR_FETCH_RESPONSE_TOO_LARGE'
@@ -216,6 +220,63 @@ export class InsufficientRoleError extends JwksCacheError {
  */
 export class JwtContextMissingError extends JwksCacheError {
   static override readonly code: JwksCacheErrorCode = 'ERR_JWT_CONTEXT_MISSING';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender-constrained tokens (DPoP, RFC 9449)
+// ---------------------------------------------------------------------------------------------
+
+/** The RFC 9449 §4.3 check a DPoP proof failed, in the order they run. */
+export type DpopCheck =
+  | 'header' | 'typ' | 'alg' | 'jwk' | 'signature' | 'claims' | 'htm' | 'htu' | 'nonce' | 'iat' | 'ath' | 'jkt' | 'jti';
+
+/**
+ * The request's DPoP proof was refused (RFC 9449 §4.3). `check` names the check that failed;
+ * the message never holds the proof, the token or a claim value. `JwtGuard` answers 401
+ * `WWW-Authenticate: DPoP error="invalid_dpop_proof"`.
+ */
+export class DpopProofInvalidError extends TokenRejectedError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_DPOP_PROOF_INVALID';
+  /** The check that failed. */
+  readonly check: DpopCheck;
+
+  constructor(message: string, check: DpopCheck, options?: { cause?: unknown }) {
+    super(message, options);
+    this.check = check;
+  }
+}
+
+/** The proof's `jti` was already used within its `iat` window (on this instance or, with a shared store, the fleet). */
+export class DpopProofReplayedError extends DpopProofInvalidError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_DPOP_PROOF_REPLAYED';
+
+  constructor(message: string) {
+    super(message, 'jti');
+  }
+}
+
+/**
+ * Server nonces are on (`dpop.nonce`) and the proof has none, or a stale one: the client must
+ * retry with `nonce` (the one in `nonce`). `JwtGuard` answers 401 `error="use_dpop_nonce"` with
+ * a `DPoP-Nonce` header (RFC 9449 §9).
+ */
+export class DpopNonceRequiredError extends DpopProofInvalidError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_DPOP_NONCE_REQUIRED';
+  /** The nonce the client should use (public: it is sent in `DPoP-Nonce`). */
+  readonly nonce: string;
+
+  constructor(message: string, nonce: string) {
+    super(message, 'nonce');
+    this.nonce = nonce;
+  }
+}
+
+/**
+ * The token came with the wrong scheme: a DPoP-bound token (`cnf.jkt`) as `Bearer`, a Bearer
+ * token where the issuer's `dpop` is `'required'`, or `DPoP` where it is `'off'`.
+ */
+export class DpopSchemeError extends TokenRejectedError {
+  static override readonly code: JwksCacheErrorCode = 'ERR_DPOP_SCHEME';
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { startupWarnings } from './config/startup-warnings.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
 import { OidcDiscovery } from './discovery/oidc-discovery.js';
+import { DpopRequestVerifier } from './dpop/dpop-request-verifier.js';
 import { JwtGuard } from './guard/jwt-guard.js';
 import { JwtVerifyCheck } from './guard/jwt-verify-check.js';
 import { JwtContext } from './guard/jwt-context.js';
@@ -30,8 +31,8 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
 
 /**
  * The module: `JwksCacheModule.forRoot(options)` or `JwksCacheModule.forRootAsync({ imports,
- * inject, useFactory, isGlobal })`. Provides and exports `JwksProvider`, `JwtGuard`, `JwtContext`
- * and `TokenCacheService`; registers `JwtContextInterceptor` as a global interceptor.
+ * inject, useFactory, isGlobal })`. Provides and exports `JwksProvider`, `DpopRequestVerifier`,
+ * `JwtGuard`, `JwtContext` and `TokenCacheService`; registers `JwtContextInterceptor` as a global interceptor.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -41,6 +42,7 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     CacheStore,
     OidcDiscovery,
     JwksProvider,
+    DpopRequestVerifier,
     JwtGuard,
     JwtVerifyCheck,
     JwtContext,
@@ -48,6 +50,6 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     TokenCacheService,
     JwksEventLogger,
   ],
-  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, OidcDiscovery, JwksProvider, JwtGuard, JwtContext, TokenCacheService],
+  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, OidcDiscovery, JwksProvider, DpopRequestVerifier, JwtGuard, JwtContext, TokenCacheService],
 })
 export class JwksCacheModule extends JwksCacheConfigurableModule {}

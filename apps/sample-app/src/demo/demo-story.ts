@@ -53,6 +53,7 @@ async function tellStory(steps: DemoSteps): Promise<void> {
   await steps.showClaims(tokens.withScope);
   await steps.showScopeCheck(tokens);
   await steps.showDownstreamCall(tokens.withScope);
+  await steps.showDpopBinding();
   await steps.showMessageCall(tokens.withScope);
   await steps.showCallsCostNothingAtTheProvider();
   await steps.showKeyRotation(tokens.withScope);
@@ -93,10 +94,28 @@ class DemoSteps {
     this.report(`GET /inventory → 200: the API called the inventory service with its own token (served to ${body.servedTo})`);
   }
 
+  /** The API's inventory token is DPoP-bound: useless as Bearer, and each proof is good once. */
+  async showDpopBinding(): Promise<void> {
+    const apiTokens = this.stack.api.get(TokenCacheService);
+    const token = await apiTokens.ensureToken(INVENTORY_TOKEN);
+    const url = new URL('/inventory', this.stack.downstreamUrl).toString();
+    const asBearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    this.require(asBearer.status === 401, `the DPoP-bound token was accepted as a Bearer token (${asBearer.status})`);
+    const headers = { authorization: `DPoP ${token}`, dpop: await apiTokens.dpopProof(INVENTORY_TOKEN, { method: 'GET', url }) };
+    const first = await fetch(url, { headers });
+    const replayed = await fetch(url, { headers });
+    this.require(first.status === 200, `the DPoP request with a fresh proof got ${first.status}`);
+    this.require(replayed.status === 401, `the replayed DPoP proof got ${replayed.status}`);
+    this.report(
+      `the API's inventory token is DPoP-bound (cnf.jkt, RFC 9449): sent as Bearer → 401; with a fresh proof → 200; ` +
+        `the same proof replayed → 401 (${replayed.headers.get('www-authenticate')})`,
+    );
+  }
+
   async showMessageCall(token: string): Promise<void> {
     const response = await this.expectStatus('GET /inventory/reserve', '/inventory/reserve', token, 200);
     const body = (await response.json()) as { reservedFor?: string };
-    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with that same token, verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
+    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with a Bearer token of the same client (a message has no URL for a DPoP proof), verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
   }
 
   async showCallsCostNothingAtTheProvider(): Promise<void> {
@@ -110,10 +129,11 @@ class DemoSteps {
     this.require(after.jwksRequests === before.jwksRequests && after.tokenRequests === before.tokenRequests,
       `the ${DEMO_CALLS} calls reached the provider (JWKS ${after.jwksRequests - before.jwksRequests}×, token ${after.tokenRequests - before.tokenRequests}×)`);
     this.require(after.jwksRequests === 2, `expected 2 JWKS fetches since start (one per verifying service), saw ${after.jwksRequests}`);
-    this.require(after.tokensIssued[SAMPLE_APP_CLIENT_ID] === 1, `expected 1 token for the API's client, saw ${after.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0}`);
+    // One DPoP-bound token for its HTTP calls, one Bearer token for its TCP messages.
+    this.require(after.tokensIssued[SAMPLE_APP_CLIENT_ID] === 2, `expected 2 tokens for the API's client (HTTP, messages), saw ${after.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0}`);
     this.report(
       `${DEMO_CALLS} calls to /inventory → all 200; at the provider since start: 1 JWKS fetch per verifying service ` +
-        `(API, inventory service: ${after.jwksRequests} in all), 1 token request for the API's client, ` +
+        `(API, inventory service: ${after.jwksRequests} in all), 1 token request per token of the API's client (HTTP, messages), ` +
         `and 0 requests of any kind during the ${DEMO_CALLS} calls`,
     );
   }

@@ -20,7 +20,8 @@ export interface ProviderSettings {
 /**
  * The `oidc-provider` configuration: only discovery, JWKS and the token endpoint's
  * client-credentials grant, with resource indicators so access tokens are RFC 9068 JWTs
- * (`typ: at+jwt`) whose `aud` is the requested API.
+ * (`typ: at+jwt`) whose `aud` is the requested API, and DPoP (a request with a proof gets a
+ * DPoP-bound token).
  */
 export function providerConfiguration(settings: ProviderSettings, providerErrors: OidcProviderErrors): Configuration {
   const clientsById = new Map(settings.clients.map((client) => [client.clientId, client]));
@@ -42,6 +43,8 @@ export function providerConfiguration(settings: ProviderSettings, providerErrors
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a token request with a DPoP proof gets a token bound to the proof's key (cnf.jkt).
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx: KoaContextWithOIDC, client) => clientsById.get(client.clientId)?.resourceServers[0]?.resource,

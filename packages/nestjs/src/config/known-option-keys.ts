@@ -1,5 +1,7 @@
 import type {
   ClientCredentialsOptions,
+  DpopClientOptions,
+  DpopOptions,
   GuardOptions,
   IssuerOptions,
   JwksCacheModuleOptions,
@@ -27,8 +29,15 @@ export const MODULE_OPTION_KEYS = keysOf<JwksCacheModuleOptions>({
 });
 
 export const ISSUER_OPTION_KEYS = keysOf<IssuerOptions>({
-  issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true,
+  issuer: true, jwksUri: true, audience: true, algorithms: true, allowSymmetricAlgorithms: true, jwks: true, verify: true, seed: true, dpop: true,
+  tenants: true, claimsMatch: true, maxIssuers: true, newIssuersPerSecond: true,
 });
+
+export const DPOP_OPTION_KEYS = keysOf<DpopOptions>({ mode: true, algorithms: true, maxProofAge: true, nonce: true });
+
+export const DPOP_CLIENT_KEYS = keysOf<DpopClientOptions>({ privateKey: true, alg: true });
+
+export const DPOP_NONCE_KEYS = keysOf<Exclude<NonNullable<DpopOptions['nonce']>, boolean>>({ rotation: true });
 
 export const JWKS_OPTION_KEYS = keysOf<JwksOptions>({
   ttl: true, maxAgeBounds: true, refreshAhead: true, cooldown: true, staleIfError: true, timeout: true,
@@ -54,7 +63,7 @@ export const TOKEN_TIMING_KEYS = keysOf<NonNullable<JwksCacheModuleOptions['toke
 
 export const TOKEN_SOURCE_KEYS = keysOf<TokenSourceOptions>({
   leeway: true, refreshAhead: true, rejectUnparsable: true, retryBackoff: true, maxTokenLifetime: true, tenantFrom: true, verify: true,
-  clientCredentials: true, tokenFunction: true, timeout: true, shareKey: true,
+  clientCredentials: true, tokenFunction: true, timeout: true, shareKey: true, dpop: true,
 });
 
 export const CLIENT_CREDENTIALS_KEYS = keysOf<ClientCredentialsOptions>({
@@ -65,5 +74,5 @@ export const CLIENT_CREDENTIALS_KEYS = keysOf<ClientCredentialsOptions>({
 export const STORE_OPTION_KEYS = keysOf<StoreOptions>({ l1Ttl: true, l1MaxEntries: true, timeout: true, logInterval: true });
 
 export const GUARD_OPTION_KEYS = keysOf<GuardOptions>({
-  realm: true, cookie: true, header: true, mapUser: true, rolesClaim: true, tenantFrom: true, context: true,
+  realm: true, cookie: true, header: true, mapUser: true, rolesClaim: true, tenantFrom: true, context: true, publicUrl: true,
 });

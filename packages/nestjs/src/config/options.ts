@@ -139,11 +139,18 @@ export interface VerifyOptions {
 
 /** One trusted identity provider. */
 export interface IssuerOptions {
-  /** The issuer identifier, compared exactly with the token's `iss`. Required. */
+  /**
+   * The issuer identifier, compared exactly with the token's `iss`. Required. With `{name}`
+   * placeholders it is a **template** (`https://login.microsoftonline.com/{tenant}/v2.0`): each
+   * placeholder is a whole path segment and matches one segment of `[A-Za-z0-9._~-]{1,128}`,
+   * never `.` or `..`; a matching `iss` makes an issuer lazily, with this entry's settings.
+   */
   issuer: string;
   /**
    * The JWKS URL. When absent, it is discovered from `issuer` through
    * `/.well-known/openid-configuration`, then RFC 8414 `/.well-known/oauth-authorization-server`.
+   * A template's may use the issuer's placeholders (whole path segments); issuers that resolve
+   * to one URL share one key set, one fetch and one cooldown.
    */
   jwksUri?: string;
   /** Expected `aud` (any of them, when an array). @default undefined (not checked) */
@@ -173,7 +180,91 @@ export interface IssuerOptions {
   jwks?: JwksOptions;
   /** Per-issuer overrides of the top-level `verify` options. */
   verify?: Omit<VerifyOptions, 'verifiedTokenCacheSize'>;
+  /**
+   * DPoP (RFC 9449) for this issuer's tokens: `'off'` (the `DPoP` scheme is refused),
+   * `'allowed'` (Bearer and DPoP), `'required'` (Bearer refused), or the object form for
+   * algorithms, proof age and server nonces. A token bound to a key (`cnf.jkt`) is refused as
+   * Bearer whatever the mode. See `docs/dpop.md`.
+   * @default 'allowed'
+   */
+  dpop?: DpopMode | DpopOptions;
+  /**
+   * Template only (an `issuer` with `{name}` placeholders): the allow-list of tenants. Called
+   * with the placeholder values of a new issuer, once (its answer lasts as long as the issuer
+   * stays live); `false` (or a throw) refuses it with `UnknownIssuerError`, remembered for
+   * `jwks.cooldown`. Runs after the `newIssuersPerSecond` bound, before any network request.
+   * @default undefined (every issuer the template matches is admitted, within the bounds)
+   */
+  tenants?: (params: TenantParams) => boolean | Promise<boolean>;
+  /**
+   * Template only: claims that must equal a placeholder's value, `{ claim: placeholder }`, e.g.
+   * `{ tid: 'tenant' }` (Entra ID) — a token whose `tid` differs from the `{tenant}` of its `iss`
+   * is rejected (`ClaimValidationError`) before any network request.
+   * @default undefined (no claim is compared)
+   */
+  claimsMatch?: Record<string, string>;
+  /**
+   * Template only: dynamic issuers of this template kept live at most (least recently used
+   * dropped; a dropped one is made again on demand, its keys read from the store if there is one).
+   * @default 1_000
+   */
+  maxIssuers?: number;
+  /**
+   * Template only: new issuers admitted per second at most (any 1-second window); beyond, a new
+   * issuer is refused with `UnknownIssuerError` and no network request, and counted in `stats()`.
+   * @default 10
+   */
+  newIssuersPerSecond?: number;
 }
+
+/** The placeholder values of a template's issuer, e.g. `{ tenant: 'acme' }`. */
+export type TenantParams = Readonly<Record<string, string>>;
+
+/** The bounds of an issuer template when it sets none. */
+export const DEFAULT_TEMPLATE_BOUNDS = { maxIssuers: 1_000, newIssuersPerSecond: 10 } as const;
+
+/** How an issuer's tokens may be presented: Bearer only, both, or DPoP only. */
+export type DpopMode = 'off' | 'allowed' | 'required';
+
+/** DPoP settings of one issuer (`issuers[i].dpop`). */
+export interface DpopOptions {
+  /** @default 'allowed' */
+  mode?: DpopMode;
+  /**
+   * Algorithms a proof may be signed with; asymmetric only (HS* and `none` are refused at start).
+   * Sent in the challenge's `algs`.
+   * @default every asymmetric algorithm ({@link ASYMMETRIC_ALGORITHMS})
+   */
+  algorithms?: AsymmetricAlgorithm[];
+  /**
+   * Oldest accepted proof, from its `iat`, in ms; `verify.clockTolerance` is added on both sides.
+   * Also how long a proof's `jti` is remembered.
+   * @default 300_000
+   */
+  maxProofAge?: number;
+  /**
+   * Server nonces (RFC 9449 §9): every answer carries `DPoP-Nonce`, and a proof without the
+   * current (or the previous) nonce is answered `use_dpop_nonce`. `true` rotates every
+   * 300 000 ms; `{ rotation }` sets that period (ms). With a shared store the fleet shares them.
+   * @default false
+   */
+  nonce?: boolean | { rotation?: number };
+}
+
+/** A token source's configured DPoP key (`tokens.<name>.dpop`). */
+export interface DpopClientOptions {
+  /** The private key: a `KeyObject`, a WebCrypto `CryptoKey`, a private JWK, or a PKCS#8 PEM string. Never stored or logged. */
+  privateKey: import('node:crypto').KeyObject | import('node:crypto').webcrypto.CryptoKey | import('node:crypto').JsonWebKey | string;
+  /** The proof's signature algorithm; it must fit the key. */
+  alg: AsymmetricAlgorithm;
+}
+
+/** The defaults of {@link DpopOptions} (`algorithms`: every asymmetric one). */
+export const DEFAULT_DPOP_OPTIONS = {
+  mode: 'allowed' as DpopMode,
+  maxProofAge: 300_000,
+  nonceRotation: 300_000,
+};
 
 /** Per-call narrowing of an issuer's verification settings (jose's verify options). */
 export interface VerifyOverrides {
@@ -296,6 +387,15 @@ export type TokenSourceOptions = TokenTimingOptions & {
    * @default undefined (not verified)
    */
   verify?: string;
+  /**
+   * DPoP-bound tokens (RFC 9449), client credentials only: `true` makes an ES256 key at start
+   * (its tokens stay in this process), `{ privateKey, alg }` uses a configured key, the same on
+   * every instance (its tokens may be shared through the store, only with `encryptionKey`; the
+   * key itself is never stored). Token requests and `fetch()` then carry a fresh proof each;
+   * a `use_dpop_nonce` answer is retried once with the server's nonce.
+   * @default undefined (Bearer tokens)
+   */
+  dpop?: true | DpopClientOptions;
 } & (
     | {
         /** Settings, or a function of the tenant giving them. */
@@ -378,6 +478,14 @@ export interface GuardOptions {
   cookie?: string;
   /** Read the token from this header instead of `Authorization` (opt-in, value is the raw JWT). */
   header?: string;
+  /**
+   * The public origin of the app (`https://api.example.com`, scheme + host + optional port, no
+   * path) when it sits behind a proxy: a DPoP proof's `htu` is compared with this origin plus
+   * the request's path. Without it the URL is built from the request's own scheme and `Host`
+   * (forwarded headers are never trusted).
+   * @default undefined
+   */
+  publicUrl?: string;
   /**
    * Maps the verified claims to the app's user, as passport's `validate()`: what it returns (or
    * resolves to) becomes `request.user`, while `@JwtClaims()` and `JwtContext.claims()` keep giving

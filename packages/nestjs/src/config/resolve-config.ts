@@ -2,12 +2,15 @@ import type { IssuerSettings } from '../jwks/issuer-settings.js';
 import { deepFreeze } from '../internal/deep-freeze.js';
 import {
   ASYMMETRIC_ALGORITHMS,
+  DEFAULT_DPOP_OPTIONS,
   DEFAULT_JWKS_OPTIONS,
   DEFAULT_MAX_TENANTS_PER_TOKEN,
   DEFAULT_STORE_OPTIONS,
   DEFAULT_TOKEN_TIMING,
   DEFAULT_VERIFY_OPTIONS,
   SYMMETRIC_ALGORITHMS,
+  type DpopMode,
+  type DpopOptions,
   type IssuerOptions,
   type JwksCacheModuleOptions,
   type ResolvedJwksOptions,
@@ -39,6 +42,23 @@ export interface ResolvedConfig {
   readonly maxTenantsPerToken: number;
   /** The store layer's tuning. */
   readonly storeOptions: Required<StoreOptions>;
+  /** DPoP (RFC 9449) per configured issuer, by issuer; `fallback` for an issuer made at run time. */
+  readonly dpop: { readonly issuers: Readonly<Record<string, ResolvedDpopSettings>>; readonly fallback: ResolvedDpopSettings };
+}
+
+/** One issuer's DPoP settings (`issuers[i].dpop`), defaults filled in. */
+export interface ResolvedDpopSettings {
+  readonly mode: DpopMode;
+  /** Whether the issuer configures `dpop` itself (answers without a token then offer the DPoP scheme). */
+  readonly configured: boolean;
+  /** Algorithms a proof may use (asymmetric only), in configuration order (for the challenge's `algs`). */
+  readonly algorithms: readonly string[];
+  /** Oldest accepted proof from its `iat`, in ms. */
+  readonly maxProofAge: number;
+  /** Rotation period of server nonces in ms, or `undefined` when nonces are off. */
+  readonly nonceRotation: number | undefined;
+  /** The issuer's `verify.clockTolerance` (over the top level's and the default), in ms. */
+  readonly clockTolerance: number;
 }
 
 const resolved = new WeakMap<JwksCacheModuleOptions, ResolvedConfig>();
@@ -57,6 +77,7 @@ export function resolveConfig(options: JwksCacheModuleOptions): ResolvedConfig {
       tokenDefaults: mergeDefined<ResolvedTokenTiming>(DEFAULT_TOKEN_TIMING, options.tokenDefaults),
       maxTenantsPerToken: options.maxTenantsPerToken ?? DEFAULT_MAX_TENANTS_PER_TOKEN,
       storeOptions: mergeDefined(DEFAULT_STORE_OPTIONS, options.storeOptions),
+      dpop: resolveDpop(options),
     });
     resolved.set(options, config);
   }
@@ -116,4 +137,32 @@ function copyPlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copyPlain) as T;
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
   return Object.fromEntries(Object.entries(value).map(([name, member]) => [name, copyPlain(member)])) as T;
+}
+
+/** `issuers[i].dpop` of every issuer (a mode or the object form) with the defaults of {@link DEFAULT_DPOP_OPTIONS}. */
+function resolveDpop(options: JwksCacheModuleOptions): ResolvedConfig['dpop'] {
+  const topLevelTolerance = mergeDefined(DEFAULT_VERIFY_OPTIONS, options.verify).clockTolerance;
+  const issuers: Record<string, ResolvedDpopSettings> = {};
+  for (const issuer of options.issuers ?? []) {
+    const clockTolerance = mergeDefined(DEFAULT_VERIFY_OPTIONS, options.verify, issuer.verify).clockTolerance;
+    issuers[issuer.issuer] = resolveDpopSettings(issuer.dpop, clockTolerance);
+  }
+  return { issuers, fallback: resolveDpopSettings(undefined, topLevelTolerance) };
+}
+
+/** One issuer's `dpop` option with the defaults (exported for its unit test). */
+export function resolveDpopSettings(dpop: DpopMode | DpopOptions | undefined, clockTolerance: number = DEFAULT_VERIFY_OPTIONS.clockTolerance): ResolvedDpopSettings {
+  const options: DpopOptions = typeof dpop === 'string' ? { mode: dpop } : (dpop ?? {});
+  const nonce = options.nonce;
+  const nonceRotation = nonce === undefined || nonce === false
+    ? undefined
+    : nonce === true ? DEFAULT_DPOP_OPTIONS.nonceRotation : (nonce.rotation ?? DEFAULT_DPOP_OPTIONS.nonceRotation);
+  return {
+    mode: options.mode ?? DEFAULT_DPOP_OPTIONS.mode,
+    configured: dpop !== undefined,
+    algorithms: [...(options.algorithms ?? ASYMMETRIC_ALGORITHMS)],
+    maxProofAge: options.maxProofAge ?? DEFAULT_DPOP_OPTIONS.maxProofAge,
+    nonceRotation,
+    clockTolerance,
+  };
 }

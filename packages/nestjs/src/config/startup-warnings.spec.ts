@@ -32,6 +32,14 @@ describe('startupWarnings', () => {
     ]);
   });
 
+  it('warns of an issuer template without tenants (any tenant the IdP vouches for is accepted), not of one with tenants', () => {
+    const template = { issuer: 'https://login.microsoftonline.com/{tenant}/v2.0', audience: 'api://orders' };
+    expect(startupWarnings({ issuers: [ISSUER, template] })).toEqual([
+      expect.stringMatching(/^issuers\[1\] \(https:\/\/login\.microsoftonline\.com\/\{tenant\}\/v2\.0\) is an issuer template without tenants: a token of any tenant/),
+    ]);
+    expect(startupWarnings({ issuers: [{ ...template, tenants: () => true }] })).toEqual([]);
+  });
+
   it('never shows a key', () => {
     const options: JwksCacheModuleOptions = { issuers: [{ issuer: ISSUER.issuer }], stores: [new Keyv()], encryptionKey: KEY };
     for (const warning of startupWarnings(options)) expect(warning).not.toContain(KEY);

@@ -1,3 +1,4 @@
+import { isIssuerTemplate } from '../jwks/issuer-template.js';
 import type { JwksCacheModuleOptions } from './options.js';
 
 /**
@@ -14,6 +15,12 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
     );
   }
   (options.issuers ?? []).forEach((issuer, i) => {
+    if (isIssuerTemplate(issuer.issuer) && issuer.tenants === undefined) {
+      warnings.push(
+        `issuers[${i}] (${issuer.issuer}) is an issuer template without tenants: a token of any tenant the identity provider ` +
+          'vouches for is accepted (with a shared key set such as Entra ID\'s common keys, any of its tenants). Set tenants to your allow-list',
+      );
+    }
     if (issuer.audience === undefined) {
       warnings.push(
         `issuers[${i}] (${issuer.issuer}) sets no audience: every token it signs is accepted, whichever client or API ` +
@@ -21,5 +28,21 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
       );
     }
   });
+  const explicitDpop = (options.issuers ?? []).some((issuer) => issuer.dpop !== undefined && issuer.dpop !== 'off' && (typeof issuer.dpop !== 'object' || issuer.dpop.mode !== 'off'));
+  if (explicitDpop && options.stores !== undefined && !hasRedisTier(options.stores)) {
+    warnings.push(
+      'DPoP is configured and stores has no Redis tier: the jti replay cache is per instance, so a proof replayed ' +
+        'to another instance passes there. Use a @keyv/redis store to share it across the fleet',
+    );
+  }
   return warnings;
+}
+
+/** Whether one of the stores is a `@keyv/redis` adapter (the one that can `SET NX PX`). */
+function hasRedisTier(stores: NonNullable<JwksCacheModuleOptions['stores']>): boolean {
+  const tiers = Array.isArray(stores) ? stores : (stores as { stores?: unknown[] }).stores ?? [];
+  return tiers.some((tier) => {
+    const adapter = (tier as { store?: { client?: { set?: unknown }; getClient?: unknown } }).store;
+    return typeof adapter?.getClient === 'function' && typeof adapter.client?.set === 'function';
+  });
 }

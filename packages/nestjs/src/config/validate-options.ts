@@ -11,6 +11,9 @@ import {
 import { closestName } from './closest-name.js';
 import {
   CLIENT_CREDENTIALS_KEYS,
+  DPOP_CLIENT_KEYS,
+  DPOP_NONCE_KEYS,
+  DPOP_OPTION_KEYS,
   GUARD_OPTION_KEYS,
   ISSUER_OPTION_KEYS,
   ISSUER_VERIFY_OPTION_KEYS,
@@ -24,6 +27,9 @@ import {
   VERIFY_OPTION_KEYS,
 } from './known-option-keys.js';
 import { parseSecretKey } from '../store/secret-key.js';
+import { validateTemplateOptions } from './validate-template-options.js';
+import { isIssuerTemplate } from '../jwks/issuer-template.js';
+import { DpopProofSigner } from '../dpop/dpop-proof-signer.js';
 
 const KNOWN_ALGORITHMS = new Set<string>([...ASYMMETRIC_ALGORITHMS, ...SYMMETRIC_ALGORITHMS]);
 const SYMMETRIC = new Set<string>(SYMMETRIC_ALGORITHMS);
@@ -66,7 +72,8 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
   validateCount(options.maxTenantsPerToken, 'maxTenantsPerToken', 1);
   if (options.tokens !== undefined) checkObject(options.tokens, 'tokens');
   for (const [name, source] of Object.entries(options.tokens ?? {})) {
-    validateTokenSource(source, `tokens.${name}`, seen);
+    // A token source verifies against one exact issuer: a template names none.
+    validateTokenSource(source, `tokens.${name}`, new Set([...seen].filter((issuer) => !isIssuerTemplate(issuer))));
   }
   validateSecretKeys(options);
   if (options.storeOptions !== undefined) validateStoreOptions(options.storeOptions);
@@ -74,6 +81,7 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
     checkObject(options.guard, 'guard');
     checkKeys(options.guard, GUARD_OPTION_KEYS, 'guard');
     validateGuard(options);
+    if (options.guard.publicUrl !== undefined) validateOrigin(options.guard.publicUrl, 'guard.publicUrl');
   }
   // Last, so that a wrong option is named before the module is called empty.
   if (issuers.length === 0 && options.tokens === undefined) {
@@ -89,8 +97,10 @@ function validateIssuer(issuer: IssuerOptions, path: string): void {
   checkObject(issuer, path);
   checkKeys(issuer, ISSUER_OPTION_KEYS, path);
   if (typeof issuer.issuer !== 'string' || issuer.issuer.length === 0) fail(`${path}.issuer`, 'is required (a non-empty string)');
-  if (issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
-  else validateUrl(issuer.jwksUri, `${path}.jwksUri`);
+  // A template's issuer and jwksUri are checked with their placeholders.
+  const isTemplate = validateTemplateOptions(issuer, path);
+  if (!isTemplate && issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
+  else if (!isTemplate) validateUrl(issuer.jwksUri, `${path}.jwksUri`);
   if (issuer.audience !== undefined && !isStringOrStrings(issuer.audience)) fail(`${path}.audience`, 'must be a string or an array of strings');
   if (issuer.algorithms !== undefined) validateAlgorithms(issuer, path);
   if (issuer.jwks !== undefined) validateJwks(issuer.jwks, `${path}.jwks`);
@@ -101,6 +111,37 @@ function validateIssuer(issuer: IssuerOptions, path: string): void {
     }
     validateVerify(issuer.verify, `${path}.verify`, ISSUER_VERIFY_OPTION_KEYS);
   }
+  if (issuer.dpop !== undefined) validateDpop(issuer.dpop, `${path}.dpop`);
+}
+
+const DPOP_MODES: readonly unknown[] = ['off', 'allowed', 'required'];
+const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
+
+/** `'off' | 'allowed' | 'required'`, or `{ mode, algorithms (asymmetric only), maxProofAge, nonce }`. */
+function validateDpop(dpop: unknown, path: string): void {
+  if (typeof dpop === 'string') {
+    if (!DPOP_MODES.includes(dpop)) fail(path, `must be 'off', 'allowed', 'required' or { mode, algorithms, maxProofAge, nonce } (got '${dpop.slice(0, 40)}')`);
+    return;
+  }
+  checkObject(dpop, path);
+  const options = dpop as Record<string, unknown>;
+  checkKeys(options, DPOP_OPTION_KEYS, path);
+  if (options.mode !== undefined && !DPOP_MODES.includes(options.mode)) fail(`${path}.mode`, "must be 'off', 'allowed' or 'required'");
+  const algorithms = options.algorithms;
+  if (algorithms !== undefined) {
+    if (!Array.isArray(algorithms) || algorithms.length === 0) fail(`${path}.algorithms`, 'must be a non-empty array');
+    for (const alg of algorithms) {
+      if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) {
+        fail(`${path}.algorithms`, `contains ${typeof alg === 'string' ? alg : 'a non-string'}: a DPoP proof is signed with an asymmetric algorithm (known: ${ASYMMETRIC_ALGORITHMS.join(', ')})`);
+      }
+    }
+  }
+  validateDuration(options.maxProofAge, `${path}.maxProofAge`, 1_000);
+  const nonce = options.nonce;
+  if (nonce === undefined || typeof nonce === 'boolean') return;
+  checkObject(nonce, `${path}.nonce`);
+  checkKeys(nonce as object, DPOP_NONCE_KEYS, `${path}.nonce`);
+  validateDuration((nonce as { rotation?: unknown }).rotation, `${path}.nonce.rotation`, 1_000);
 }
 
 function validateAlgorithms(issuer: IssuerOptions, path: string): void {
@@ -221,7 +262,33 @@ export function validateTokenSource(source: TokenSourceOptions, path: string, is
     validateClientCredentials(credentials, `${path}.clientCredentials`);
   }
   validateTokenTiming(source, path);
+  if (source.dpop !== undefined) validateDpopClient(source.dpop, `${path}.dpop`, hasCredentials);
   if (source.verify !== undefined && !issuers.has(source.verify)) fail(`${path}.verify`, `names an issuer that is not configured (${source.verify})`);
+}
+
+/** `true`, or `{ privateKey, alg }` with a private key that signs with `alg` (checked by making one proof key now). */
+function validateDpopClient(dpop: unknown, path: string, hasCredentials: boolean): void {
+  if (!hasCredentials) fail(path, 'applies to clientCredentials sources (a token function obtains its tokens itself)');
+  if (dpop === true) return;
+  checkObject(dpop, path);
+  checkKeys(dpop as object, DPOP_CLIENT_KEYS, path);
+  const { privateKey, alg } = dpop as { privateKey?: unknown; alg?: unknown };
+  if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) fail(`${path}.alg`, `must be an asymmetric algorithm (${ASYMMETRIC_ALGORITHMS.join(', ')})`);
+  if (privateKey === undefined || privateKey === null) fail(`${path}.privateKey`, 'is required (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)');
+  let problem: string | undefined;
+  try {
+    const signer = DpopProofSigner.fromOption({ privateKey, alg } as never);
+    problem = keyFitsAlgorithm(signer.publicKeyType, alg) ? undefined : `is a ${signer.publicKeyType} key, which cannot sign ${alg}`;
+  } catch {
+    problem = 'is not a private key (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)';
+  }
+  if (problem !== undefined) fail(`${path}.privateKey`, problem);
+}
+
+function keyFitsAlgorithm(kty: string, alg: string): boolean {
+  if (alg.startsWith('RS') || alg.startsWith('PS')) return kty === 'RSA';
+  if (alg.startsWith('ES')) return kty === 'EC';
+  return kty === 'OKP';
 }
 
 /** Also used at run time for per-tenant settings returned by a function. */
@@ -282,6 +349,15 @@ function validateUrl(value: unknown, path: string, note = ''): void {
     fail(path, `must be an absolute http(s) URL ${note}`.trim());
   }
   if (url.username !== '' || url.password !== '') fail(path, 'must not carry credentials');
+}
+
+/** An http(s) origin: scheme, host and optional port, nothing after (a trailing `/` is tolerated). */
+function validateOrigin(value: unknown, path: string): void {
+  validateUrl(value, path);
+  const url = new URL(value as string);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    fail(path, `must be an origin (scheme, host, port) with no path, query or fragment, e.g. https://api.example.com (got ${url.origin}${url.pathname === '/' ? '' : ' with a path'})`);
+  }
 }
 
 /**

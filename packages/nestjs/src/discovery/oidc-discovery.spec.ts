@@ -4,6 +4,7 @@ import { Keyv } from 'keyv';
 import { DiscoveryMismatchError, InvalidResponseError, KeySetUnavailableError } from '../errors.js';
 import type { JwksCacheModuleOptions } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
 import { createProvider, serveJson } from '../../test/support/jwks-provider.js';
 import { OidcDiscovery } from './oidc-discovery.js';
@@ -33,7 +34,7 @@ describe('OidcDiscovery', () => {
 
     it('shares discovered documents through the store', async () => {
       const options: JwksCacheModuleOptions = { issuers: [{ issuer: idp.issuer }], stores: [new Keyv()] };
-      const store = new CacheStore(options);
+      const store = new CacheStore(options, new JwksCacheEvents());
       const before = idp.requests.discovery;
       const first = await new OidcDiscovery(options, store).discover(idp.issuer);
       const second = await new OidcDiscovery(options, store).discover(idp.issuer);
@@ -50,7 +51,7 @@ describe('OidcDiscovery', () => {
       providers.push(provider);
       for (let index = 0; index < 5; index++) await provider.verify(await idp.mint({ n: index }));
       expect(idp.requests).toMatchObject({ discovery: 1, jwks: 1, other: 1 });
-      const document = await new OidcDiscovery({ issuers: [{ issuer: idp.issuer }] }, new CacheStore({})).discover(idp.issuer);
+      const document = await new OidcDiscovery({ issuers: [{ issuer: idp.issuer }] }, new CacheStore({}, new JwksCacheEvents())).discover(idp.issuer);
       expect(document.token_endpoint).toBe(idp.tokenEndpoint);
     } finally {
       await idp.close();
@@ -66,7 +67,7 @@ describe('OidcDiscovery', () => {
     try {
       const issuer = `${server.url}/realm${configuredSlash}`;
       documentIssuer = `${server.url}/realm${documentSlash}`;
-      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}));
+      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}, new JwksCacheEvents()));
       const error = await discovery.discover(issuer).catch((caught: unknown) => caught as Error);
       expect(error).toBeInstanceOf(DiscoveryMismatchError);
       expect((error as Error).message).toContain(`names the issuer ${JSON.stringify(documentIssuer)}, not the configured ${JSON.stringify(issuer)}: they differ only by a trailing slash`);
@@ -80,7 +81,7 @@ describe('OidcDiscovery', () => {
     const server = await serveJson(() => ({ body: { issuer: 'https://evil.example/', jwks_uri: 'https://evil.example/jwks' } }));
     try {
       const issuer = `${server.url}/`;
-      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}));
+      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}, new JwksCacheEvents()));
       const error = await discovery.discover(issuer).catch((caught: unknown) => caught as Error);
       expect(error).toBeInstanceOf(DiscoveryMismatchError);
       expect((error as Error).message).toBe(
@@ -101,7 +102,7 @@ describe('OidcDiscovery', () => {
     const server = await serveJson(() => ({ body: { issuer, jwks_uri: 'file:///etc/passwd' } }));
     issuer = `${server.url}/`;
     try {
-      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}));
+      const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}, new JwksCacheEvents()));
       const error = await discovery.discover(issuer).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(InvalidResponseError);
       expect(error).not.toBeInstanceOf(DiscoveryMismatchError);

@@ -53,15 +53,24 @@ export class OidcDiscovery {
     this.config = resolveConfig(options);
   }
 
-  /** The issuer's metadata document, from cache when fresh. Throws a typed `FetchError`. */
-  async discover(issuer: string): Promise<DiscoveryDocument> {
+  /**
+   * The issuer's metadata document, from cache when fresh. Throws a typed `FetchError`.
+   * @param jwks the fetch settings, for an issuer that is not configured as such (one an issuer
+   *   template made); a configured issuer's own, or the top level's, when absent.
+   */
+  async discover(issuer: string, jwks?: ResolvedJwksOptions): Promise<DiscoveryDocument> {
     const cached = this.documents.get(issuer);
     if (cached !== undefined && clock.now() < cached.freshUntil) return cached.document;
-    return this.loads.run(issuer, () => this.load(issuer));
+    return this.loads.run(issuer, () => this.load(issuer, jwks));
   }
 
-  private async load(issuer: string): Promise<DiscoveryDocument> {
-    const settings = this.jwksOptionsOf(issuer);
+  /** Drops the in-process copy of an issuer's document (an issuer template's issuer that is no longer live). */
+  forget(issuer: string): void {
+    this.documents.delete(issuer);
+  }
+
+  private async load(issuer: string, jwks: ResolvedJwksOptions | undefined): Promise<DiscoveryDocument> {
+    const settings = jwks ?? this.jwksOptionsOf(issuer);
     const stored = await this.readStore(issuer, settings);
     if (stored !== undefined) return stored.document;
     try {
@@ -97,17 +106,12 @@ export class OidcDiscovery {
     if (fetched.maxAge !== undefined) entry.maxAge = fetched.maxAge;
     this.documents.set(issuer, entry);
     // A store failure only costs other instances a request; it never fails discovery.
-    this.store.set(CacheStore.key('discovery', issuer), entry, freshFor + settings.staleIfError).catch(() => undefined);
+    void this.store.set(CacheStore.key('discovery', issuer), entry, freshFor + settings.staleIfError);
   }
 
   /** A fresh document another instance (or an earlier run) stored, validated again before use. */
   private async readStore(issuer: string, settings: ResolvedJwksOptions): Promise<CachedDocument | undefined> {
-    let entry: CachedDocument | undefined;
-    try {
-      entry = await this.store.get<CachedDocument>(CacheStore.key('discovery', issuer));
-    } catch {
-      return undefined;
-    }
+    const entry = await this.store.get<unknown>(CacheStore.key('discovery', issuer));
     if (!isCachedDocument(entry) || entry.fetchedAt > clock.now()) return undefined;
     // Never fresher than this process would have made it: a replayed entry cannot outlive `ttl` / the max-age clamp.
     const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + freshnessFor(entry.maxAge, settings));

@@ -15,7 +15,7 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** RFC 7230 quoted-string: escape `\` and `"`, drop control characters. */
-function quoted(value: string): string {
+export function quoted(value: string): string {
   // eslint-disable-next-line no-control-regex
   return `"${value.replace(/[\x00-\x1F\x7F]/g, '').replace(/[\\"]/g, '\\$&')}"`;
 }
@@ -38,18 +38,34 @@ export class BearerChallengeException extends HttpException {
   static readonly header = 'WWW-Authenticate';
   /** The header value, e.g. `Bearer error="invalid_token", error_description="The access token expired"`. */
   readonly challenge: string;
+  /** Other headers of the answer (e.g. `DPoP-Nonce`). */
+  readonly extraHeaders: Readonly<Record<string, string>>;
 
-  constructor(status: HttpStatus, params: BearerChallengeParams, options?: { cause?: unknown }) {
+  /**
+   * @param options.challenge the whole `WWW-Authenticate` value, when it is not the Bearer one of
+   *   `params` (DPoP answers: `DPoP error="invalid_dpop_proof", algs="…"`, possibly with a Bearer one).
+   * @param options.headers other headers of the answer.
+   */
+  constructor(status: HttpStatus, params: BearerChallengeParams, options?: { cause?: unknown; challenge?: string; headers?: Record<string, string> }) {
     const statusText = STATUS_TEXT[status] ?? 'Error';
-    const body = params.error === undefined
+    const body = (params.error === undefined && params.error_description === undefined)
       ? HttpException.createBody(null, statusText, status)
       : HttpException.createBody(params.error_description ?? statusText, statusText, status);
-    super(body, status, options);
-    this.challenge = formatBearerChallenge(params);
+    super(body, status, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.challenge = options?.challenge ?? formatBearerChallenge(params);
+    this.extraHeaders = Object.freeze({ ...options?.headers });
+  }
+
+  /** The same answer (status, body, cause, headers) with another `WWW-Authenticate` value. */
+  withChallenge(challenge: string): BearerChallengeException {
+    const copy = Object.create(BearerChallengeException.prototype) as BearerChallengeException;
+    Object.assign(copy, this, { challenge });
+    copy.stack = this.stack;
+    return copy;
   }
 
   /** The headers to send with this exception's response. */
   getHeaders(): Record<string, string> {
-    return { [BearerChallengeException.header]: this.challenge };
+    return { ...this.extraHeaders, [BearerChallengeException.header]: this.challenge };
   }
 }

@@ -11,6 +11,10 @@ import {
   TokenMissingError,
 } from '../errors.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
+import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
+import type { RequestVerifier } from '../jwks/request-verifier.js';
+import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
+import { CacheStore } from '../store/cache-store.js';
 import type { GuardOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { JwtGuard, type JwtGuardRequest } from './jwt-guard.js';
@@ -27,6 +31,17 @@ class FakeProvider {
   /** Claims of the tokens the verified-token cache holds. */
   readonly cached = new Map<string, JwtClaimsPayload>();
   outcome: JwtClaimsPayload | Error = { sub: 'alice', iss: 'https://idp.test' };
+  private requestVerifier: RequestVerifier | undefined;
+  /** The real DPoP scheme rules, for a module without DPoP configuration (it attaches itself, as in the module). */
+  readonly dpop = new DpopRequestVerifier({ issuers: [] }, new CacheStore({}, new JwksCacheEvents()), new JwksCacheEvents(), this as unknown as JwksProvider);
+
+  attachRequestVerifier(verifier: RequestVerifier): void {
+    this.requestVerifier = verifier;
+  }
+
+  attachedRequestVerifier(): RequestVerifier | undefined {
+    return this.requestVerifier;
+  }
 
   lookupVerified(token: string) {
     this.cacheLookups.push(token);

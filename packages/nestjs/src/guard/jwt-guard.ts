@@ -1,11 +1,12 @@
 import { type CanActivate, type ExecutionContext, ForbiddenException, type HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InsufficientRoleError, JwksCacheError, TokenMissingError, UserRejectedError } from '../errors.js';
-import { JwksProvider } from '../jwks/jwks-provider.js';
+import { JwksProvider, type VerifiedToken } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { DEFAULT_ROLES_CLAIM, type GuardOptions, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
 import { ANY_SCOPE_KEY } from './any-scope.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
+import { rememberVerified } from './jwt-issuer.js';
 import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { mapUserFailure } from './map-user-failure.js';
 import { PUBLIC_ROUTE_KEY } from './public.js';
@@ -16,7 +17,10 @@ import { setRequestContext } from './request-context.js';
 import { REQUIRED_ROLES_KEY } from './roles.js';
 import { assertRequirements, meetsRequirements, type RouteRequirements } from './route-requirements.js';
 import { REQUIRED_SCOPES_KEY } from './scopes.js';
-import { setChallengeHeader } from './set-challenge-header.js';
+import { setChallengeHeader, setHttpHeader } from './set-challenge-header.js';
+import { DPOP_NONCE_HEADER, dpopRejectionException } from './dpop-rejection.js';
+import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
+import { requestUrl } from '../dpop/htu.js';
 import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
 import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
 
@@ -79,11 +83,15 @@ export class JwtGuard implements CanActivate {
   private readonly rolesPath: RolesClaimPath;
   /** Whether users are mapped (`guard.mapUser`, or {@link mapUser} overridden); else `user` is the claims. */
   private readonly mapsUsers: boolean;
+  /** The DPoP scheme rules (see {@link dpop}). */
+  private dpopVerifier: DpopRequestVerifier | undefined;
 
   /**
    * `provider` and `config` are optional to Nest only so that a module that cannot see
    * `JwksCacheModule` gets a message that says how to fix it, instead of Nest's bare
-   * "can't resolve dependencies of the JwtGuard (?, …)".
+   * "can't resolve dependencies of the JwtGuard (?, …)". No other parameter is injected (a
+   * subclass's own parameters would inherit its injection metadata): the DPoP scheme rules are
+   * the verifier the module attached to `provider`.
    * @throws Error when either is missing.
    */
   constructor(
@@ -112,7 +120,7 @@ export class JwtGuard implements CanActivate {
     // token is hashed once per request.
     const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes and roles are checked on the slow path, where a missing one becomes a 403.
-    if (typeof found === 'object' && meetsRequirements(found.payload, route, this.rolesPath)) return this.admit(context, request, found.payload);
+    if (typeof found === 'object' && this.dpop.acceptsBearer(found) && meetsRequirements(found.payload, route, this.rolesPath)) return this.admit(context, request, found);
     return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
   }
 
@@ -132,42 +140,63 @@ export class JwtGuard implements CanActivate {
 
   /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
   private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
-    let claims: JwtClaimsPayload;
+    let verified: VerifiedToken;
     try {
-      const token = this.extractToken(request);
-      if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      const verification = missed !== undefined && missed.token === token
-        ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
-        : this.provider.verify(token, route.overrides);
-      const { payload } = await verification;
-      assertRequirements(payload, route, this.rolesPath);
-      claims = payload;
+      // DPoP needs the HTTP method and URL (htm, htu): on other transports, Bearer only.
+      if (context.getType() === 'http' && usesDpopScheme(request)) {
+        verified = await this.verifyDpop(context, request, route);
+      } else {
+        const token = this.extractToken(request);
+        if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
+        const verification = missed !== undefined && missed.token === token
+          ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
+          : this.provider.verify(token, route.overrides);
+        verified = await verification;
+        // A token bound to a key (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
+        this.dpop.assertBearer(verified);
+        assertRequirements(verified.payload, route, this.rolesPath);
+      }
     } catch (error) {
       return this.handleError(error, context);
     }
-    return this.admit(context, request, claims);
+    return this.admit(context, request, verified);
   }
 
-  /** Puts the user on the request (after {@link mapUser}), and records the claims for `@JwtClaims` and `JwtContext`. */
-  private admit(context: ExecutionContext, request: JwtGuardRequest, claims: JwtClaimsPayload): boolean | Promise<boolean> {
-    if (!this.mapsUsers) return this.admitUser(context, request, claims, claims);
+  /** `Authorization: DPoP`: the token, its proof (against this request's method and URL) and the binding. */
+  private async verifyDpop(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<VerifiedToken> {
+    const http = request as JwtGuardRequest & { method?: string };
+    const url = requestUrl(http, this.guardOptions.publicUrl) ?? '';
+    const verified = await this.provider.verifyRequest({ method: http.method ?? '', url, headers: request.headers ?? {} }, route.overrides);
+    if (verified.nonce !== undefined) setHttpHeader(context, DPOP_NONCE_HEADER, verified.nonce);
+    assertRequirements(verified.payload, route, this.rolesPath);
+    return verified;
+  }
+
+  /**
+   * Puts the user on the request (after {@link mapUser}), and records the claims for `@JwtClaims`
+   * and `JwtContext`, the issuer and its params for `@JwtIssuer`.
+   */
+  private admit(context: ExecutionContext, request: JwtGuardRequest, verified: VerifiedToken): boolean | Promise<boolean> {
+    const claims = verified.payload;
+    if (!this.mapsUsers) return this.admitUser(context, request, verified, claims);
     let user: unknown;
     try {
       user = this.mapUser(claims, request);
     } catch (error) {
       return this.handleError(mapUserFailure(error, this.logger), context);
     }
-    if (!isThenable(user)) return this.admitUser(context, request, claims, user);
+    if (!isThenable(user)) return this.admitUser(context, request, verified, user);
     return Promise.resolve(user).then(
-      (mapped) => this.admitUser(context, request, claims, mapped),
+      (mapped) => this.admitUser(context, request, verified, mapped),
       (error: unknown) => this.handleError(mapUserFailure(error, this.logger), context),
     );
   }
 
-  private admitUser(context: ExecutionContext, request: JwtGuardRequest, claims: JwtClaimsPayload, user: unknown): boolean | Promise<boolean> {
+  private admitUser(context: ExecutionContext, request: JwtGuardRequest, verified: VerifiedToken, user: unknown): boolean | Promise<boolean> {
     if (user === null || user === undefined || user === false) return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
     request.user = user;
-    setRequestContext(request, claims);
+    setRequestContext(request, verified.payload);
+    rememberVerified(request, verified);
     return true;
   }
 
@@ -229,7 +258,7 @@ export class JwtGuard implements CanActivate {
   protected handleError(error: unknown, context: ExecutionContext): boolean | Promise<boolean> {
     if (!(error instanceof JwksCacheError)) throw error;
     this.rejections.log(error);
-    const exception = this.toException(error);
+    const exception = this.toException(error, context);
     if (context.getType() !== 'http') return rejectOnTransport(context, exception);
     if (exception instanceof BearerChallengeException) setChallengeHeader(context, exception);
     throw exception;
@@ -241,14 +270,34 @@ export class JwtGuard implements CanActivate {
    * answer and keep the rest, e.g. a 503 for `KeySetUnavailableError`; a
    * {@link BearerChallengeException} also gets its `WWW-Authenticate` header set.
    */
-  protected toException(error: JwksCacheError): HttpException {
+  protected toException(error: JwksCacheError, context?: ExecutionContext): HttpException {
     if (error instanceof InsufficientRoleError) return new ForbiddenException(error.message, { cause: error });
-    return rejectionException(error, this.guardOptions.realm);
+    // Outside HTTP the DPoP scheme is not accepted (no method or URL to check a proof against).
+    if (context !== undefined && context.getType() !== 'http') return rejectionException(error, this.guardOptions.realm);
+    const usedDpop = context !== undefined && usesDpopScheme(this.getRequest(context));
+    return dpopRejectionException(error, this.guardOptions.realm, this.dpop.accepted, usedDpop);
+  }
+
+  /**
+   * The module's DPoP scheme rules: the `DpopRequestVerifier` the module attached to the provider
+   * (looked up on first use: Nest may build the guard before it).
+   */
+  private get dpop(): DpopRequestVerifier {
+    this.dpopVerifier ??= DpopRequestVerifier.attachedTo(this.provider);
+    if (this.dpopVerifier === undefined) throw new Error(MODULE_NOT_VISIBLE);
+    return this.dpopVerifier;
   }
 
   private metadata<T>(key: string, context: ExecutionContext): T | undefined {
     return this.reflector.getAllAndOverride<T | undefined>(key, [context.getHandler(), context.getClass()]);
   }
+}
+
+/** Whether the request's `Authorization` uses the DPoP scheme (RFC 9449 §7.1). */
+function usesDpopScheme(request: JwtGuardRequest | undefined): boolean {
+  const value = request?.headers?.authorization;
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' && /^dpop(?: |$)/i.test(first);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -2,6 +2,10 @@ import {
   AlgorithmNotAllowedError,
   AuthorizationMalformedError,
   ClaimValidationError,
+  DpopNonceRequiredError,
+  DpopProofInvalidError,
+  DpopProofReplayedError,
+  DpopSchemeError,
   HeaderNotAllowedError,
   KeySetUnavailableError,
   NoMatchingKeyError,
@@ -18,6 +22,10 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 /** Most specific classes first: `TokenTooLargeError` is a `TokenMalformedError`. */
 const DESCRIPTIONS: ReadonlyArray<readonly [ErrorClass, string]> = [
   [AuthorizationMalformedError, 'The Authorization header must be Bearer followed by one token'],
+  [DpopNonceRequiredError, 'The resource server requires a DPoP nonce'],
+  [DpopProofReplayedError, 'The DPoP proof was already used'],
+  [DpopProofInvalidError, 'The DPoP proof is invalid'],
+  [DpopSchemeError, 'The access token was presented with the wrong authorization scheme'],
   [TokenTooLargeError, 'The access token is too large'],
   [TokenMalformedError, 'The access token is malformed'],
   [UnknownIssuerError, 'The access token issuer is not trusted'],

@@ -73,7 +73,8 @@ export class JwksHealthIndicator implements OnModuleDestroy {
     events: JwksCacheEvents,
   ) {
     this.unsubscribe = [
-      events.on('jwks.fetch_failed', ({ issuer, error }) => this.recordFailure(issuer, error.code)),
+      // Only configured issuers are reported: a template's key sets come and go with its issuers.
+      events.on('jwks.fetch_failed', ({ issuer, error, template }) => template === undefined && this.recordFailure(issuer, error.code)),
       events.on('jwks.fetched', ({ issuer }) => this.failures.delete(issuer)),
     ];
   }

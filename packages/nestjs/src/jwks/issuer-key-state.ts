@@ -1,30 +1,20 @@
-import { FetchError, KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
-import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
-import { CacheStore } from '../store/cache-store.js';
-import { onceForFleet } from '../store/fleet-single-flight.js';
-import { BackgroundRetry } from './background-retry.js';
+import { KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import { freshnessFor } from '../internal/max-age.js';
-import { SingleFlight } from '../internal/single-flight.js';
-import type { KeySet, UsableKey } from './key-set.js';
-import { fetchKeySet } from './key-set-fetch.js';
+import type { UsableKey } from './key-set.js';
+import { KeySetLoader, type KeySetLoaderDependencies } from './key-set-loader.js';
 import { refreshAheadStart, usabilityOf, withinRevalidateWindow, withinStaleWindow, type Usability } from './key-set-windows.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
-import { acceptStoredKeySet, hasStoredShape, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+import { exportedKeySetOf } from './key-set-store.js';
+import type { ExportedKeySet } from './stored-key-set.js';
 import { clock } from '../internal/clock.js';
 
 export type { StoredKeySet } from './stored-key-set.js';
 
 export type { IssuerHealth, IssuerKeyStats, KeySetState, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 
-/** What the state machine needs from outside. */
-export interface IssuerKeyStateDependencies {
-  store: CacheStore;
-  events: JwksCacheEvents;
-  /** The JWKS URL: configured, or discovered (a `FetchError` when discovery fails). */
-  jwksUri: () => Promise<string>;
-}
+/** What the state machine needs from outside (its loader's dependencies). */
+export type IssuerKeyStateDependencies = KeySetLoaderDependencies;
 
 /**
  * The keys of one issuer and the rules that keep them current: single-flight loads, store first on
@@ -32,28 +22,19 @@ export interface IssuerKeyStateDependencies {
  * stale-if-error with background retries. The hot path ({@link usableNow}) is synchronous.
  */
 export class IssuerKeyState {
-  private current: LoadedKeySet | undefined;
-  /** The one load under way (single-flight: every caller during a load shares it). */
-  private readonly loads = new SingleFlight<'keys', LoadedKeySet>();
-  /** Epoch ms of the last network fetch attempt; the unknown-kid cooldown counts from it. */
-  private lastAttemptAt = Number.NEGATIVE_INFINITY;
-  /** Background retries while the issuer fails (stale-if-error). */
-  private readonly retries: BackgroundRetry;
-  private readonly counters = { hits: 0, misses: 0, fetches: 0, fetchErrors: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
-  private readonly storeKey: string;
-  /** HS* key sets hold secrets: shared only encrypted (`CacheStore` keeps them in process otherwise). */
-  private readonly sharing: { confidential: boolean };
-  /** The latest seed being validated: a load waits for it rather than fetching beside it. */
-  private seeding: Promise<unknown> | undefined;
+  /** Loads the set and holds it (`current`). */
+  private readonly loader: KeySetLoader;
+  private readonly counters = { hits: 0, misses: 0, staleServes: 0, revalidatingServes: 0, cooldownRejections: 0 };
 
   constructor(
     private readonly settings: IssuerSettings,
     private readonly dependencies: IssuerKeyStateDependencies,
   ) {
-    this.storeKey = CacheStore.key('jwks', settings.issuer);
-    this.sharing = { confidential: settings.allowSymmetric };
-    // Fire and forget: a failed load schedules the next retry itself.
-    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => void this.load(true).catch(() => undefined));
+    this.loader = new KeySetLoader(settings, dependencies);
+  }
+
+  private get current(): LoadedKeySet | undefined {
+    return this.loader.current;
   }
 
   /**
@@ -116,9 +97,9 @@ export class IssuerKeyState {
     if (usable !== undefined) return usable;
     this.counters.misses++;
     // While retrying in the background, requests never wait on a failing issuer.
-    if (this.retries.retrying) throw this.unavailable();
+    if (this.loader.retrying) throw this.unavailable();
     try {
-      return await this.load(false);
+      return await this.loader.load(false);
     } catch (error) {
       return this.staleOrThrow(error);
     }
@@ -144,7 +125,7 @@ export class IssuerKeyState {
 
   /** A forced fetch (single-flight, ignores the cooldown). Throws the `FetchError` on failure. */
   refresh(): Promise<LoadedKeySet> {
-    return this.load(true);
+    return this.loader.load(true);
   }
 
   /** The start-up load: store first, then the issuer. Throws the `FetchError` on failure. */
@@ -152,24 +133,16 @@ export class IssuerKeyState {
     const current = this.current;
     // Seeded fresh before the module started: nothing to warm.
     if (current !== undefined && clock.now() < current.freshUntil) return Promise.resolve(current);
-    return this.load(false, retryOnFailure);
+    return this.loader.load(false, retryOnFailure);
   }
 
   /**
    * Installs an exported set (see `JwksProvider.seedKeySet`) after the checks a shared-store entry
-   * gets ({@link acceptStoredKeySet}). Throws a `TypeError` when `exported` has not the shape
-   * `{ jwks: { keys }, fetchedAt, freshUntil }` (finite epoch-ms numbers).
+   * gets (`acceptStoredKeySet`); loads started meanwhile wait for it. Throws a `TypeError` when
+   * `exported` has not the shape `{ jwks: { keys }, fetchedAt, freshUntil }` (finite epoch-ms numbers).
    */
   seed(exported: unknown): Promise<SeedOutcome> {
-    if (!hasStoredShape(exported)) {
-      return Promise.reject(new TypeError(`A key-set seed for ${this.settings.issuer} must be { jwks: { keys: [...] }, fetchedAt, freshUntil } with epoch-ms numbers`));
-    }
-    const seeding = this.installSeed(exported);
-    this.seeding = seeding;
-    void seeding.finally(() => {
-      if (this.seeding === seeding) this.seeding = undefined;
-    });
-    return seeding;
+    return this.loader.seed(exported);
   }
 
   /**
@@ -177,10 +150,7 @@ export class IssuerKeyState {
    * `oct` members (an HS* issuer's secrets) are never exported.
    */
   export(): ExportedKeySet | undefined {
-    const current = this.current;
-    const keys = current?.keys.filter((key) => key.kty !== 'oct').map((key) => ({ ...key.jwk })) ?? [];
-    if (current === undefined || keys.length === 0) return undefined;
-    return { jwks: { keys }, fetchedAt: current.fetchedAt, freshUntil: current.freshUntil };
+    return exportedKeySetOf(this.current);
   }
 
   /** Fresh keys, stale keys still within `staleIfError`, or none usable. Never loads anything. */
@@ -195,26 +165,33 @@ export class IssuerKeyState {
   /** The counters and the state of the current set. */
   stats(): IssuerKeyStats {
     const current = this.current;
+    const { fetches, fetchErrors } = this.loader.counters;
     return {
-      ...this.counters,
+      hits: this.counters.hits,
+      misses: this.counters.misses,
+      fetches,
+      fetchErrors,
+      staleServes: this.counters.staleServes,
+      revalidatingServes: this.counters.revalidatingServes,
+      cooldownRejections: this.counters.cooldownRejections,
       keys: current?.keys.length ?? 0,
       skippedKeys: current?.skipped ?? 0,
       state: current === undefined ? 'empty' : clock.now() < current.freshUntil ? 'fresh' : 'stale',
       freshUntil: current?.freshUntil,
-      lastFetchAt: Number.isFinite(this.lastAttemptAt) ? this.lastAttemptAt : undefined,
+      lastFetchAt: Number.isFinite(this.loader.lastAttemptAt) ? this.loader.lastAttemptAt : undefined,
     };
   }
 
   /** Stops background retries; later failures schedule none. */
   close(): void {
-    this.retries.close();
+    this.loader.close();
   }
 
   private async refetchForUnknownKey(query: KeyQuery): Promise<UsableKey[]> {
     const { issuer } = this.settings;
     // A load already under way (e.g. started by the first token signed with a rotated key) serves
     // every request that arrives meanwhile: single-flight comes before the cooldown.
-    const running = this.loads.current('keys');
+    const running = this.loader.running();
     if (running !== undefined) {
       const joined = await running.catch(() => undefined);
       const candidates = joined === undefined ? [] : selectKeys(joined.keys, query);
@@ -222,15 +199,15 @@ export class IssuerKeyState {
     }
     // From here to `load` nothing awaits: the first call of a burst starts the refetch and marks
     // the attempt, so every later call of the burst sees it (in flight) rather than the cooldown.
-    const started = this.loads.current('keys');
+    const started = this.loader.running();
     if (started !== undefined) return this.awaitRefetch(started, query);
-    if (clock.now() - this.lastAttemptAt < this.settings.jwks.cooldown) {
+    if (clock.now() - this.loader.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
       throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
     }
     this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: true });
-    return this.awaitRefetch(this.load(true), query);
+    return this.awaitRefetch(this.loader.load(true), query);
   }
 
   /** The keys for `query` once `refetch` settles; a failed refetch is a {@link NoMatchingKeyError} with the cause. */
@@ -248,93 +225,8 @@ export class IssuerKeyState {
     const windowStart = refreshAheadStart(current, this.settings.jwks.refreshAhead);
     if (windowStart === undefined || now < windowStart) return;
     // One attempt per window: a failed refresh-ahead is not retried on every request.
-    if (this.loads.current('keys') !== undefined || this.lastAttemptAt >= windowStart) return;
-    this.load(false).catch(() => undefined);
-  }
-
-  /** Single-flight: every caller during a load shares it. */
-  private load(force: boolean, retryOnFailure = true): Promise<LoadedKeySet> {
-    return this.loads.run('keys', () => this.runLoad(force, retryOnFailure));
-  }
-
-  private async runLoad(force: boolean, retryOnFailure: boolean): Promise<LoadedKeySet> {
-    if (!force) {
-      if (this.seeding !== undefined) {
-        await this.seeding.catch(() => undefined);
-        // A seed that turned out fresh costs no request.
-        const seeded = this.current;
-        if (seeded !== undefined && clock.now() < seeded.freshUntil) return seeded;
-      }
-      const stored = await this.readStore();
-      if (stored !== undefined) return stored;
-      return this.fetchOnceForFleet(retryOnFailure);
-    }
-    return this.fetchFromIssuer(retryOnFailure);
-  }
-
-  /** One fetch for the instances sharing the store (`onceForFleet`); alone without Redis, or while it fails. */
-  private fetchOnceForFleet(retryOnFailure: boolean): Promise<LoadedKeySet> {
-    const { store } = this.dependencies;
-    return onceForFleet(store, {
-      key: this.storeKey,
-      shared: store.shares(this.storeKey, this.sharing),
-      confidential: this.sharing.confidential,
-      // Discovery and the JWKS request, each bounded by `timeout`.
-      lockTtl: 2 * this.settings.jwks.timeout,
-      adopt: (skipL1) => this.readStore(skipL1),
-      work: () => this.fetchFromIssuer(retryOnFailure),
-      awaited: () => {
-        const known = this.current?.fetchedAt ?? Number.NEGATIVE_INFINITY;
-        return (entry) => hasStoredShape(entry) && entry.fetchedAt > known && clock.now() < entry.freshUntil;
-      },
-    });
-  }
-
-  private async fetchFromIssuer(retryOnFailure: boolean): Promise<LoadedKeySet> {
-    const started = clock.now();
-    this.lastAttemptAt = started;
-    this.counters.fetches++;
-    try {
-      const uri = await this.dependencies.jwksUri();
-      const { keySet, maxAge } = await fetchKeySet(uri, this.settings);
-      const now = clock.now();
-      const loaded = this.install(keySet, now, now + this.freshnessOf(maxAge), maxAge);
-      this.retries.stop();
-      await this.writeStore(loaded);
-      this.emitFetched(loaded, 'network', started);
-      return loaded;
-    } catch (error) {
-      const failure = error instanceof FetchError ? error : new FetchError(`Fetching the keys of ${this.settings.issuer} failed`, this.settings.jwksUri ?? this.settings.issuer, { cause: error });
-      this.onFetchFailed(failure, retryOnFailure);
-      throw failure;
-    }
-  }
-
-  /** `max-age` clamped to `maxAgeBounds` wins; a configured `ttl` is used as given. */
-  private freshnessOf(maxAge: number | undefined): number {
-    return freshnessFor(maxAge, this.settings.jwks);
-  }
-
-  /** A refresh replaces the set wholesale: a key the issuer removed is untrusted from now on. */
-  private install(keySet: KeySet, fetchedAt: number, freshUntil: number, maxAge: number | undefined): LoadedKeySet {
-    const loaded: LoadedKeySet = {
-      keys: keySet.keys,
-      thumbprints: new Set(keySet.keys.map((key) => key.thumbprint)),
-      skipped: keySet.skipped,
-      fetchedAt,
-      freshUntil,
-      ...(maxAge === undefined ? {} : { maxAge }),
-    };
-    this.current = loaded;
-    return loaded;
-  }
-
-  private onFetchFailed(error: FetchError, retryOnFailure: boolean): void {
-    this.counters.fetchErrors++;
-    this.dependencies.events.emit('jwks.fetch_failed', { issuer: this.settings.issuer, error });
-    const current = this.current;
-    // Retry in the background only when requests need it: no set, or one past its freshness.
-    if (retryOnFailure && (current === undefined || clock.now() >= current.freshUntil)) this.retries.schedule();
+    if (this.loader.running() !== undefined || this.loader.lastAttemptAt >= windowStart) return;
+    this.loader.load(false).catch(() => undefined);
   }
 
   private staleOrThrow(error: unknown): LoadedKeySet {
@@ -346,7 +238,7 @@ export class IssuerKeyState {
   }
 
   private usabilityOf(current: LoadedKeySet, now: number): Usability {
-    return usabilityOf(current, now, this.settings.jwks, this.retries.retrying);
+    return usabilityOf(current, now, this.settings.jwks, this.loader.retrying);
   }
 
   private withinStaleWindow(current: LoadedKeySet, now: number): boolean {
@@ -359,7 +251,7 @@ export class IssuerKeyState {
 
   /** Serves the previous set past its freshness and makes sure one refresh is under way. */
   private serveWhileRevalidating(current: LoadedKeySet): LoadedKeySet {
-    if (this.loads.current('keys') === undefined) this.load(false).catch(() => undefined);
+    if (this.loader.running() === undefined) this.loader.load(false).catch(() => undefined);
     this.counters.revalidatingServes++;
     return current;
   }
@@ -374,58 +266,6 @@ export class IssuerKeyState {
     return new KeySetUnavailableError(`The keys of issuer ${this.settings.issuer} are unavailable`, { cause });
   }
 
-  /**
-   * A set another instance (or an earlier run) stored, validated again (public signing keys
-   * only). A fresh one newer than ours is used; an expired one is kept only when we have nothing,
-   * as the last good set should the issuer fail. Fresh means younger than the freshness this
-   * process grants the response it came from (`ttl`, or its `max-age` clamped), whatever its
-   * stored `freshUntil` says: a replayed or planted entry cannot outlive this process's settings.
-   */
-  private async readStore(skipL1 = false): Promise<LoadedKeySet | undefined> {
-    const started = clock.now();
-    const entry = await this.dependencies.store.get<StoredKeySet>(this.storeKey, { skipL1, ...this.sharing }).catch(() => undefined);
-    if (!hasStoredShape(entry) || (this.current !== undefined && entry.fetchedAt <= this.current.fetchedAt)) return undefined;
-    const accepted = await acceptStoredKeySet(entry, this.settings, started);
-    if (typeof accepted === 'string') return undefined;
-    const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
-    if (clock.now() >= accepted.freshUntil) return undefined;
-    this.emitFetched(loaded, 'store', started);
-    return loaded;
-  }
 
-  /** A seed goes through the very checks of a stored entry; symmetric keys never come from one. */
-  private async installSeed(exported: ExportedKeySet): Promise<SeedOutcome> {
-    const started = clock.now();
-    const accepted = await acceptStoredKeySet(exported, { ...this.settings, allowSymmetric: false }, started);
-    if (typeof accepted === 'string') return 'refused';
-    if (this.current !== undefined && accepted.fetchedAt <= this.current.fetchedAt) return 'ignored';
-    const loaded = this.install(accepted.keySet, accepted.fetchedAt, accepted.freshUntil, accepted.maxAge);
-    if (clock.now() >= accepted.freshUntil) return 'stale';
-    this.emitFetched(loaded, 'seed', started);
-    return 'fresh';
-  }
-
-  private async writeStore(loaded: LoadedKeySet): Promise<void> {
-    const entry: StoredKeySet = {
-      jwks: { keys: loaded.keys.map((key) => ({ ...key.jwk })) },
-      fetchedAt: loaded.fetchedAt,
-      freshUntil: loaded.freshUntil,
-      skipped: loaded.skipped,
-      ...(loaded.maxAge === undefined ? {} : { maxAge: loaded.maxAge }),
-    };
-    const ttl = loaded.freshUntil - clock.now() + this.settings.jwks.staleIfError;
-    // A store failure costs other instances a fetch; it never fails this one.
-    await this.dependencies.store.set(this.storeKey, entry, ttl, this.sharing).catch(() => undefined);
-  }
-
-  private emitFetched(loaded: LoadedKeySet, source: 'network' | 'store' | 'seed', started: number): void {
-    this.dependencies.events.emit('jwks.fetched', {
-      issuer: this.settings.issuer,
-      keys: loaded.keys.length,
-      skipped: loaded.skipped,
-      source,
-      durationMs: clock.now() - started,
-    });
-  }
 }
 

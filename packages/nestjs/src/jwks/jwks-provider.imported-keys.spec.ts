@@ -43,6 +43,21 @@ describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
     expect(new Set(gets)).toEqual(new Set([`${thumbprint}:ES256`]));
   });
 
+  it('a key not imported yet is asked for twice on its first token (peek, then the import), never imported twice; once after', async () => {
+    const entries = new Map<string, VerificationKey>();
+    let gets = 0;
+    let sets = 0;
+    const adapter: ImportedKeyCacheAdapter = {
+      get: (key, alg) => (gets++, entries.get(`${key.thumbprint}:${alg}`)),
+      set: (key, alg, imported) => (sets++, void entries.set(`${key.thumbprint}:${alg}`, imported)),
+    };
+    const provider = build({ jwks: { importedKeyCache: adapter } });
+    await provider.verify(await idp.mint({ sub: 'first' }));
+    expect({ gets, sets }).toEqual({ gets: 2, sets: 1 });
+    await provider.verify(await idp.mint({ sub: 'second' }));
+    expect({ gets, sets }).toEqual({ gets: 3, sets: 1 });
+  });
+
   it('false imports on every use; the default keeps one imported key', async () => {
     const token = await idp.mint();
     const uncached = build({ jwks: { importedKeyCache: false } });

@@ -235,12 +235,12 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   });
 
   it('serves a refresh from a shared store instead of the network (cold start of a second instance)', async () => {
-    const { CacheStore } = await import('../store/cache-store.js');
     const { Keyv } = await import('keyv');
     const shared = new Keyv();
     const options = { issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }], stores: [shared] };
-    const first = createProvider(options, new CacheStore(options));
-    const second = createProvider(options, new CacheStore(options));
+    // Two instances: each its own CacheStore (L1) over the one shared Keyv.
+    const first = createProvider(options);
+    const second = createProvider(options);
     providers.push(first.provider, second.provider);
     const token = await idp.mint();
     const { requests } = await jwksRequestsDuring(async () => {

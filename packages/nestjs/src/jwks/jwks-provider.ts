@@ -1,54 +1,33 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { jwtVerify, type FlattenedJWSInput, type JWK, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
-import {
-  HeaderNotAllowedError,
-  InvalidResponseError,
-  JwksCacheError,
-  TokenMalformedError,
-  TokenTooLargeError,
-  UnknownIssuerError,
-} from '../errors.js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { FlattenedJWSInput, JWK, JWTHeaderParameters, JWTVerifyGetKey } from 'jose';
+import { HeaderNotAllowedError, InvalidResponseError, JwksCacheError } from '../errors.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
-import { type JwksCacheModuleOptions, type VerifyOverrides } from '../config/options.js';
+import type { JwksCacheModuleOptions, VerifyOverrides } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
-import { IssuerKeyState, type IssuerHealth, type IssuerKeyStats, type SeedOutcome } from './issuer-key-state.js';
+import type { IssuerHealth, IssuerKeyState, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import { decodeCompactJws } from './compact-jws.js';
-import { freezeResult } from './frozen-result.js';
-import { buildVerifyOptions, effectiveVerifySettings, profileOf } from './jose-verify-options.js';
-import { checkAlgorithm, checkNumericDates } from './token-checks.js';
-import { toTokenError } from './jose-error-mapping.js';
-import { firstVerifyingCandidate, keyForToken, keyTypeOf, selectKeys, type CandidateImporter, type KeyQuery } from './key-selection.js';
-import type { UsableKey } from './key-set.js';
+import type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
+import type { JwksProviderStats } from './jwks-provider-stats.js';
+import { IssuerDirectory } from './issuer-directory.js';
+import { TokenVerifier } from './token-verifier.js';
+import { checkAlgorithm } from './token-checks.js';
+import { keyForToken, keyTypeOf } from './key-selection.js';
 import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { assertNarrowing, InvalidVerifyOverridesError } from './verify-overrides.js';
 import type { ExportedKeySet } from './stored-key-set.js';
 import type { VerifiedToken } from './verified-token.js';
+import type { HttpRequestToVerify, RequestVerifier, VerifiedRequest } from './request-verifier.js';
 
 export type { VerifiedToken } from './verified-token.js';
 export type { IssuerHealth, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
-
-/** What `JwksProvider.stats()` reports. */
-export interface JwksProviderStats {
-  /** Per configured issuer. */
-  issuers: Record<string, IssuerKeyStats>;
-  verifiedTokens: { size: number; hits: number; misses: number };
-  /** Entries of the imported-key cache (`0` with `importedKeyCache: false`, an adapter's own `size` else `0`). */
-  importedKeys: { size: number };
-}
-
-/** A token decoded (not verified) far enough to pick its issuer and key. */
-interface DecodedToken {
-  settings: IssuerSettings;
-  alg: string;
-  query: KeyQuery;
-}
-
-const NO_KEYS: readonly UsableKey[] = [];
+export type { HttpRequestToVerify, RequestHeaders, RequestVerifier, VerifiedRequest } from './request-verifier.js';
+export type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
+export type { KeySetStats } from './key-sets-by-uri.js';
+export type { JwksProviderStats } from './jwks-provider-stats.js';
 
 /**
  * The inbound side: each configured issuer's key set, cached and kept current, and token
@@ -61,41 +40,30 @@ const NO_KEYS: readonly UsableKey[] = [];
 @Injectable()
 export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(JwksProvider.name);
-  private readonly issuers = new Map<string, IssuerSettings>();
-  private readonly states = new Map<string, IssuerKeyState>();
-  /** jose options per issuer and alg, for calls without overrides: built once, not per token. */
-  private readonly verifyOptions = new Map<string, Map<string, JWTVerifyOptions>>();
+  /** The configured issuers and the issuer templates, with their key sets. */
+  private readonly directory: IssuerDirectory;
+  private readonly verifier: TokenVerifier;
   private readonly importedKeys: ImportedKeyCache;
-  /** One importer per alg, made once rather than per token. */
-  private readonly importers = new Map<string, CandidateImporter>();
   private readonly verifiedTokens: VerifiedTokenCache;
-  private readonly discovery: OidcDiscovery;
-  /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
-  private readonly maxTokenBytes: number;
-  /** Overrides objects already checked against an issuer (a route's are the same object on every request). */
-  private readonly narrowingChecked = new WeakMap<VerifyOverrides, Set<string>>();
-  /** The verified-token cache's trust check: a query of the key set, with no effect. */
-  private readonly isTrusted = (issuer: string, thumbprint: string): boolean => this.states.get(issuer)?.trusts(thumbprint) === true;
+  /** The request-level checks of {@link verifyRequest}, attached at start by `DpopRequestVerifier`. */
+  private requestVerifier: RequestVerifier | undefined;
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
     store: CacheStore,
     events: JwksCacheEvents,
-    @Optional() discovery?: OidcDiscovery,
+    private readonly discovery: OidcDiscovery,
   ) {
-    this.discovery = discovery ?? new OidcDiscovery(options, store);
     const config = resolveConfig(options);
     this.importedKeys = new ImportedKeyCache(config.jwks.importedKeyCacheSize, options.jwks?.importedKeyCache);
     this.verifiedTokens = new VerifiedTokenCache(config.verify.verifiedTokenCacheSize);
-    config.issuers.forEach((settings, i) => {
-      this.issuers.set(settings.issuer, settings);
-      const state = new IssuerKeyState(settings, { store, events, jwksUri: () => this.jwksUriOf(settings) });
-      this.states.set(settings.issuer, state);
-      const seed = options.issuers?.[i]?.seed;
-      if (seed !== undefined) this.applyConfiguredSeed(state, settings.issuer, seed);
-    });
-    const topLevelLimit = config.verify.maxTokenBytes;
-    this.maxTokenBytes = Math.max(topLevelLimit, ...[...this.issuers.values()].map((settings) => settings.verify.maxTokenBytes));
+    this.directory = new IssuerDirectory(
+      config.issuers,
+      options.issuers ?? [],
+      { store, events, jwksUriOf: (settings) => this.jwksUriOf(settings), forgetDiscovery: (issuer) => this.discovery.forget(issuer) },
+      (state, issuer, seed) => this.applyConfiguredSeed(state, issuer, seed),
+    );
+    this.verifier = new TokenVerifier(this.directory, this.verifiedTokens, this.importedKeys, config.verify.maxTokenBytes);
   }
 
   /**
@@ -109,14 +77,39 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * (`InvalidVerifyOverridesError`) for overrides that would widen the token's issuer's settings.
    */
   verify(token: string, overrides?: VerifyOverrides): Promise<VerifiedToken> {
-    // Not async: the synchronous checks and a verified-token cache hit cost no extra promise hop.
-    try {
-      this.checkSize(token, this.maxTokenBytes);
-      const cacheKey = this.verifiedTokens.enabled ? this.verifiedTokens.keyOf(token, profileOf(overrides)) : undefined;
-      return this.verifyKeyed(token, overrides, cacheKey);
-    } catch (error) {
-      return Promise.reject(error instanceof InvalidVerifyOverridesError ? error : toTokenError(error));
+    return this.verifier.verify(token, overrides);
+  }
+
+  /**
+   * Verifies the token of an HTTP request as its scheme says (for callers other than `JwtGuard`):
+   * `Authorization: Bearer` — a bearer token, refused when bound to a key (`cnf.jkt`) or when its
+   * issuer's `dpop` is `'required'`; `Authorization: DPoP` with exactly one `DPoP` header — the
+   * proof checked as RFC 9449 §4.3 says against `method` and `url`, the token's binding, and the
+   * `jti` replay cache. `url` is the absolute URL the client used (behind a proxy, the public one).
+   * @param overrides narrow the token's verification, as {@link verify}'s.
+   * @returns the verified token with `scheme`, `jkt` (DPoP) and `nonce` (to send in `DPoP-Nonce`).
+   * @throws {TokenRejectedError} a subclass saying why, e.g. `DpopProofInvalidError` (its `check`
+   *   names the failed check), `DpopNonceRequiredError`, `DpopProofReplayedError`, `DpopSchemeError`.
+   */
+  verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
+    if (this.requestVerifier === undefined) {
+      return Promise.reject(new Error('JwksProvider.verifyRequest needs JwksCacheModule: its request verifier (DpopRequestVerifier) is not attached'));
     }
+    return this.requestVerifier.verifyRequest(request, overrides);
+  }
+
+  /**
+   * Attaches the request-level checks {@link verifyRequest} delegates to. Called once at start by
+   * `DpopRequestVerifier` (a provider of `JwksCacheModule`); not for applications.
+   * @internal
+   */
+  attachRequestVerifier(verifier: RequestVerifier): void {
+    this.requestVerifier = verifier;
+  }
+
+  /** The verifier attached by {@link attachRequestVerifier}, if any. @internal */
+  attachedRequestVerifier(): RequestVerifier | undefined {
+    return this.requestVerifier;
   }
 
   /**
@@ -127,9 +120,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * @param where who gave them, for the message (e.g. `@JwtVerify() on OrdersController.list`).
    */
   checkOverrides(overrides: VerifyOverrides, where = 'verify() overrides'): void {
-    const named = overrides?.issuer;
-    if (named !== undefined && !this.issuers.has(named)) throw new InvalidVerifyOverridesError(`${where}: issuer ${String(named)} is not configured`);
-    const applicable = named === undefined ? [...this.issuers.values()] : [this.issuers.get(named)!];
+    const applicable = this.directory.settingsNamed(overrides?.issuer);
+    if (applicable === undefined) throw new InvalidVerifyOverridesError(`${where}: issuer ${String(overrides?.issuer)} is not configured`);
     for (const settings of applicable) assertNarrowing(settings, overrides, where);
   }
 
@@ -151,12 +143,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * is off or the token cannot be in it. The key is a digest, never the token.
    */
   lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
-    if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
-    const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
-    const cached = this.verifiedTokens.lookup(cacheKey, this.isTrusted, false);
-    if (cached === undefined) return cacheKey;
-    this.states.get(cached.issuer)?.servedFromCache();
-    return cached;
+    return this.verifier.lookupVerified(token, overrides);
   }
 
   /**
@@ -165,12 +152,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * a wrong key could only cost a miss, and a hit under it needs the same digest).
    */
   verifyMissed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string): Promise<VerifiedToken> {
-    try {
-      this.checkSize(token, this.maxTokenBytes);
-      return this.verifyKeyed(token, overrides, cacheKey);
-    } catch (error) {
-      return Promise.reject(error instanceof InvalidVerifyOverridesError ? error : toTokenError(error));
-    }
+    return this.verifier.verifyMissed(token, overrides, cacheKey);
   }
 
   /**
@@ -183,11 +165,11 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    *   fitting key verifies `token`; `MultipleMatchingKeysError` when several fit and no token was given.
    */
   async getKey(issuer: string, header: { kid?: string; alg: string }, token?: string | FlattenedJWSInput): Promise<VerificationKey> {
-    const settings = this.settingsOf(issuer);
+    const { settings, state } = this.directory.found(issuer);
     checkAlgorithm(header.alg, settings, undefined);
     const query = { kid: header.kid, alg: header.alg };
-    const candidates = await this.stateOf(issuer).keysFor(query);
-    return keyForToken(candidates, this.importerFor(header.alg), query, token, issuer);
+    const candidates = await state.keysFor(query);
+    return keyForToken(candidates, this.verifier.importerFor(header.alg), query, token, issuer);
   }
 
   /**
@@ -195,7 +177,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * Without a `kid` it resolves the key that verifies the token (see {@link getKey}).
    */
   keyResolver(issuer: string): JWTVerifyGetKey {
-    this.settingsOf(issuer);
+    this.directory.found(issuer);
     return async (header: JWTHeaderParameters, token: FlattenedJWSInput) => {
       if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
       return this.getKey(issuer, { kid: header.kid, alg: header.alg }, token);
@@ -243,20 +225,24 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * replacing an adapter's contents. Verified tokens and key sets are kept.
    */
   clearImportedKeys(): void {
-    const current: { key: UsableKey; algs: string[] }[] = [];
-    for (const [issuer, settings] of this.issuers) {
-      for (const key of this.states.get(issuer)!.heldKeys()) {
-        current.push({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) });
-      }
-    }
+    const current = this.directory.heldKeys().map(({ settings, key }) => ({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) }));
     this.importedKeys.clear(current);
   }
 
-  /** Counters and state per issuer, of the verified-token cache and of the imported keys. */
+  /**
+   * Counters and state per issuer (configured ones, then the live issuers of the templates), per
+   * template key set (by JWKS URI) and per template, of the verified-token cache and of the
+   * imported keys. No network call.
+   */
   stats(): JwksProviderStats {
-    const issuers: Record<string, IssuerKeyStats> = {};
-    for (const [issuer, state] of this.states) issuers[issuer] = state.stats();
-    return { issuers, verifiedTokens: this.verifiedTokens.stats(), importedKeys: { size: this.importedKeys.size } };
+    const issuers: Record<string, IssuerKeyStats | DynamicIssuerStats> = {};
+    for (const [issuer, state] of this.directory.configuredStates()) issuers[issuer] = state.stats();
+    const templates: Record<string, IssuerTemplateStats> = {};
+    for (const template of this.directory.templateList()) {
+      for (const [issuer, stats] of Object.entries(template.issuerStats())) issuers[issuer] ??= stats;
+      templates[template.source] = template.stats();
+    }
+    return { issuers, keySets: this.directory.keySets.stats(), templates, verifiedTokens: this.verifiedTokens.stats(), importedKeys: { size: this.importedKeys.size } };
   }
 
   /** Whether the issuer's keys are fresh, stale but still servable, or missing. No network call. */
@@ -266,12 +252,12 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The configured issuers, in configuration order. */
   issuerIds(): string[] {
-    return [...this.issuers.keys()];
+    return this.directory.configuredIssuers().map((settings) => settings.issuer);
   }
 
   /** Warm-up: fetches every issuer's keys at start; a failure is logged, fatal only with `failOnStartup`. */
   async onApplicationBootstrap(): Promise<void> {
-    const warming = [...this.issuers.values()].filter((settings) => settings.jwks.warmUp);
+    const warming = this.directory.configuredIssuers().filter((settings) => settings.jwks.warmUp);
     const outcomes = await Promise.allSettled(warming.map((settings) => this.stateOf(settings.issuer).warmUp(!settings.jwks.failOnStartup)));
     let fatal: JwksCacheError | undefined;
     outcomes.forEach((outcome, index) => {
@@ -284,96 +270,9 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     if (fatal !== undefined) throw fatal;
   }
 
-  /** Stops background retries. */
+  /** Stops background retries (and drops the templates' issuers). */
   onModuleDestroy(): void {
-    for (const state of this.states.values()) state.close();
-  }
-
-  /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
-  private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
-    const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
-    if (cached !== undefined) {
-      this.states.get(cached.issuer)?.servedFromCache();
-      return Promise.resolve(cached);
-    }
-    return this.verifyWithIssuerKeys(token, this.decode(token, overrides), overrides, cacheKey);
-  }
-
-  private checkSize(token: unknown, limit: number): asserts token is string {
-    if (typeof token !== 'string' || token.length === 0) throw new TokenMalformedError('The token is not a non-empty string');
-    // length counts UTF-16 units; only a token that may hold multi-byte characters is measured in bytes.
-    if (token.length > limit || (token.length * 3 > limit && Buffer.byteLength(token) > limit)) {
-      throw new TokenTooLargeError(`The token exceeds ${limit} bytes`);
-    }
-  }
-
-  /** Structure, issuer, alg and header checks; no network request happens before they pass. */
-  private decode(token: string, overrides: VerifyOverrides | undefined): DecodedToken {
-    const { header, claims } = decodeCompactJws(token);
-    const settings = this.issuerOfClaims(claims, overrides);
-    if (overrides !== undefined) this.assertNarrows(settings, overrides);
-    checkNumericDates(claims);
-    if (settings.verify.maxTokenBytes < this.maxTokenBytes) this.checkSize(token, settings.verify.maxTokenBytes);
-    const alg = checkAlgorithm(header.alg, settings, overrides);
-    if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
-    const kid = header.kid;
-    if (kid !== undefined && typeof kid !== 'string') throw new TokenMalformedError('The token "kid" is not a string');
-    return { settings, alg, query: { kid, alg } };
-  }
-
-  private issuerOfClaims(claims: Record<string, unknown>, overrides: VerifyOverrides | undefined): IssuerSettings {
-    const settings = typeof claims.iss === 'string' ? this.issuers.get(claims.iss) : undefined;
-    // The token's iss is attacker-controlled: it is never echoed into the message.
-    if (settings === undefined) throw new UnknownIssuerError('The token issuer is not configured');
-    if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer) throw new UnknownIssuerError('The token issuer is not the expected one');
-    return settings;
-  }
-
-  /** {@link assertNarrowing} once per overrides object and issuer. */
-  private assertNarrows(settings: IssuerSettings, overrides: VerifyOverrides): void {
-    const checked = typeof overrides === 'object' && overrides !== null ? this.narrowingChecked.get(overrides) : undefined;
-    if (checked?.has(settings.issuer) === true) return;
-    assertNarrowing(settings, overrides, 'verify() overrides');
-    // A caller may mutate its own object later; only frozen ones (as @JwtVerify makes) are remembered.
-    if (!Object.isFrozen(overrides)) return;
-    if (checked === undefined) this.narrowingChecked.set(overrides, new Set([settings.issuer]));
-    else checked.add(settings.issuer);
-  }
-
-  /**
-   * Tries the candidate keys by the one rule of `key-selection.ts` (only a bad signature moves
-   * on), then remembers the result in the verified-token cache. One async function here: each
-   * layer costs a promise and microtask turns on every token the cache does not hold.
-   */
-  private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
-    const { settings, alg, query } = decoded;
-    try {
-      const state = this.stateOf(settings.issuer);
-      const usable = state.usableNow();
-      let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
-      // One lookup per token: with a usable set that lacks the key, only the refetch part runs.
-      if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
-      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg) : buildVerifyOptions(settings, alg, overrides);
-      const { key, result: verified } = await firstVerifyingCandidate(candidates, this.importerFor(alg), (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
-      const result = freezeResult(verified.payload, verified.protectedHeader, settings.issuer);
-      if (cacheKey !== undefined) {
-        const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
-        this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
-      }
-      return result;
-    } catch (error) {
-      throw toTokenError(error);
-    }
-  }
-
-  /** Imports for `alg` through the imported-key cache: synchronously on a hit, `undefined` when the JWK cannot be imported. */
-  private importerFor(alg: string): CandidateImporter {
-    let importer = this.importers.get(alg);
-    if (importer === undefined) {
-      importer = (key) => this.importedKeys.peek(key, alg) ?? this.importedKeys.get(key, alg).catch(() => undefined);
-      this.importers.set(alg, importer);
-    }
-    return importer;
+    this.directory.close();
   }
 
   /** `issuers[i].seed`: a bad one is logged (never its content) and ignored, not fatal. */
@@ -386,31 +285,16 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  private issuerVerifyOptions(settings: IssuerSettings, alg: string): JWTVerifyOptions {
-    let byAlg = this.verifyOptions.get(settings.issuer);
-    if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map<string, JWTVerifyOptions>()));
-    let options = byAlg.get(alg);
-    if (options === undefined) byAlg.set(alg, (options = buildVerifyOptions(settings, alg, undefined)));
-    return options;
-  }
-
   private async jwksUriOf(settings: IssuerSettings): Promise<string> {
     if (settings.jwksUri !== undefined) return settings.jwksUri;
-    const document = await this.discovery.discover(settings.issuer);
+    const document = await this.discovery.discover(settings.issuer, settings.jwks);
     if (document.jwks_uri === undefined) {
       throw new InvalidResponseError(`The metadata of issuer ${settings.issuer} has no jwks_uri`, settings.issuer);
     }
     return document.jwks_uri;
   }
 
-  private settingsOf(issuer: string): IssuerSettings {
-    const settings = this.issuers.get(issuer);
-    if (settings === undefined) throw new UnknownIssuerError(`Issuer ${issuer} is not configured`);
-    return settings;
-  }
-
   private stateOf(issuer: string): IssuerKeyState {
-    this.settingsOf(issuer);
-    return this.states.get(issuer)!;
+    return this.directory.found(issuer).state;
   }
 }

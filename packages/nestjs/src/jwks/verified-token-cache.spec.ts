@@ -9,7 +9,7 @@ const nowSeconds = NOW / 1000;
 const trusted = () => true;
 
 function result(payload: Record<string, unknown>, issuer = 'https://idp.test/'): VerifiedToken {
-  return { payload, protectedHeader: { alg: 'RS256' }, issuer };
+  return { payload, protectedHeader: { alg: 'RS256' }, issuer, params: {} };
 }
 
 function entry(payload: Record<string, unknown>, overrides: { clockTolerance?: number; maxTokenAge?: number } = {}) {

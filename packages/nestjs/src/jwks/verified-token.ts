@@ -1,5 +1,5 @@
 import type { JWTHeaderParameters } from 'jose';
-import type { JwtClaimsPayload } from '../config/options.js';
+import type { JwtClaimsPayload, TenantParams } from '../config/options.js';
 
 /** The result of a successful verification. Frozen: it may be shared by every holder of the token. */
 export interface VerifiedToken {
@@ -7,6 +7,8 @@ export interface VerifiedToken {
   readonly payload: JwtClaimsPayload;
   /** The protected header the token was signed with. */
   readonly protectedHeader: JWTHeaderParameters;
-  /** The configured issuer that vouched for it (equal to `payload.iss`). */
+  /** The configured issuer (or the issuer an issuer template made) that vouched for it (equal to `payload.iss`). */
   readonly issuer: string;
+  /** The placeholder values when an issuer template matched `iss` (e.g. `{ tenant: 'acme' }`); `{}` for a configured issuer. */
+  readonly params: TenantParams;
 }

@@ -48,4 +48,17 @@ describe('JwksEventLogger', () => {
     failed();
     expect(warn).not.toHaveBeenCalled();
   });
+
+  it('writes one line per template and interval for failing template key sets, however many JWKS URIs fail', () => {
+    const { warn, log, events } = harness();
+    const template = 'https://idp.example.test/t/{tenant}';
+    for (let i = 0; i < 1_000; i++) {
+      const uri = `https://idp.example.test/t/tenant-${i}/keys`;
+      events.emit('jwks.fetched', { issuer: uri, keys: 1, skipped: 0, source: 'network', durationMs: 1, template });
+      events.emit('jwks.fetch_failed', { issuer: uri, error: new FetchError(`${uri} answered HTTP 404`, uri, { status: 404 }), template });
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/^Fetching the keys at https:\/\/idp\.example\.test\/t\/tenant-0\/keys \(an issuer of https:\/\/idp\.example\.test\/t\/\{tenant\}\) failed: ERR_FETCH_FAILED/);
+    expect(log).not.toHaveBeenCalled();
+  });
 });

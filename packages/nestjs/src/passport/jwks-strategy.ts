@@ -5,6 +5,7 @@ import { JwksCacheError, TokenMissingError } from '../errors.js';
 import { BearerChallengeException } from '../guard/bearer-challenge-exception.js';
 import { extractBearerToken, type RequestWithHeaders } from '../guard/extract-bearer-token.js';
 import { RejectionAnswer } from '../guard/rejection-answer.js';
+import { BearerPolicy } from '../dpop/bearer-policy.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { GuardOptions, JwksCacheModuleOptions, JwtClaimsPayload, VerifyOverrides } from '../config/options.js';
@@ -44,6 +45,8 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
   private readonly guardOptions: GuardOptions;
   /** The rejection → answer mapping of `JwtGuard` (logging included). */
   private readonly rejections: RejectionAnswer;
+  /** The DPoP scheme rule for bearer tokens: a bound token, or one of an issuer requiring DPoP, is refused. */
+  private readonly bearerPolicy: BearerPolicy;
 
   constructor(
     protected readonly provider: JwksProvider,
@@ -56,6 +59,7 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     });
     this.guardOptions = guardOptions;
     this.rejections = new RejectionAnswer(this.logger, guardOptions.realm);
+    this.bearerPolicy = new BearerPolicy(config);
   }
 
   /**
@@ -81,7 +85,10 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     try {
       const token = extractBearerToken(request, this.guardOptions);
       if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-      claims = (await this.provider.verify(token, this.verifyOverrides(request))).payload;
+      const verified = await this.provider.verify(token, this.verifyOverrides(request));
+      // A DPoP-bound token (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
+      this.bearerPolicy.assert(verified);
+      claims = verified.payload;
     } catch (error) {
       if (!(error instanceof JwksCacheError)) throw error;
       return this.refuse(error);

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
@@ -12,13 +12,11 @@ import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
 import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
+import { parseSecretKey } from './secret-key.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 import { clock } from '../internal/clock.js';
 import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
-import type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
-
-export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
-export type { LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
+import type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
 
 
 type StoreOperation = 'get' | 'set' | 'delete';
@@ -55,6 +53,7 @@ export class CacheStore implements OnModuleInit {
   private readonly redis: RedisConnection | undefined;
   private readonly codec: EnvelopeCodec;
   private readonly authenticates: boolean;
+  private readonly integrityKeyBytes: Buffer | undefined;
   private readonly encrypts: boolean;
   private readonly log: RateLimitedLogger;
   private readonly heldLocks = new Map<string, string>();
@@ -62,7 +61,7 @@ export class CacheStore implements OnModuleInit {
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
-    @Optional() private readonly events?: JwksCacheEvents,
+    private readonly events: JwksCacheEvents,
   ) {
     this.settings = resolveConfig(options).storeOptions;
     this.l1 = new MemoryTier(this.settings.l1MaxEntries);
@@ -71,6 +70,7 @@ export class CacheStore implements OnModuleInit {
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
     this.authenticates = options.integrityKey !== undefined;
+    this.integrityKeyBytes = options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
     this.encrypts = cipher !== undefined;
     this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
     this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
@@ -83,11 +83,6 @@ export class CacheStore implements OnModuleInit {
   /** The store key for an entry of `kind` identified by `parts` (hashed). */
   static key(kind: StoreEntryKind, ...parts: string[]): string {
     return storeKey(kind, ...parts);
-  }
-
-  /** Whether a shared store (L2) is configured behind the in-process L1. */
-  get hasSharedStore(): boolean {
-    return this.l2 !== undefined;
   }
 
   /**
@@ -180,6 +175,26 @@ export class CacheStore implements OnModuleInit {
     if (acquired === FAULT) return true;
     if (acquired) this.heldLocks.set(key, token);
     return acquired;
+  }
+
+  /**
+   * Claims `key` fleet-wide for `ttlMs` (Redis `SET NX PX`), for "accept once" checks such as a
+   * DPoP proof's `jti`. Only the key's existence is used, so a writer of Redis can at worst deny
+   * (a planted key) or forget (a deleted one), never forge a value; with an `integrityKey` the
+   * key is an HMAC, so one cannot be planted ahead for a given input.
+   */
+  async claimOnce(key: string, ttlMs: number): Promise<ClaimOutcome> {
+    const redis = this.redis;
+    if (redis === undefined) return 'unavailable';
+    const claimed = await this.callShared('set', () => redis.acquire(this.onceKeyOf(key), '1', ttlMs));
+    if (claimed === FAULT) return 'unavailable';
+    return claimed ? 'claimed' : 'taken';
+  }
+
+  private onceKeyOf(key: string): string {
+    const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : key;
+    if (this.integrityKeyBytes === undefined) return `${STORE_KEY_PREFIX}once:${rest}`;
+    return `${STORE_KEY_PREFIX}once:${createHmac('sha256', this.integrityKeyBytes).update(rest).digest('base64url')}`;
   }
 
   /** Releases a lock taken by {@link lock} on this instance (only if it still holds it). */
@@ -284,14 +299,14 @@ export class CacheStore implements OnModuleInit {
     else this.counters.errors += 1;
     const storeError = error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
     this.log.warn(operation, `${storeError.message}; treated as a miss (${describeCause(error)})`);
-    this.events?.emit('store.error', { operation, error: storeError });
+    this.events.emit('store.error', { operation, error: storeError });
   }
 
   private reject(key: string, reason: RejectionReason): undefined {
     this.counters.rejectedEntries += 1;
     const error = new StoreEntryRejectedError(`Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`);
     this.log.warn('rejected', error.message);
-    this.events?.emit('store.error', { operation: 'get', error });
+    this.events.emit('store.error', { operation: 'get', error });
     return undefined;
   }
 

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /** The fixed, readable prefix of every key this library writes (lets Redis ACLs scope it). */
 export const STORE_KEY_PREFIX = 'jwks-cache:v1:';
 
-/** What is stored: key sets, discovery documents and outbound tokens. */
-export type StoreEntryKind = 'jwks' | 'discovery' | 'token';
+/** What is stored: key sets, discovery documents, outbound tokens, DPoP server nonces and seen proof `jti`s. */
+export type StoreEntryKind = 'jwks' | 'discovery' | 'token' | 'dpop-nonce' | 'dpop-jti';
 
 /** The store key for an entry of `kind` identified by `parts` (hashed): `jwks-cache:v1:<kind>:<hash>`. */
 export function storeKey(kind: StoreEntryKind, ...parts: string[]): string {

@@ -55,3 +55,10 @@ export interface WaitForOptions<T> extends StoreSharingOptions {
 
 /** What {@link CacheStore.withLock} did: ran `fn` under the lock, or found the lock taken. */
 export type LockOutcome<R> = { acquired: true; result: R } | { acquired: false };
+
+/**
+ * What {@link CacheStore.claimOnce} did: this caller is the first (`claimed`), someone claimed
+ * the key before (`taken`), or the fleet could not be asked (`unavailable`: no Redis tier, or a
+ * fault — already counted, logged and emitted as `store.error`).
+ */
+export type ClaimOutcome = 'claimed' | 'taken' | 'unavailable';

@@ -1,6 +1,7 @@
 import type { FetchInput } from './bearer-request.js';
 import { bearerRequest } from './bearer-request.js';
 import type { TokenSlot } from './token-slot.js';
+import type { DpopProofSigner } from '../dpop/dpop-proof-signer.js';
 
 /** Which token `TokenCacheService.fetch()` attaches. */
 export interface TokenFetchOptions {
@@ -15,10 +16,13 @@ export interface TokenAccess {
   ensureToken(name: string, tenant: string | undefined): Promise<string>;
   slotFor(name: string, tenant: string | undefined): TokenSlot;
   drop(slot: TokenSlot): Promise<void>;
+  /** The DPoP proof signer of the source `name`, when it has `dpop`. */
+  dpopSigner(name: string): DpopProofSigner | undefined;
 }
 
 /**
- * `fetch` with `Authorization: Bearer <token>`. On a 401, the token is invalidated and the
+ * `fetch` with `Authorization: Bearer <token>` (for a source with `dpop`: `Authorization: DPoP
+ * <token>` and a fresh proof per send, and one retry with the server's nonce on `use_dpop_nonce`). On a 401, the token is invalidated and the
  * request is sent once more with a new token; the second answer is returned as it is. At most
  * once per token: a 401 with a token obtained for such a retry is returned without invalidating. A string,
  * `URLSearchParams`, `ArrayBuffer`, typed-array, `Blob` or `FormData` body (or a `Request`
@@ -27,9 +31,16 @@ export interface TokenAccess {
  */
 export async function authorizedFetch(tokens: TokenAccess, input: FetchInput, init: RequestInit | undefined, options: TokenFetchOptions): Promise<Response> {
   const name = options.token ?? 'default';
-  const request = bearerRequest(input, init);
+  const dpop = tokens.dpopSigner(name);
+  const request = bearerRequest(input, init, dpop);
   const token = await tokens.ensureToken(name, options.tenant);
-  const response = await request.send(token);
+  let response = await request.send(token);
+  // RFC 9449 §9: a resource server asking for its nonce gets one retry with it, same token.
+  if (dpop !== undefined && dpop.noteAnswer(request.url, response) && request.replayable) {
+    await response.body?.cancel();
+    response = await request.send(token);
+    dpop.noteAnswer(request.url, response);
+  }
   if (response.status !== 401) return response;
   const slot = tokens.slotFor(name, options.tenant);
   const { state } = slot;

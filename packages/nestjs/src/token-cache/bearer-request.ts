@@ -1,3 +1,5 @@
+import type { DpopProofSigner } from '../dpop/dpop-proof-signer.js';
+
 /** What `fetch` takes as its first argument. */
 export type FetchInput = string | URL | Request;
 
@@ -8,7 +10,9 @@ export type FetchInput = string | URL | Request;
 export interface BearerRequest {
   /** Whether the request can be sent again: false for a stream body, which is consumed by the first send. */
   readonly replayable: boolean;
-  /** Sends the request with `Authorization: Bearer <token>`. */
+  /** The request's URL. */
+  readonly url: string;
+  /** Sends the request with `Authorization: Bearer <token>` (with DPoP: `DPoP <token>` and a new proof). */
   send(token: string): Promise<Response>;
 }
 
@@ -18,13 +22,22 @@ export interface BearerRequest {
  * array, `Blob` or `FormData` body is kept as it is, since `fetch` reads those without consuming
  * them; a `ReadableStream` body can be sent once only.
  */
-export function bearerRequest(input: FetchInput, init: RequestInit | undefined): BearerRequest {
+export function bearerRequest(input: FetchInput, init: RequestInit | undefined, dpop?: DpopProofSigner): BearerRequest {
   const baseHeaders = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+  const url = input instanceof Request ? input.url : String(input);
   return {
     replayable: isReplayable(input, init),
-    send(token: string): Promise<Response> {
+    url,
+    async send(token: string): Promise<Response> {
       const headers = new Headers(baseHeaders);
-      headers.set('authorization', `Bearer ${token}`);
+      if (dpop === undefined) {
+        headers.set('authorization', `Bearer ${token}`);
+      } else {
+        // RFC 9449 §7.1: the DPoP scheme, and a fresh proof of this very request (htm, htu, ath).
+        headers.set('authorization', `DPoP ${token}`);
+        headers.set('dpop', await dpop.proof({ method, url, accessToken: token }));
+      }
       return fetch(input instanceof Request ? input.clone() : input, { ...init, headers });
     },
   };

@@ -3,6 +3,7 @@ import { boundedFetch, readBoundedText } from '../internal/bounded-fetch.js';
 import type { ClientCredentialsOptions } from '../config/options.js';
 import { readExpiresIn, type ObtainedToken } from './cached-token.js';
 import { formUrlEncode, redact, secretForms } from './secret-redaction.js';
+import type { DpopProofSigner } from '../dpop/dpop-proof-signer.js';
 
 /** Timeout of one token request when `clientCredentials.timeout` is not set, in ms. */
 const DEFAULT_TOKEN_REQUEST_TIMEOUT = 5_000;
@@ -17,6 +18,8 @@ export interface ClientCredentialsRequest {
   tokenName: string;
   tokenEndpoint: string;
   credentials: ClientCredentialsOptions;
+  /** DPoP: a proof goes with the request, and the token must come back as a DPoP token. */
+  dpop?: DpopProofSigner;
 }
 
 /**
@@ -26,22 +29,37 @@ export interface ClientCredentialsRequest {
  * credentials to wherever the redirect points.
  */
 export async function requestClientCredentialsToken(request: ClientCredentialsRequest): Promise<ObtainedToken> {
+  let answer = await sendTokenRequest(request);
+  // RFC 9449 §8: a token endpoint that wants a nonce answers 400 use_dpop_nonce with one; retried once.
+  if (request.dpop !== undefined && request.dpop.noteAnswer(request.tokenEndpoint, answer.response, parseJsonObject(answer.text)?.error)) {
+    answer = await sendTokenRequest(request);
+    request.dpop.noteAnswer(request.tokenEndpoint, answer.response);
+  }
+  const { response, text } = answer;
+  if (!response.ok) throw endpointError(request, response.status, text);
+  return parseTokenResponse(request, response.status, text);
+}
+
+async function sendTokenRequest(request: ClientCredentialsRequest): Promise<{ response: Response; text: string }> {
   const { credentials } = request;
-  const timeout = credentials.timeout ?? DEFAULT_TOKEN_REQUEST_TIMEOUT;
-  let response: Response;
-  let text: string;
+  const timeout = tokenRequestTimeout(credentials);
   try {
-    response = await boundedFetch(request.tokenEndpoint, {
-      init: { method: 'POST', headers: requestHeaders(credentials), body: tokenRequestBody(credentials) },
+    const headers = requestHeaders(credentials);
+    if (request.dpop !== undefined) headers.dpop = await request.dpop.proof({ method: 'POST', url: request.tokenEndpoint });
+    const response = await boundedFetch(request.tokenEndpoint, {
+      init: { method: 'POST', headers, body: tokenRequestBody(credentials) },
       signal: AbortSignal.timeout(timeout),
       maxRedirects: 0,
     });
-    text = await readBoundedText(response, MAX_TOKEN_RESPONSE_BYTES);
+    return { response, text: await readBoundedText(response, MAX_TOKEN_RESPONSE_BYTES) };
   } catch (error) {
     throw transportError(request, error, timeout);
   }
-  if (!response.ok) throw endpointError(request, response.status, text);
-  return parseTokenResponse(request, response.status, text);
+}
+
+/** How long one token request may take, in ms (`clientCredentials.timeout`, else 5 s). */
+export function tokenRequestTimeout(credentials: ClientCredentialsOptions): number {
+  return credentials.timeout ?? DEFAULT_TOKEN_REQUEST_TIMEOUT;
 }
 
 /** The form body: `grant_type`, `scope`, `audience`, `resource` (repeated), extras, and with `client_secret_post` the credentials. */
@@ -116,8 +134,10 @@ function parseTokenResponse(request: ClientCredentialsRequest, status: number, t
     throw new TokenRequestError(failureMessage(request, 'the answer holds no access_token'), request.tokenName, { status });
   }
   const tokenType = body?.token_type;
-  if (tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'bearer')) {
-    throw new TokenUnusableError(failureMessage(request, 'the token is not a Bearer token'), request.tokenName, { status });
+  // With DPoP the token must be a DPoP one (RFC 9449 §5): a Bearer token would not be bound to the key.
+  const expected = request.dpop === undefined ? 'bearer' : 'dpop';
+  if ((tokenType !== undefined || expected === 'dpop') && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== expected)) {
+    throw new TokenUnusableError(failureMessage(request, `the token is not a ${expected === 'dpop' ? 'DPoP' : 'Bearer'} token`), request.tokenName, { status });
   }
   return { token, expiresIn: readExpiresIn(body?.expires_in) };
 }

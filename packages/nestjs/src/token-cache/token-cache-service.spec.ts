@@ -581,9 +581,10 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('treats a failing store as a miss: tokens still flow, from the source and the in-process copy', async () => {
-    const { service, events, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
-    jest.spyOn(store, 'get').mockRejectedValue(new Error('store down'));
-    jest.spyOn(store, 'set').mockRejectedValue(new Error('store down'));
+    // A shared tier whose every call fails: the CacheStore turns each into a miss and a store.error.
+    const fail = (): Promise<never> => Promise.reject(new Error('store down'));
+    const failing = new Keyv({ store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never, throwOnErrors: true });
+    const { service, events } = createService({ stores: [failing], tokens: { x: { clientCredentials: credentials() } } });
     const storeErrors: string[] = [];
     events.on('store.error', ({ operation }) => storeErrors.push(operation));
 
@@ -713,5 +714,26 @@ describe('TokenCacheService.fetch', () => {
     await expect(service.ensureToken()).resolves.not.toBe(first);
     expect(idp.received).toHaveLength(2);
     expect(service.stats().default.invalidations).toBe(1);
+  });
+});
+
+describe('TokenCacheService fleet lock', () => {
+  it('holds the fleet-wide lock of a token for twice the time its request may take, not a fixed 10 s', async () => {
+    const { service, store } = createService({
+      tokens: {
+        slow: { clientCredentials: { tokenEndpoint: 'https://idp.example.com/token', clientId: 'c', clientSecret: 'client-secret-value', timeout: 30_000 } },
+        quick: { clientCredentials: { tokenEndpoint: 'https://idp.example.com/token', clientId: 'c', clientSecret: 'client-secret-value' } },
+        fn: { tokenFunction: () => 'unused', timeout: 3_000, shareKey: 'fn' },
+      },
+    });
+    jest.spyOn(store, 'hasFleetLock', 'get').mockReturnValue(true);
+    const ttls: (number | undefined)[] = [];
+    // The lock holder's work is not run: only the TTL it asks for matters here.
+    jest.spyOn(store, 'withLock').mockImplementation(async (_key, _fn, options) => {
+      ttls.push(options?.ttl);
+      return { acquired: true, result: 'token' as never };
+    });
+    for (const name of ['slow', 'quick', 'fn']) await service.ensureToken(name);
+    expect(ttls).toEqual([60_000, 10_000, 6_000]);
   });
 });

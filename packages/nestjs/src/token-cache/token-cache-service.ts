@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { JwksCacheModuleOptions, TokenSourceOptions } from '../config/options.js';
@@ -13,6 +13,7 @@ import { TokenRegistry } from './token-registry.js';
 import type { TokenStats } from './token-slot.js';
 import { validateRegisteredSource } from './token-source.js';
 import { contextTenant } from './context-tenant.js';
+import { UnknownTokenSourceError } from '../errors.js';
 
 export type { TokenFetchOptions } from './authorized-fetch.js';
 export type { TokenStats } from './token-slot.js';
@@ -38,16 +39,16 @@ export class TokenCacheService {
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions,
-    store: CacheStore,
+    private readonly store: CacheStore,
     events: JwksCacheEvents,
-    @Optional() jwksProvider?: JwksProvider,
-    @Optional() oidcDiscovery?: OidcDiscovery,
+    jwksProvider: JwksProvider,
+    oidcDiscovery: OidcDiscovery,
   ) {
     const resolved = resolveConfig(config);
     this.configuredIssuers = new Set(resolved.issuers.map((issuer) => issuer.issuer));
-    this.registry = new TokenRegistry(resolved.tokenDefaults, resolved.maxTenantsPerToken, (state) => this.loader.isLoading(state));
-    // The module's instance shares its document cache with JwksProvider; without one, an own.
-    this.loader = new TokenLoader(this.registry, store, events, oidcDiscovery ?? new OidcDiscovery(config, store), jwksProvider);
+    this.registry = new TokenRegistry(resolved.tokenDefaults, resolved.maxTenantsPerToken, (state) => this.loader.isLoading(state), config.encryptionKey !== undefined);
+    // The module's OidcDiscovery: one document cache with JwksProvider.
+    this.loader = new TokenLoader(this.registry, store, events, oidcDiscovery, jwksProvider);
     // The module options were validated at start-up already.
     for (const [name, source] of Object.entries(config.tokens ?? {})) this.registry.add(name, source);
   }
@@ -61,7 +62,7 @@ export class TokenCacheService {
   register(name: string, source: TokenSourceOptions): void {
     validateRegisteredSource(name, source, this.configuredIssuers);
     const previous = this.registry.sourceOf(name);
-    if (previous?.options.tokenFunction !== undefined) for (const storeKey of this.registry.forgetTokensOf(name)) void this.loader.storeDelete(storeKey);
+    if (previous?.options.tokenFunction !== undefined) for (const storeKey of this.registry.forgetTokensOf(name)) void this.store.delete(storeKey);
     this.registry.add(name, source);
   }
 
@@ -117,11 +118,26 @@ export class TokenCacheService {
       return Promise.reject(error);
     }
     return authorizedFetch(
-      { ensureToken: (name, tenant) => this.ensureToken(name, tenant), slotFor: (name, tenant) => this.registry.slotFor(name, tenant), drop: (slot) => this.loader.drop(slot) },
+      { ensureToken: (name, tenant) => this.ensureToken(name, tenant), slotFor: (name, tenant) => this.registry.slotFor(name, tenant), drop: (slot) => this.loader.drop(slot), dpopSigner: (name) => this.registry.sourceOf(name)?.dpop },
       input,
       init,
       { ...options, tenant },
     );
+  }
+
+  /**
+   * A DPoP proof (RFC 9449) for a request made with the token of `name` (and `tenant`), for
+   * callers that do not use {@link fetch}: send it in the `DPoP` header, with
+   * `Authorization: DPoP <ensureToken(name, tenant)>`. A new proof (new `jti`) per call; it names
+   * `method` and `url`, the hash of the current token (`ath`), and the origin's last `DPoP-Nonce`.
+   * @throws UnknownTokenSourceError; TypeError when the source has no `dpop`.
+   */
+  async dpopProof(name: string, target: { method: string; url: string; tenant?: string }): Promise<string> {
+    const source = this.registry.sourceOf(name);
+    if (source === undefined) throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
+    if (source.dpop === undefined) throw new TypeError(`Token source "${name}" has no dpop option: its tokens are Bearer tokens`);
+    const accessToken = await this.ensureToken(name, target.tenant);
+    return source.dpop.proof({ method: target.method, url: target.url, accessToken });
   }
 
   /** Counters per token name (copies). */

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FetchError, JwksCacheError, StoreError, TokenRequestError, TokenUnusableError } from '../errors.js';
+import { FetchError, JwksCacheError, TokenRequestError, TokenUnusableError } from '../errors.js';
 import type { TokenFunctionResult } from '../config/options.js';
 import type { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { clock } from '../internal/clock.js';
@@ -10,7 +10,7 @@ import type { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
 import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
 import { callTokenFunction } from './call-token-function.js';
-import { requestClientCredentialsToken } from './client-credentials-request.js';
+import { requestClientCredentialsToken, tokenRequestTimeout } from './client-credentials-request.js';
 import type { TokenRegistry } from './token-registry.js';
 import { setEntry, type KeyState, type TokenSlot } from './token-slot.js';
 
@@ -38,7 +38,7 @@ export class TokenLoader {
     private readonly store: CacheStore,
     private readonly events: JwksCacheEvents,
     private readonly discovery: OidcDiscovery,
-    private readonly jwksProvider: JwksProvider | undefined,
+    private readonly jwksProvider: JwksProvider,
   ) {}
 
   /** Whether a load of `state` is under way. */
@@ -88,7 +88,7 @@ export class TokenLoader {
   private async adoptStored(slot: TokenSlot, background: boolean, skipL1: boolean): Promise<string | undefined> {
     if (!slot.resolved.shared) return undefined;
     const now = clock.now();
-    const read = await this.storeGet(slot.resolved.storeKey, skipL1);
+    const read = await this.store.get<unknown>(slot.resolved.storeKey, { skipL1 });
     const stored = isCachedTokenEntry(read) ? withinLifetime(read, slot.source.maxTokenLifetime, now) : undefined;
     if (stored === undefined) return undefined;
     const freshness = freshnessOf(stored, slot.source.window, now);
@@ -106,7 +106,7 @@ export class TokenLoader {
     return onceForFleet(this.store, {
       key: slot.resolved.storeKey,
       shared: slot.resolved.shared,
-      lockTtl: FLEET_TOKEN_LOCK_TTL_MS,
+      lockTtl: fleetLockTtl(slot),
       adopt: (skipL1) => this.adoptStored(slot, background, skipL1),
       work: () => this.requestToken(slot, background),
       awaited: () => (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
@@ -136,7 +136,7 @@ export class TokenLoader {
     }
     const { credentials } = resolved;
     const tokenEndpoint = credentials.tokenEndpoint ?? (await this.discoverTokenEndpoint(credentials.issuer!, name));
-    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials });
+    return requestClientCredentialsToken({ tokenName: name, tokenEndpoint, credentials, dpop: slot.source.dpop });
   }
 
   private async discoverTokenEndpoint(issuer: string, name: string): Promise<string> {
@@ -173,9 +173,6 @@ export class TokenLoader {
   }
 
   private async verify(token: string, issuer: string, name: string): Promise<void> {
-    if (this.jwksProvider === undefined) {
-      throw new TokenUnusableError(`The token obtained for "${name}" cannot be verified: JwksProvider is not available`, name);
-    }
     try {
       await this.jwksProvider.verify(token, { issuer });
     } catch (error) {
@@ -191,7 +188,7 @@ export class TokenLoader {
     if (!this.registry.isCurrent(slot)) return;
     // The store never keeps a token past the point where it stops being handed out.
     const ttl = entry.expiresAt - slot.source.window.leeway - clock.now();
-    if (ttl > 0 && slot.resolved.shared) await this.storeSet(slot.resolved.storeKey, entry, ttl);
+    if (ttl > 0 && slot.resolved.shared) await this.store.set(slot.resolved.storeKey, entry, ttl);
   }
 
   private recordFailure(slot: TokenSlot, error: TokenRequestError, background: boolean): TokenRequestError {
@@ -215,43 +212,20 @@ export class TokenLoader {
   async drop(slot: TokenSlot): Promise<void> {
     setEntry(slot.state, undefined);
     slot.stats.invalidations += 1;
-    if (slot.resolved.shared) await this.storeDelete(slot.resolved.storeKey);
-  }
-
-  private async storeGet(key: string, skipL1 = false): Promise<unknown> {
-    try {
-      return await this.store.get<unknown>(key, { skipL1 });
-    } catch (error) {
-      this.storeFailed('get', error);
-      return undefined;
-    }
-  }
-
-  private async storeSet(key: string, entry: CachedTokenEntry, ttl: number): Promise<void> {
-    try {
-      await this.store.set(key, entry, ttl);
-    } catch (error) {
-      this.storeFailed('set', error);
-    }
-  }
-
-  async storeDelete(key: string): Promise<void> {
-    try {
-      await this.store.delete(key);
-    } catch (error) {
-      this.storeFailed('delete', error);
-    }
-  }
-
-  private storeFailed(operation: 'get' | 'set' | 'delete', error: unknown): void {
-    const storeError = error instanceof StoreError ? error : new StoreError(`Token store ${operation} failed`);
-    this.events.emit('store.error', { operation, error: storeError });
-    this.logger.warn(`${storeError.message}; treated as a miss`);
+    if (slot.resolved.shared) await this.store.delete(slot.resolved.storeKey);
   }
 }
 
-/** How long one instance may hold the fleet-wide lock of a token (a token request takes ≤ 5 s by default). */
-const FLEET_TOKEN_LOCK_TTL_MS = 10_000;
+/**
+ * How long one instance may hold the fleet-wide lock of a token, and the others wait for it:
+ * twice what one request may take (a client-credentials request may be sent twice, on a DPoP
+ * nonce challenge). A fixed TTL would expire under a slow, still-running request, and every peer
+ * would then request too.
+ */
+function fleetLockTtl(slot: TokenSlot): number {
+  const { resolved } = slot;
+  return 2 * (resolved.kind === 'tokenFunction' ? resolved.timeout : tokenRequestTimeout(resolved.credentials));
+}
 
 function obtainedFromFunction(result: TokenFunctionResult, name: string): ObtainedToken {
   if (typeof result === 'string' && result.length > 0) return { token: result };

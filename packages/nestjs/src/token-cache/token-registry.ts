@@ -27,11 +27,13 @@ export class TokenRegistry {
    * @param tokenDefaults the resolved `tokenDefaults` every source starts from.
    * @param maxTenantsPerToken slots held per token name.
    * @param isLoading whether a load of a key state is under way (its state then outlives an eviction).
+   * @param encryptsTokens the store encrypts tokens (`encryptionKey`): a token bound to a configured DPoP key may be shared.
    */
   constructor(
     private readonly tokenDefaults: ResolvedTokenTiming,
     private readonly maxTenantsPerToken: number,
     private readonly isLoading: (state: KeyState) => boolean,
+    private readonly encryptsTokens = false,
   ) {}
 
   /** The slot of `name` and `tenant` when it is held (the hot path), else `undefined`. */
@@ -51,7 +53,7 @@ export class TokenRegistry {
 
   /** Adds (or replaces) a source; its slots are resolved again on their next use. */
   add(name: string, options: TokenSourceOptions): void {
-    this.sources.set(name, registeredSource(name, options, this.tokenDefaults));
+    this.sources.set(name, registeredSource(name, options, this.tokenDefaults, this.encryptsTokens));
     this.slots.delete(name); // Settings may have changed: resolve them again on the next call.
     if (!this.counters.has(name)) {
       this.counters.set(name, { served: 0, fetched: 0, refreshedAhead: 0, failures: 0, invalidations: 0 });

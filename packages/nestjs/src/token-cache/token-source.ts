@@ -1,5 +1,6 @@
 import type { ResolvedTokenTiming } from '../config/resolve-config.js';
 import { CacheStore } from '../store/cache-store.js';
+import { DpopProofSigner } from '../dpop/dpop-proof-signer.js';
 import {
   DEFAULT_TOKEN_FUNCTION_TIMEOUT,
   type ClientCredentialsOptions,
@@ -24,6 +25,10 @@ export interface RegisteredTokenSource {
   maxTokenLifetime: number;
   /** Issuer to verify obtained tokens against, if any. */
   verifyIssuer: string | undefined;
+  /** DPoP: the source's key and proofs, when its tokens are DPoP-bound. */
+  dpop: DpopProofSigner | undefined;
+  /** Whether DPoP-bound tokens may go to the shared store: a configured key and an `encryptionKey`. */
+  dpopShareable: boolean;
   /** The tenant of a call that gives none, from the request's claims (`tenantFrom`), if set. */
   tenantFrom: TokenTimingOptions['tenantFrom'];
 }
@@ -33,12 +38,21 @@ export interface RegisteredTokenSource {
  * and whether that key is shared through the module's stores (else the token stays in process).
  */
 export type ResolvedTokenSource =
-  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string; shared: true }
+  | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string; shared: boolean }
   | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string; shared: boolean };
 
-/** The source's own timing over `defaults` (the resolved `tokenDefaults`, every member set). */
-export function registeredSource(name: string, options: TokenSourceOptions, defaults: ResolvedTokenTiming): RegisteredTokenSource {
+/**
+ * The source's own timing over `defaults` (the resolved `tokenDefaults`, every member set).
+ * `encryptsTokens`: the store encrypts tokens (`encryptionKey`), so a token bound to a configured
+ * DPoP key may be shared.
+ */
+export function registeredSource(name: string, options: TokenSourceOptions, defaults: ResolvedTokenTiming, encryptsTokens = false): RegisteredTokenSource {
+  const dpop = options.dpop === undefined ? undefined : DpopProofSigner.fromOption(options.dpop);
   return {
+    dpop,
+    // A key made at start exists in this process only, and so does its token; a configured key
+    // is the same everywhere, and the token it is bound to travels only encrypted.
+    dpopShareable: dpop !== undefined && dpop.configured && encryptsTokens,
     name,
     options,
     window: {
@@ -75,7 +89,11 @@ export function resolveTokenSource(source: RegisteredTokenSource, tenant: string
   if (typeof configured === 'function') {
     validateClientCredentials(credentials, `tokens.${name}.clientCredentials(${tenant === undefined ? '' : JSON.stringify(tenant)})`);
   }
-  return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials), shared: true };
+  const dpop = source.dpop;
+  if (dpop === undefined) return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials), shared: true };
+  // Bound to one key: stored under its thumbprint too, never mixed with Bearer tokens or another key's.
+  const storeKey = CacheStore.key('token', 'dpop', dpop.jkt, clientCredentialsKey(name, tenant, credentials));
+  return { kind: 'clientCredentials', credentials, storeKey, shared: source.dpopShareable };
 }
 
 /**

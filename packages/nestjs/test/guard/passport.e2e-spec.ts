@@ -106,6 +106,7 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
       ['a valid token without kid', () => idp.mint({ aud: AUDIENCE }, { noKid: true }), 200],
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), 401],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' }), 401],
+      ['a DPoP-bound token (cnf.jkt) as Bearer', () => idp.mint({ aud: AUDIENCE, cnf: { jkt: 'bound-key-thumbprint' } }), 401],
       ['an alg: none token', () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims()), 401],
       ['no token', () => undefined, 401],
     ])('%s', async (_name, token, status) => {

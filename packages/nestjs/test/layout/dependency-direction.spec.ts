@@ -17,6 +17,7 @@ const ORDER = ['config', 'guard', 'passport', 'health', 'token-cache', 'dpop', '
 const ALLOWED_UPWARD: ReadonlyArray<readonly [from: string, to: string]> = [
   ['guard', 'config'],
   ['token-cache', 'config'],
+  ['dpop', 'config'],
   ['jwks', 'config'],
   ['discovery', 'config'],
   ['store', 'config'],

@@ -28,7 +28,7 @@ describeWithRedis('CacheStore with a real Redis', () => {
    * call is generous (2 s, a healthy local Redis answers in well under 1 ms) so that a busy machine
    * never turns a healthy call into a timeout; calls to a Redis known to be down fail at once anyway.
    */
-  async function instance(options: Omit<JwksCacheModuleOptions, 'stores'> = {}, events?: JwksCacheEvents): Promise<CacheStore> {
+  async function instance(options: Omit<JwksCacheModuleOptions, 'stores'> = {}, events = new JwksCacheEvents()): Promise<CacheStore> {
     const keyv = createKeyv(redis.url);
     keyvs.push(keyv);
     const store = new CacheStore({ ...options, stores: [keyv], storeOptions: { timeout: 2_000, ...options.storeOptions } }, events);

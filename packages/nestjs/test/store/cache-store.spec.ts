@@ -33,7 +33,7 @@ function failingKeyv(): Keyv {
   return new Keyv({ store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never, throwOnErrors: true });
 }
 
-function storeWith(options: JwksCacheModuleOptions, events?: JwksCacheEvents): CacheStore {
+function storeWith(options: JwksCacheModuleOptions, events = new JwksCacheEvents()): CacheStore {
   return new CacheStore(options, events);
 }
 
@@ -60,7 +60,6 @@ describe('CacheStore', () => {
       jest.setSystemTime(START + 60_000);
       expect(await store.get(JWKS_KEY)).toBeUndefined();
 
-      expect(store.hasSharedStore).toBe(false);
       expect(store.stats()).toEqual({ l1Hits: 1, l2Hits: 0, misses: 1, errors: 0, timeouts: 0, rejectedEntries: 0 });
     });
 

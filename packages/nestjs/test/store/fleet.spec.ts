@@ -4,7 +4,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { createClient, createKeyv, type Keyv } from '@keyv/redis';
 import { exportJWK, generateKeyPair } from 'jose';
 import { generateAttackerKey, LocalIssuer } from '@jwks-cache/testing';
-import { CacheStore, JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheService, type JwksCacheModuleOptions } from '../../src/index.js';
+import { JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheService, type JwksCacheModuleOptions } from '../../src/index.js';
+import { CacheStore } from '../../src/store/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
 const CLIENT = { clientId: 'orders-service', clientSecret: 'orders-service-secret-value' };
@@ -12,6 +13,15 @@ const CLIENT = { clientId: 'orders-service', clientSecret: 'orders-service-secre
 const INTEGRITY_KEY = 'yWjlhSsrxyfiIq1L/r4nJ5c13gszrdYQpfRQEPzVJA0=';
 const ENCRYPTION_KEY = 'ZW5jcnlwdGlvbi1rZXktb2YtMzItcmFuZG9tLWJ5dGU=';
 const HOUR_MS = 3_600_000;
+/**
+ * The bound on one Redis call in these tests. The default (100 ms) is wall time: on a busy machine
+ * a call outlives it, the store treats it as a fault (a miss, by design) and the instance fetches
+ * for itself — so a test counting requests would depend on the machine's speed. Here a call is
+ * never abandoned; the Redis-kill test sets the default back, as faults are its subject.
+ */
+const PATIENT_STORE = { timeout: 20_000 };
+/** The token and key-set requests may take as long (their fleet locks last twice that). */
+const PATIENT_REQUEST_MS = 20_000;
 
 const createAdminClient = (url: string) => createClient({ url, socket: { reconnectStrategy: false } });
 type AdminClient = ReturnType<typeof createAdminClient>;
@@ -37,7 +47,9 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
     const options: JwksCacheModuleOptions = {
       issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
       stores: [keyv],
-      tokens: { inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT } } },
+      storeOptions: PATIENT_STORE,
+      jwks: { timeout: PATIENT_REQUEST_MS },
+      tokens: { inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, timeout: PATIENT_REQUEST_MS } } },
       ...extra,
     };
     const moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot(options)] }).compile();
@@ -116,20 +128,23 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
     await Promise.all(instances.flatMap((instance) => tokens.map((token) => instance.provider.verify(token))));
     const accessTokens = await Promise.all(instances.map((instance) => instance.tokens.ensureToken('inventory')));
 
+    // No Redis call was abandoned: every instance saw the fleet lock and its holder's result.
+    expect(instances.map((instance) => instance.store.stats().timeouts + instance.store.stats().errors)).toEqual([0, 0, 0, 0]);
     expect(idp.requests.jwks).toBe(1);
     expect(idp.requests.token).toBe(1);
     expect(new Set(accessTokens).size).toBe(1);
   });
 
   it('keeps verifying every valid token when Redis is killed mid-run, then shares again after its restart', async () => {
-    const first = await startInstance();
-    const second = await startInstance();
+    const faultBound = { storeOptions: { timeout: 100 } };
+    const first = await startInstance(faultBound);
+    const second = await startInstance(faultBound);
     await first.provider.verify(await idp.mint());
 
     const storeErrors: string[] = [];
     first.events.on('store.error', ({ error }) => storeErrors.push(error.code));
     await redis.kill();
-    const third = await startInstance();
+    const third = await startInstance(faultBound);
     for (const instance of [first, second, third]) {
       for (let i = 0; i < 3; i += 1) {
         await expect(instance.provider.verify(await idp.mint({ sub: `user-${i}` }))).resolves.toMatchObject({ issuer: idp.issuer });

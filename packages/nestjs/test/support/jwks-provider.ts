@@ -5,6 +5,8 @@ import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { CacheStore } from '../../src/store/cache-store.js';
 import { validateOptions } from '../../src/config/validate-options.js';
 import { JwksProvider } from '../../src/jwks/jwks-provider.js';
+import { OidcDiscovery } from '../../src/discovery/oidc-discovery.js';
+import { DpopRequestVerifier } from '../../src/dpop/dpop-request-verifier.js';
 import { fakeClock } from '../../../../test/support/fake-clock.js';
 import { waitUntil } from '../../../../test/support/wait-until.js';
 
@@ -18,11 +20,14 @@ export function advanceClock(ms: number): void {
   fakeClock(Date.now() + ms);
 }
 
-/** A provider built by hand, as the module would, with the events it emits recorded. */
-export function createProvider(options: JwksCacheModuleOptions, store?: CacheStore) {
+/** A provider built by hand with every dependency, as the module would, with the events it emits recorded. */
+export function createProvider(options: JwksCacheModuleOptions) {
   validateOptions(options);
   const events = new JwksCacheEvents();
-  const provider = new JwksProvider(options, store ?? new CacheStore(options), events);
+  const store = new CacheStore(options, events);
+  const provider = new JwksProvider(options, store, events, new OidcDiscovery(options, store));
+  // As in the module: the DPoP request verifier attaches itself to the provider (JwksStrategy and JwtGuard find it there).
+  new DpopRequestVerifier(options, store, events, provider);
   return { provider, events: recordEvents(events) };
 }
 

@@ -6,7 +6,8 @@
 import { describe } from '@jest/globals';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from './free-port.js';
 
 const REDIS_BINARY = 'redis-server';
 const READY_TIMEOUT_MS = 5_000;
@@ -54,7 +55,7 @@ export function describeWithRedis(name: string, body: () => void): void {
 
 /** Starts a `redis-server` on a free port of 127.0.0.1 and resolves once it answers `PING`. */
 export async function startRedis(): Promise<TestRedis> {
-  const port = await findFreePort();
+  const port = await freePort();
   let child = await spawnRedis(port);
 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {
@@ -77,16 +78,6 @@ export async function startRedis(): Promise<TestRedis> {
       child = await spawnRedis(port);
     },
   };
-}
-
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not obtain a free port');
-  return address.port;
 }
 
 async function spawnRedis(port: number): Promise<ChildProcess> {

@@ -5,6 +5,8 @@ import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from
 import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { CacheStore } from '../../src/store/cache-store.js';
 import { TokenCacheService } from '../../src/token-cache/token-cache-service.js';
+import { OidcDiscovery } from '../../src/discovery/oidc-discovery.js';
+import { JwksProvider } from '../../src/jwks/jwks-provider.js';
 
 /** A request as a test server received it. */
 export interface ReceivedRequest {
@@ -65,11 +67,13 @@ export function jwtAnswer(index: number, lifetimeSeconds = 3600): TestAnswer {
   return { status: 200, body: { access_token: unsignedJwt({ n: index, iat: now, exp: now + lifetimeSeconds }), token_type: 'Bearer' } };
 }
 
-/** The service outside a Nest container, with its own store and events. */
+/** The service outside a Nest container, built with every dependency as the module would: its own events, store, discovery and JwksProvider. */
 export function createService(options: JwksCacheModuleOptions): { service: TokenCacheService; events: JwksCacheEvents; store: CacheStore } {
-  const store = new CacheStore(options);
   const events = new JwksCacheEvents();
-  return { service: new TokenCacheService(options, store, events), events, store };
+  const store = new CacheStore(options, events);
+  const discovery = new OidcDiscovery(options, store);
+  const provider = new JwksProvider(options, store, events, discovery);
+  return { service: new TokenCacheService(options, store, events, provider, discovery), events, store };
 }
 
 /** Resolves with the payload of the next `event`. */

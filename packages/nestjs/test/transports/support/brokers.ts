@@ -4,8 +4,7 @@
  */
 import { describe } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+export { freePort } from '../../support/free-port.js';
 
 export interface Broker {
   readonly name: string;
@@ -41,15 +40,4 @@ export function describeWithBroker(broker: Broker, name: string, body: () => voi
   }
   console.warn(`\n*** SKIPPED "${name}": ${broker.name} does not listen on 127.0.0.1:${broker.port} (${broker.install}). ***\n`);
   describe.skip(name, body);
-}
-
-/** A port of 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not obtain a free port');
-  return address.port;
 }

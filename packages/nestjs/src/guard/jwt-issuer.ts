@@ -1,0 +1,40 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { VerifiedToken } from '../jwks/verified-token.js';
+import type { TenantParams } from '../config/options.js';
+
+/** What `@JwtIssuer()` gives: the issuer that vouched for the token, and a template's placeholder values. */
+export interface JwtIssuerInfo {
+  /** The token's `iss`, a configured issuer or one an issuer template made. */
+  issuer: string;
+  /** The template's placeholder values (e.g. `{ tenant: 'acme' }`); `{}` for a configured issuer. */
+  params: TenantParams;
+}
+
+/** Where `JwtGuard` keeps the verification result on the request: a symbol, so it never clashes with the app's properties. */
+const VERIFIED = Symbol('jwks-cache.verified');
+
+interface RequestWithVerified {
+  [VERIFIED]?: VerifiedToken;
+}
+
+/** Called by `JwtGuard` when it admits a request. */
+export function rememberVerified(request: object, verified: VerifiedToken): void {
+  (request as RequestWithVerified)[VERIFIED] = verified;
+}
+
+function issuerOf(_data: unknown, context: ExecutionContext): JwtIssuerInfo | undefined {
+  const verified = context.switchToHttp().getRequest<RequestWithVerified>()[VERIFIED];
+  return verified === undefined ? undefined : { issuer: verified.issuer, params: verified.params };
+}
+
+/**
+ * Parameter decorator giving `{ issuer, params }` of the token `JwtGuard` admitted: with an
+ * issuer template, which tenant it came from (`undefined` on a `@Public()` route or without the
+ * guard). Works with Express and Fastify requests alike.
+ *
+ * ```ts
+ * @Get('orders')
+ * list(@JwtIssuer() { params }: JwtIssuerInfo) { return this.orders.of(params.tenant); }
+ * ```
+ */
+export const JwtIssuer = createParamDecorator<undefined>(issuerOf);
