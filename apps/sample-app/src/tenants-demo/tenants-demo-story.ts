@@ -49,7 +49,7 @@ export async function runTenantsDemo(print: (line: string) => void): Promise<Ten
   try {
     @Module({
       imports: [JwksCacheModule.forRoot({
-        issuers: [{ issuer: idp.realmIssuerTemplate('realm'), audience: AUDIENCE, tenants: ({ realm }) => (CUSTOMERS as readonly string[]).includes(realm!) }],
+        issuers: [{ issuer: idp.realmIssuerTemplate('realm'), audience: AUDIENCE, tenants: ({ realm }) => (CUSTOMERS as readonly string[]).includes(realm) }],
       })],
       controllers: [WhoAmIController],
     })
@@ -62,7 +62,7 @@ export async function runTenantsDemo(print: (line: string) => void): Promise<Ten
     idp.resetCounters();
     const call = async (token: string) => {
       const response = await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });
-      return { status: response.status, body: (await response.json()) as unknown };
+      return { status: response.status, body: (await response.json()) };
     };
     const customers = [];
     for (const realm of CUSTOMERS) {

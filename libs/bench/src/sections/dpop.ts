@@ -22,8 +22,8 @@ async function measureRequests(ours: OurInstance, bearer: string, bound: string,
   let round = 0;
   const bearerRequest = { method: 'GET', url: URL_OF_REQUEST, headers: { authorization: `Bearer ${bearer}` } };
   return interleavedRounds(KINDS, rounds, async (kind) => {
-    if (kind === 'bearer') return opsPerSecondOnce(proofsPerRound[0]!, () => ours.provider.verifyRequest(bearerRequest), inFlight);
-    const proofs = proofsPerRound[round++]!;
+    if (kind === 'bearer') return opsPerSecondOnce(proofsPerRound[0], () => ours.provider.verifyRequest(bearerRequest), inFlight);
+    const proofs = proofsPerRound[round++];
     return opsPerSecondOnce(proofs, (proof) => ours.provider.verifyRequest({ method: 'GET', url: URL_OF_REQUEST, headers: { authorization: `DPoP ${bound}`, dpop: proof } }), inFlight);
   });
 }

@@ -44,7 +44,7 @@ export class DpopProofSigner {
     const members = THUMBPRINT_MEMBERS[jwk.kty as string];
     if (members === undefined) throw new TypeError('JwksCacheModule: a DPoP key must be an RSA, EC or Ed25519 private key');
     this.publicKeyType = jwk.kty as string;
-    this.publicJwk = Object.fromEntries(members.map((member) => [member, jwk[member]])) as JWK;
+    this.publicJwk = Object.fromEntries(members.map((member) => [member, jwk[member]]));
     const canonical = JSON.stringify(Object.fromEntries(members.map((member) => [member, jwk[member]])));
     this.jkt = createHash('sha256').update(canonical).digest('base64url');
   }

@@ -116,11 +116,11 @@ export class DpopRequestVerifier implements RequestVerifier {
    */
   async verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
     const authorization = headerValues(request.headers, 'authorization');
-    if (authorization.length === 0 || !SCHEME_ONLY.test(authorization[0]!)) throw new TokenMissingError('The request carries no Bearer or DPoP token');
-    const match = authorization.length === 1 ? AUTHORIZATION.exec(authorization[0]!) : null;
+    if (authorization.length === 0 || !SCHEME_ONLY.test(authorization[0])) throw new TokenMissingError('The request carries no Bearer or DPoP token');
+    const match = authorization.length === 1 ? AUTHORIZATION.exec(authorization[0]) : null;
     if (match === null) throw new AuthorizationMalformedError('The Authorization header is not "Bearer <token>" or "DPoP <token>"');
-    const token = match[2]!;
-    if (match[1]!.toLowerCase() === 'bearer') {
+    const token = match[2];
+    if (match[1].toLowerCase() === 'bearer') {
       const verified = await this.provider.verify(token, overrides);
       this.assertBearer(verified);
       return Object.freeze({ ...verified, scheme: 'bearer' as const });
@@ -166,7 +166,7 @@ export class DpopRequestVerifier implements RequestVerifier {
   private async verifyDpop(request: HttpRequestToVerify, token: string, overrides: VerifyOverrides | undefined): Promise<VerifiedRequest> {
     const proofs = headerValues(request.headers, 'dpop');
     // Node joins repeated headers with ", "; a JWT has no comma, so a comma means several proofs.
-    if (proofs.length !== 1 || proofs[0]!.includes(',')) throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
+    if (proofs.length !== 1 || proofs[0].includes(',')) throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
     const verified = await this.provider.verify(token, overrides);
     const { settings, algorithmSet, nonces } = this.dpopOf(verified.issuer);
     const { clockTolerance } = settings;

@@ -126,7 +126,7 @@ function checkPublicJwk(value: unknown, alg: string, keys: ImportedKeyCache): Us
   if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse('jwk', 'the jwk header is not a JWK');
   const jwk = value as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) refuse('jwk', 'the jwk header holds private or symmetric key material');
-  const type = KEY_TYPES[alg]!;
+  const type = KEY_TYPES[alg];
   if (jwk.kty !== type.kty || (type.crv !== undefined && jwk.crv !== type.crv)) refuse('jwk', 'the jwk key type does not fit alg');
   if (jwk.alg !== undefined && jwk.alg !== alg) refuse('jwk', 'the jwk alg is not the proof alg');
   const fields = type.kty === 'RSA' ? ['n', 'e'] : type.kty === 'EC' ? ['x', 'y'] : ['x'];
@@ -136,7 +136,7 @@ function checkPublicJwk(value: unknown, alg: string, keys: ImportedKeyCache): Us
   const publicJwk: Record<string, string> = {};
   for (const member of members) publicJwk[member] = member === 'kty' ? type.kty : (jwk[member] as string);
   const thumbprint = createHash('sha256').update(JSON.stringify(publicJwk)).digest('base64url');
-  const key: UsableKey = { jwk: publicJwk as JWK, kty: type.kty, kid: undefined, alg: undefined, crv: publicJwk.crv, thumbprint };
+  const key: UsableKey = { jwk: publicJwk, kty: type.kty, kid: undefined, alg: undefined, crv: publicJwk.crv, thumbprint };
   // A key imported before passed these checks already.
   if (keys.peek(key, alg) === undefined && publicKeyProblem(publicJwk) !== undefined) refuse('jwk', 'the jwk is not a usable public key');
   return key;

@@ -16,7 +16,7 @@ export class AdmissionWindow {
 
   /** Admits (and records) one more when fewer than `perSecond` were admitted in the last 1 000 ms. */
   tryAdmit(now: number = clock.now()): boolean {
-    if (now - this.admittedAt[this.next]! < 1_000) return false;
+    if (now - this.admittedAt[this.next] < 1_000) return false;
     this.admittedAt[this.next] = now;
     this.next = (this.next + 1) % this.admittedAt.length;
     return true;

@@ -67,7 +67,7 @@ export class IssuerDirectory {
       forgetDiscovery: dependencies.forgetDiscovery,
     };
     settings.forEach((issuerSettings, i) => {
-      const configured = options[i]!;
+      const configured = options[i];
       if (isIssuerTemplate(issuerSettings.issuer)) {
         this.templates.push(new DynamicIssuers(configured, issuerSettings, templateDependencies));
         return;

@@ -71,16 +71,16 @@ export class IssuerTemplate {
     if (found === null) return undefined;
     const params: Record<string, string> = {};
     for (let i = 0; i < this.names.length; i++) {
-      const value = found[i + 1]!;
+      const value = found[i + 1];
       if (value === '.' || value === '..') return undefined;
-      params[this.names[i]!] = value;
+      params[this.names[i]] = value;
     }
     return Object.freeze(params);
   }
 
   /** The URL with each placeholder replaced by its value (values from {@link match}: no encoding needed). */
   expand(params: TenantParams): string {
-    return this.pieces.map((piece) => ('name' in piece ? params[piece.name]! : piece.text)).join('');
+    return this.pieces.map((piece) => ('name' in piece ? params[piece.name] : piece.text)).join('');
   }
 }
 
@@ -117,7 +117,7 @@ function checkSegments(template: string, pieces: readonly Piece[], path: string)
   const authorityEnd = template.indexOf('/', template.indexOf('://') + 3);
   let offset = 0;
   for (let i = 0; i < pieces.length; i++) {
-    const piece = pieces[i]!;
+    const piece = pieces[i];
     if ('text' in piece) {
       offset += piece.text.length;
       continue;

@@ -49,7 +49,8 @@ export class KeySetLoader {
     private readonly dependencies: KeySetLoaderDependencies,
   ) {
     this.stored = new KeySetStore(dependencies.store, settings, dependencies.storeKey);
-    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => this.load(true).catch(() => undefined));
+    // Fire and forget: a failed load schedules the next retry itself.
+    this.retries = new BackgroundRetry(settings.jwks.retryBackoff, () => void this.load(true).catch(() => undefined));
   }
 
   /** The load under way, if any. */

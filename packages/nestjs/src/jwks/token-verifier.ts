@@ -1,6 +1,6 @@
 import { jwtVerify, type JWTVerifyOptions } from 'jose';
 import { HeaderNotAllowedError, TokenMalformedError, TokenTooLargeError } from '../errors.js';
-import type { JwtClaimsPayload, TenantParams, VerifyOverrides } from '../config/options.js';
+import type { TenantParams, VerifyOverrides } from '../config/options.js';
 import { decodeCompactJws } from './compact-jws.js';
 import { freezeResult } from './frozen-result.js';
 import type { ImportedKeyCache } from './imported-key-cache.js';
@@ -152,12 +152,12 @@ export class TokenVerifier {
       const importer = this.importerFor(alg);
       // The common case, one candidate (the token's kid) already imported: jwtVerify directly, without
       // the candidate loop's async layer. A bad signature gives the same SignatureInvalidError (toTokenError).
-      const sole = candidates.length === 1 ? importer(candidates[0]!) : undefined;
+      const sole = candidates.length === 1 ? importer(candidates[0]) : undefined;
       const { key, result: verified } = sole !== undefined && !(sole instanceof Promise)
-        ? { key: candidates[0]!, result: await jwtVerify(token, sole, options) }
+        ? { key: candidates[0], result: await jwtVerify(token, sole, options) }
         // An import already started for the sole candidate is handed over, not started again.
         : await firstVerifyingCandidate(candidates, sole === undefined ? importer : () => sole, (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
-      const result = freezeResult(verified.payload as JwtClaimsPayload, verified.protectedHeader, settings.issuer, dynamic?.params ?? NO_PARAMS);
+      const result = freezeResult(verified.payload, verified.protectedHeader, settings.issuer, dynamic?.params ?? NO_PARAMS);
       if (cacheKey !== undefined) {
         const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
@@ -171,7 +171,7 @@ export class TokenVerifier {
   /** @param ofDynamic a template issuer's own map (dropped with it), else the configured issuers' is used. */
   private issuerVerifyOptions(settings: IssuerSettings, alg: string, ofDynamic?: Map<string, JWTVerifyOptions>): JWTVerifyOptions {
     let byAlg = ofDynamic ?? this.verifyOptions.get(settings.issuer);
-    if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map()));
+    if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map<string, JWTVerifyOptions>()));
     let options = byAlg.get(alg);
     if (options === undefined) byAlg.set(alg, (options = buildVerifyOptions(settings, alg, undefined)));
     return options;

@@ -58,7 +58,7 @@ describe('JwksEventLogger', () => {
       events.emit('jwks.fetch_failed', { issuer: uri, error: new FetchError(`${uri} answered HTTP 404`, uri, { status: 404 }), template });
     }
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toMatch(/^Fetching the keys at https:\/\/idp\.example\.test\/t\/tenant-0\/keys \(an issuer of https:\/\/idp\.example\.test\/t\/\{tenant\}\) failed: ERR_FETCH_FAILED/);
+    expect(String(warn.mock.calls[0][0])).toMatch(/^Fetching the keys at https:\/\/idp\.example\.test\/t\/tenant-0\/keys \(an issuer of https:\/\/idp\.example\.test\/t\/\{tenant\}\) failed: ERR_FETCH_FAILED/);
     expect(log).not.toHaveBeenCalled();
   });
 });

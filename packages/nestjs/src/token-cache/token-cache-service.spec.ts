@@ -729,9 +729,9 @@ describe('TokenCacheService fleet lock', () => {
     jest.spyOn(store, 'hasFleetLock', 'get').mockReturnValue(true);
     const ttls: (number | undefined)[] = [];
     // The lock holder's work is not run: only the TTL it asks for matters here.
-    jest.spyOn(store, 'withLock').mockImplementation(async (_key, _fn, options) => {
+    jest.spyOn(store, 'withLock').mockImplementation((_key, _fn, options) => {
       ttls.push(options?.ttl);
-      return { acquired: true, result: 'token' as never };
+      return Promise.resolve({ acquired: true, result: 'token' });
     });
     for (const name of ['slow', 'quick', 'fn']) await service.ensureToken(name);
     expect(ttls).toEqual([60_000, 10_000, 6_000]);

@@ -111,7 +111,7 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
     expect(await second.ensureToken('inventory')).toBe(token);
     expect(endpoint.counts.requests).toBe(before);
     // The stored entry is encrypted, and holds neither the token nor the private key.
-    const raw = JSON.stringify(await Promise.all([...(await collect(shared))]));
+    const raw = JSON.stringify(await Promise.all(collect(shared)));
     expect(raw).not.toContain(token.slice(0, 40));
     expect(raw).not.toContain(String(key.privateJwk.d));
 
@@ -123,7 +123,7 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
     const beforeOwn = endpoint.counts.issued;
     expect(await madeAtStart.ensureToken('inventory')).not.toBe(token);
     expect(endpoint.counts.issued).toBe(beforeOwn + 1);
-    expect(await collect(unencrypted)).toEqual([]);
+    expect(collect(unencrypted)).toEqual([]);
   });
 
   it('refuses a configured key that cannot sign the alg, and dpop on a token function, at start', async () => {
@@ -136,7 +136,7 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
 });
 
 /** Every value of an in-memory Keyv. */
-async function collect(keyv: Keyv): Promise<unknown[]> {
+function collect(keyv: Keyv): unknown[] {
   const store = (keyv as unknown as { store: Map<string, unknown> }).store;
   return [...store.values()];
 }

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, type INestApplication, Post, UseGuards } from '@nestjs/common';
-import type { Server } from 'node:http';
+import { Controller, Get, Post, UseGuards } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { JwksCacheModule, JwksProvider, JwtClaims, JwtGuard, type IssuerOptions } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { type Platform, PLATFORMS, startApp } from './support/platform-app.js';
+import { type HttpApp, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
 import { dpopTestKey, mintProof, type DpopTestKey, type ProofParts } from '../support/dpop-proofs.js';
 
 const AUDIENCE = 'orders-api';
@@ -33,8 +32,8 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
   let bearerIdp: LocalIssuer;
   let key: DpopTestKey;
   let otherKey: DpopTestKey;
-  let app: INestApplication;
-  let hostApp: INestApplication;
+  let app: HttpApp;
+  let hostApp: HttpApp;
   let hostOrigin: string;
 
   const issuers = (): IssuerOptions[] => [
@@ -63,7 +62,7 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     });
     hostApp = await startApp(platform, { imports: [JwksCacheModule.forRoot({ issuers: issuers() })], controllers: [OrdersController] });
     await hostApp.listen(0, '127.0.0.1');
-    hostOrigin = `http://127.0.0.1:${((hostApp.getHttpServer() as Server).address() as AddressInfo).port}`;
+    hostOrigin = `http://127.0.0.1:${(hostApp.getHttpServer().address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
@@ -129,7 +128,7 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     expect((await dpopGet(token, proof)).status).toBe(200);
     const replay = await dpopGet(token, proof);
     expect(replay.status).toBe(401);
-    expect(replay.body.message).toBe('The DPoP proof was already used');
+    expect((replay.body as { message: string }).message).toBe('The DPoP proof was already used');
   });
 
   it('checks the proof on every request even when the token is in the verified-token cache', async () => {
@@ -166,7 +165,7 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     const first = await dpopGet(token, await proofFor(token));
     expect(first.status).toBe(401);
     expect(first.headers['www-authenticate']).toMatch(/^DPoP error="use_dpop_nonce", error_description="The resource server requires a DPoP nonce", algs="ES256 EdDSA", Bearer$/);
-    const nonce = first.headers['dpop-nonce'] as string;
+    const nonce = first.headers['dpop-nonce'];
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const stale = await dpopGet(token, await proofFor(token, { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' }));
     expect(stale.status).toBe(401);

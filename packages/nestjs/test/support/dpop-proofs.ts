@@ -60,7 +60,7 @@ export async function mintProof(key: DpopTestKey, parts: ProofParts): Promise<st
   for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name];
   const signingAlg = parts.signingAlg ?? key.alg;
   // jose signs with the header's alg: sign with the real one, then swap the header when it differs.
-  const signed = await new SignJWT(claims).setProtectedHeader({ ...header, alg: signingAlg } as never).sign(parts.signingKey ?? key.privateKey);
+  const signed = await new SignJWT(claims).setProtectedHeader({ ...header, alg: signingAlg }).sign(parts.signingKey ?? key.privateKey);
   if (header.alg === signingAlg) return signed;
   const [, payload, signature] = signed.split('.');
   return `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`;

@@ -35,10 +35,9 @@ export class TenantIdp {
   ) {}
 
   static async start(mode: TenantKeyMode = 'shared'): Promise<TenantIdp> {
-    let idp: TenantIdp | undefined;
-    const server = createServer((request, response) => void idp!.handle(request, response));
+    const server = createServer((request, response) => void idp.handle(request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    idp = new TenantIdp(server, await makeKey('common-1'), mode);
+    const idp = new TenantIdp(server, await makeKey('common-1'), mode);
     return idp;
   }
 

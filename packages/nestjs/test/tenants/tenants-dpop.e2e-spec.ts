@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import request from 'supertest';
 import { JwksCacheModule, JwtClaims, JwtGuard } from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { type Platform, PLATFORMS, startApp } from '../guard/support/platform-app.js';
+import { type HttpApp, type Platform, PLATFORMS, startApp } from '../guard/support/platform-app.js';
 import { dpopTestKey, mintProof, type DpopTestKey } from '../support/dpop-proofs.js';
 
 const AUDIENCE = 'orders-api';
@@ -24,7 +24,7 @@ class OrdersController {
 describe.each(PLATFORMS)('DPoP settings of an issuer template, on %s', (platform: Platform) => {
   let idp: LocalIssuer;
   let key: DpopTestKey;
-  let app: INestApplication;
+  let app: HttpApp;
 
   beforeAll(async () => {
     [idp, key] = await Promise.all([

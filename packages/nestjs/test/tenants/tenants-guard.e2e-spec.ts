@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Controller, Get, type INestApplication, UseGuards } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import request from 'supertest';
 import { JwksCacheModule, JwksProvider, JwtClaims, JwtGuard, JwtIssuer, Public, type JwtIssuerInfo } from '@jwks-cache/nestjs';
-import { PLATFORMS, startApp } from '../guard/support/platform-app.js';
+import { type HttpApp, PLATFORMS, startApp } from '../guard/support/platform-app.js';
 import { TenantIdp } from '../support/tenant-idp.js';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js';
@@ -25,7 +25,7 @@ class TenantOrdersController {
 
 describe.each(PLATFORMS)('JwtGuard with an issuer template on %s', (platform) => {
   let idp: TenantIdp;
-  let app: INestApplication;
+  let app: HttpApp;
   const customers = new Set(['acme', 'globex']);
 
   beforeAll(async () => {
@@ -35,7 +35,7 @@ describe.each(PLATFORMS)('JwtGuard with an issuer template on %s', (platform) =>
         JwksCacheModule.forRoot({
           issuers: [
             { issuer: `${idp.origin}/static`, jwksUri: idp.commonJwksUri, audience: 'api' },
-            { issuer: idp.issuerTemplate, audience: 'api', tenants: ({ tenant }) => customers.has(tenant!), claimsMatch: { tid: 'tenant' } },
+            { issuer: idp.issuerTemplate, audience: 'api', tenants: ({ tenant }) => customers.has(tenant), claimsMatch: { tid: 'tenant' } },
           ],
         }),
       ],
@@ -97,7 +97,7 @@ describe.each(PLATFORMS)('JwtGuard with an issuer template on %s', (platform) =>
 
 describe.each(PLATFORMS)('JwtGuard with Keycloak-style realms of the testing kit on %s', (platform) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
+  let app: HttpApp;
 
   beforeAll(async () => {
     idp = await LocalIssuer.start({ algorithms: ['ES256'], realms: { names: ['acme', 'globex'] } });
@@ -130,7 +130,7 @@ describe.each(PLATFORMS)('JwtGuard with Keycloak-style realms of the testing kit
 
 describe.each(PLATFORMS)('JwtGuard under a flood of random realms on %s', (platform) => {
   let idp: LocalIssuer;
-  let app: INestApplication;
+  let app: HttpApp;
 
   beforeAll(async () => {
     // Date stands still: however slow the machine, the flood arrives within one second of the admission window.
