@@ -24,14 +24,18 @@ const packages = ['packages/nestjs', 'packages/testing'];
 const started = Date.now();
 
 class CheckFailed extends Error {}
-const fail = (message) => { throw new CheckFailed(message); };
+const fail = (message) => {
+  throw new CheckFailed(message);
+};
 const step = (message) => console.log(`consumer-check: ${message}`);
 
 function run(command, args, cwd) {
   try {
     return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
-    fail(`\`${command} ${args.join(' ')}\` failed in ${cwd} (exit ${error.status}):\n${error.stdout ?? ''}${error.stderr ?? ''}`);
+    fail(
+      `\`${command} ${args.join(' ')}\` failed in ${cwd} (exit ${error.status}):\n${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
   }
 }
 
@@ -55,28 +59,40 @@ function checkReadme(file) {
   }
   const appModule = readFileSync(join(template, 'src/app.module.ts'), 'utf8');
   if (code.code !== appModule) {
-    fail(`${file}: the quick-start code block differs from examples/consumer-app/src/app.module.ts; change both together`);
+    fail(
+      `${file}: the quick-start code block differs from examples/consumer-app/src/app.module.ts; change both together`,
+    );
   }
   const tsconfig = blocks.find((block) => block.lang === 'json');
   if (!tsconfig) fail(`${file}: no \`\`\`json tsconfig block under "Quick start"`);
-  if (!isDeepStrictEqual(JSON.parse(tsconfig.code), JSON.parse(readFileSync(join(template, 'tsconfig.json'), 'utf8')))) {
+  if (
+    !isDeepStrictEqual(JSON.parse(tsconfig.code), JSON.parse(readFileSync(join(template, 'tsconfig.json'), 'utf8')))
+  ) {
     fail(`${file}: the quick-start tsconfig block differs from examples/consumer-app/tsconfig.json`);
   }
   const install = blocks.find((block) => block.lang === 'sh');
-  const wanted = install?.code.match(/npm i(?:nstall)? (.+)/)?.[1].split(/\s+/).filter((name) => !name.startsWith('-')) ?? [];
+  const wanted =
+    install?.code
+      .match(/npm i(?:nstall)? (.+)/)?.[1]
+      .split(/\s+/)
+      .filter((name) => !name.startsWith('-')) ?? [];
   const deps = JSON.parse(readFileSync(join(template, 'package.json'), 'utf8')).dependencies;
   for (const name of wanted) {
-    if (name !== '@jwks-cache/nestjs' && !(name in deps)) fail(`${file}: the install line names ${name}, which examples/consumer-app does not depend on`);
+    if (name !== '@jwks-cache/nestjs' && !(name in deps))
+      fail(`${file}: the install line names ${name}, which examples/consumer-app does not depend on`);
   }
 }
 
 /** The package README repeats the root README's migration; its diffs (the tested ones) must match. */
 function checkMigrationCopy() {
-  const diffs = (file) => sectionBlocks(file, 'Migrating from jwks-rsa + passport-jwt').filter((block) => block.lang === 'diff').map((block) => block.code);
+  const diffs = (file) =>
+    sectionBlocks(file, 'Migrating from jwks-rsa + passport-jwt')
+      .filter((block) => block.lang === 'diff')
+      .map((block) => block.code);
   const rootDiffs = diffs(join(root, 'README.md'));
   if (rootDiffs.length === 0) fail('README.md: no diff under "Migrating from jwks-rsa + passport-jwt"');
   if (!isDeepStrictEqual(diffs(join(root, 'packages/nestjs/README.md')), rootDiffs)) {
-    fail('packages/nestjs/README.md: its migration diffs differ from README.md\'s (the tested ones); copy them over');
+    fail("packages/nestjs/README.md: its migration diffs differ from README.md's (the tested ones); copy them over");
   }
 }
 
@@ -105,7 +121,8 @@ function pack(pkgDir, into) {
     const targets = typeof target === 'string' ? [target] : Object.values(target);
     if (typeof target !== 'string' && !target.types) fail(`${manifest.name}: exports["${entry}"] has no types`);
     for (const path of targets) {
-      if (!files.has(path.replace(/^\.\//, ''))) fail(`${info.filename}: exports["${entry}"] points at ${path}, which is not in the tarball`);
+      if (!files.has(path.replace(/^\.\//, '')))
+        fail(`${info.filename}: exports["${entry}"] points at ${path}, which is not in the tarball`);
     }
   }
   // A source map is useful only if its sources come along: they are inlined (sourcesContent).
@@ -131,7 +148,7 @@ try {
   const app = join(work, 'app');
   cpSync(template, app, { recursive: true, filter: (path) => !/[\\/](node_modules|dist)$/.test(path) });
 
-  step('installing the tarballs and the app\'s dependencies');
+  step("installing the tarballs and the app's dependencies");
   run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], app);
 
   step('compiling with strict TypeScript (tsc -p tsconfig.json)');
@@ -140,7 +157,11 @@ try {
   step('running the e2e test against @jwks-cache/testing');
   const tests = readdirSync(join(app, 'dist/test')).filter((name) => name.endsWith('.e2e.js'));
   if (tests.length === 0) fail('the app compiled no dist/test/*.e2e.js');
-  const report = run(process.execPath, ['--test', '--test-reporter=spec', ...tests.map((name) => join('dist/test', name))], app);
+  const report = run(
+    process.execPath,
+    ['--test', '--test-reporter=spec', ...tests.map((name) => join('dist/test', name))],
+    app,
+  );
   process.stdout.write(report);
   step(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (error) {

@@ -26,18 +26,36 @@ const toRepoPath = (path: string): string => relative(REPO_ROOT, path).split(sep
 
 describe('npm run typecheck', () => {
   it('covers every TypeScript file of the repository, tests and their helpers included', () => {
-    const config = ts.getParsedCommandLineOfConfigFile(join(REPO_ROOT, 'tsconfig.json'), undefined, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const config = ts.getParsedCommandLineOfConfigFile(join(REPO_ROOT, 'tsconfig.json'), undefined, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: () => undefined,
+    });
     const checked = new Set((config?.fileNames ?? []).map(toRepoPath));
-    const files = typeScriptFilesUnder(REPO_ROOT).map(toRepoPath).filter((file) => !OWN_CHECK.some((folder) => file.startsWith(folder)));
+    const files = typeScriptFilesUnder(REPO_ROOT)
+      .map(toRepoPath)
+      .filter((file) => !OWN_CHECK.some((folder) => file.startsWith(folder)));
 
-    expect(files).toEqual(expect.arrayContaining(['test/repository/typecheck.spec.ts', 'packages/nestjs/test/faults/memory-bounds.spec.ts']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'test/repository/typecheck.spec.ts',
+        'packages/nestjs/test/faults/memory-bounds.spec.ts',
+      ]),
+    );
     expect(files.filter((file) => !checked.has(file))).toEqual([]);
   });
 
   it('runs in npm test after the build, then the lint, before jest (the consumer check of the packed packages follows jest)', () => {
-    const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     const steps = scripts['test'].split('&&').map((step) => step.trim());
-    expect(steps).toEqual(['npm run build', 'npm run typecheck', 'npm run lint', expect.stringContaining('node_modules/jest/bin/jest.js'), 'node scripts/consumer-check.mjs']);
+    expect(steps).toEqual([
+      'npm run build',
+      'npm run typecheck',
+      'npm run lint',
+      expect.stringContaining('node_modules/jest/bin/jest.js'),
+      'node scripts/consumer-check.mjs',
+    ]);
     expect(scripts['typecheck']).toBe('tsc -p tsconfig.json --noEmit');
     expect(scripts['lint']).toBe('eslint .');
   });

@@ -4,7 +4,18 @@ import { jest } from '@jest/globals';
  * What stays real while `Date` is faked: sockets, timers, ticks and `performance` keep running on
  * real time, so servers answer, background retries fire and polling deadlines still bound a test.
  */
-const REAL_TIME_APIS = ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] as const;
+const REAL_TIME_APIS = [
+  'nextTick',
+  'setImmediate',
+  'clearImmediate',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'queueMicrotask',
+  'hrtime',
+  'performance',
+] as const;
 
 /** A faked `Date`: it stands still until the test moves it. */
 export interface FakeClock {

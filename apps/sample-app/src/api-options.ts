@@ -2,7 +2,13 @@ import type { ConfigService } from '@nestjs/config';
 import type { ClientCredentialsOptions, JwksCacheModuleOptions, JwksOptions } from '@jwks-cache/nestjs';
 import KeyvRedis from '@keyv/redis';
 import { Keyv } from 'keyv';
-import { DEFAULT_API_AUDIENCE, DEFAULT_DOWNSTREAM_SCOPE, integerSetting, optionalSetting, requiredSetting } from './sample-environment.js';
+import {
+  DEFAULT_API_AUDIENCE,
+  DEFAULT_DOWNSTREAM_SCOPE,
+  integerSetting,
+  optionalSetting,
+  requiredSetting,
+} from './sample-environment.js';
 
 /** Name of the outbound token the API uses to call the inventory service. */
 export const INVENTORY_TOKEN = 'inventory';
@@ -22,7 +28,13 @@ export function apiJwksCacheOptions(config: ConfigService): JwksCacheModuleOptio
   const issuer = requiredSetting(config, 'ISSUER');
   const redisUrl = optionalSetting(config, 'REDIS_URL');
   return {
-    issuers: [{ issuer, jwksUri: optionalSetting(config, 'JWKS_URI'), audience: optionalSetting(config, 'AUDIENCE') ?? DEFAULT_API_AUDIENCE }],
+    issuers: [
+      {
+        issuer,
+        jwksUri: optionalSetting(config, 'JWKS_URI'),
+        audience: optionalSetting(config, 'AUDIENCE') ?? DEFAULT_API_AUDIENCE,
+      },
+    ],
     jwks: jwksTuning(config),
     ...(redisUrl === undefined ? {} : { stores: [new Keyv({ store: new KeyvRedis(redisUrl) })] }),
     // Each made with `openssl rand -base64 32`; with a shared Redis, set at least the first.

@@ -34,7 +34,13 @@ export class ApiController {
   @Get('orders')
   @Scopes('orders:read')
   orders(@JwtClaims('sub') subject: string): { customer: string; orders: { id: string; total: number }[] } {
-    return { customer: subject, orders: [{ id: 'order-1001', total: 42 }, { id: 'order-1002', total: 7 }] };
+    return {
+      customer: subject,
+      orders: [
+        { id: 'order-1001', total: 42 },
+        { id: 'order-1002', total: 7 },
+      ],
+    };
   }
 
   /**
@@ -43,7 +49,9 @@ export class ApiController {
    */
   @Get('inventory')
   async inventory(): Promise<unknown> {
-    const response = await this.tokens.fetch(new URL('/inventory', this.downstreamUrl), undefined, { token: INVENTORY_TOKEN });
+    const response = await this.tokens.fetch(new URL('/inventory', this.downstreamUrl), undefined, {
+      token: INVENTORY_TOKEN,
+    });
     if (!response.ok) throw new BadGatewayException(`the inventory service answered ${response.status}`);
     return response.json();
   }

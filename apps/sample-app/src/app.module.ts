@@ -25,7 +25,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ ignoreEnvFile: true, skipProcessEnv: true, load: [() => ({ ...environment })] }),
-        JwksCacheModule.forRootAsync({ imports: [ConfigModule], inject: [ConfigService], useFactory: apiJwksCacheOptions }),
+        JwksCacheModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: apiJwksCacheOptions,
+        }),
         GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs: ORDERS_TYPE_DEFS }),
       ],
       controllers: [ApiController, ReservationsController],

@@ -72,7 +72,10 @@ export async function startSampleStack(options: SampleStackOptions = {}): Promis
   const logger = options.logger ?? ['error', 'warn'];
   const started: { close(): Promise<void> }[] = [];
   try {
-    const idp = optionalSetting(givenConfig, 'ISSUER') === undefined ? await startIdentityProvider(ports, givenConfig) : undefined;
+    const idp =
+      optionalSetting(givenConfig, 'ISSUER') === undefined
+        ? await startIdentityProvider(ports, givenConfig)
+        : undefined;
     if (idp) started.push(idp);
     const environment = idp ? withEmbeddedProvider(given, idp) : { ...given };
     const downstream = await startDownstreamUnlessGiven(environment, ports, logger);
@@ -152,7 +155,10 @@ async function startDownstreamUnlessGiven(
   );
   try {
     // Hybrid: its message handler listens on TCP beside its HTTP route.
-    downstream.connectMicroservice<MicroserviceOptions>({ transport: Transport.TCP, options: { host: LOOPBACK_HOST, port: ports.downstreamTcp } });
+    downstream.connectMicroservice<MicroserviceOptions>({
+      transport: Transport.TCP,
+      options: { host: LOOPBACK_HOST, port: ports.downstreamTcp },
+    });
     await downstream.startAllMicroservices();
     await downstream.listen(ports.downstream, LOOPBACK_HOST);
   } catch (error) {
@@ -166,7 +172,8 @@ async function startDownstreamUnlessGiven(
 function tcpUrlOf(downstream: INestApplication): string {
   const [microservice] = downstream.getMicroservices();
   const address = microservice?.unwrap<Server>().address();
-  if (address === null || address === undefined || typeof address === 'string') throw new Error('the inventory service\'s TCP transport is not listening');
+  if (address === null || address === undefined || typeof address === 'string')
+    throw new Error("the inventory service's TCP transport is not listening");
   return `tcp://${LOOPBACK_HOST}:${address.port}`;
 }
 

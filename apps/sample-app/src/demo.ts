@@ -9,7 +9,10 @@ runDemo((line) => console.log(line)).then(
     console.log('demo passed');
   },
   (error: unknown) => {
-    const reason = error instanceof DemoStepFailed ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    const reason =
+      error instanceof DemoStepFailed
+        ? error.message
+        : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     console.error(`demo FAILED: ${reason}`);
     process.exitCode = 1;
   },

@@ -3,9 +3,17 @@ import { JwtClaims, Scopes } from '@jwks-cache/nestjs';
 
 /** The GraphQL schema of the sample API (schema first, so it reads at a glance). */
 export const ORDERS_TYPE_DEFS = /* GraphQL */ `
-  type Order { id: ID!, total: Int! }
-  type Orders { customer: String!, orders: [Order!]! }
-  type Query { myOrders: Orders! }
+  type Order {
+    id: ID!
+    total: Int!
+  }
+  type Orders {
+    customer: String!
+    orders: [Order!]!
+  }
+  type Query {
+    myOrders: Orders!
+  }
 `;
 
 /**
@@ -18,6 +26,12 @@ export class OrdersResolver {
   @Query('myOrders')
   @Scopes('orders:read')
   myOrders(@JwtClaims('sub') subject: string): { customer: string; orders: { id: string; total: number }[] } {
-    return { customer: subject, orders: [{ id: 'order-1001', total: 42 }, { id: 'order-1002', total: 7 }] };
+    return {
+      customer: subject,
+      orders: [
+        { id: 'order-1001', total: 42 },
+        { id: 'order-1002', total: 7 },
+      ],
+    };
   }
 }

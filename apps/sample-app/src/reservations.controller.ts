@@ -32,7 +32,9 @@ export class ReservationsController implements OnModuleDestroy {
   @Get('reserve')
   async reserve(): Promise<unknown> {
     if (this.client === undefined) throw new ServiceUnavailableException('DOWNSTREAM_TCP_URL is not set');
-    return lastValueFrom(withToken(this.client, this.tokens, { token: INVENTORY_MESSAGES_TOKEN }).send(RESERVE_PATTERN, { sku: 'widget' }));
+    return lastValueFrom(
+      withToken(this.client, this.tokens, { token: INVENTORY_MESSAGES_TOKEN }).send(RESERVE_PATTERN, { sku: 'widget' }),
+    );
   }
 
   onModuleDestroy(): void {

@@ -42,6 +42,7 @@ export function integerSetting(config: SettingReader, name: string, fallback?: n
   const value = optionalSetting(config, name);
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new TypeError(`environment variable ${name} must be a non-negative integer`);
+  if (!Number.isSafeInteger(parsed) || parsed < 0)
+    throw new TypeError(`environment variable ${name} must be a non-negative integer`);
   return parsed;
 }

@@ -10,13 +10,16 @@ import { optionalSetting, settingsOf } from './sample-environment.js';
 export function startBanner(stack: SampleStack): string {
   const lines = [`sample API listening on ${stack.apiUrl} (downstream inventory service: ${stack.downstreamUrl})`];
   if (stack.idp === undefined) {
-    lines.push(`trusting the issuer ${optionalSetting(settingsOf(stack.environment), 'ISSUER')}: get a token for it from your provider, then:`);
+    lines.push(
+      `trusting the issuer ${optionalSetting(settingsOf(stack.environment), 'ISSUER')}: get a token for it from your provider, then:`,
+    );
     lines.push(`  curl -s -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/me`);
     return lines.join('\n');
   }
-  const credentials = optionalSetting(settingsOf(stack.environment), 'DEMO_CLIENT_SECRET') === undefined
-    ? `${DEMO_CLIENT_ID}:${stack.idp.client(DEMO_CLIENT_ID).clientSecret}`
-    : `"${DEMO_CLIENT_ID}:$DEMO_CLIENT_SECRET"`;
+  const credentials =
+    optionalSetting(settingsOf(stack.environment), 'DEMO_CLIENT_SECRET') === undefined
+      ? `${DEMO_CLIENT_ID}:${stack.idp.client(DEMO_CLIENT_ID).clientSecret}`
+      : `"${DEMO_CLIENT_ID}:$DEMO_CLIENT_SECRET"`;
   const extractToken = `node -pe "JSON.parse(require('fs').readFileSync(0, 'utf8')).access_token"`;
   lines.push(
     `embedded OpenID provider: ${stack.idp.issuer} (discovery: ${stack.idp.issuer}/.well-known/openid-configuration)`,

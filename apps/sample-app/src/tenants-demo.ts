@@ -6,7 +6,10 @@ runTenantsDemo((line) => console.log(line)).then(
     console.log('tenants demo passed');
   },
   (error: unknown) => {
-    const reason = error instanceof TenantsDemoFailed ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    const reason =
+      error instanceof TenantsDemoFailed
+        ? error.message
+        : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
     console.error(`tenants demo FAILED: ${reason}`);
     process.exitCode = 1;
   },

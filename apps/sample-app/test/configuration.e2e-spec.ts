@@ -39,16 +39,24 @@ describe('sample app configuration', () => {
   });
 
   it('refuses to start with ISSUER but without client credentials, naming the missing variable', async () => {
-    await expect(startSampleStack({ environment: { ISSUER: externalIdp.issuer }, logger: false })).rejects.toThrow(/CLIENT_ID/);
+    await expect(startSampleStack({ environment: { ISSUER: externalIdp.issuer }, logger: false })).rejects.toThrow(
+      /CLIENT_ID/,
+    );
   });
 
   it('takes JWKS_CACHE_INTEGRITY_KEY as openssl rand -base64 32 prints it, and refuses a passphrase without showing it', async () => {
     const client = externalIdp.client(SAMPLE_APP_CLIENT_ID);
     const environment = { ISSUER: externalIdp.issuer, CLIENT_ID: client.clientId, CLIENT_SECRET: client.clientSecret };
-    const stack = await startSampleStack({ environment: { ...environment, JWKS_CACHE_INTEGRITY_KEY: `${randomBytes(32).toString('base64')}\n` }, logger: false });
+    const stack = await startSampleStack({
+      environment: { ...environment, JWKS_CACHE_INTEGRITY_KEY: `${randomBytes(32).toString('base64')}\n` },
+      logger: false,
+    });
     await stack.close();
     const passphrase = 'a-passphrase-of-32-characters!!!';
-    const refused = startSampleStack({ environment: { ...environment, JWKS_CACHE_INTEGRITY_KEY: passphrase }, logger: false });
+    const refused = startSampleStack({
+      environment: { ...environment, JWKS_CACHE_INTEGRITY_KEY: passphrase },
+      logger: false,
+    });
     await expect(refused).rejects.toThrow(/option integrityKey must be 32 random bytes.*openssl rand -base64 32/);
     await expect(refused).rejects.not.toThrow(passphrase);
   });

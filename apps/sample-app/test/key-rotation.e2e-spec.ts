@@ -56,7 +56,10 @@ describe('key rotation at the provider', () => {
     moveClockForward(COOLDOWN_MS + 1_000);
     const newToken = await ordersToken();
     expect(decodeProtectedHeader(newToken).kid).toBe(newKid);
-    const concurrent = await statusesOf(stack, [...new Array<string>(10).fill(newToken), ...new Array<string>(10).fill(oldToken)]);
+    const concurrent = await statusesOf(stack, [
+      ...new Array<string>(10).fill(newToken),
+      ...new Array<string>(10).fill(oldToken),
+    ]);
     expect(concurrent).toEqual(Array(20).fill(200));
     expect(stack.idp.stats().jwksRequests - fetchesBefore).toBe(1);
   });

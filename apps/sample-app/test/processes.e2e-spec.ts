@@ -8,7 +8,18 @@ const APP = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(APP, '../..');
 const LIBRARY = join(ROOT, 'packages/nestjs');
 /** Settings that would point the sample elsewhere are cleared: it must start its embedded provider. */
-const CLEARED = ['ISSUER', 'JWKS_URI', 'AUDIENCE', 'REDIS_URL', 'JWKS_CACHE_INTEGRITY_KEY', 'JWKS_CACHE_ENCRYPTION_KEY', 'CLIENT_ID', 'CLIENT_SECRET', 'TOKEN_ENDPOINT', 'DOWNSTREAM_URL'];
+const CLEARED = [
+  'ISSUER',
+  'JWKS_URI',
+  'AUDIENCE',
+  'REDIS_URL',
+  'JWKS_CACHE_INTEGRITY_KEY',
+  'JWKS_CACHE_ENCRYPTION_KEY',
+  'CLIENT_ID',
+  'CLIENT_SECRET',
+  'TOKEN_ENDPOINT',
+  'DOWNSTREAM_URL',
+];
 
 /** Tests and their helpers are not built: a change to one leaves `dist` current. */
 const NOT_BUILT = /\.(spec|e2e-spec|test-helpers)\.ts$/;
@@ -31,7 +42,13 @@ function buildIfStale(): void {
 }
 
 function sampleEnvironment(): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DOWNSTREAM_PORT: '0', DOWNSTREAM_TCP_PORT: '0', IDP_PORT: '0' };
+  const environment: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    DOWNSTREAM_PORT: '0',
+    DOWNSTREAM_TCP_PORT: '0',
+    IDP_PORT: '0',
+  };
   for (const name of CLEARED) delete environment[name];
   return environment;
 }
@@ -60,7 +77,9 @@ class ChildOutput {
       const waiter = { pattern, resolve };
       if (this.check(waiter)) return;
       this.waiters.push(waiter);
-      this.child.once('exit', (code) => reject(new Error(`exited with ${code} before printing ${pattern}:\n${this.text}`)));
+      this.child.once('exit', (code) =>
+        reject(new Error(`exited with ${code} before printing ${pattern}:\n${this.text}`)),
+      );
     });
   }
 
@@ -84,7 +103,11 @@ describe('the built sample app, as processes', () => {
   const children: ChildProcess[] = [];
 
   function run(script: string): { child: ChildProcess; output: ChildOutput } {
-    const child = spawn(process.execPath, [join(APP, 'dist', script)], { cwd: APP, env: sampleEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(APP, 'dist', script)], {
+      cwd: APP,
+      env: sampleEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     return { child, output: new ChildOutput(child) };
   }
@@ -101,7 +124,9 @@ describe('the built sample app, as processes', () => {
     const { child, output } = run('main.js');
     const [, apiUrl] = await output.waitFor(/sample API listening on (http:\/\/127\.0\.0\.1:\d+)/);
     await output.waitFor(/Ctrl\+C to stop/);
-    expect(output.all).toMatch(/curl -s -u demo-client:demo-secret -d grant_type=client_credentials -d scope=orders:read http:\/\/127\.0\.0\.1:\d+\/token/);
+    expect(output.all).toMatch(
+      /curl -s -u demo-client:demo-secret -d grant_type=client_credentials -d scope=orders:read http:\/\/127\.0\.0\.1:\d+\/token/,
+    );
     const response = await fetch(`${apiUrl}/health`);
     expect(response.status).toBe(200);
     child.kill('SIGTERM');
@@ -114,7 +139,9 @@ describe('the built sample app, as processes', () => {
     const code = await exitOf(child);
     expect({ code, output: output.all }).toEqual({ code: 0, output: expect.stringContaining('demo passed') });
     expect(output.all).toMatch(/200 calls to \/inventory → all 200/);
-    expect(output.all).toMatch(/DPoP-bound .* as Bearer → 401; with a fresh proof → 200; the same proof replayed → 401/);
+    expect(output.all).toMatch(
+      /DPoP-bound .* as Bearer → 401; with a fresh proof → 200; the same proof replayed → 401/,
+    );
     expect(output.all).toMatch(/key rotation at the provider .* 0 failed/);
   }, 90_000);
 });

@@ -36,7 +36,12 @@ describe('sample app against the embedded OpenID provider', () => {
   it("accepts the provider's tokens and gives their verified claims on /me", async () => {
     const response = await get(stack, '/me', ordersReader);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ iss: stack.idp.issuer, aud: ORDERS_API.audience, sub: DEMO_CLIENT_ID, scope: 'orders:read' });
+    expect(await response.json()).toMatchObject({
+      iss: stack.idp.issuer,
+      aud: ORDERS_API.audience,
+      sub: DEMO_CLIENT_ID,
+      scope: 'orders:read',
+    });
   });
 
   it('answers /orders 403 insufficient_scope without orders:read, 200 with it', async () => {
@@ -49,16 +54,22 @@ describe('sample app against the embedded OpenID provider', () => {
   });
 
   it('guards the GraphQL resolver with the same JwtGuard: FORBIDDEN without orders:read, the orders with it', async () => {
-    const graphql = (token: string) => fetch(new URL('/graphql', stack.apiUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ myOrders { customer orders { id } } }' }),
-    }).then(async (response) => ({ challenge: response.headers.get('www-authenticate'), body: await response.json() }));
+    const graphql = (token: string) =>
+      fetch(new URL('/graphql', stack.apiUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ myOrders { customer orders { id } } }' }),
+      }).then(async (response) => ({
+        challenge: response.headers.get('www-authenticate'),
+        body: await response.json(),
+      }));
     const refused = await graphql(await stack.idp.requestToken(DEMO_CLIENT_ID));
     expect(refused.body).toMatchObject({ data: null, errors: [{ extensions: { code: 'FORBIDDEN' } }] });
     expect(refused.challenge).toContain('error="insufficient_scope"');
     const granted = await graphql(ordersReader);
-    expect(granted.body).toEqual({ data: { myOrders: { customer: DEMO_CLIENT_ID, orders: [{ id: 'order-1001' }, { id: 'order-1002' }] } } });
+    expect(granted.body).toEqual({
+      data: { myOrders: { customer: DEMO_CLIENT_ID, orders: [{ id: 'order-1001' }, { id: 'order-1002' }] } },
+    });
   });
 
   it('rejects a token for another audience (the inventory service) with 401', async () => {
@@ -96,7 +107,9 @@ describe('sample app against the embedded OpenID provider', () => {
   it('calls the downstream with one client-credentials token for many calls', async () => {
     const calls = 25;
     const issuedBefore = stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0;
-    const statuses = await Promise.all(Array.from({ length: calls }, () => get(stack, '/inventory', ordersReader).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: calls }, () => get(stack, '/inventory', ordersReader).then((r) => r.status)),
+    );
     expect(statuses).toEqual(Array(calls).fill(200));
     const issuedAfter = stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0;
     expect(issuedAfter - issuedBefore).toBe(1);
@@ -104,7 +117,7 @@ describe('sample app against the embedded OpenID provider', () => {
     expect(body.servedTo).toBe(SAMPLE_APP_CLIENT_ID);
   });
 
-  it('calls the downstream\'s TCP message handler with a cached Bearer token (no DPoP on messages), which its JwtGuard verifies', async () => {
+  it("calls the downstream's TCP message handler with a cached Bearer token (no DPoP on messages), which its JwtGuard verifies", async () => {
     expect((await get(stack, '/inventory/reserve', ordersReader)).status).toBe(200);
     const issuedBefore = stack.idp.stats().tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0;
     const response = await get(stack, '/inventory/reserve', ordersReader);
@@ -117,7 +130,10 @@ describe('sample app against the embedded OpenID provider', () => {
     const { hostname, port } = new URL(stack.environment.DOWNSTREAM_TCP_URL!);
     const client = new ClientTCP({ host: hostname, port: Number(port) });
     try {
-      await expect(lastValueFrom(client.send(RESERVE_PATTERN, { sku: 'widget' }))).rejects.toMatchObject({ code: 16, statusCode: 401 });
+      await expect(lastValueFrom(client.send(RESERVE_PATTERN, { sku: 'widget' }))).rejects.toMatchObject({
+        code: 16,
+        statusCode: 401,
+      });
     } finally {
       client.close();
     }
@@ -130,7 +146,10 @@ describe('sample app against the embedded OpenID provider', () => {
   it('reports the key-set and token caches on /auth/stats', async () => {
     const response = await get(stack, '/auth/stats', ordersReader);
     expect(response.status).toBe(200);
-    const stats = (await response.json()) as { jwks: { issuers: Record<string, unknown> }; tokens: Record<string, { fetched: number }> };
+    const stats = (await response.json()) as {
+      jwks: { issuers: Record<string, unknown> };
+      tokens: Record<string, { fetched: number }>;
+    };
     expect(Object.keys(stats.jwks.issuers)).toEqual([stack.idp.issuer]);
     expect(stats.tokens.inventory?.fetched).toBe(1);
   });

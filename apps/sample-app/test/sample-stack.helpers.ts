@@ -4,7 +4,9 @@ import type { EmbeddedIdentityProvider } from '../src/identity-provider/embedded
 import type { SampleEnvironment } from '../src/sample-environment.js';
 
 /** The sample stack on free ports, quiet, with the embedded provider, and settings added. */
-export async function startQuietStack(environment: SampleEnvironment = {}): Promise<SampleStack & { idp: EmbeddedIdentityProvider }> {
+export async function startQuietStack(
+  environment: SampleEnvironment = {},
+): Promise<SampleStack & { idp: EmbeddedIdentityProvider }> {
   const stack = await startSampleStack({ environment, logger: false });
   if (stack.idp === undefined) throw new Error('the sample stack started without its embedded provider');
   return { ...stack, idp: stack.idp };
@@ -12,7 +14,9 @@ export async function startQuietStack(environment: SampleEnvironment = {}): Prom
 
 /** GET on the stack's API, with a bearer token when given. */
 export function get(stack: SampleStack, path: string, token?: string): Promise<Response> {
-  return fetch(new URL(path, stack.apiUrl), { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  return fetch(new URL(path, stack.apiUrl), {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
 }
 
 /**

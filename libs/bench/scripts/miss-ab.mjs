@@ -22,7 +22,22 @@ async function providerFactory(path) {
     const now = Date.now();
     const seed = { jwks: { keys: data.keys }, fetchedAt: now, freshUntil: now + 3_600_000 };
     class M {}
-    Module({ imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: ISSUER, jwksUri: 'http://127.0.0.1:9/jwks', audience: AUDIENCE, algorithms: [alg], seed, jwks: { warmUp: false } }] })] })(M);
+    Module({
+      imports: [
+        JwksCacheModule.forRoot({
+          issuers: [
+            {
+              issuer: ISSUER,
+              jwksUri: 'http://127.0.0.1:9/jwks',
+              audience: AUDIENCE,
+              algorithms: [alg],
+              seed,
+              jwks: { warmUp: false },
+            },
+          ],
+        }),
+      ],
+    })(M);
     const context = await NestFactory.createApplicationContext(M, { logger: false });
     const provider = context.get(JwksProvider);
     await provider.verify(data.tokens[alg].at(-1));
@@ -32,7 +47,10 @@ async function providerFactory(path) {
 
 const key = await importJWK(jwk, alg);
 const options = { issuer: ISSUER, audience: AUDIENCE, algorithms: [alg] };
-const contenders = { floor: async () => ({ verify: (token) => jwtVerify(token, key, options), close: async () => {} }), ours: await providerFactory('@jwks-cache/nestjs') };
+const contenders = {
+  floor: async () => ({ verify: (token) => jwtVerify(token, key, options), close: async () => {} }),
+  ours: await providerFactory('@jwks-cache/nestjs'),
+};
 if (process.env.MISS_AB_BEFORE) contenders.before = await providerFactory(process.env.MISS_AB_BEFORE);
 
 const results = Object.fromEntries(Object.keys(contenders).map((name) => [name, { cpu: [], wall: [] }]));
@@ -44,14 +62,23 @@ for (let round = -1; round < Number(rounds); round++) {
     const cpu0 = process.cpuUsage();
     const wall0 = process.hrtime.bigint();
     let next = 0;
-    await Promise.all(Array.from({ length: inFlight }, async () => { while (next < tokens.length) await contender.verify(tokens[next++]); }));
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < tokens.length) await contender.verify(tokens[next++]);
+      }),
+    );
     const wall = Number(process.hrtime.bigint() - wall0) / 1000 / tokens.length;
     const cpu = process.cpuUsage(cpu0);
     await contender.close();
-    if (round >= 0) { results[name].cpu.push((cpu.user + cpu.system) / tokens.length); results[name].wall.push(wall); }
+    if (round >= 0) {
+      results[name].cpu.push((cpu.user + cpu.system) / tokens.length);
+      results[name].wall.push(wall);
+    }
   }
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 for (const [name, { cpu, wall }] of Object.entries(results)) {
-  console.log(`${alg} ${inFlight} in flight ${name.padEnd(6)} cpu ${median(cpu).toFixed(1)} µs/token  wall ${median(wall).toFixed(1)} µs/token  (floor ÷ this, cpu: ${(median(results.floor.cpu) / median(cpu)).toFixed(3)}, wall: ${(median(results.floor.wall) / median(wall)).toFixed(3)})`);
+  console.log(
+    `${alg} ${inFlight} in flight ${name.padEnd(6)} cpu ${median(cpu).toFixed(1)} µs/token  wall ${median(wall).toFixed(1)} µs/token  (floor ÷ this, cpu: ${(median(results.floor.cpu) / median(cpu)).toFixed(3)}, wall: ${(median(results.floor.wall) / median(wall)).toFixed(3)})`,
+  );
 }

@@ -24,8 +24,17 @@ if (mode === 'mint') {
     const now = Math.floor(Date.now() / 1000);
     const list = [];
     for (let i = 0; i < count; i++) {
-      list.push(await new SignJWT({ scope: 'read write' }).setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
-        .setIssuer(ISSUER).setAudience(AUDIENCE).setSubject(`user-${i}`).setJti(`jti-${alg}-${i}`).setIssuedAt(now).setExpirationTime(now + 30 * 86400).sign(privateKey));
+      list.push(
+        await new SignJWT({ scope: 'read write' })
+          .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setSubject(`user-${i}`)
+          .setJti(`jti-${alg}-${i}`)
+          .setIssuedAt(now)
+          .setExpirationTime(now + 30 * 86400)
+          .sign(privateKey),
+      );
     }
     out.tokens[alg] = list;
   }
@@ -37,12 +46,15 @@ if (mode === 'mint') {
   const tokens = data.tokens[alg];
   // Warm-up on tokens of its own (the last WARM_UP), so the JIT has settled before the measured ones.
   const warmUp = tokens.slice(tokens.length - WARM_UP);
-  const list = process.env.REPEAT === '1' ? Array.from({ length: Number(n) }, () => tokens[0]) : tokens.slice(0, Number(n));
+  const list =
+    process.env.REPEAT === '1' ? Array.from({ length: Number(n) }, () => tokens[0]) : tokens.slice(0, Number(n));
   if (list.length + warmUp.length > tokens.length) throw new Error('not enough tokens minted');
   const verify = await contenderOf(contender, data, alg);
   const runAll = async (all) => {
     let next = 0;
-    const worker = async () => { while (next < all.length) await verify(all[next++]); };
+    const worker = async () => {
+      while (next < all.length) await verify(all[next++]);
+    };
     await Promise.all(Array.from({ length: inFlight }, worker));
   };
   await runAll(warmUp);
@@ -70,10 +82,20 @@ async function contenderOf(id, data, alg) {
   if (id === 'guard-floor') {
     // The HTTP benchmark's floor guard: sets request.user, nothing else.
     const user = {};
-    const guard = { canActivate: (context) => { context.getArgByIndex(0).user = user; return true; } };
+    const guard = {
+      canActivate: (context) => {
+        context.getArgByIndex(0).user = user;
+        return true;
+      },
+    };
     return async (token) => {
       const request = { headers: { authorization: `Bearer ${token}` } };
-      const context = { getHandler: () => guard.canActivate, getClass: () => Object, getArgByIndex: () => request, getType: () => 'http' };
+      const context = {
+        getHandler: () => guard.canActivate,
+        getClass: () => Object,
+        getArgByIndex: () => request,
+        getType: () => 'http',
+      };
       if (guard.canActivate(context) !== true) throw new Error('refused');
     };
   }
@@ -88,7 +110,16 @@ async function contenderOf(id, data, alg) {
   const now = Date.now();
   const seed = { jwks: { keys: data.keys }, fetchedAt: now, freshUntil: now + 3_600_000 };
   const options = {
-    issuers: [{ issuer: ISSUER, jwksUri: 'http://127.0.0.1:9/jwks', audience: AUDIENCE, algorithms: [alg], seed, jwks: { warmUp: false } }],
+    issuers: [
+      {
+        issuer: ISSUER,
+        jwksUri: 'http://127.0.0.1:9/jwks',
+        audience: AUDIENCE,
+        algorithms: [alg],
+        seed,
+        jwks: { warmUp: false },
+      },
+    ],
     ...(id === 'ours-uncached' ? { verify: { verifiedTokenCacheSize: 0 } } : {}),
   };
   class M {}
@@ -100,10 +131,17 @@ async function contenderOf(id, data, alg) {
   const { JwtGuard } = await import(process.env.MISS_COST_MODULE ?? '@jwks-cache/nestjs');
   const { Reflector } = await import('@nestjs/core');
   const guard = new JwtGuard(provider, new Reflector(), options);
-  class Controller { handler() {} }
+  class Controller {
+    handler() {}
+  }
   return async (token) => {
     const request = { headers: { authorization: `Bearer ${token}` } };
-    const context = { getHandler: () => Controller.prototype.handler, getClass: () => Controller, getArgByIndex: () => request, getType: () => 'http' };
+    const context = {
+      getHandler: () => Controller.prototype.handler,
+      getClass: () => Controller,
+      getArgByIndex: () => request,
+      getType: () => 'http',
+    };
     const allowed = guard.canActivate(context);
     if ((allowed instanceof Promise ? await allowed : allowed) !== true) throw new Error('refused');
   };

@@ -32,7 +32,10 @@ function newestModification(dir: string, suffix: string): number {
 function isBuilt(project: string): boolean {
   const root = join(REPO_ROOT, project);
   const built = newestModification(join(root, 'dist'), '.js');
-  const settings = Math.max(statSync(join(root, 'tsconfig.build.json')).mtimeMs, statSync(join(REPO_ROOT, 'tsconfig.base.json')).mtimeMs);
+  const settings = Math.max(
+    statSync(join(root, 'tsconfig.build.json')).mtimeMs,
+    statSync(join(REPO_ROOT, 'tsconfig.base.json')).mtimeMs,
+  );
   return built > 0 && built >= Math.max(newestModification(join(root, 'src'), '.ts'), settings);
 }
 
@@ -60,7 +63,10 @@ describe('bench --smoke', () => {
   });
 
   it('exits with code 0', () => {
-    expect({ status: run.status, stderr: run.status === 0 ? '' : String(run.stderr) }).toEqual({ status: 0, stderr: '' });
+    expect({ status: run.status, stderr: run.status === 0 ? '' : String(run.stderr) }).toEqual({
+      status: 0,
+      stderr: '',
+    });
   });
 
   it('writes results.json with the environment and every section, each with rows', () => {
@@ -76,7 +82,10 @@ describe('bench --smoke', () => {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
     for (const section of results.sections) {
       const verdicts = section.rows.map((row) => row.bar).filter((bar) => bar === 'met' || bar === 'not met');
-      expect({ section: section.id, hasVerdict: verdicts.length > 0 }).toEqual({ section: section.id, hasVerdict: true });
+      expect({ section: section.id, hasVerdict: verdicts.length > 0 }).toEqual({
+        section: section.id,
+        hasVerdict: true,
+      });
     }
   });
 
@@ -98,10 +107,28 @@ describe('bench --smoke', () => {
 
   it('measures never-seen, repeated and cycled tokens in process, each sequential and 16 in flight', () => {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
-    const rows = (results.sections.find((section) => section.id === 'in-process') as BenchResults['sections'][number]).rows;
-    const kinds = new Set(rows.map((row) => `${String(row.tokens).split(/[:(]/)[0].replace(/\d+(,\d{3})*/, 'N').trim()} / ${row.inFlight}`));
-    expect([...kinds].sort()).toEqual(['never seen / 1 (sequential)', 'never seen / 16', 'one, repeated / 1 (sequential)', 'one, repeated / 16', 'pool of N, cycled / 1 (sequential)', 'pool of N, cycled / 16']);
-    const neverSeenOurs = rows.filter((row) => String(row.tokens).startsWith('never seen') && row.contender === 'jwks-cache `JwksProvider.verify`');
+    const rows = (results.sections.find((section) => section.id === 'in-process') as BenchResults['sections'][number])
+      .rows;
+    const kinds = new Set(
+      rows.map(
+        (row) =>
+          `${String(row.tokens)
+            .split(/[:(]/)[0]
+            .replace(/\d+(,\d{3})*/, 'N')
+            .trim()} / ${row.inFlight}`,
+      ),
+    );
+    expect([...kinds].sort()).toEqual([
+      'never seen / 1 (sequential)',
+      'never seen / 16',
+      'one, repeated / 1 (sequential)',
+      'one, repeated / 16',
+      'pool of N, cycled / 1 (sequential)',
+      'pool of N, cycled / 16',
+    ]);
+    const neverSeenOurs = rows.filter(
+      (row) => String(row.tokens).startsWith('never seen') && row.contender === 'jwks-cache `JwksProvider.verify`',
+    );
     expect(neverSeenOurs.map((row) => row.target)).toEqual(['≥ 0.95× floor', '≥ 0.95× floor']);
   });
 
@@ -115,13 +142,11 @@ describe('bench --smoke', () => {
 
   it('gives the p99 of the guarded route during a key rotation and an outage beside the steady state', () => {
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8')) as BenchResults;
-    const rows = (results.sections.find((section) => section.id === 'resilience') as BenchResults['sections'][number]).rows;
-    expect(rows.map((row) => `${row.scenario}: ${String(row.window).startsWith('steady') ? 'steady' : 'event'}`)).toEqual([
-      'key rotation: steady',
-      'key rotation: event',
-      'IdP outage: steady',
-      'IdP outage: event',
-    ]);
+    const rows = (results.sections.find((section) => section.id === 'resilience') as BenchResults['sections'][number])
+      .rows;
+    expect(
+      rows.map((row) => `${row.scenario}: ${String(row.window).startsWith('steady') ? 'steady' : 'event'}`),
+    ).toEqual(['key rotation: steady', 'key rotation: event', 'IdP outage: steady', 'IdP outage: event']);
     for (const row of rows) expect(typeof row.p99).toBe('number');
   });
 });

@@ -1,7 +1,13 @@
 import type { LocalIssuer } from '@jwks-cache/testing';
 import type { BenchAlgorithm } from './mode.js';
 import { startOurs } from './ours.js';
-import { floorVerifier, joseRemoteVerifier, jwksRsaVerifier, type VerifyFunction, type VerifyTarget } from './references.js';
+import {
+  floorVerifier,
+  joseRemoteVerifier,
+  jwksRsaVerifier,
+  type VerifyFunction,
+  type VerifyTarget,
+} from './references.js';
 import { AUDIENCE } from './tokens.js';
 
 /** The verifiers compared in process. */

@@ -26,7 +26,16 @@ const REPO_ROOT = join(PACKAGE_DIR, '..', '..');
 
 type SectionRunner = (mode: BenchMode, log: (line: string) => void) => Promise<Section>;
 
-const SECTIONS: SectionRunner[] = [runInProcessSection, runHttpSection, runResilienceSection, runIdpLoadSection, runTenantFloodSection, runDpopSection, runOutboundSection, runMemorySection];
+const SECTIONS: SectionRunner[] = [
+  runInProcessSection,
+  runHttpSection,
+  runResilienceSection,
+  runIdpLoadSection,
+  runTenantFloodSection,
+  runDpopSection,
+  runOutboundSection,
+  runMemorySection,
+];
 
 /** Where the two reports go. */
 function outputPaths(args: readonly string[], mode: BenchMode): { markdown: string; json: string } {

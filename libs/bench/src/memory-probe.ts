@@ -26,12 +26,17 @@ function settledHeapUsed(): number {
 
 async function probe(count: number): Promise<MemoryProbeReport> {
   const idp = await LocalIssuer.start({ algorithms: ['EdDSA'] });
-  const ours = await startOurs({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['EdDSA'] }] });
+  const ours = await startOurs({
+    issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['EdDSA'] }],
+  });
   try {
     await ours.provider.verify(await idp.mint({ aud: AUDIENCE, sub: 'memory-warm' }));
     const heapUsedBefore = settledHeapUsed();
     for (let first = 0; first < count; first += MINT_BATCH) {
-      const ids = Array.from({ length: Math.min(MINT_BATCH, count - first) }, (_, offset) => `memory-${first + offset}`);
+      const ids = Array.from(
+        { length: Math.min(MINT_BATCH, count - first) },
+        (_, offset) => `memory-${first + offset}`,
+      );
       const tokens = await Promise.all(ids.map((id) => idp.mint({ aud: AUDIENCE, sub: id, jti: id })));
       await Promise.all(tokens.map((token) => ours.provider.verify(token)));
     }
@@ -53,5 +58,7 @@ async function probe(count: number): Promise<MemoryProbeReport> {
 
 probe(Number(process.argv[2]))
   .then((report) => process.send?.({ type: 'report', report }))
-  .catch((error: unknown) => process.send?.({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }))
+  .catch((error: unknown) =>
+    process.send?.({ type: 'failed', reason: error instanceof Error ? error.message : String(error) }),
+  )
   .finally(() => process.disconnect?.());

@@ -65,7 +65,14 @@ const FULL: BenchMode = {
   name: 'full',
   rounds: 5,
   inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 100, roundMs: 150, tokens: 1_500, inFlight: 16 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 1, rounds: 10, roundSeconds: 0.8, connections: 10, distinctTokens: 1_000 },
+  http: {
+    platforms: ['express', 'fastify'],
+    warmupSeconds: 1,
+    rounds: 10,
+    roundSeconds: 0.8,
+    connections: 10,
+    distinctTokens: 1_000,
+  },
   resilience: { windowSeconds: 2 },
   idp: { coldConcurrency: 1_000, floodTokens: 10_000, floodSeconds: 10, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 300, roundMs: 500, fleetSize: 4, fleetCalls: 10_000 },
@@ -76,7 +83,14 @@ const QUICK: BenchMode = {
   name: 'quick',
   rounds: 5,
   inProcess: { algorithms: ['RS256', 'ES256', 'EdDSA'], warmupMs: 30, roundMs: 60, tokens: 500, inFlight: 16 },
-  http: { platforms: ['express', 'fastify'], warmupSeconds: 0.2, rounds: 10, roundSeconds: 0.2, connections: 10, distinctTokens: 1_000 },
+  http: {
+    platforms: ['express', 'fastify'],
+    warmupSeconds: 0.2,
+    rounds: 10,
+    roundSeconds: 0.2,
+    connections: 10,
+    distinctTokens: 1_000,
+  },
   resilience: { windowSeconds: 1.5 },
   idp: { coldConcurrency: 1_000, floodTokens: 3_000, floodSeconds: 3, fleetSize: 4, outageTokens: 100 },
   outbound: { warmupMs: 60, roundMs: 100, fleetSize: 4, fleetCalls: 10_000 },
@@ -87,7 +101,14 @@ const SMOKE: BenchMode = {
   name: 'smoke',
   rounds: 5,
   inProcess: { algorithms: ['ES256'], warmupMs: 5, roundMs: 10, tokens: 50, inFlight: 16 },
-  http: { platforms: ['express'], warmupSeconds: 0.05, rounds: 10, roundSeconds: 0.05, connections: 2, distinctTokens: 20 },
+  http: {
+    platforms: ['express'],
+    warmupSeconds: 0.05,
+    rounds: 10,
+    roundSeconds: 0.05,
+    connections: 2,
+    distinctTokens: 20,
+  },
   resilience: { windowSeconds: 1.2 },
   idp: { coldConcurrency: 50, floodTokens: 50, floodSeconds: 0.2, fleetSize: 2, outageTokens: 10 },
   outbound: { warmupMs: 5, roundMs: 10, fleetSize: 2, fleetCalls: 100 },
@@ -100,7 +121,8 @@ const SMOKE: BenchMode = {
  * `npm_config_quick=true`, so that is read too.
  */
 export function modeFromArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchMode {
-  const flagged = (name: 'smoke' | 'quick'): boolean => args.includes(`--${name}`) || env[`npm_config_${name}`] === 'true';
+  const flagged = (name: 'smoke' | 'quick'): boolean =>
+    args.includes(`--${name}`) || env[`npm_config_${name}`] === 'true';
   if (flagged('smoke')) return SMOKE;
   if (flagged('quick')) return QUICK;
   return FULL;

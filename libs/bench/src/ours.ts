@@ -11,10 +11,15 @@ export interface OurInstance {
 }
 
 /** Builds an application context importing `JwksCacheModule.forRoot(options)` (warm-up hooks run). */
-export async function startOurs(options: JwksCacheModuleOptions, onClose: () => Promise<void> = async () => {}): Promise<OurInstance> {
+export async function startOurs(
+  options: JwksCacheModuleOptions,
+  onClose: () => Promise<void> = async () => {},
+): Promise<OurInstance> {
   @Module({ imports: [JwksCacheModule.forRoot(options)] })
   class BenchInstanceModule {}
-  const context: INestApplicationContext = await NestFactory.createApplicationContext(BenchInstanceModule, { logger: false });
+  const context: INestApplicationContext = await NestFactory.createApplicationContext(BenchInstanceModule, {
+    logger: false,
+  });
   return {
     provider: context.get(JwksProvider),
     tokens: context.get(TokenCacheService),

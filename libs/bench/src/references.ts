@@ -50,7 +50,10 @@ export const JWKS_RSA_README_SETTINGS: JwksRsaSettings = { cache: true, rateLimi
  * The `passportJwtSecret` path without passport's request plumbing: jwks-rsa's secret provider
  * (decode, `getSigningKey(kid)`), then `jsonwebtoken.verify`, as passport-jwt does.
  */
-export function jwksRsaVerifier(target: VerifyTarget, settings: JwksRsaSettings = JWKS_RSA_README_SETTINGS): VerifyFunction {
+export function jwksRsaVerifier(
+  target: VerifyTarget,
+  settings: JwksRsaSettings = JWKS_RSA_README_SETTINGS,
+): VerifyFunction {
   const secretProvider = jwksRsa.passportJwtSecret({ ...settings, jwksUri: target.jwksUri });
   const options: jsonwebtoken.VerifyOptions = {
     issuer: target.issuer,

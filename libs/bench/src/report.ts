@@ -22,7 +22,16 @@ export interface Section {
   rows: Array<Record<string, Cell>>;
 }
 
-export const SECTION_IDS = ['in-process', 'http', 'resilience', 'idp-load', 'tenant-flood', 'dpop', 'outbound', 'memory'] as const;
+export const SECTION_IDS = [
+  'in-process',
+  'http',
+  'resilience',
+  'idp-load',
+  'tenant-flood',
+  'dpop',
+  'outbound',
+  'memory',
+] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 /** What `results.json` holds, and what `BENCHMARKS.md` renders. */
@@ -49,7 +58,9 @@ export function formatCell(value: Cell, format: Column['format'] = 'integer'): s
 function renderTable(section: Section): string[] {
   const header = `| ${section.columns.map((column) => column.label).join(' | ')} |`;
   const rule = `| ${section.columns.map((column) => (column.format === 'text' ? '---' : '---:')).join(' | ')} |`;
-  const rows = section.rows.map((row) => `| ${section.columns.map((column) => formatCell(row[column.key] ?? null, column.format)).join(' | ')} |`);
+  const rows = section.rows.map(
+    (row) => `| ${section.columns.map((column) => formatCell(row[column.key] ?? null, column.format)).join(' | ')} |`,
+  );
   return [header, rule, ...rows];
 }
 

@@ -36,7 +36,12 @@ export async function interleavedRounds<Id, T>(
       }
     }
   }
-  return new Map(ids.map((id) => [id, failures.has(id) ? { failure: failures.get(id) as string } : { rounds: figures.get(id) as T[] }]));
+  return new Map(
+    ids.map((id) => [
+      id,
+      failures.has(id) ? { failure: failures.get(id) as string } : { rounds: figures.get(id) as T[] },
+    ]),
+  );
 }
 
 /** Round-by-round ratios `of[i] / to[i]` of two interleaved series. */

@@ -20,7 +20,11 @@ export function summarize(rounds: readonly number[]): RoundStats {
  * Runs `warmup` once, then `round` `count` times, and summarises what the rounds returned.
  * Each round returns its own figure (ops/s, req/s ...).
  */
-export async function measureRounds(count: number, warmup: () => Promise<unknown>, round: () => Promise<number>): Promise<RoundStats> {
+export async function measureRounds(
+  count: number,
+  warmup: () => Promise<unknown>,
+  round: () => Promise<number>,
+): Promise<RoundStats> {
   await warmup();
   const figures: number[] = [];
   for (let i = 0; i < count; i++) figures.push(await round());
@@ -31,7 +35,11 @@ export async function measureRounds(count: number, warmup: () => Promise<unknown
  * How many operations per second `operation` sustains for `durationMs`, with `inFlight` calls in
  * flight at any time (1: one `await` after another).
  */
-export async function opsPerSecond(operation: () => Promise<unknown>, durationMs: number, inFlight = 1): Promise<number> {
+export async function opsPerSecond(
+  operation: () => Promise<unknown>,
+  durationMs: number,
+  inFlight = 1,
+): Promise<number> {
   // The clock is read once per batch so that reading it does not weigh on sub-microsecond operations.
   const batch = 64;
   const start = performance.now();
@@ -47,7 +55,11 @@ export async function opsPerSecond(operation: () => Promise<unknown>, durationMs
 }
 
 /** Operations per second of calling `operation` once per item of `items`, with `inFlight` calls in flight at any time. */
-export async function opsPerSecondOnce<T>(items: readonly T[], operation: (item: T) => Promise<unknown>, inFlight = 1): Promise<number> {
+export async function opsPerSecondOnce<T>(
+  items: readonly T[],
+  operation: (item: T) => Promise<unknown>,
+  inFlight = 1,
+): Promise<number> {
   let next = 0;
   const start = performance.now();
   const worker = async (): Promise<void> => {

@@ -21,8 +21,15 @@ async function inBatches<T>(count: number, mintOne: (index: number) => Promise<T
 }
 
 /** Mints `count` distinct valid tokens (distinct `sub` and `jti`) signed with `alg`. */
-export async function mintDistinct(idp: LocalIssuer, alg: BenchAlgorithm, count: number, label = 'user'): Promise<string[]> {
-  return inBatches(count, (i) => idp.mint({ aud: AUDIENCE, sub: `${label}-${i}`, jti: `${label}-${alg}-${i}` }, { alg }));
+export async function mintDistinct(
+  idp: LocalIssuer,
+  alg: BenchAlgorithm,
+  count: number,
+  label = 'user',
+): Promise<string[]> {
+  return inBatches(count, (i) =>
+    idp.mint({ aud: AUDIENCE, sub: `${label}-${i}`, jti: `${label}-${alg}-${i}` }, { alg }),
+  );
 }
 
 /** Mints `count` tokens signed by the issuer's current key but naming kids the issuer never published. */

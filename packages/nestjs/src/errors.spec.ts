@@ -4,7 +4,8 @@ import { JwksCacheError, KeySetUnavailableError, TokenRejectedError, type JwksCa
 
 /** Every JwksCacheError class errors.ts exports. */
 const ERROR_CLASSES = Object.values(errors).filter(
-  (value): value is typeof JwksCacheError => typeof value === 'function' && (value === JwksCacheError || value.prototype instanceof JwksCacheError),
+  (value): value is typeof JwksCacheError =>
+    typeof value === 'function' && (value === JwksCacheError || value.prototype instanceof JwksCacheError),
 );
 
 describe('errors', () => {

@@ -228,7 +228,7 @@ export class JwtContextMissingError extends JwksCacheError {
 
 /** The RFC 9449 §4.3 check a DPoP proof failed, in the order they run. */
 export type DpopCheck =
-  | 'header' | 'typ' | 'alg' | 'jwk' | 'signature' | 'claims' | 'htm' | 'htu' | 'nonce' | 'iat' | 'ath' | 'jkt' | 'jti';
+  'header' | 'typ' | 'alg' | 'jwk' | 'signature' | 'claims' | 'htm' | 'htu' | 'nonce' | 'iat' | 'ath' | 'jkt' | 'jti';
 
 /**
  * The request's DPoP proof was refused (RFC 9449 §4.3). `check` names the check that failed;
@@ -429,7 +429,10 @@ export class MissingPeerDependencyError extends Error {
   readonly packageName: string;
 
   constructor(packageName: string, feature: string, options?: { cause?: unknown }) {
-    super(`${feature} needs the optional package "${packageName}", which is not installed: npm install ${packageName}`, options);
+    super(
+      `${feature} needs the optional package "${packageName}", which is not installed: npm install ${packageName}`,
+      options,
+    );
     this.name = 'MissingPeerDependencyError';
     this.packageName = packageName;
   }

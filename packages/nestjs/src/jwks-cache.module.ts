@@ -50,6 +50,16 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     TokenCacheService,
     JwksEventLogger,
   ],
-  exports: [JWKS_CACHE_CONFIG, JwksCacheEvents, CacheStore, OidcDiscovery, JwksProvider, DpopRequestVerifier, JwtGuard, JwtContext, TokenCacheService],
+  exports: [
+    JWKS_CACHE_CONFIG,
+    JwksCacheEvents,
+    CacheStore,
+    OidcDiscovery,
+    JwksProvider,
+    DpopRequestVerifier,
+    JwtGuard,
+    JwtContext,
+    TokenCacheService,
+  ],
 })
 export class JwksCacheModule extends JwksCacheConfigurableModule {}

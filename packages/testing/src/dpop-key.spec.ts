@@ -1,6 +1,14 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, EmbeddedJWK, importJWK, type JWK, jwtVerify } from 'jose';
+import {
+  calculateJwkThumbprint,
+  decodeJwt,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  importJWK,
+  type JWK,
+  jwtVerify,
+} from 'jose';
 import { checkDpopProof, type ProofExpectation } from './dpop-proof-check.js';
 import { DpopReplayCache } from './dpop-replay.js';
 import { accessTokenHash, DpopKey, type DpopProofFlaw, LocalIssuer } from './index.js';
@@ -11,7 +19,14 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const sha256url = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 function expectation(overrides: Partial<ProofExpectation> = {}): ProofExpectation {
-  return { method: 'GET', url: URL_OF_REQUEST, maxProofAge: 300, nonce: undefined, replays: new DpopReplayCache(), ...overrides };
+  return {
+    method: 'GET',
+    url: URL_OF_REQUEST,
+    maxProofAge: 300,
+    nonce: undefined,
+    replays: new DpopReplayCache(),
+    ...overrides,
+  };
 }
 
 describe('DpopKey', () => {
@@ -33,18 +48,29 @@ describe('DpopKey', () => {
     expect(key.cnf).toEqual({ jkt: key.thumbprint });
   });
 
-  it.each(['ES384', 'RS256', 'PS256', 'EdDSA'] as const)('makes %s proofs that verify with the embedded jwk', async (alg) => {
-    const other = await DpopKey.generate(alg);
-    const proof = await other.proof({ method: 'POST', url: URL_OF_REQUEST });
-    const { protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' });
-    expect(protectedHeader.alg).toBe(alg);
-    await expect(checkDpopProof(proof, expectation({ method: 'POST' }))).resolves.toEqual({ jkt: other.thumbprint });
-  });
+  it.each(['ES384', 'RS256', 'PS256', 'EdDSA'] as const)(
+    'makes %s proofs that verify with the embedded jwk',
+    async (alg) => {
+      const other = await DpopKey.generate(alg);
+      const proof = await other.proof({ method: 'POST', url: URL_OF_REQUEST });
+      const { protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' });
+      expect(protectedHeader.alg).toBe(alg);
+      await expect(checkDpopProof(proof, expectation({ method: 'POST' }))).resolves.toEqual({ jkt: other.thumbprint });
+    },
+  );
 
   it('makes a proof with typ dpop+jwt, the public jwk, jti, htm, htu without query and fragment, iat, ath and nonce', async () => {
     const clock = fakeClock(Date.UTC(2031, 5, 1));
-    const proof = await key.proof({ method: 'GET', url: `${URL_OF_REQUEST}?page=2#top`, accessToken: 'the.access.token', nonce: 'n-1' });
-    const { protectedHeader, payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', currentDate: new Date(clock.start) });
+    const proof = await key.proof({
+      method: 'GET',
+      url: `${URL_OF_REQUEST}?page=2#top`,
+      accessToken: 'the.access.token',
+      nonce: 'n-1',
+    });
+    const { protectedHeader, payload } = await jwtVerify(proof, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      currentDate: new Date(clock.start),
+    });
     expect(protectedHeader).toEqual({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk });
     expect(payload).toEqual({
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
@@ -149,8 +175,12 @@ describe('DpopKey.badProof: each flaw fails exactly the check it names', () => {
     expect(again).not.toBe(first);
     expect(decodeJwt(again).jti).toBe(decodeJwt(first).jti);
     await expect(checkDpopProof(first, expectation({ replays }))).resolves.toEqual({ jkt: key.thumbprint });
-    await expect(checkDpopProof(again, expectation({ replays }))).resolves.toMatchObject({ description: expect.stringMatching(/already used/) });
-    await expect(checkDpopProof(first, expectation({ replays }))).resolves.toMatchObject({ error: 'invalid_dpop_proof' });
+    await expect(checkDpopProof(again, expectation({ replays }))).resolves.toMatchObject({
+      description: expect.stringMatching(/already used/),
+    });
+    await expect(checkDpopProof(first, expectation({ replays }))).resolves.toMatchObject({
+      error: 'invalid_dpop_proof',
+    });
   });
 
   it('reused-jti needs a previous proof', async () => {
@@ -175,7 +205,12 @@ describe('DpopKey.badProof: each flaw fails exactly the check it names', () => {
     const now = Math.floor(Date.now() / 1000);
     fakeClock(now * 1000);
     try {
-      for (const [iat, ok] of [[now - 300, true], [now + 300, true], [now - 301, false], [now + 301, false]] as const) {
+      for (const [iat, ok] of [
+        [now - 300, true],
+        [now + 300, true],
+        [now - 301, false],
+        [now + 301, false],
+      ] as const) {
         const checked = await checkDpopProof(await key.proof({ ...request, iat }), expectation());
         expect('jkt' in checked).toBe(ok);
       }
@@ -186,12 +221,20 @@ describe('DpopKey.badProof: each flaw fails exactly the check it names', () => {
 
   it('the check wants the nonce when one is expected, as use_dpop_nonce', async () => {
     const withNonce = expectation({ nonce: 'n-2' });
-    await expect(checkDpopProof(await key.proof(request), withNonce)).resolves.toMatchObject({ error: 'use_dpop_nonce' });
-    await expect(checkDpopProof(await key.proof({ ...request, nonce: 'n-1' }), withNonce)).resolves.toMatchObject({ error: 'use_dpop_nonce' });
-    await expect(checkDpopProof(await key.proof({ ...request, nonce: 'n-2' }), withNonce)).resolves.toEqual({ jkt: key.thumbprint });
+    await expect(checkDpopProof(await key.proof(request), withNonce)).resolves.toMatchObject({
+      error: 'use_dpop_nonce',
+    });
+    await expect(checkDpopProof(await key.proof({ ...request, nonce: 'n-1' }), withNonce)).resolves.toMatchObject({
+      error: 'use_dpop_nonce',
+    });
+    await expect(checkDpopProof(await key.proof({ ...request, nonce: 'n-2' }), withNonce)).resolves.toEqual({
+      jkt: key.thumbprint,
+    });
   });
 
   it('the check refuses what is not a JWT', async () => {
-    await expect(checkDpopProof('not-a-jwt', expectation())).resolves.toMatchObject({ description: expect.stringMatching(/not a JWT/) });
+    await expect(checkDpopProof('not-a-jwt', expectation())).resolves.toMatchObject({
+      description: expect.stringMatching(/not a JWT/),
+    });
   });
 });

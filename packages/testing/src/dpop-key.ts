@@ -15,7 +15,8 @@ export function accessTokenHash(accessToken: string): string {
 
 /** The URL without query and fragment: the `htu` of a proof for it. */
 function targetUri(url: string): string {
-  if (typeof url !== 'string' || !URL.canParse(url)) throw new TypeError(`DpopKey.proof: url must be an absolute URL (got ${JSON.stringify(url)})`);
+  if (typeof url !== 'string' || !URL.canParse(url))
+    throw new TypeError(`DpopKey.proof: url must be an absolute URL (got ${JSON.stringify(url)})`);
   const target = new URL(url);
   target.search = '';
   target.hash = '';
@@ -59,7 +60,8 @@ export class DpopKey {
    * @throws TypeError for an algorithm that is not one of {@link SUPPORTED_ALGORITHMS}.
    */
   static async generate(alg: TestAlgorithm = 'ES256'): Promise<DpopKey> {
-    if (!SUPPORTED_ALGORITHMS.includes(alg)) throw new TypeError(`DpopKey: unsupported algorithm ${String(alg)} (one of ${SUPPORTED_ALGORITHMS.join(', ')})`);
+    if (!SUPPORTED_ALGORITHMS.includes(alg))
+      throw new TypeError(`DpopKey: unsupported algorithm ${String(alg)} (one of ${SUPPORTED_ALGORITHMS.join(', ')})`);
     const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
     const publicJwk = await exportJWK(publicKey);
     return new DpopKey(alg, privateKey, publicJwk, await calculateJwkThumbprint(publicJwk, 'sha256'));
@@ -105,7 +107,10 @@ export class DpopKey {
       case 'missing-ath':
         return this.proof({ ...options, omit: [...(options.omit ?? []), 'ath'] });
       case 'wrong-ath':
-        return this.proof({ ...options, claims: { ...options.claims, ath: accessTokenHash(`${options.accessToken ?? ''}.other`) } });
+        return this.proof({
+          ...options,
+          claims: { ...options.claims, ath: accessTokenHash(`${options.accessToken ?? ''}.other`) },
+        });
       case 'private-jwk':
         return this.proof({ ...options, header: { ...options.header, jwk: await exportJWK(this.privateKey) } });
       case 'other-key':
@@ -129,7 +134,8 @@ export class DpopKey {
 
   /** The header and claims of a proof; remembers its `jti` for `'reused-jti'`. */
   private parts(options: DpopProofOptions): { header: Record<string, unknown>; payload: Record<string, unknown> } {
-    if (typeof options.method !== 'string' || !options.method) throw new TypeError('DpopKey.proof: method must be a non-empty string');
+    if (typeof options.method !== 'string' || !options.method)
+      throw new TypeError('DpopKey.proof: method must be a non-empty string');
     const jti = options.jti ?? randomUUID();
     const payload: Record<string, unknown> = {
       jti,

@@ -42,7 +42,8 @@ function headerProblem(header: Record<string, unknown>): string | undefined {
     return 'alg must be an asymmetric algorithm';
   }
   const jwk = header.jwk as JWK | undefined;
-  if (typeof jwk !== 'object' || jwk === null || !ASYMMETRIC_KEY_TYPES.includes(jwk.kty as string)) return 'jwk must be a public key';
+  if (typeof jwk !== 'object' || jwk === null || !ASYMMETRIC_KEY_TYPES.includes(jwk.kty as string))
+    return 'jwk must be a public key';
   if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) return 'jwk must not contain a private key';
   return undefined;
 }
@@ -75,16 +76,23 @@ export async function checkDpopProof(proof: string, expected: ProofExpectation):
   if (problem) return invalid(problem);
   let claims: Record<string, unknown>;
   try {
-    ({ payload: claims } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...SUPPORTED_ALGORITHMS] }));
+    ({ payload: claims } = await jwtVerify(proof, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      algorithms: [...SUPPORTED_ALGORITHMS],
+    }));
   } catch {
     return invalid('the proof signature is invalid');
   }
   const claimProblem = claimsProblem(claims, expected);
   if (claimProblem) return invalid(claimProblem);
   if (expected.nonce !== undefined && claims.nonce !== expected.nonce) {
-    return { error: 'use_dpop_nonce', description: 'the authorization server requires a current nonce in the DPoP proof' };
+    return {
+      error: 'use_dpop_nonce',
+      description: 'the authorization server requires a current nonce in the DPoP proof',
+    };
   }
   const windowEndMs = ((claims.iat as number) + expected.maxProofAge) * 1000;
-  if (!expected.replays.accept(claims.jti as string, windowEndMs)) return invalid('the proof was already used (jti replay)');
+  if (!expected.replays.accept(claims.jti as string, windowEndMs))
+    return invalid('the proof was already used (jti replay)');
   return { jkt: await calculateJwkThumbprint(header.jwk as JWK, 'sha256') };
 }

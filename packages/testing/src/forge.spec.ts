@@ -16,19 +16,24 @@ describe('forging helpers', () => {
     await idp.close();
   });
 
-  it.each(['RS256', 'PS256', 'ES384', 'EdDSA'] as const)('signWith produces a %s signature jose verifies', async (alg) => {
-    const { kid, privateKey } = idp.signingKey(alg);
-    const token = signWith(privateKey, { alg, kid }, { iss: idp.issuer, sub: 'forged-but-valid' });
-    const { payload } = await jwtVerify(token, createLocalJWKSet(idp.jwks()), { issuer: idp.issuer });
-    expect(payload.sub).toBe('forged-but-valid');
-  });
+  it.each(['RS256', 'PS256', 'ES384', 'EdDSA'] as const)(
+    'signWith produces a %s signature jose verifies',
+    async (alg) => {
+      const { kid, privateKey } = idp.signingKey(alg);
+      const token = signWith(privateKey, { alg, kid }, { iss: idp.issuer, sub: 'forged-but-valid' });
+      const { payload } = await jwtVerify(token, createLocalJWKSet(idp.jwks()), { issuer: idp.issuer });
+      expect(payload.sub).toBe('forged-but-valid');
+    },
+  );
 
   it('signWith keys HS256 with any bytes, such as the issuer public key PEM (algorithm confusion)', async () => {
     const publicJwk = idp.jwks().keys[0];
     const publicKey = (await importJWK(publicJwk, 'RS256', { extractable: true })) as webcrypto.CryptoKey;
     const pem = KeyObject.from(publicKey).export({ type: 'spki', format: 'pem' }) as string;
     const token = signWith(pem, { alg: 'HS256', kid: publicJwk.kid }, { sub: 'mallory' });
-    await expect(jwtVerify(token, new TextEncoder().encode(pem))).resolves.toMatchObject({ payload: { sub: 'mallory' } });
+    await expect(jwtVerify(token, new TextEncoder().encode(pem))).resolves.toMatchObject({
+      payload: { sub: 'mallory' },
+    });
     await expect(jwtVerify(token, createLocalJWKSet(idp.jwks()))).rejects.toThrow();
   });
 
@@ -62,6 +67,8 @@ describe('forging helpers', () => {
     expect(attacker.publicJwk).not.toHaveProperty('d');
     const token = await idp.mint({}, { alg: 'EdDSA', key: attacker.privateKey });
     await expect(jwtVerify(token, createLocalJWKSet(idp.jwks()))).rejects.toThrow(/signature verification failed/);
-    await expect(jwtVerify(token, createLocalJWKSet({ keys: [{ ...attacker.publicJwk, kid: 'eddsa-1' }] }))).resolves.toBeDefined();
+    await expect(
+      jwtVerify(token, createLocalJWKSet({ keys: [{ ...attacker.publicJwk, kid: 'eddsa-1' }] })),
+    ).resolves.toBeDefined();
   });
 });

@@ -47,7 +47,9 @@ export abstract class IssuerHandle {
    * (not served for `'none'`), the RFC 8414 one for `'oauth'`.
    */
   get discoveryUrl(): string {
-    return this.site.options.discovery === 'oauth' ? this.site.urls.oauthMetadataUrl : this.site.urls.openidConfigurationUrl;
+    return this.site.options.discovery === 'oauth'
+      ? this.site.urls.oauthMetadataUrl
+      : this.site.urls.openidConfigurationUrl;
   }
 
   /** The URL of the OpenID Connect discovery document (`{issuer}/.well-known/openid-configuration`). */
@@ -130,7 +132,11 @@ export abstract class IssuerHandle {
   }
 
   /** The current signing key of `alg` (default: the first algorithm), e.g. to build tokens with `signWith`. */
-  signingKey(alg: TestAlgorithm = this.site.keys.defaultAlgorithm): { kid: string; alg: TestAlgorithm; privateKey: SigningKey } {
+  signingKey(alg: TestAlgorithm = this.site.keys.defaultAlgorithm): {
+    kid: string;
+    alg: TestAlgorithm;
+    privateKey: SigningKey;
+  } {
     const { kid, privateKey } = this.site.keys.current(alg);
     return { kid, alg, privateKey };
   }

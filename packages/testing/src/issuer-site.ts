@@ -103,8 +103,10 @@ export class IssuerSite {
     const { discovery } = this.options;
     const table = new Map<string, Route>([[new URL(this.urls.tokenEndpoint).pathname, 'token']]);
     if (servesJwks) table.set(new URL(this.urls.jwksUri).pathname, 'jwks');
-    if (discovery === 'openid' || discovery === 'both') table.set(new URL(this.urls.openidConfigurationUrl).pathname, 'discovery');
-    if (discovery === 'oauth' || discovery === 'both') table.set(new URL(this.urls.oauthMetadataUrl).pathname, 'discovery');
+    if (discovery === 'openid' || discovery === 'both')
+      table.set(new URL(this.urls.openidConfigurationUrl).pathname, 'discovery');
+    if (discovery === 'oauth' || discovery === 'both')
+      table.set(new URL(this.urls.oauthMetadataUrl).pathname, 'discovery');
     return table;
   }
 
@@ -112,7 +114,9 @@ export class IssuerSite {
     if (req.method !== 'GET') return send(res, methodNotAllowed('GET'));
     await this.delays.wait(this.answerDelayMs);
     const cacheControl = this.cacheControlValue === undefined ? {} : { 'Cache-Control': this.cacheControlValue };
-    const answer: HttpAnswer | 'reset' = this.answerFault ? faultyAnswer(this.answerFault, body) : { status: 200, body };
+    const answer: HttpAnswer | 'reset' = this.answerFault
+      ? faultyAnswer(this.answerFault, body)
+      : { status: 200, body };
     if (answer === 'reset') {
       req.socket.destroy();
       return;

@@ -53,7 +53,9 @@ export class KeyRing {
     const key = this.known.get(kid);
     if (!key || !this.publishedKidSet.delete(kid)) throw new Error(`retire: no published key with kid "${kid}"`);
     if (this.currentKidByAlg.get(key.alg) !== kid) return;
-    const successor = [...this.publishedKidSet].reverse().find((candidate) => this.known.get(candidate)?.alg === key.alg);
+    const successor = [...this.publishedKidSet]
+      .reverse()
+      .find((candidate) => this.known.get(candidate)?.alg === key.alg);
     if (successor) this.currentKidByAlg.set(key.alg, successor);
     else this.currentKidByAlg.delete(key.alg);
   }

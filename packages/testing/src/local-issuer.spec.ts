@@ -119,7 +119,10 @@ describe('LocalIssuer minting options', () => {
   });
 
   it('merges extra protected header parameters, even unknown crit ones', async () => {
-    const token = await idp.mint({}, { header: { typ: 'at+jwt', jku: 'http://127.0.0.1:1/evil', crit: ['exp-ext'], 'exp-ext': true } });
+    const token = await idp.mint(
+      {},
+      { header: { typ: 'at+jwt', jku: 'http://127.0.0.1:1/evil', crit: ['exp-ext'], 'exp-ext': true } },
+    );
     expect(decodeProtectedHeader(token)).toEqual({
       alg: 'ES256',
       kid: 'es256-1',
@@ -234,7 +237,18 @@ describe('LocalIssuer discovery', () => {
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       id_token_signing_alg_values_supported: ALL_DEFAULT_ALGS,
-      dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+      dpop_signing_alg_values_supported: [
+        'RS256',
+        'RS384',
+        'RS512',
+        'PS256',
+        'PS384',
+        'PS512',
+        'ES256',
+        'ES384',
+        'ES512',
+        'EdDSA',
+      ],
     });
     expect((await fetch(`${idp.issuer}/.well-known/oauth-authorization-server`)).status).toBe(404);
     expect(idp.requests).toMatchObject({ discovery: 1, other: 1 });

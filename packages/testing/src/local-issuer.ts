@@ -62,7 +62,13 @@ export class LocalIssuer extends IssuerHandle {
     const { port } = server.address() as AddressInfo;
     const origin = `http://${isIPv6(resolved.host) ? `[${resolved.host}]` : resolved.host}:${port}`;
     const delays = new PendingDelays();
-    const site = new IssuerSite({ options: resolved, urls: issuerUrls(origin, resolved.issuerPath, resolved), keys, delays, servesJwks: true });
+    const site = new IssuerSite({
+      options: resolved,
+      urls: issuerUrls(origin, resolved.issuerPath, resolved),
+      keys,
+      delays,
+      servesJwks: true,
+    });
     const issuer = new LocalIssuer(server, site, origin, delays);
     issuer.listen();
     try {
@@ -90,7 +96,10 @@ export class LocalIssuer extends IssuerHandle {
    */
   realm(name: string): LocalRealm {
     const entry = this.realmRegistry.get(name);
-    if (!entry) throw new Error(`LocalIssuer: no realm "${name}" (realms: ${this.realmNames().join(', ') || 'none'}); add it with addRealm()`);
+    if (!entry)
+      throw new Error(
+        `LocalIssuer: no realm "${name}" (realms: ${this.realmNames().join(', ') || 'none'}); add it with addRealm()`,
+      );
     return entry.realm;
   }
 

@@ -18,7 +18,11 @@ async function remoteKeys(jwksUri: string) {
 }
 
 async function clientCredentials(tokenEndpoint: string): Promise<string> {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: CLIENT.clientId,
+    client_secret: CLIENT.clientSecret,
+  });
   const response = await fetch(tokenEndpoint, { method: 'POST', headers: FORM, body });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
@@ -28,7 +32,12 @@ describe('LocalIssuer realms declared at start, each with its own keys', () => {
   let idp: LocalIssuer;
 
   beforeAll(async () => {
-    idp = await LocalIssuer.start({ algorithms: ['ES256'], clients: [CLIENT], discovery: 'both', realms: { names: ['acme', 'globex'] } });
+    idp = await LocalIssuer.start({
+      algorithms: ['ES256'],
+      clients: [CLIENT],
+      discovery: 'both',
+      realms: { names: ['acme', 'globex'] },
+    });
   });
 
   afterEach(() => {
@@ -51,7 +60,11 @@ describe('LocalIssuer realms declared at start, each with its own keys', () => {
     expect(idp.realmIssuerTemplate()).toBe(`${idp.origin}/realms/{tenant}`);
     expect(idp.realmIssuerTemplate('realm')).toBe(`${idp.origin}/realms/{realm}`);
     const openid = await getJson(acme.openidConfigurationUrl);
-    expect(openid.body).toMatchObject({ issuer: acme.issuer, jwks_uri: acme.jwksUri, token_endpoint: acme.tokenEndpoint });
+    expect(openid.body).toMatchObject({
+      issuer: acme.issuer,
+      jwks_uri: acme.jwksUri,
+      token_endpoint: acme.tokenEndpoint,
+    });
     expect(acme.oauthMetadataUrl).toBe(`${idp.origin}/.well-known/oauth-authorization-server/realms/acme`);
     expect((await getJson(acme.oauthMetadataUrl)).body).toEqual(openid.body);
     expect(acme.requests).toMatchObject({ discovery: 2, total: 2 });
@@ -64,7 +77,10 @@ describe('LocalIssuer realms declared at start, each with its own keys', () => {
     expect(acme.publishedKids()).toEqual(['acme-es256-1']);
     expect(globex.publishedKids()).toEqual(['globex-es256-1']);
     const token = await acme.mint({ aud: 'orders-api' });
-    const { payload } = await jwtVerify(token, await remoteKeys(acme.jwksUri), { issuer: acme.issuer, audience: 'orders-api' });
+    const { payload } = await jwtVerify(token, await remoteKeys(acme.jwksUri), {
+      issuer: acme.issuer,
+      audience: 'orders-api',
+    });
     expect(payload.iss).toBe(acme.issuer);
     await expect(jwtVerify(token, await remoteKeys(globex.jwksUri))).rejects.toThrow(/no applicable key found/);
     await expect(jwtVerify(token, await remoteKeys(idp.jwksUri))).rejects.toThrow(/no applicable key found/);
@@ -118,7 +134,9 @@ describe('LocalIssuer realms declared at start, each with its own keys', () => {
   it('runs a token endpoint per realm: its tokens carry the realm as iss and verify with its JWKS', async () => {
     const acme = idp.realm('acme');
     const token = await clientCredentials(acme.tokenEndpoint);
-    const { payload, protectedHeader } = await jwtVerify(token, await remoteKeys(acme.jwksUri), { issuer: acme.issuer });
+    const { payload, protectedHeader } = await jwtVerify(token, await remoteKeys(acme.jwksUri), {
+      issuer: acme.issuer,
+    });
     expect(protectedHeader).toMatchObject({ kid: 'acme-es256-1', typ: 'at+jwt' });
     expect(payload).toMatchObject({ client_id: 'orders', aud: acme.issuer });
     expect(acme.tokenRequests()).toHaveLength(1);
@@ -192,7 +210,10 @@ describe('LocalIssuer realms sharing one key set', () => {
   let idp: LocalIssuer;
 
   beforeAll(async () => {
-    idp = await LocalIssuer.start({ algorithms: ['ES256', 'RS256'], realms: { names: ['acme'], onDemand: true, sharedKeys: true } });
+    idp = await LocalIssuer.start({
+      algorithms: ['ES256', 'RS256'],
+      realms: { names: ['acme'], onDemand: true, sharedKeys: true },
+    });
   });
 
   afterAll(async () => {
@@ -206,7 +227,9 @@ describe('LocalIssuer realms sharing one key set', () => {
     expect(globexDiscovery.body).toMatchObject({ issuer: idp.realmIssuer('globex'), jwks_uri: idp.jwksUri });
     const keys = await remoteKeys(idp.jwksUri);
     await expect(jwtVerify(await acme.mint(), keys, { issuer: acme.issuer })).resolves.toBeDefined();
-    await expect(jwtVerify(await idp.realm('globex').mint(), keys, { issuer: idp.realmIssuer('globex') })).resolves.toBeDefined();
+    await expect(
+      jwtVerify(await idp.realm('globex').mint(), keys, { issuer: idp.realmIssuer('globex') }),
+    ).resolves.toBeDefined();
     expect(idp.requests.jwks).toBe(1);
     expect(idp.realm('globex').requests).toEqual({ jwks: 0, discovery: 1, token: 0, other: 0, total: 1 });
     expect((await fetch(`${acme.issuer}/jwks`)).status).toBe(404);
@@ -237,7 +260,9 @@ describe('LocalIssuer realms sharing one key set', () => {
   it('costs no key generation per realm: a flood of random realm names makes one realm each, counted', async () => {
     idp.resetCounters();
     const names = Array.from({ length: 40 }, (_, index) => `random-${index}`);
-    const answers = await Promise.all(names.map((name) => fetch(`${idp.origin}/realms/${name}/.well-known/openid-configuration`)));
+    const answers = await Promise.all(
+      names.map((name) => fetch(`${idp.origin}/realms/${name}/.well-known/openid-configuration`)),
+    );
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(names.every((name) => idp.realm(name).requests.discovery === 1)).toBe(true);
     expect(idp.allRequests()).toMatchObject({ discovery: 40, jwks: 0, total: 40 });
@@ -250,7 +275,9 @@ describe('LocalIssuer realm options', () => {
       await expect(LocalIssuer.start({ realms: { names: [name] } })).rejects.toThrow(/realm name/);
     }
     await expect(LocalIssuer.start({ realms: { names: ['a', 'a'] } })).rejects.toThrow(/unique/);
-    await expect(LocalIssuer.start({ issuerPath: '/realms/a', realms: { names: ['a'] } })).rejects.toThrow(/issuer's own path/);
+    await expect(LocalIssuer.start({ issuerPath: '/realms/a', realms: { names: ['a'] } })).rejects.toThrow(
+      /issuer's own path/,
+    );
   });
 
   it('accepts the full name alphabet and refuses bad names at addRealm and realmIssuer', async () => {

@@ -12,7 +12,9 @@ export function isRealmName(name: string): boolean {
  */
 export function checkRealmName(name: string): string {
   if (typeof name !== 'string' || !isRealmName(name)) {
-    throw new TypeError(`LocalIssuer: a realm name is 1 to 128 of [A-Za-z0-9._~-], not "." or ".." (got ${JSON.stringify(name)})`);
+    throw new TypeError(
+      `LocalIssuer: a realm name is 1 to 128 of [A-Za-z0-9._~-], not "." or ".." (got ${JSON.stringify(name)})`,
+    );
   }
   return name;
 }

@@ -127,7 +127,11 @@ export function issuerUrls(origin: string, issuerPath: string, options: Resolved
 }
 
 /** The metadata document, the same for OIDC discovery and RFC 8414. */
-export function discoveryDocument(urls: IssuerUrls, algorithms: readonly TestAlgorithm[], options: ResolvedOptions): Record<string, unknown> {
+export function discoveryDocument(
+  urls: IssuerUrls,
+  algorithms: readonly TestAlgorithm[],
+  options: ResolvedOptions,
+): Record<string, unknown> {
   return {
     issuer: urls.issuer,
     jwks_uri: urls.jwksUri,

@@ -30,7 +30,9 @@ export class TokenDpop {
   async check(proofs: readonly string[]): Promise<TokenDpopOutcome> {
     if (this.options.mode === 'off') return { jkt: undefined };
     if (proofs.length === 0) {
-      return this.options.mode === 'required' ? this.refuse('invalid_dpop_proof', 'a DPoP proof is required') : { jkt: undefined };
+      return this.options.mode === 'required'
+        ? this.refuse('invalid_dpop_proof', 'a DPoP proof is required')
+        : { jkt: undefined };
     }
     if (proofs.length > 1) return this.refuse('invalid_dpop_proof', 'exactly one DPoP header is allowed');
     const checked = await checkDpopProof(proofs[0], {

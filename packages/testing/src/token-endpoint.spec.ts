@@ -38,17 +38,27 @@ describe('LocalIssuer token endpoint', () => {
     await idp.close();
   });
 
-  async function requestToken(params: Record<string, string>, headers: Record<string, string> = {}): Promise<TokenAnswer> {
+  async function requestToken(
+    params: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<TokenAnswer> {
     const response = await fetch(idp.tokenEndpoint, {
       method: 'POST',
       headers: { ...FORM, ...headers },
       body: new URLSearchParams(params).toString(),
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
   }
 
   it('issues a verifiable at+jwt to a client authenticating with client_secret_basic', async () => {
-    const { status, headers, body } = await requestToken({ grant_type: 'client_credentials' }, { Authorization: basic('orders', 'orders-secret') });
+    const { status, headers, body } = await requestToken(
+      { grant_type: 'client_credentials' },
+      { Authorization: basic('orders', 'orders-secret') },
+    );
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('no-store');
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 300, scope: 'inventory:read inventory:write' });
@@ -61,36 +71,60 @@ describe('LocalIssuer token endpoint', () => {
     expect(payload).toMatchObject({ sub: 'orders', client_id: 'orders', scope: 'inventory:read inventory:write' });
     expect(payload.exp! - payload.iat!).toBe(300);
     expect(typeof payload.jti).toBe('string');
-    expect(idp.tokenRequests()).toEqual([{ authMethod: 'client_secret_basic', clientId: 'orders', params: { grant_type: 'client_credentials' } }]);
+    expect(idp.tokenRequests()).toEqual([
+      { authMethod: 'client_secret_basic', clientId: 'orders', params: { grant_type: 'client_credentials' } },
+    ]);
   });
 
   it('accepts client_secret_post and records it without the secret', async () => {
-    const { status, body } = await requestToken({ grant_type: 'client_credentials', client_id: 'orders', client_secret: 'orders-secret', scope: 'inventory:read' });
+    const { status, body } = await requestToken({
+      grant_type: 'client_credentials',
+      client_id: 'orders',
+      client_secret: 'orders-secret',
+      scope: 'inventory:read',
+    });
     expect(status).toBe(200);
     expect(body.scope).toBe('inventory:read');
     expect(idp.tokenRequests()).toEqual([
-      { authMethod: 'client_secret_post', clientId: 'orders', params: { grant_type: 'client_credentials', client_id: 'orders', scope: 'inventory:read' } },
+      {
+        authMethod: 'client_secret_post',
+        clientId: 'orders',
+        params: { grant_type: 'client_credentials', client_id: 'orders', scope: 'inventory:read' },
+      },
     ]);
     expect(JSON.stringify(idp.tokenRequests())).not.toContain('orders-secret');
     expect(idp.requests.token).toBe(1);
   });
 
   it('form-urldecodes the id and secret inside Basic (RFC 6749 §2.3.1)', async () => {
-    const { status } = await requestToken({ grant_type: 'client_credentials' }, { Authorization: basic('odd id:1', 'p@ss:w rd+&=') });
+    const { status } = await requestToken(
+      { grant_type: 'client_credentials' },
+      { Authorization: basic('odd id:1', 'p@ss:w rd+&=') },
+    );
     expect(status).toBe(200);
   });
 
   it('sets aud from the audience or resource parameter', async () => {
     const auth = { Authorization: basic('orders', 'orders-secret') };
     const byAudience = await requestToken({ grant_type: 'client_credentials', audience: 'inventory-api' }, auth);
-    const byResource = await requestToken({ grant_type: 'client_credentials', resource: 'https://inventory.example' }, auth);
+    const byResource = await requestToken(
+      { grant_type: 'client_credentials', resource: 'https://inventory.example' },
+      auth,
+    );
     const jwks = createLocalJWKSet(idp.jwks());
-    await expect(jwtVerify(byAudience.body.access_token as string, jwks, { audience: 'inventory-api' })).resolves.toBeDefined();
-    await expect(jwtVerify(byResource.body.access_token as string, jwks, { audience: 'https://inventory.example' })).resolves.toBeDefined();
+    await expect(
+      jwtVerify(byAudience.body.access_token as string, jwks, { audience: 'inventory-api' }),
+    ).resolves.toBeDefined();
+    await expect(
+      jwtVerify(byResource.body.access_token as string, jwks, { audience: 'https://inventory.example' }),
+    ).resolves.toBeDefined();
   });
 
   it('answers 401 invalid_client with a Basic challenge for a bad secret over Basic', async () => {
-    const { status, headers, body } = await requestToken({ grant_type: 'client_credentials' }, { Authorization: basic('orders', 'wrong') });
+    const { status, headers, body } = await requestToken(
+      { grant_type: 'client_credentials' },
+      { Authorization: basic('orders', 'wrong') },
+    );
     expect(status).toBe(401);
     expect(body.error).toBe('invalid_client');
     expect(headers.get('www-authenticate')).toMatch(/^Basic /);
@@ -106,9 +140,16 @@ describe('LocalIssuer token endpoint', () => {
     ];
     for (const params of attempts) {
       const { status, headers, body } = await requestToken(params);
-      expect({ status, error: body.error, challenge: headers.get('www-authenticate') }).toEqual({ status: 401, error: 'invalid_client', challenge: null });
+      expect({ status, error: body.error, challenge: headers.get('www-authenticate') }).toEqual({
+        status: 401,
+        error: 'invalid_client',
+        challenge: null,
+      });
     }
-    const basicForPostOnly = await requestToken({ grant_type: 'client_credentials' }, { Authorization: basic('post-only', 'post-secret') });
+    const basicForPostOnly = await requestToken(
+      { grant_type: 'client_credentials' },
+      { Authorization: basic('post-only', 'post-secret') },
+    );
     expect(basicForPostOnly.status).toBe(401);
     expect(idp.requests.token).toBe(5);
   });
@@ -117,7 +158,9 @@ describe('LocalIssuer token endpoint', () => {
     const auth = { Authorization: basic('orders', 'orders-secret') };
     expect((await requestToken({ grant_type: 'password' }, auth)).body.error).toBe('unsupported_grant_type');
     expect((await requestToken({}, auth)).body.error).toBe('invalid_request');
-    expect((await requestToken({ grant_type: 'client_credentials', scope: 'admin' }, auth)).body.error).toBe('invalid_scope');
+    expect((await requestToken({ grant_type: 'client_credentials', scope: 'admin' }, auth)).body.error).toBe(
+      'invalid_scope',
+    );
     const both = await requestToken({ grant_type: 'client_credentials', client_secret: 'orders-secret' }, auth);
     expect(both).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     const json = await fetch(idp.tokenEndpoint, {
@@ -143,12 +186,19 @@ describe('LocalIssuer token endpoint', () => {
       body: { error: 'invalid_grant', error_description: 'injected' },
     });
     idp.failTokenEndpoint();
-    expect(await requestToken({ grant_type: 'client_credentials' }, auth)).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    expect(await requestToken({ grant_type: 'client_credentials' }, auth)).toMatchObject({
+      status: 503,
+      body: { error: 'temporarily_unavailable' },
+    });
     expect((await fetch(idp.jwksUri)).status).toBe(200);
     idp.clearTokenFaults();
     expect((await requestToken({ grant_type: 'client_credentials' }, auth)).status).toBe(200);
     expect(idp.requests.token).toBe(3);
-    expect(idp.tokenRequests().map((record) => record.authMethod)).toEqual(['client_secret_basic', 'client_secret_basic', 'client_secret_basic']);
+    expect(idp.tokenRequests().map((record) => record.authMethod)).toEqual([
+      'client_secret_basic',
+      'client_secret_basic',
+      'client_secret_basic',
+    ]);
   });
 
   it('slowTokenEndpoint delays answers past a client timeout, yet counts the request', async () => {

@@ -3,7 +3,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DpopNonces } from './dpop-nonces.js';
 import type { HttpAnswer } from './http.js';
 import { TokenDpop } from './token-dpop.js';
-import type { ClientAuthMethod, LocalClient, TokenDpopOptions, TokenEndpointFailure, TokenRequestRecord } from './types.js';
+import type {
+  ClientAuthMethod,
+  LocalClient,
+  TokenDpopOptions,
+  TokenEndpointFailure,
+  TokenRequestRecord,
+} from './types.js';
 
 const BOTH_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
@@ -24,7 +30,6 @@ export interface ReceivedTokenRequest {
   /** Its record, completed with the DPoP outcome once checked. */
   record: TokenRequestRecord;
 }
-
 
 /** What the endpoint needs from the issuer. */
 export interface TokenEndpointContext {
@@ -81,7 +86,12 @@ function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): HttpAnswer {
+function oauthError(
+  status: number,
+  error: string,
+  description: string,
+  headers: Record<string, string> = {},
+): HttpAnswer {
   return {
     status,
     headers: { 'Cache-Control': 'no-store', ...headers },
@@ -119,7 +129,11 @@ export class TokenEndpoint {
 
   /** Every request received so far, oldest first, without secrets. */
   records(): TokenRequestRecord[] {
-    return this.received.map((record) => ({ ...record, params: { ...record.params }, ...(record.dpop ? { dpop: { ...record.dpop } } : {}) }));
+    return this.received.map((record) => ({
+      ...record,
+      params: { ...record.params },
+      ...(record.dpop ? { dpop: { ...record.dpop } } : {}),
+    }));
   }
 
   /** Forgets the recorded requests. */
@@ -157,7 +171,11 @@ export class TokenEndpoint {
     }
     const authMethod = credentials.method === 'malformed' ? 'none' : credentials.method;
     const clientId = 'clientId' in credentials ? credentials.clientId : undefined;
-    const record: TokenRequestRecord = { authMethod, ...(clientId === undefined ? {} : { clientId }), params: recorded };
+    const record: TokenRequestRecord = {
+      authMethod,
+      ...(clientId === undefined ? {} : { clientId }),
+      params: recorded,
+    };
     this.received.push(record);
     return record;
   }
@@ -172,7 +190,12 @@ export class TokenEndpoint {
   /** RFC 6749 §5.2: 401 with a challenge when the client tried the Authorization header. */
   private invalidClient(method: Credentials['method']): HttpAnswer {
     const challenge = { 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' };
-    return oauthError(401, 'invalid_client', 'client authentication failed', method === 'client_secret_basic' ? challenge : {});
+    return oauthError(
+      401,
+      'invalid_client',
+      'client authentication failed',
+      method === 'client_secret_basic' ? challenge : {},
+    );
   }
 
   /** The scope to grant, `undefined` for none, or `false` when a requested scope is not allowed. */
@@ -191,7 +214,12 @@ export class TokenEndpoint {
   }
 
   /** The access token answer; DPoP-bound (`cnf.jkt`, `token_type: 'DPoP'`) when `jkt` is given. */
-  private async issue(client: LocalClient, scope: string | undefined, params: URLSearchParams, jkt: string | undefined): Promise<HttpAnswer> {
+  private async issue(
+    client: LocalClient,
+    scope: string | undefined,
+    params: URLSearchParams,
+    jkt: string | undefined,
+  ): Promise<HttpAnswer> {
     const { issuer, tokenLifetime } = this.context;
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
@@ -208,7 +236,11 @@ export class TokenEndpoint {
     const accessToken = await this.context.signAccessToken(claims);
     return {
       status: 200,
-      headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache', ...(jkt === undefined ? {} : this.dpop.answerHeaders()) },
+      headers: {
+        'Cache-Control': 'no-store',
+        Pragma: 'no-cache',
+        ...(jkt === undefined ? {} : this.dpop.answerHeaders()),
+      },
       body: {
         access_token: accessToken,
         token_type: jkt === undefined ? 'Bearer' : 'DPoP',

@@ -3,16 +3,7 @@ import type { CryptoKey, JWK, JWTPayload } from 'jose';
 
 /** The asymmetric JWS algorithms the local issuer can hold keys for. `EdDSA` uses an Ed25519 key. */
 export type TestAlgorithm =
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'EdDSA';
+  'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
 /** Every algorithm {@link TestAlgorithm} allows, in a stable order. */
 export const SUPPORTED_ALGORITHMS: readonly TestAlgorithm[] = [

@@ -14,7 +14,11 @@ export const NO_SCOPE_TOKEN = 'no-scope';
 @Module({})
 export class DemoCallerModule {
   static register(settings: { tokenEndpoint: string; clientSecret: string }): DynamicModule {
-    const client = { tokenEndpoint: settings.tokenEndpoint, clientId: DEMO_CLIENT_ID, clientSecret: settings.clientSecret };
+    const client = {
+      tokenEndpoint: settings.tokenEndpoint,
+      clientId: DEMO_CLIENT_ID,
+      clientSecret: settings.clientSecret,
+    };
     return {
       module: DemoCallerModule,
       imports: [

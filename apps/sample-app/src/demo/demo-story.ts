@@ -32,12 +32,18 @@ export class DemoStepFailed extends Error {
  * step that does not hold. Everything is stopped before it returns or throws.
  */
 export async function runDemo(print: (line: string) => void): Promise<void> {
-  const stack = await startSampleStack({ environment: { JWKS_COOLDOWN_MS: String(DEMO_JWKS_COOLDOWN_MS) }, logger: ['error'] });
+  const stack = await startSampleStack({
+    environment: { JWKS_COOLDOWN_MS: String(DEMO_JWKS_COOLDOWN_MS) },
+    logger: ['error'],
+  });
   let caller: INestApplicationContext | undefined;
   try {
     const idp = stack.idp!;
     caller = await NestFactory.createApplicationContext(
-      DemoCallerModule.register({ tokenEndpoint: idp.tokenEndpoint, clientSecret: idp.client(DEMO_CLIENT_ID).clientSecret }),
+      DemoCallerModule.register({
+        tokenEndpoint: idp.tokenEndpoint,
+        clientSecret: idp.client(DEMO_CLIENT_ID).clientSecret,
+      }),
       { logger: ['error'] },
     );
     print(`API ${stack.apiUrl}, inventory service ${stack.downstreamUrl}, OpenID provider ${idp.issuer}`);
@@ -72,7 +78,9 @@ class DemoSteps {
   async obtainTokens(): Promise<{ withScope: string; withoutScope: string }> {
     const withScope = await this.callerTokens.ensureToken(ORDERS_READER_TOKEN);
     const withoutScope = await this.callerTokens.ensureToken(NO_SCOPE_TOKEN);
-    this.report(`two access tokens for ${DEMO_CLIENT_ID} through TokenCacheService (client credentials): one with orders:read, one without`);
+    this.report(
+      `two access tokens for ${DEMO_CLIENT_ID} through TokenCacheService (client credentials): one with orders:read, one without`,
+    );
     return { withScope, withoutScope };
   }
 
@@ -91,7 +99,9 @@ class DemoSteps {
   async showDownstreamCall(token: string): Promise<void> {
     const response = await this.expectStatus('GET /inventory', '/inventory', token, 200);
     const body = (await response.json()) as { servedTo?: string };
-    this.report(`GET /inventory → 200: the API called the inventory service with its own token (served to ${body.servedTo})`);
+    this.report(
+      `GET /inventory → 200: the API called the inventory service with its own token (served to ${body.servedTo})`,
+    );
   }
 
   /** The API's inventory token is DPoP-bound: useless as Bearer, and each proof is good once. */
@@ -101,7 +111,10 @@ class DemoSteps {
     const url = new URL('/inventory', this.stack.downstreamUrl).toString();
     const asBearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     this.require(asBearer.status === 401, `the DPoP-bound token was accepted as a Bearer token (${asBearer.status})`);
-    const headers = { authorization: `DPoP ${token}`, dpop: await apiTokens.dpopProof(INVENTORY_TOKEN, { method: 'GET', url }) };
+    const headers = {
+      authorization: `DPoP ${token}`,
+      dpop: await apiTokens.dpopProof(INVENTORY_TOKEN, { method: 'GET', url }),
+    };
     const first = await fetch(url, { headers });
     const replayed = await fetch(url, { headers });
     this.require(first.status === 200, `the DPoP request with a fresh proof got ${first.status}`);
@@ -115,7 +128,9 @@ class DemoSteps {
   async showMessageCall(token: string): Promise<void> {
     const response = await this.expectStatus('GET /inventory/reserve', '/inventory/reserve', token, 200);
     const body = (await response.json()) as { reservedFor?: string };
-    this.report(`GET /inventory/reserve → 200: the API sent a TCP message with a Bearer token of the same client (a message has no URL for a DPoP proof), verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`);
+    this.report(
+      `GET /inventory/reserve → 200: the API sent a TCP message with a Bearer token of the same client (a message has no URL for a DPoP proof), verified by the inventory service's JwtGuard (reserved for ${body.reservedFor})`,
+    );
   }
 
   async showCallsCostNothingAtTheProvider(): Promise<void> {
@@ -126,11 +141,19 @@ class DemoSteps {
     });
     const after = this.idp.stats();
     this.require(failures === 0, `${failures} of ${DEMO_CALLS} calls to /inventory failed`);
-    this.require(after.jwksRequests === before.jwksRequests && after.tokenRequests === before.tokenRequests,
-      `the ${DEMO_CALLS} calls reached the provider (JWKS ${after.jwksRequests - before.jwksRequests}×, token ${after.tokenRequests - before.tokenRequests}×)`);
-    this.require(after.jwksRequests === 2, `expected 2 JWKS fetches since start (one per verifying service), saw ${after.jwksRequests}`);
+    this.require(
+      after.jwksRequests === before.jwksRequests && after.tokenRequests === before.tokenRequests,
+      `the ${DEMO_CALLS} calls reached the provider (JWKS ${after.jwksRequests - before.jwksRequests}×, token ${after.tokenRequests - before.tokenRequests}×)`,
+    );
+    this.require(
+      after.jwksRequests === 2,
+      `expected 2 JWKS fetches since start (one per verifying service), saw ${after.jwksRequests}`,
+    );
     // One DPoP-bound token for its HTTP calls, one Bearer token for its TCP messages.
-    this.require(after.tokensIssued[SAMPLE_APP_CLIENT_ID] === 2, `expected 2 tokens for the API's client (HTTP, messages), saw ${after.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0}`);
+    this.require(
+      after.tokensIssued[SAMPLE_APP_CLIENT_ID] === 2,
+      `expected 2 tokens for the API's client (HTTP, messages), saw ${after.tokensIssued[SAMPLE_APP_CLIENT_ID] ?? 0}`,
+    );
     this.report(
       `${DEMO_CALLS} calls to /inventory → all 200; at the provider since start: 1 JWKS fetch per verifying service ` +
         `(API, inventory service: ${after.jwksRequests} in all), 1 token request per token of the API's client (HTTP, messages), ` +
@@ -146,7 +169,10 @@ class DemoSteps {
     await this.callerTokens.invalidate(ORDERS_READER_TOKEN);
     await this.stack.api.get(TokenCacheService).invalidate(INVENTORY_TOKEN);
     const newToken = await this.callerTokens.ensureToken(ORDERS_READER_TOKEN);
-    this.require(decodeProtectedHeader(newToken).kid === newKid, 'the token issued after the rotation is not signed with the new key');
+    this.require(
+      decodeProtectedHeader(newToken).kid === newKid,
+      'the token issued after the rotation is not signed with the new key',
+    );
     const before = this.idp.stats();
     const failures = await this.callConcurrently(ROTATION_CALLS, async (i) => {
       const token = i % 2 === 0 ? newToken : oldToken;
@@ -155,7 +181,10 @@ class DemoSteps {
     });
     const refetches = this.idp.stats().jwksRequests - before.jwksRequests;
     this.require(failures === 0, `${failures} of ${ROTATION_CALLS} calls failed during the key rotation`);
-    this.require(refetches === 2, `expected 1 JWKS refetch per verifying service for the new kid, saw ${refetches} in all`);
+    this.require(
+      refetches === 2,
+      `expected 1 JWKS refetch per verifying service for the new kid, saw ${refetches} in all`,
+    );
     this.report(
       `key rotation at the provider (published ${short(newKid)} next to ${short(oldKid)}, then signed with it): ` +
         `${ROTATION_CALLS} calls with old- and new-key tokens → 0 failed; ` +
@@ -187,7 +216,9 @@ class DemoSteps {
     const response = await this.call(path, token);
     if (response.status !== status) {
       const challenge = response.headers.get('www-authenticate');
-      throw new DemoStepFailed(`${step}: expected ${status}, got ${response.status}${challenge ? ` (${challenge})` : ''}`);
+      throw new DemoStepFailed(
+        `${step}: expected ${status}, got ${response.status}${challenge ? ` (${challenge})` : ''}`,
+      );
     }
     return response;
   }

@@ -15,7 +15,10 @@ export const RESERVE_PATTERN = 'inventory.reserve';
 export class InventoryMessagesController {
   @MessagePattern(RESERVE_PATTERN)
   @Scopes('inventory:read')
-  reserve(@Payload() request: { sku: string }, @JwtClaims('client_id') caller: string | undefined): { sku: string; reservedFor: string | null } {
+  reserve(
+    @Payload() request: { sku: string },
+    @JwtClaims('client_id') caller: string | undefined,
+  ): { sku: string; reservedFor: string | null } {
     return { sku: request.sku, reservedFor: caller ?? null };
   }
 }

@@ -6,7 +6,16 @@ import { JwtClaims, Scopes } from '@jwks-cache/nestjs';
 export class InventoryController {
   @Get('inventory')
   @Scopes('inventory:read')
-  inventory(@JwtClaims('client_id') caller: string | undefined): { servedTo: string | null; items: { sku: string; inStock: number }[] } {
-    return { servedTo: caller ?? null, items: [{ sku: 'widget', inStock: 12 }, { sku: 'gadget', inStock: 3 }] };
+  inventory(@JwtClaims('client_id') caller: string | undefined): {
+    servedTo: string | null;
+    items: { sku: string; inStock: number }[];
+  } {
+    return {
+      servedTo: caller ?? null,
+      items: [
+        { sku: 'widget', inStock: 12 },
+        { sku: 'gadget', inStock: 3 },
+      ],
+    };
   }
 }

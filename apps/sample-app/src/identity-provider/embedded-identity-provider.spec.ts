@@ -34,7 +34,10 @@ describe('EmbeddedIdentityProvider', () => {
   });
 
   it('serves discovery pointing at its JWKS and token endpoints', async () => {
-    const discovery = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const discovery = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(discovery).toMatchObject({ issuer: idp.issuer, jwks_uri: idp.jwksUri, token_endpoint: idp.tokenEndpoint });
     expect(discovery.grant_types_supported).toContain('client_credentials');
   });
@@ -43,7 +46,13 @@ describe('EmbeddedIdentityProvider', () => {
     const token = await idp.requestToken(DEMO_CLIENT_ID, { scope: ORDERS_API.scope });
     const { payload, protectedHeader } = await verifyAgainstPublishedKeys(idp, token);
     expect(protectedHeader).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: idp.keyState().signing });
-    expect(payload).toMatchObject({ iss: idp.issuer, aud: ORDERS_API.audience, scope: 'orders:read', client_id: DEMO_CLIENT_ID, sub: DEMO_CLIENT_ID });
+    expect(payload).toMatchObject({
+      iss: idp.issuer,
+      aud: ORDERS_API.audience,
+      scope: 'orders:read',
+      client_id: DEMO_CLIENT_ID,
+      sub: DEMO_CLIENT_ID,
+    });
     expect(payload.exp! - payload.iat!).toBe(600);
   });
 
@@ -53,9 +62,14 @@ describe('EmbeddedIdentityProvider', () => {
   });
 
   it("issues the sample app's tokens for the inventory API, and only to it", async () => {
-    const { payload } = await verifyAgainstPublishedKeys(idp, await idp.requestToken(SAMPLE_APP_CLIENT_ID, { scope: INVENTORY_API.scope }));
+    const { payload } = await verifyAgainstPublishedKeys(
+      idp,
+      await idp.requestToken(SAMPLE_APP_CLIENT_ID, { scope: INVENTORY_API.scope }),
+    );
     expect(payload).toMatchObject({ aud: INVENTORY_API.audience, scope: 'inventory:read' });
-    await expect(idp.requestToken(DEMO_CLIENT_ID, { resource: INVENTORY_API.resource })).rejects.toThrow(/400 invalid_target/);
+    await expect(idp.requestToken(DEMO_CLIENT_ID, { resource: INVENTORY_API.resource })).rejects.toThrow(
+      /400 invalid_target/,
+    );
   });
 
   it('rejects a wrong client secret', async () => {

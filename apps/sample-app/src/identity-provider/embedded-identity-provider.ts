@@ -51,7 +51,12 @@ export class EmbeddedIdentityProvider {
   private signingKid: string;
   private handler: ReturnType<ProviderInstance['callback']>;
   private keyChange: Promise<void> = Promise.resolve();
-  private readonly counts: IdentityProviderStats = { discoveryRequests: 0, jwksRequests: 0, tokenRequests: 0, tokensIssued: {} };
+  private readonly counts: IdentityProviderStats = {
+    discoveryRequests: 0,
+    jwksRequests: 0,
+    tokenRequests: 0,
+    tokensIssued: {},
+  };
 
   private constructor(
     private readonly server: Server,
@@ -81,7 +86,13 @@ export class EmbeddedIdentityProvider {
     const ttl = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
     const cookieKeys = [randomBytes(32).toString('base64url')];
     const firstKey = await generateSigningKey();
-    const provider = await buildProvider(issuer, { clients, keys: [firstKey], signingKid: firstKey.kid, ttl, cookieKeys });
+    const provider = await buildProvider(issuer, {
+      clients,
+      keys: [firstKey],
+      signingKid: firstKey.kid,
+      ttl,
+      cookieKeys,
+    });
     const idp = new EmbeddedIdentityProvider(server, issuer, clients, ttl, cookieKeys, firstKey, provider);
     idp.countIssuedTokens(provider);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => idp.handle(request, response));
@@ -138,7 +149,9 @@ export class EmbeddedIdentityProvider {
 
   /** Rotation, step 3: unpublishes every key but the signing one. */
   async retireOldKeys(): Promise<void> {
-    await this.changeKeys(() => this.keys.splice(0, this.keys.length, ...this.keys.filter((key) => key.kid === this.signingKid)));
+    await this.changeKeys(() =>
+      this.keys.splice(0, this.keys.length, ...this.keys.filter((key) => key.kid === this.signingKid)),
+    );
   }
 
   /**
@@ -161,12 +174,16 @@ export class EmbeddedIdentityProvider {
     if (params.resource !== undefined) body.set('resource', params.resource);
     const response = await fetch(this.tokenEndpoint, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      },
       body,
     });
     const answer = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
     if (!response.ok || answer.access_token === undefined) {
-      throw new Error(`token request for ${clientId} failed: ${response.status} ${answer.error ?? ''} ${answer.error_description ?? ''}`.trim());
+      throw new Error(
+        `token request for ${clientId} failed: ${response.status} ${answer.error ?? ''} ${answer.error_description ?? ''}`.trim(),
+      );
     }
     return answer.access_token;
   }
@@ -187,8 +204,7 @@ export class EmbeddedIdentityProvider {
     else if (path === '/jwks') {
       this.counts.jwksRequests += 1;
       this.counts.lastJwksRequestAt = Date.now();
-    }
-    else if (path === '/token') this.counts.tokenRequests += 1;
+    } else if (path === '/token') this.counts.tokenRequests += 1;
   }
 
   private countIssuedTokens(provider: ProviderInstance): void {

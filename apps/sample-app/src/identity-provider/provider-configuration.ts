@@ -47,12 +47,16 @@ export function providerConfiguration(settings: ProviderSettings, providerErrors
       dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx: KoaContextWithOIDC, client) => clientsById.get(client.clientId)?.resourceServers[0]?.resource,
+        defaultResource: (_ctx: KoaContextWithOIDC, client) =>
+          clientsById.get(client.clientId)?.resourceServers[0]?.resource,
         useGrantedResource: () => false,
         // oidc-provider awaits these helpers inside its own async code, so a synchronous throw is its rejection.
         getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string, client) => {
-          const server = clientsById.get(client.clientId)?.resourceServers.find((candidate) => candidate.resource === resource);
-          if (server === undefined) throw new providerErrors.InvalidTarget('this client may not request tokens for this resource');
+          const server = clientsById
+            .get(client.clientId)
+            ?.resourceServers.find((candidate) => candidate.resource === resource);
+          if (server === undefined)
+            throw new providerErrors.InvalidTarget('this client may not request tokens for this resource');
           return {
             scope: server.scope,
             audience: server.audience,
@@ -65,4 +69,3 @@ export function providerConfiguration(settings: ProviderSettings, providerErrors
     },
   };
 }
-

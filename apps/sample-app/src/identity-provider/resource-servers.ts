@@ -50,7 +50,12 @@ export const DEFAULT_DEMO_CLIENT_SECRET = 'demo-secret';
 /** The clients of the embedded provider. */
 export function clientDefinitions(secrets: { sampleApp: string; demo: string }): ClientDefinition[] {
   return [
-    { clientId: SAMPLE_APP_CLIENT_ID, clientSecret: secrets.sampleApp, scope: INVENTORY_API.scope, resourceServers: [INVENTORY_API] },
+    {
+      clientId: SAMPLE_APP_CLIENT_ID,
+      clientSecret: secrets.sampleApp,
+      scope: INVENTORY_API.scope,
+      resourceServers: [INVENTORY_API],
+    },
     { clientId: DEMO_CLIENT_ID, clientSecret: secrets.demo, scope: ORDERS_API.scope, resourceServers: [ORDERS_API] },
   ];
 }

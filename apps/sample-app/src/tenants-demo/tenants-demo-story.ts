@@ -44,39 +44,58 @@ export interface TenantsDemoOutcome {
  * Throws {@link TenantsDemoFailed} when a step does not hold; everything is stopped before it returns.
  */
 export async function runTenantsDemo(print: (line: string) => void): Promise<TenantsDemoOutcome> {
-  const idp = await LocalIssuer.start({ algorithms: ['ES256'], realms: { names: [...CUSTOMERS, 'stranger'], sharedKeys: true } });
+  const idp = await LocalIssuer.start({
+    algorithms: ['ES256'],
+    realms: { names: [...CUSTOMERS, 'stranger'], sharedKeys: true },
+  });
   let app: INestApplication | undefined;
   try {
     @Module({
-      imports: [JwksCacheModule.forRoot({
-        issuers: [{ issuer: idp.realmIssuerTemplate('realm'), audience: AUDIENCE, tenants: ({ realm }) => (CUSTOMERS as readonly string[]).includes(realm) }],
-      })],
+      imports: [
+        JwksCacheModule.forRoot({
+          issuers: [
+            {
+              issuer: idp.realmIssuerTemplate('realm'),
+              audience: AUDIENCE,
+              tenants: ({ realm }) => (CUSTOMERS as readonly string[]).includes(realm),
+            },
+          ],
+        }),
+      ],
       controllers: [WhoAmIController],
     })
     class TenantsApiModule {}
     app = await NestFactory.create(TenantsApiModule, { logger: ['error'] });
     await app.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`;
-    print(`identity provider at ${new URL(idp.issuer).origin}, realms ${[...CUSTOMERS, 'stranger'].join(', ')} sharing one key set`);
+    print(
+      `identity provider at ${new URL(idp.issuer).origin}, realms ${[...CUSTOMERS, 'stranger'].join(', ')} sharing one key set`,
+    );
     print(`API trusts ${idp.realmIssuerTemplate('realm')} for the realms ${CUSTOMERS.join(', ')}`);
     idp.resetCounters();
     const call = async (token: string) => {
       const response = await fetch(`${base}/whoami`, { headers: { authorization: `Bearer ${token}` } });
-      return { status: response.status, body: (await response.json()) };
+      return { status: response.status, body: await response.json() };
     };
     const customers = [];
     for (const realm of CUSTOMERS) {
       const { status, body } = await call(await idp.realm(realm).mint({ aud: AUDIENCE, sub: `user-of-${realm}` }));
       print(`${realm}: GET /whoami → ${status} ${JSON.stringify(body)}`);
-      if (status !== 200 || (body as { tenant?: unknown }).tenant !== realm) throw new TenantsDemoFailed(`the token of ${realm} was not admitted as ${realm} (${status})`);
+      if (status !== 200 || (body as { tenant?: unknown }).tenant !== realm)
+        throw new TenantsDemoFailed(`the token of ${realm} was not admitted as ${realm} (${status})`);
       customers.push({ realm, status, body });
     }
     const before = idp.allRequests().total;
     const stranger = await call(await idp.realm('stranger').mint({ aud: AUDIENCE }));
-    print(`stranger (not a customer): GET /whoami → ${stranger.status}, ${idp.allRequests().total - before} requests to the identity provider`);
-    if (stranger.status !== 401 || idp.allRequests().total !== before) throw new TenantsDemoFailed('the stranger realm was not refused before any request');
+    print(
+      `stranger (not a customer): GET /whoami → ${stranger.status}, ${idp.allRequests().total - before} requests to the identity provider`,
+    );
+    if (stranger.status !== 401 || idp.allRequests().total !== before)
+      throw new TenantsDemoFailed('the stranger realm was not refused before any request');
     const { jwks, discovery } = idp.allRequests();
-    print(`identity provider load: ${jwks} JWKS request for ${CUSTOMERS.length} tenants, ${discovery} discovery requests (one per realm)`);
+    print(
+      `identity provider load: ${jwks} JWKS request for ${CUSTOMERS.length} tenants, ${discovery} discovery requests (one per realm)`,
+    );
     if (jwks !== 1) throw new TenantsDemoFailed(`the tenants cost ${jwks} JWKS requests, not 1`);
     return { customers, strangerStatus: stranger.status, jwksRequests: jwks, discoveryRequests: discovery };
   } finally {

@@ -13,7 +13,12 @@ export interface LoadRound {
  * Sends load for `seconds` over `connections` connections. With one token, every request carries
  * it; with several, each request takes the next one of the pool (rotating the header).
  */
-export async function sendLoad(url: string, tokens: readonly string[], seconds: number, connections: number): Promise<LoadRound> {
+export async function sendLoad(
+  url: string,
+  tokens: readonly string[],
+  seconds: number,
+  connections: number,
+): Promise<LoadRound> {
   let next = 0;
   const nextToken = (): string => tokens[next++ % tokens.length];
   if (tokens.length > 1) return sendLoadFrom(url, nextToken, seconds, connections);
@@ -21,10 +26,23 @@ export async function sendLoad(url: string, tokens: readonly string[], seconds: 
 }
 
 /** Like {@link sendLoad}, each request carrying the token `nextToken()` returns when it is sent. */
-export async function sendLoadFrom(url: string, nextToken: () => string, seconds: number, connections: number): Promise<LoadRound> {
+export async function sendLoadFrom(
+  url: string,
+  nextToken: () => string,
+  seconds: number,
+  connections: number,
+): Promise<LoadRound> {
   return run({
     ...common(url, seconds, connections),
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${nextToken()}` } }) }],
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => ({
+          ...request,
+          headers: { ...request.headers, authorization: `Bearer ${nextToken()}` },
+        }),
+      },
+    ],
   });
 }
 

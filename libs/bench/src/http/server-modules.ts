@@ -104,7 +104,9 @@ class JoseGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: unknown }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; user?: unknown }>();
     const header = request.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new UnauthorizedException();
     try {
@@ -146,14 +148,30 @@ export function serverModule(route: RouteKind, target: VerifyTarget, jwks?: Jwks
     }
     case 'jwt-guard': {
       @Module({
-        imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: target.issuer, jwksUri: target.jwksUri, audience: target.audience, algorithms: target.algorithms }], jwks })],
+        imports: [
+          JwksCacheModule.forRoot({
+            issuers: [
+              {
+                issuer: target.issuer,
+                jwksUri: target.jwksUri,
+                audience: target.audience,
+                algorithms: target.algorithms,
+              },
+            ],
+            jwks,
+          }),
+        ],
         controllers: [JwtGuardController],
       })
       class JwtGuardModule {}
       return JwtGuardModule;
     }
     case 'passport-jwks-rsa': {
-      @Module({ imports: [PassportModule], controllers: [PassportController], providers: [targetProvider, JwksRsaStrategy] })
+      @Module({
+        imports: [PassportModule],
+        controllers: [PassportController],
+        providers: [targetProvider, JwksRsaStrategy],
+      })
       class PassportJwksRsaModule {}
       return PassportJwksRsaModule;
     }

@@ -17,7 +17,10 @@ export async function startServerProcess(spec: ServerSpec): Promise<ServerProces
   const child = fork(SERVER_SCRIPT, [JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${spec.platform}/${spec.route} server did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${spec.platform}/${spec.route} server did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     child.once('message', (message: ServerMessage) => {
       clearTimeout(timer);
       if (message.type === 'listening') resolve(message.port);

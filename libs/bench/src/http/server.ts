@@ -18,7 +18,8 @@ function send(message: ServerMessage): void {
 
 async function createApp(spec: ServerSpec): Promise<INestApplication<Server>> {
   const module = serverModule(spec.route, spec.target, spec.jwks);
-  if (spec.platform === 'fastify') return NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: false });
+  if (spec.platform === 'fastify')
+    return NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(), { logger: false });
   return NestFactory.create<INestApplication<Server>>(module, { logger: false });
 }
 

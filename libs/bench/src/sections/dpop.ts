@@ -25,16 +25,39 @@ const DPOP_VS_FLOOR = 0.9;
  * once: the jti replay cache refuses it the second time), each with the same access token, so the
  * token itself is a verified-token cache hit and what differs is the proof's checks.
  */
-async function measureRequests(ours: OurInstance, bearer: string, bound: string, proofsPerRound: string[][], inFlight: number, rounds: number): Promise<Map<RequestKind, Series<number>>> {
+async function measureRequests(
+  ours: OurInstance,
+  bearer: string,
+  bound: string,
+  proofsPerRound: string[][],
+  inFlight: number,
+  rounds: number,
+): Promise<Map<RequestKind, Series<number>>> {
   let round = 0;
   const bearerRequest = { method: 'GET', url: URL_OF_REQUEST, headers: { authorization: `Bearer ${bearer}` } };
-  return interleavedRounds(KINDS, rounds, async (kind) => {
-    // Round r (the warm-up is -1) uses list r + 1: the floor keeps no replay cache, so it may read the list DPoP reads.
-    const proofs = proofsPerRound[round];
-    if (kind === 'bearer') return opsPerSecondOnce(proofs, () => ours.provider.verifyRequest(bearerRequest), inFlight);
-    if (kind === 'floor') return opsPerSecondOnce(proofs, (proof) => jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' }), inFlight);
-    return opsPerSecondOnce(proofs, (proof) => ours.provider.verifyRequest({ method: 'GET', url: URL_OF_REQUEST, headers: { authorization: `DPoP ${bound}`, dpop: proof } }), inFlight);
-  }, { onRound: (measured) => (round = measured + 1) });
+  return interleavedRounds(
+    KINDS,
+    rounds,
+    async (kind) => {
+      // Round r (the warm-up is -1) uses list r + 1: the floor keeps no replay cache, so it may read the list DPoP reads.
+      const proofs = proofsPerRound[round];
+      if (kind === 'bearer')
+        return opsPerSecondOnce(proofs, () => ours.provider.verifyRequest(bearerRequest), inFlight);
+      if (kind === 'floor')
+        return opsPerSecondOnce(proofs, (proof) => jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt' }), inFlight);
+      return opsPerSecondOnce(
+        proofs,
+        (proof) =>
+          ours.provider.verifyRequest({
+            method: 'GET',
+            url: URL_OF_REQUEST,
+            headers: { authorization: `DPoP ${bound}`, dpop: proof },
+          }),
+        inFlight,
+      );
+    },
+    { onRound: (measured) => (round = measured + 1) },
+  );
 }
 
 const REQUEST_LABELS: Record<RequestKind, string> = {
@@ -72,7 +95,12 @@ function rowsOf(alg: BenchAlgorithm, inFlight: number, series: Map<RequestKind, 
   });
 }
 
-function scenariosOf(idp: LocalIssuer, alg: BenchAlgorithm, mode: BenchMode, ours: () => Promise<OurInstance>): Scenario[] {
+function scenariosOf(
+  idp: LocalIssuer,
+  alg: BenchAlgorithm,
+  mode: BenchMode,
+  ours: () => Promise<OurInstance>,
+): Scenario[] {
   const proofsPerRound = Math.max(20, Math.floor(mode.inProcess.tokens / 3));
   return [1, mode.inProcess.inFlight].map((inFlight) => ({
     name: `DPoP proof ${alg} vs Bearer, ${inFlight} in flight`,
@@ -82,13 +110,25 @@ function scenariosOf(idp: LocalIssuer, alg: BenchAlgorithm, mode: BenchMode, our
       const bearer = await idp.mint({ aud: AUDIENCE, sub: 'bench' });
       const bound = await idp.mint({ aud: AUDIENCE, sub: 'bench' }, { dpop: key });
       // Warm both tokens into the verified-token cache and the proof key into its import cache.
-      await instance.provider.verifyRequest({ method: 'GET', url: URL_OF_REQUEST, headers: { authorization: `Bearer ${bearer}` } });
-      await instance.provider.verifyRequest({ method: 'GET', url: URL_OF_REQUEST, headers: { authorization: `DPoP ${bound}`, dpop: await key.proof({ method: 'GET', url: URL_OF_REQUEST, accessToken: bound }) } });
+      await instance.provider.verifyRequest({
+        method: 'GET',
+        url: URL_OF_REQUEST,
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+      await instance.provider.verifyRequest({
+        method: 'GET',
+        url: URL_OF_REQUEST,
+        headers: {
+          authorization: `DPoP ${bound}`,
+          dpop: await key.proof({ method: 'GET', url: URL_OF_REQUEST, accessToken: bound }),
+        },
+      });
       // One list of distinct proofs per round (the warm-up round included), minted before any is measured.
       const lists: string[][] = [];
       for (let round = 0; round <= mode.rounds; round++) {
         const list: string[] = [];
-        for (let i = 0; i < proofsPerRound; i++) list.push(await key.proof({ method: 'GET', url: URL_OF_REQUEST, accessToken: bound }));
+        for (let i = 0; i < proofsPerRound; i++)
+          list.push(await key.proof({ method: 'GET', url: URL_OF_REQUEST, accessToken: bound }));
         lists.push(list);
       }
       return rowsOf(alg, inFlight, await measureRequests(instance, bearer, bound, lists, inFlight, mode.rounds));
@@ -115,7 +155,9 @@ export async function runDpopSection(mode: BenchMode, log: (line: string) => voi
   const idp = await LocalIssuer.start({ algorithms: ['ES256'] });
   let instance: Promise<OurInstance> | undefined;
   const ours = (): Promise<OurInstance> =>
-    (instance ??= startOurs({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, dpop: { mode: 'allowed' } }] }));
+    (instance ??= startOurs({
+      issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, dpop: { mode: 'allowed' } }],
+    }));
   try {
     return await runSection(
       {

@@ -29,7 +29,8 @@ type Servers = Map<RouteKind, ServerProcess>;
 async function startServers(platform: Platform, idp: LocalIssuer): Promise<Servers> {
   const servers: Servers = new Map();
   try {
-    for (const route of ROUTE_KINDS) servers.set(route, await startServerProcess({ platform, route, target: targetOf(idp, ['RS256']) }));
+    for (const route of ROUTE_KINDS)
+      servers.set(route, await startServerProcess({ platform, route, target: targetOf(idp, ['RS256']) }));
   } catch (error) {
     await stopServers(servers);
     throw error;
@@ -42,16 +43,28 @@ async function stopServers(servers: Servers): Promise<void> {
 }
 
 /** Every route of one platform and token mode, each in its own server process, in interleaved rounds. */
-async function measureRoutes(platform: Platform, idp: LocalIssuer, tokens: string[], mode: BenchMode, log: (line: string) => void): Promise<Map<RouteKind, LoadRound[]>> {
+async function measureRoutes(
+  platform: Platform,
+  idp: LocalIssuer,
+  tokens: string[],
+  mode: BenchMode,
+  log: (line: string) => void,
+): Promise<Map<RouteKind, LoadRound[]>> {
   const { connections, warmupSeconds, roundSeconds, rounds } = mode.http;
   const servers = await startServers(platform, idp);
   try {
-    const urlOf = (route: RouteKind): string => `http://127.0.0.1:${(servers.get(route) as ServerProcess).port}${RESOURCE_PATH}`;
+    const urlOf = (route: RouteKind): string =>
+      `http://127.0.0.1:${(servers.get(route) as ServerProcess).port}${RESOURCE_PATH}`;
     for (const route of ROUTE_KINDS) await sendLoad(urlOf(route), tokens, warmupSeconds, connections);
-    const series = await interleavedRounds(ROUTE_KINDS, rounds, (route) => sendLoad(urlOf(route), tokens, roundSeconds, connections), {
-      warmupRounds: 0,
-      onRound: (round) => log(`http: ${platform}, round ${round + 1} of ${rounds}`),
-    });
+    const series = await interleavedRounds(
+      ROUTE_KINDS,
+      rounds,
+      (route) => sendLoad(urlOf(route), tokens, roundSeconds, connections),
+      {
+        warmupRounds: 0,
+        onRound: (round) => log(`http: ${platform}, round ${round + 1} of ${rounds}`),
+      },
+    );
     return new Map(
       [...series].map(([route, outcome]) => {
         if ('failure' in outcome) throw new Error(`${platform}/${route}: ${outcome.failure}`);
@@ -63,8 +76,14 @@ async function measureRoutes(platform: Platform, idp: LocalIssuer, tokens: strin
   }
 }
 
-function rowsOf(platform: Platform, tokenMode: TokenMode, poolSize: number, measured: Map<RouteKind, LoadRound[]>): Row[] {
-  const rps = (route: RouteKind): number[] => (measured.get(route) as LoadRound[]).map((round) => round.requestsPerSecond);
+function rowsOf(
+  platform: Platform,
+  tokenMode: TokenMode,
+  poolSize: number,
+  measured: Map<RouteKind, LoadRound[]>,
+): Row[] {
+  const rps = (route: RouteKind): number[] =>
+    (measured.get(route) as LoadRound[]).map((round) => round.requestsPerSecond);
   const ours = measured.get('jwt-guard') as LoadRound[];
   const allAnswered = ours.every((round) => round.non2xx === 0 && round.errors === 0);
   const vsFloorRounds = pairedRatios(rps('jwt-guard'), rps('guard-floor'));
@@ -78,7 +97,8 @@ function rowsOf(platform: Platform, tokenMode: TokenMode, poolSize: number, meas
     const target = `≥ ${REPEATED_VS_FLOOR}× floor guard${checksBare ? `, ≥ ${REPEATED_VS_BARE}× bare` : ''} (paired)`;
     bar = barCells(true, target, allAnswered && floorMet && bareMet);
   } else {
-    const met = vs('jwt-guard', 'passport-jwks-rsa') >= POOL_VS_PASSPORT && vs('jwt-guard', 'jose-guard') >= POOL_VS_JOSE;
+    const met =
+      vs('jwt-guard', 'passport-jwks-rsa') >= POOL_VS_PASSPORT && vs('jwt-guard', 'jose-guard') >= POOL_VS_JOSE;
     bar = barCells(true, `≥ ${POOL_VS_PASSPORT}× passport, ≥ ${POOL_VS_JOSE}× jose guard`, allAnswered && met);
   }
   return ROUTE_KINDS.map((route) => {
@@ -87,7 +107,10 @@ function rowsOf(platform: Platform, tokenMode: TokenMode, poolSize: number, meas
     const isOurs = route === 'jwt-guard';
     return {
       platform,
-      tokens: tokenMode === 'repeated' ? 'one, repeated' : `pool of ${poolSize.toLocaleString('en-US')}, rotated (verified-token cache hits)`,
+      tokens:
+        tokenMode === 'repeated'
+          ? 'one, repeated'
+          : `pool of ${poolSize.toLocaleString('en-US')}, rotated (verified-token cache hits)`,
       route: ROUTE_LABELS[route],
       median: requestsPerSecond.median,
       min: requestsPerSecond.min,
@@ -135,7 +158,12 @@ export async function runHttpSection(mode: BenchMode, log: (line: string) => voi
         name: `${platform}, ${tokenMode === 'repeated' ? 'one token repeated' : 'a rotated pool of tokens'}`,
         measure: async () => {
           const tokens = await poolOf();
-          return rowsOf(platform, tokenMode, tokens.length, await measureRoutes(platform, idp, tokenMode === 'repeated' ? tokens.slice(0, 1) : tokens, mode, log));
+          return rowsOf(
+            platform,
+            tokenMode,
+            tokens.length,
+            await measureRoutes(platform, idp, tokenMode === 'repeated' ? tokens.slice(0, 1) : tokens, mode, log),
+          );
         },
       })),
     );
@@ -149,9 +177,9 @@ export async function runHttpSection(mode: BenchMode, log: (line: string) => voi
         notes: [
           `autocannon on 127.0.0.1, ${connections} connections, ${rounds} rounds of ${roundSeconds} s after a ${warmupSeconds} s warm-up; each server runs in its own child process, one per route and scenario, started fresh. The rounds are interleaved: round r of every route, each round starting one route further on, so a host whose speed drifts slows every route alike.`,
           'Every route answers `{"ok":true}` with Nest 12; RS256 tokens; every request carries a bearer token (the bare route ignores it). p99 is the median over the rounds of each round\'s p99, in whole ms as autocannon records latencies. "failed" counts non-2xx answers and connection errors over the rounds (a guarded route must have none).',
-          'floor guard: a guard that only sets `request.user` to a constant, i.e. what any authenticating guard costs at least (Nest\'s guard pipeline; on Express, also the new V8 map a property added to a request builds, as Express re-prototypes every request).',
-          'passport: `@nestjs/passport` `AuthGuard(\'jwt\')` with a passport-jwt strategy whose `secretOrKeyProvider` is jwks-rsa `passportJwtSecret` (cache, rate limit). jose guard: a `CanActivate` calling `jwtVerify` with `createRemoteJWKSet`.',
-          'The rotated pool fits in jwks-cache\'s verified-token cache, so after the warm-up `JwtGuard` serves it from there; passport and the jose guard verify every request.',
+          "floor guard: a guard that only sets `request.user` to a constant, i.e. what any authenticating guard costs at least (Nest's guard pipeline; on Express, also the new V8 map a property added to a request builds, as Express re-prototypes every request).",
+          "passport: `@nestjs/passport` `AuthGuard('jwt')` with a passport-jwt strategy whose `secretOrKeyProvider` is jwks-rsa `passportJwtSecret` (cache, rate limit). jose guard: a `CanActivate` calling `jwtVerify` with `createRemoteJWKSet`.",
+          "The rotated pool fits in jwks-cache's verified-token cache, so after the warm-up `JwtGuard` serves it from there; passport and the jose guard verify every request.",
           `The "vs" columns are paired: the median over the rounds of the route's req/s ÷ the other route's req/s in the same round. The per-round ratios of \`JwtGuard\` are listed in run order. Bars: one token repeated, \`JwtGuard\` ÷ floor guard ≥ ${REPEATED_VS_FLOOR} on every platform and ÷ bare ≥ ${REPEATED_VS_BARE} on Express; a rotated pool, ≥ ${POOL_VS_PASSPORT}× passport + jwks-rsa and ≥ ${POOL_VS_JOSE}× the jose guard.`,
         ],
       },

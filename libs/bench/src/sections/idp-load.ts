@@ -4,7 +4,13 @@ import { targetOf, type Contender } from '../contenders.js';
 import type { BenchMode } from '../mode.js';
 import { startOurs, startOursSharingRedis } from '../ours.js';
 import { startRedis } from '../redis.js';
-import { JWKS_RSA_README_SETTINGS, joseRemoteVerifier, jwksRsaVerifier, type JoseRemoteSettings, type JwksRsaSettings } from '../references.js';
+import {
+  JWKS_RSA_README_SETTINGS,
+  joseRemoteVerifier,
+  jwksRsaVerifier,
+  type JoseRemoteSettings,
+  type JwksRsaSettings,
+} from '../references.js';
 import { barVerdict, type Cell, type Column, type Section } from '../report.js';
 import { runSection } from '../section.js';
 import { AUDIENCE, mintDistinct, mintUnknownKid } from '../tokens.js';
@@ -31,18 +37,32 @@ interface ContenderSettings {
   redisUrl?: string;
 }
 
-async function createIdpContender(id: IdpContenderId, idp: LocalIssuer, settings: ContenderSettings): Promise<Contender> {
+async function createIdpContender(
+  id: IdpContenderId,
+  idp: LocalIssuer,
+  settings: ContenderSettings,
+): Promise<Contender> {
   const target = targetOf(idp, [ALG]);
   switch (id) {
     case 'jwks-cache': {
-      const options = { issuers: [{ issuer: target.issuer, jwksUri: target.jwksUri, audience: AUDIENCE, algorithms: [ALG] as ['ES256'] }], jwks: settings.ours };
-      const ours = settings.redisUrl ? await startOursSharingRedis(options, settings.redisUrl) : await startOurs(options);
+      const options = {
+        issuers: [
+          { issuer: target.issuer, jwksUri: target.jwksUri, audience: AUDIENCE, algorithms: [ALG] as ['ES256'] },
+        ],
+        jwks: settings.ours,
+      };
+      const ours = settings.redisUrl
+        ? await startOursSharingRedis(options, settings.redisUrl)
+        : await startOurs(options);
       return { verify: (token) => ours.provider.verify(token), close: () => ours.close() };
     }
     case 'jose-remote':
       return { verify: joseRemoteVerifier(target, settings.jose), close: async () => {} };
     case 'jwks-rsa':
-      return { verify: jwksRsaVerifier(target, { ...JWKS_RSA_README_SETTINGS, ...settings.jwksRsa }), close: async () => {} };
+      return {
+        verify: jwksRsaVerifier(target, { ...JWKS_RSA_README_SETTINGS, ...settings.jwksRsa }),
+        close: async () => {},
+      };
   }
 }
 
@@ -74,16 +94,25 @@ async function settleAll(pending: Array<Promise<Settlement>>): Promise<Settlemen
 
 /** Observes a verification at once, so that no rejection goes unhandled while others are still being sent. */
 function settlementOf(verification: Promise<unknown>): Promise<Settlement> {
-  return verification.then((): Settlement => 'verified', (): Settlement => 'rejected');
+  return verification.then(
+    (): Settlement => 'verified',
+    (): Settlement => 'rejected',
+  );
 }
 
 function count(settlements: Settlement[], kind: Settlement): number {
   return settlements.filter((settlement) => settlement === kind).length;
 }
 
-async function countFailures(verify: (token: string) => Promise<unknown>, tokens: string[]): Promise<{ failed: number; unanswered: number }> {
+async function countFailures(
+  verify: (token: string) => Promise<unknown>,
+  tokens: string[],
+): Promise<{ failed: number; unanswered: number }> {
   const settlements = await settleAll(tokens.map((token) => settlementOf(verify(token))));
-  return { failed: count(settlements, 'rejected') + count(settlements, 'unanswered'), unanswered: count(settlements, 'unanswered') };
+  return {
+    failed: count(settlements, 'rejected') + count(settlements, 'unanswered'),
+    unanswered: count(settlements, 'unanswered'),
+  };
 }
 
 interface Measured {
@@ -129,7 +158,11 @@ async function coldStart(mode: BenchMode): Promise<Map<IdpContenderId, Measured>
 }
 
 /** Spreads the unknown-kid tokens evenly over the flood, in ticks of 100 ms, without waiting for answers. */
-async function flood(verify: (token: string) => Promise<unknown>, tokens: string[], seconds: number): Promise<Settlement[]> {
+async function flood(
+  verify: (token: string) => Promise<unknown>,
+  tokens: string[],
+  seconds: number,
+): Promise<Settlement[]> {
   const ticks = Math.max(1, Math.round(seconds * 10));
   const perTick = Math.ceil(tokens.length / ticks);
   const pending: Array<Promise<Settlement>> = [];
@@ -151,7 +184,12 @@ async function unknownKidFlood(mode: BenchMode, settings: ContenderSettings): Pr
       const settlements = await flood(contender.verify, tokens, mode.idp.floodSeconds);
       // Every unknown-kid token must be rejected; "failed" counts those that were not (accepted or unanswered).
       const failed = tokens.length - count(settlements, 'rejected');
-      return { requests: keyRequests(idp) - before, failed, unanswered: count(settlements, 'unanswered'), of: tokens.length };
+      return {
+        requests: keyRequests(idp) - before,
+        failed,
+        unanswered: count(settlements, 'unanswered'),
+        of: tokens.length,
+      };
     } finally {
       await contender.close();
     }
@@ -173,7 +211,12 @@ async function fleet(mode: BenchMode, redisUrl: string, together: boolean): Prom
     else for (const token of tokens) instances.push(await startAndVerify(token));
     await Promise.all(instances.map((instance) => instance.close()));
     const settlements = instances.map((instance) => instance.settlement);
-    return { requests: keyRequests(idp), failed: settlements.length - count(settlements, 'verified'), unanswered: count(settlements, 'unanswered'), of: instances.length };
+    return {
+      requests: keyRequests(idp),
+      failed: settlements.length - count(settlements, 'verified'),
+      unanswered: count(settlements, 'unanswered'),
+      of: instances.length,
+    };
   });
 }
 
@@ -256,7 +299,8 @@ export async function runIdpLoadSection(mode: BenchMode, log: (line: string) => 
     },
     {
       scenario: `flood: ${floodLabel}, cooldown 2 s (jwks-cache, jose)`,
-      measure: () => unknownKidFlood(mode, { ours: { cooldown: SHORT_COOLDOWN_MS }, jose: { cooldownDuration: SHORT_COOLDOWN_MS } }),
+      measure: () =>
+        unknownKidFlood(mode, { ours: { cooldown: SHORT_COOLDOWN_MS }, jose: { cooldownDuration: SHORT_COOLDOWN_MS } }),
       target: `≤ ${allowedIn(SHORT_COOLDOWN_MS)} (1 per 2 s cooldown)`,
       met: (ours) => ours.requests <= allowedIn(SHORT_COOLDOWN_MS) && ours.failed === 0,
     },
@@ -284,7 +328,10 @@ export async function runIdpLoadSection(mode: BenchMode, log: (line: string) => 
         id: 'idp-load',
         title: 'Identity-provider load (request counts at the local issuer)',
         columns: COLUMNS,
-        scenarios: scenarios.map(({ measure, ...rows }) => ({ name: rows.scenario, measure: async () => rowsOf({ ...rows, results: await measure() }) })),
+        scenarios: scenarios.map(({ measure, ...rows }) => ({
+          name: rows.scenario,
+          measure: async () => rowsOf({ ...rows, results: await measure() }),
+        })),
         notes: [
           `ES256 keys; every contender gets its own \`LocalIssuer\`; "requests" counts JWKS (and discovery) requests the issuer received in the scenario; "failed" counts verifications that did not give the expected answer.`,
           `"unanswered" counts verifications still pending ${GRACE_MS / 1_000} s after the scenario ended (counted as failed too).`,

@@ -37,14 +37,23 @@ async function started(id: ContenderId, idp: LocalIssuer, alg: BenchAlgorithm, w
 }
 
 function failureOf(message: string): string {
-  return message.startsWith('unsupported') ? message : `failed (${message.length > 80 ? `${message.slice(0, 77)}...` : message})`;
+  return message.startsWith('unsupported')
+    ? message
+    : `failed (${message.length > 80 ? `${message.slice(0, 77)}...` : message})`;
 }
 
 /**
  * Never seen: every round starts a fresh instance of each contender, warms it with a token of its
  * own, then verifies each token of the list exactly once, so no token is ever served from a cache.
  */
-async function measureNeverSeen(ids: ContenderId[], idp: LocalIssuer, alg: BenchAlgorithm, tokens: TokenSet, inFlight: number, mode: BenchMode): Promise<Map<ContenderId, Series<number>>> {
+async function measureNeverSeen(
+  ids: ContenderId[],
+  idp: LocalIssuer,
+  alg: BenchAlgorithm,
+  tokens: TokenSet,
+  inFlight: number,
+  mode: BenchMode,
+): Promise<Map<ContenderId, Series<number>>> {
   return interleavedRounds(ids, mode.rounds, async (id) => {
     const contender = await started(id, idp, alg, tokens.warm);
     try {
@@ -56,7 +65,14 @@ async function measureNeverSeen(ids: ContenderId[], idp: LocalIssuer, alg: Bench
 }
 
 /** Repeated or cycled: one instance per contender for all rounds, a token list cycled from a cursor kept across rounds. */
-async function measureCycled(ids: ContenderId[], idp: LocalIssuer, alg: BenchAlgorithm, tokens: TokenSet, inFlight: number, mode: BenchMode): Promise<Map<ContenderId, Series<number>>> {
+async function measureCycled(
+  ids: ContenderId[],
+  idp: LocalIssuer,
+  alg: BenchAlgorithm,
+  tokens: TokenSet,
+  inFlight: number,
+  mode: BenchMode,
+): Promise<Map<ContenderId, Series<number>>> {
   const contenders = new Map<ContenderId, { contender?: Contender; cursor: number }>();
   const { warmupMs, roundMs } = mode.inProcess;
   try {
@@ -68,14 +84,20 @@ async function measureCycled(ids: ContenderId[], idp: LocalIssuer, alg: BenchAlg
         state.contender = await started(id, idp, alg, tokens.warm);
         // The first (warm-up) round starts with the whole list once, so every token is in a cache that can hold it.
         for (const token of tokens.list) await state.contender.verify(token);
-        await opsPerSecond(() => (state as { contender: Contender }).contender.verify(tokens.list[0]), warmupMs, inFlight);
+        await opsPerSecond(
+          () => (state as { contender: Contender }).contender.verify(tokens.list[0]),
+          warmupMs,
+          inFlight,
+        );
       }
       const current = state;
       const verify = current.contender as Contender;
       return opsPerSecond(() => verify.verify(tokens.list[current.cursor++ % tokens.list.length]), roundMs, inFlight);
     });
   } finally {
-    const running = [...contenders.values()].map((state) => state.contender).filter((contender) => contender !== undefined);
+    const running = [...contenders.values()]
+      .map((state) => state.contender)
+      .filter((contender) => contender !== undefined);
     await Promise.all(running.map((contender) => contender.close()));
   }
 }
@@ -89,7 +111,8 @@ function tokensLabel(kind: TokenKind, count: number): string {
 
 function barOf(id: ContenderId, kind: TokenKind, vsFloor: number | null, vsJose: number | null): Row {
   const ours = id === 'jwks-cache';
-  if (kind === 'never-seen') return barCells(ours, `≥ ${NEVER_SEEN_VS_FLOOR}× floor`, (vsFloor ?? 0) >= NEVER_SEEN_VS_FLOOR);
+  if (kind === 'never-seen')
+    return barCells(ours, `≥ ${NEVER_SEEN_VS_FLOOR}× floor`, (vsFloor ?? 0) >= NEVER_SEEN_VS_FLOOR);
   if (kind === 'repeated') return barCells(ours, `≥ ${REPEATED_VS_JOSE}× jose`, (vsJose ?? 0) >= REPEATED_VS_JOSE);
   return barCells(ours, undefined);
 }
@@ -99,7 +122,14 @@ function barOf(id: ContenderId, kind: TokenKind, vsFloor: number | null, vsJose:
  * ratios. A scenario without the floor (cycled) is compared with `reference`, the floor and jose of
  * the repeated scenario at the same concurrency (neither has a cache, so the token does not matter).
  */
-function rowsOf(alg: BenchAlgorithm, kind: TokenKind, count: number, inFlight: number, series: Map<ContenderId, Series<number>>, reference = series): Row[] {
+function rowsOf(
+  alg: BenchAlgorithm,
+  kind: TokenKind,
+  count: number,
+  inFlight: number,
+  series: Map<ContenderId, Series<number>>,
+  reference = series,
+): Row[] {
   const roundsOf = (source: Map<ContenderId, Series<number>>, id: ContenderId): number[] | undefined => {
     const found = source.get(id);
     return found && 'rounds' in found ? found.rounds : undefined;
@@ -142,14 +172,27 @@ function scenariosOf(idp: LocalIssuer, alg: BenchAlgorithm, mode: BenchMode): Sc
       name: `${alg}, never-seen tokens, ${inFlight} in flight`,
       measure: async () => {
         const set = await tokensOf();
-        return rowsOf(alg, 'never-seen', set.list.length, inFlight, await measureNeverSeen(ALL, idp, alg, set, inFlight, mode));
+        return rowsOf(
+          alg,
+          'never-seen',
+          set.list.length,
+          inFlight,
+          await measureNeverSeen(ALL, idp, alg, set, inFlight, mode),
+        );
       },
     },
     {
       name: `${alg}, one token repeated, ${inFlight} in flight`,
       measure: async () => {
         const set = await tokensOf();
-        const series = await measureCycled(ALL, idp, alg, { warm: set.warm, list: set.list.slice(0, 1) }, inFlight, mode);
+        const series = await measureCycled(
+          ALL,
+          idp,
+          alg,
+          { warm: set.warm, list: set.list.slice(0, 1) },
+          inFlight,
+          mode,
+        );
         repeated.set(inFlight, series);
         return rowsOf(alg, 'repeated', 1, inFlight, series);
       },

@@ -12,7 +12,10 @@ const MIB = 1024 * 1024;
 type ProbeMessage = { type: 'report'; report: MemoryProbeReport } | { type: 'failed'; reason: string };
 
 async function runProbe(tokens: number): Promise<MemoryProbeReport> {
-  const child = fork(PROBE_SCRIPT, [String(tokens)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(PROBE_SCRIPT, [String(tokens)], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (message: ProbeMessage) => {
       if (message.type === 'report') resolve(message.report);
@@ -39,11 +42,41 @@ export async function runMemorySection(mode: BenchMode, log: (line: string) => v
             const report = await runProbe(mode.memory.tokens);
             gcExposed = report.gcExposed;
             return [
-              { measure: 'heap used before the tokens', mib: report.heapUsedBefore / MIB, entries: null, bound: null, bar: null },
-              { measure: `heap used after ${tokens} distinct tokens`, mib: report.heapUsedAfter / MIB, entries: null, bound: null, bar: null },
-              { measure: 'heap growth', mib: (report.heapUsedAfter - report.heapUsedBefore) / MIB, entries: null, bound: null, bar: null },
-              { measure: 'verified-token cache', mib: null, entries: report.verifiedTokens, bound: verifiedBound, bar: barVerdict(report.verifiedTokens <= verifiedBound) },
-              { measure: 'imported-key cache', mib: null, entries: report.importedKeys, bound: importedBound, bar: barVerdict(report.importedKeys <= importedBound) },
+              {
+                measure: 'heap used before the tokens',
+                mib: report.heapUsedBefore / MIB,
+                entries: null,
+                bound: null,
+                bar: null,
+              },
+              {
+                measure: `heap used after ${tokens} distinct tokens`,
+                mib: report.heapUsedAfter / MIB,
+                entries: null,
+                bound: null,
+                bar: null,
+              },
+              {
+                measure: 'heap growth',
+                mib: (report.heapUsedAfter - report.heapUsedBefore) / MIB,
+                entries: null,
+                bound: null,
+                bar: null,
+              },
+              {
+                measure: 'verified-token cache',
+                mib: null,
+                entries: report.verifiedTokens,
+                bound: verifiedBound,
+                bar: barVerdict(report.verifiedTokens <= verifiedBound),
+              },
+              {
+                measure: 'imported-key cache',
+                mib: null,
+                entries: report.importedKeys,
+                bound: importedBound,
+                bar: barVerdict(report.importedKeys <= importedBound),
+              },
             ];
           },
         },

@@ -14,7 +14,11 @@ const HOT_PATH_OPS = 1_000_000;
 const CLIENT = { clientId: 'bench-client', clientSecret: 'bench-only-client-secret' };
 
 function tokenOptions(idp: LocalIssuer): JwksCacheModuleOptions {
-  return { tokens: { default: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, scope: 'inventory:read' } } } };
+  return {
+    tokens: {
+      default: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, scope: 'inventory:read' } },
+    },
+  };
 }
 
 async function hotPath(idp: LocalIssuer, mode: BenchMode): Promise<Array<Record<string, Cell>>> {
@@ -23,12 +27,32 @@ async function hotPath(idp: LocalIssuer, mode: BenchMode): Promise<Array<Record<
     const token = await ours.tokens.ensureToken();
     const cached = (): Promise<string> => Promise.resolve(token);
     const measure = (operation: () => Promise<unknown>) =>
-      measureRounds(mode.rounds, () => opsPerSecond(operation, mode.outbound.warmupMs), () => opsPerSecond(operation, mode.outbound.roundMs));
+      measureRounds(
+        mode.rounds,
+        () => opsPerSecond(operation, mode.outbound.warmupMs),
+        () => opsPerSecond(operation, mode.outbound.roundMs),
+      );
     const ensure = await measure(() => ours.tokens.ensureToken());
     const floor = await measure(cached);
     return [
-      { scenario: 'hot path, sequential calls (ops/s)', contender: 'jwks-cache `ensureToken()`', median: ensure.median, min: ensure.min, max: ensure.max, target: `≥ ${HOT_PATH_OPS.toLocaleString('en-US')} ops/s`, bar: barVerdict(ensure.median >= HOT_PATH_OPS) },
-      { scenario: 'hot path, sequential calls (ops/s)', contender: 'floor: an async function returning a cached string', median: floor.median, min: floor.min, max: floor.max, target: null, bar: null },
+      {
+        scenario: 'hot path, sequential calls (ops/s)',
+        contender: 'jwks-cache `ensureToken()`',
+        median: ensure.median,
+        min: ensure.min,
+        max: ensure.max,
+        target: `≥ ${HOT_PATH_OPS.toLocaleString('en-US')} ops/s`,
+        bar: barVerdict(ensure.median >= HOT_PATH_OPS),
+      },
+      {
+        scenario: 'hot path, sequential calls (ops/s)',
+        contender: 'floor: an async function returning a cached string',
+        median: floor.median,
+        min: floor.min,
+        max: floor.max,
+        target: null,
+        bar: null,
+      },
     ];
   } finally {
     await ours.close();
@@ -43,7 +67,9 @@ async function fleetCalls(idp: LocalIssuer, mode: BenchMode, redisUrl: string): 
   try {
     const before = idp.requests.token;
     const perInstance = Math.ceil(calls / fleetSize);
-    const outcomes = await Promise.allSettled(instances.flatMap((instance) => Array.from({ length: perInstance }, () => instance.tokens.ensureToken())));
+    const outcomes = await Promise.allSettled(
+      instances.flatMap((instance) => Array.from({ length: perInstance }, () => instance.tokens.ensureToken())),
+    );
     const requests = idp.requests.token - before;
     const failed = outcomes.filter((outcome) => outcome.status === 'rejected').length;
     return {

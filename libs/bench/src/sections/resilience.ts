@@ -37,7 +37,13 @@ interface Window {
 }
 
 /** One load window against `url`; `during` runs once the load has started. */
-async function window(idp: LocalIssuer, url: string, feed: TokenFeed, mode: BenchMode, during: () => void = () => {}): Promise<Window> {
+async function window(
+  idp: LocalIssuer,
+  url: string,
+  feed: TokenFeed,
+  mode: BenchMode,
+  during: () => void = () => {},
+): Promise<Window> {
   const before = idp.requests.jwks;
   const loading = sendLoadFrom(url, feed.token, mode.resilience.windowSeconds, mode.http.connections);
   during();
@@ -49,7 +55,15 @@ async function window(idp: LocalIssuer, url: string, feed: TokenFeed, mode: Benc
  * Starts a `JwtGuard` server with `jwks`, measures a steady window, then `event` (which prepares,
  * and returns what to do once the event window's load has started) and its window.
  */
-async function steadyThenEvent(platform: Platform, idp: LocalIssuer, jwks: JwksOptions, feed: TokenFeed, mode: BenchMode, event: () => Promise<() => void>, after: () => void = () => {}): Promise<[Window, Window]> {
+async function steadyThenEvent(
+  platform: Platform,
+  idp: LocalIssuer,
+  jwks: JwksOptions,
+  feed: TokenFeed,
+  mode: BenchMode,
+  event: () => Promise<() => void>,
+  after: () => void = () => {},
+): Promise<[Window, Window]> {
   const server = await startServerProcess({ platform, route: 'jwt-guard', target: targetOf(idp, [ALG]), jwks });
   try {
     const url = `http://127.0.0.1:${server.port}${RESOURCE_PATH}`;
@@ -81,11 +95,20 @@ function rowsOf(platform: Platform, scenario: string, eventLabel: string, [stead
   const met = failed === 0 && event.load.p99 <= P99_VS_STEADY * steady.load.p99;
   return [
     { ...row('steady state, just before', steady), ...barCells(false, undefined) },
-    { ...row(eventLabel, event), p99VsSteady: steady.load.p99 > 0 ? event.load.p99 / steady.load.p99 : null, ...barCells(true, `0 failed, p99 ≤ ${P99_VS_STEADY}× steady`, met) },
+    {
+      ...row(eventLabel, event),
+      p99VsSteady: steady.load.p99 > 0 ? event.load.p99 / steady.load.p99 : null,
+      ...barCells(true, `0 failed, p99 ≤ ${P99_VS_STEADY}× steady`, met),
+    },
   ];
 }
 
-function scenariosOf(platform: Platform, idp: LocalIssuer, pools: () => Promise<string[]>, mode: BenchMode): Scenario[] {
+function scenariosOf(
+  platform: Platform,
+  idp: LocalIssuer,
+  pools: () => Promise<string[]>,
+  mode: BenchMode,
+): Scenario[] {
   const quarter = (mode.resilience.windowSeconds * 1_000) / 4;
   return [
     {
@@ -93,12 +116,19 @@ function scenariosOf(platform: Platform, idp: LocalIssuer, pools: () => Promise<
       measure: async () => {
         const feed = new TokenFeed(await pools());
         let rotated: string[] = [];
-        const windows = await steadyThenEvent(platform, idp, { cooldown: ROTATION_COOLDOWN_MS }, feed, mode, async () => {
-          // The server started before the rotation: it knows only the old key. The new one is published now, signs from now on.
-          await idp.rotate(ALG);
-          rotated = await mintDistinct(idp, ALG, POOL_SIZE, `rotated-${platform}`);
-          return () => void setTimeout(() => feed.switchTo(rotated), quarter);
-        });
+        const windows = await steadyThenEvent(
+          platform,
+          idp,
+          { cooldown: ROTATION_COOLDOWN_MS },
+          feed,
+          mode,
+          async () => {
+            // The server started before the rotation: it knows only the old key. The new one is published now, signs from now on.
+            await idp.rotate(ALG);
+            rotated = await mintDistinct(idp, ALG, POOL_SIZE, `rotated-${platform}`);
+            return () => void setTimeout(() => feed.switchTo(rotated), quarter);
+          },
+        );
         return rowsOf(platform, 'key rotation', 'new key: its tokens from 1/4 of the window on', windows);
       },
     },
@@ -115,7 +145,12 @@ function scenariosOf(platform: Platform, idp: LocalIssuer, pools: () => Promise<
           () => Promise.resolve(() => idp.fail()),
           () => idp.clearFaults(),
         );
-        return rowsOf(platform, 'IdP outage', `issuer answers 503 (the ${OUTAGE_TTL_MS / 1_000} s ttl runs out during it)`, windows);
+        return rowsOf(
+          platform,
+          'IdP outage',
+          `issuer answers 503 (the ${OUTAGE_TTL_MS / 1_000} s ttl runs out during it)`,
+          windows,
+        );
       },
     },
   ];

@@ -36,10 +36,14 @@ async function randomTenantTokens(idp: LocalIssuer, count: number, label: string
   const tokens: string[] = [];
   for (let first = 0; first < count; first += MINT_BATCH) {
     const size = Math.min(MINT_BATCH, count - first);
-    tokens.push(...(await Promise.all(Array.from({ length: size }, (_, i) => {
-      const tenant = `${label}-${first + i}-${Math.random().toString(36).slice(2, 10)}`;
-      return idp.mint({ aud: AUDIENCE, iss: `${origin}/t/${tenant}`, sub: tenant }, { alg: ALG });
-    }))));
+    tokens.push(
+      ...(await Promise.all(
+        Array.from({ length: size }, (_, i) => {
+          const tenant = `${label}-${first + i}-${Math.random().toString(36).slice(2, 10)}`;
+          return idp.mint({ aud: AUDIENCE, iss: `${origin}/t/${tenant}`, sub: tenant }, { alg: ALG });
+        }),
+      )),
+    );
   }
   return tokens;
 }
@@ -61,11 +65,27 @@ async function verifyAll(verify: (token: string) => Promise<unknown>, tokens: st
  * no real IdP serves keys for a tenant an attacker made up) or `shared` (the issuer's JWKS, as
  * Entra ID's common keys).
  */
-async function withTemplate<T>(jwks: 'per-tenant' | 'shared', bounds: Pick<IssuerOptions, 'maxIssuers' | 'newIssuersPerSecond'>, run: (context: { idp: LocalIssuer; verify: (token: string) => Promise<unknown>; stats: () => { live: number; keySets: number } }) => Promise<T>): Promise<T> {
+async function withTemplate<T>(
+  jwks: 'per-tenant' | 'shared',
+  bounds: Pick<IssuerOptions, 'maxIssuers' | 'newIssuersPerSecond'>,
+  run: (context: {
+    idp: LocalIssuer;
+    verify: (token: string) => Promise<unknown>;
+    stats: () => { live: number; keySets: number };
+  }) => Promise<T>,
+): Promise<T> {
   const idp = await LocalIssuer.start({ algorithms: [ALG] });
   const origin = new URL(idp.issuer).origin;
   const ours = await startOurs({
-    issuers: [{ issuer: `${origin}/t/{tenant}`, jwksUri: jwks === 'shared' ? idp.jwksUri : `${origin}/t/{tenant}/keys`, audience: AUDIENCE, algorithms: [ALG], ...bounds }],
+    issuers: [
+      {
+        issuer: `${origin}/t/{tenant}`,
+        jwksUri: jwks === 'shared' ? idp.jwksUri : `${origin}/t/{tenant}/keys`,
+        audience: AUDIENCE,
+        algorithms: [ALG],
+        ...bounds,
+      },
+    ],
   });
   try {
     return await run({
@@ -89,11 +109,16 @@ async function burst(): Promise<Row[]> {
     idp.resetCounters();
     const outcome = await verifyAll(verify, tokens);
     const requests = idp.requests.total;
-    return [{
-      scenario: `${BURST.toLocaleString('en-US')} tokens with random tenants at once (default bounds: 10 new issuers/s)`,
-      requests, ...outcome, ...stats(), heap: (heapUsed() - before) / MIB,
-      ...barCells(true, '≤ 11 IdP requests', requests <= 11),
-    }];
+    return [
+      {
+        scenario: `${BURST.toLocaleString('en-US')} tokens with random tenants at once (default bounds: 10 new issuers/s)`,
+        requests,
+        ...outcome,
+        ...stats(),
+        heap: (heapUsed() - before) / MIB,
+        ...barCells(true, '≤ 11 IdP requests', requests <= 11),
+      },
+    ];
   });
 }
 
@@ -110,11 +135,16 @@ async function sustained(rounds: number): Promise<Row[]> {
       await sleep(1_000);
     }
     const requests = idp.requests.total;
-    return [{
-      scenario: `${rounds} bursts of ${BURST.toLocaleString('en-US')} random tenants, 1 s apart (maxIssuers 50)`,
-      requests, ...total, ...stats(), heap: (heapUsed() - before) / MIB,
-      ...barCells(true, `≤ ${10 * rounds + 1} IdP requests (10 per second)`, requests <= 10 * rounds + 1),
-    }];
+    return [
+      {
+        scenario: `${rounds} bursts of ${BURST.toLocaleString('en-US')} random tenants, 1 s apart (maxIssuers 50)`,
+        requests,
+        ...total,
+        ...stats(),
+        heap: (heapUsed() - before) / MIB,
+        ...barCells(true, `≤ ${10 * rounds + 1} IdP requests (10 per second)`, requests <= 10 * rounds + 1),
+      },
+    ];
   });
 }
 
@@ -125,11 +155,16 @@ async function sharedKeys(tenants: number): Promise<Row[]> {
     idp.resetCounters();
     const outcome = await verifyAll(verify, tokens);
     const requests = idp.requests.total;
-    return [{
-      scenario: `${tenants.toLocaleString('en-US')} genuine tenants sharing one jwksUri (Entra ID's common keys; newIssuersPerSecond ${tenants.toLocaleString('en-US')})`,
-      requests, ...outcome, ...stats(), heap: (heapUsed() - before) / MIB,
-      ...barCells(true, '1 IdP request, all verified', requests === 1 && outcome.verified === tenants),
-    }];
+    return [
+      {
+        scenario: `${tenants.toLocaleString('en-US')} genuine tenants sharing one jwksUri (Entra ID's common keys; newIssuersPerSecond ${tenants.toLocaleString('en-US')})`,
+        requests,
+        ...outcome,
+        ...stats(),
+        heap: (heapUsed() - before) / MIB,
+        ...barCells(true, '1 IdP request, all verified', requests === 1 && outcome.verified === tenants),
+      },
+    ];
   });
 }
 
@@ -137,19 +172,22 @@ async function sharedKeys(tenants: number): Promise<Row[]> {
 export async function runTenantFloodSection(mode: BenchMode, log: (line: string) => void): Promise<Section> {
   const rounds = mode.name === 'full' ? 10 : mode.name === 'quick' ? 3 : 1;
   const tenants = mode.name === 'smoke' ? 100 : 1_000;
-  return runSection({
-    id: 'tenant-flood',
-    title: 'Identity-provider load: issuer templates under a random-tenant flood',
-    columns: COLUMNS,
-    scenarios: [
-      { name: 'burst of random tenants', measure: burst },
-      { name: 'sustained random-tenant flood', measure: () => sustained(rounds) },
-      { name: 'many tenants, one shared key set', measure: () => sharedKeys(tenants) },
-    ],
-    notes: [
-      'jwks-cache only (the references have no issuer templates). One `LocalIssuer` (ES256); tokens carry `iss` = `<origin>/t/<random tenant>` and are signed with the issuer\'s key.',
-      'Template `issuer: <origin>/t/{tenant}`. Random tenants: `jwksUri: <origin>/t/{tenant}/keys`, which the issuer answers 404 (no IdP serves keys for a tenant an attacker made up), so an admitted one fails and is remembered for the cooldown. Shared: the issuer\'s own JWKS for every tenant.',
-      '"IdP requests" counts every request the issuer received during the scenario; "refused" counts `UnknownIssuerError` (over the admission bound) and `KeySetUnavailableError` (admitted, no keys). Heap growth is measured after a GC when the run exposes one (`--expose-gc`), else raw.',
-    ],
-  }, log);
+  return runSection(
+    {
+      id: 'tenant-flood',
+      title: 'Identity-provider load: issuer templates under a random-tenant flood',
+      columns: COLUMNS,
+      scenarios: [
+        { name: 'burst of random tenants', measure: burst },
+        { name: 'sustained random-tenant flood', measure: () => sustained(rounds) },
+        { name: 'many tenants, one shared key set', measure: () => sharedKeys(tenants) },
+      ],
+      notes: [
+        "jwks-cache only (the references have no issuer templates). One `LocalIssuer` (ES256); tokens carry `iss` = `<origin>/t/<random tenant>` and are signed with the issuer's key.",
+        "Template `issuer: <origin>/t/{tenant}`. Random tenants: `jwksUri: <origin>/t/{tenant}/keys`, which the issuer answers 404 (no IdP serves keys for a tenant an attacker made up), so an admitted one fails and is remembered for the cooldown. Shared: the issuer's own JWKS for every tenant.",
+        '"IdP requests" counts every request the issuer received during the scenario; "refused" counts `UnknownIssuerError` (over the admission bound) and `KeySetUnavailableError` (admitted, no keys). Heap growth is measured after a GC when the run exposes one (`--expose-gc`), else raw.',
+      ],
+    },
+    log,
+  );
 }

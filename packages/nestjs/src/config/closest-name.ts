@@ -8,7 +8,8 @@ export function closestName(name: string, known: readonly string[]): string | un
   let best: { name: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = closeness(wanted, normalize(candidate));
-    if (distance !== undefined && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+    if (distance !== undefined && (best === undefined || distance < best.distance))
+      best = { name: candidate, distance };
   }
   return best?.name;
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_JWKS_OPTIONS, DEFAULT_STORE_OPTIONS, DEFAULT_TOKEN_TIMING, DEFAULT_VERIFY_OPTIONS } from './options.js';
+import {
+  DEFAULT_JWKS_OPTIONS,
+  DEFAULT_STORE_OPTIONS,
+  DEFAULT_TOKEN_TIMING,
+  DEFAULT_VERIFY_OPTIONS,
+} from './options.js';
 import {
   ISSUER_VERIFY_OPTION_KEYS,
   JWKS_OPTION_KEYS,
@@ -14,7 +19,10 @@ const sorted = (keys: readonly string[]) => [...keys].sort();
 
 describe('the known option keys', () => {
   it('are exactly the keys of the option interfaces: a missing or an extra key fails the typecheck', () => {
-    interface Example { a?: number; b: string }
+    interface Example {
+      a?: number;
+      b: string;
+    }
     // @ts-expect-error `b` is missing: an option added to an interface must be listed
     keysOf<Example>({ a: true });
     // @ts-expect-error `c` is no option of the interface
@@ -27,11 +35,15 @@ describe('the known option keys', () => {
 
   it('match the keys of the defaults, which are typed Required<…> of the same interfaces', () => {
     // importedKeyCache has no default value: without it the built-in LRU (importedKeyCacheSize) serves.
-    expect(sorted(JWKS_OPTION_KEYS.filter((key) => key !== 'importedKeyCache'))).toEqual(sorted(Object.keys(DEFAULT_JWKS_OPTIONS)));
+    expect(sorted(JWKS_OPTION_KEYS.filter((key) => key !== 'importedKeyCache'))).toEqual(
+      sorted(Object.keys(DEFAULT_JWKS_OPTIONS)),
+    );
     expect(sorted(VERIFY_OPTION_KEYS)).toEqual(sorted(Object.keys(DEFAULT_VERIFY_OPTIONS)));
     expect(sorted(STORE_OPTION_KEYS)).toEqual(sorted(Object.keys(DEFAULT_STORE_OPTIONS)));
     // tenantFrom has no default value either: without it, no tenant unless one is given.
-    expect(sorted(TOKEN_TIMING_KEYS.filter((key) => key !== 'tenantFrom'))).toEqual(sorted(Object.keys(DEFAULT_TOKEN_TIMING)));
+    expect(sorted(TOKEN_TIMING_KEYS.filter((key) => key !== 'tenantFrom'))).toEqual(
+      sorted(Object.keys(DEFAULT_TOKEN_TIMING)),
+    );
   });
 
   it('give a token source every key of tokenDefaults, and an issuer every verify key but the shared cache size', () => {

@@ -11,10 +11,17 @@ import { deepFreeze } from '../internal/deep-freeze.js';
 
 /** Signature algorithms for which a public key is used. The default allow-list. */
 export const ASYMMETRIC_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ] as const;
 
 /** HMAC algorithms; allowed only when listed explicitly in an issuer's `algorithms`. */
@@ -254,7 +261,11 @@ export interface DpopOptions {
 /** A token source's configured DPoP key (`tokens.<name>.dpop`). */
 export interface DpopClientOptions {
   /** The private key: a `KeyObject`, a WebCrypto `CryptoKey`, a private JWK, or a PKCS#8 PEM string. Never stored or logged. */
-  privateKey: import('node:crypto').KeyObject | import('node:crypto').webcrypto.CryptoKey | import('node:crypto').JsonWebKey | string;
+  privateKey:
+    | import('node:crypto').KeyObject
+    | import('node:crypto').webcrypto.CryptoKey
+    | import('node:crypto').JsonWebKey
+    | string;
   /** The proof's signature algorithm; it must fit the key. */
   alg: AsymmetricAlgorithm;
 }
@@ -308,9 +319,7 @@ export interface ClientCredentialsOptions {
 }
 
 /** What a token function may return. */
-export type TokenFunctionResult =
-  | string
-  | { access_token: string; expires_in?: number; token_type?: string };
+export type TokenFunctionResult = string | { access_token: string; expires_in?: number; token_type?: string };
 
 /** What a token function is called with. */
 export interface TokenFunctionContext {

@@ -19,7 +19,8 @@ import {
 } from './options.js';
 
 /** The timing every token source starts from: every member set but `tenantFrom`, which has no default. */
-export type ResolvedTokenTiming = Required<Omit<TokenTimingOptions, 'tenantFrom'>> & Pick<TokenTimingOptions, 'tenantFrom'>;
+export type ResolvedTokenTiming = Required<Omit<TokenTimingOptions, 'tenantFrom'>> &
+  Pick<TokenTimingOptions, 'tenantFrom'>;
 
 /** The top-level `verify` block with every default filled in. */
 export type ResolvedVerifyOptions = typeof DEFAULT_VERIFY_OPTIONS;
@@ -43,7 +44,10 @@ export interface ResolvedConfig {
   /** The store layer's tuning. */
   readonly storeOptions: Required<StoreOptions>;
   /** DPoP (RFC 9449) per configured issuer, by issuer; `fallback` for an issuer made at run time. */
-  readonly dpop: { readonly issuers: Readonly<Record<string, ResolvedDpopSettings>>; readonly fallback: ResolvedDpopSettings };
+  readonly dpop: {
+    readonly issuers: Readonly<Record<string, ResolvedDpopSettings>>;
+    readonly fallback: ResolvedDpopSettings;
+  };
 }
 
 /** One issuer's DPoP settings (`issuers[i].dpop`), defaults filled in. */
@@ -151,12 +155,18 @@ function resolveDpop(options: JwksCacheModuleOptions): ResolvedConfig['dpop'] {
 }
 
 /** One issuer's `dpop` option with the defaults (exported for its unit test). */
-export function resolveDpopSettings(dpop: DpopMode | DpopOptions | undefined, clockTolerance: number = DEFAULT_VERIFY_OPTIONS.clockTolerance): ResolvedDpopSettings {
+export function resolveDpopSettings(
+  dpop: DpopMode | DpopOptions | undefined,
+  clockTolerance: number = DEFAULT_VERIFY_OPTIONS.clockTolerance,
+): ResolvedDpopSettings {
   const options: DpopOptions = typeof dpop === 'string' ? { mode: dpop } : (dpop ?? {});
   const nonce = options.nonce;
-  const nonceRotation = nonce === undefined || nonce === false
-    ? undefined
-    : nonce === true ? DEFAULT_DPOP_OPTIONS.nonceRotation : (nonce.rotation ?? DEFAULT_DPOP_OPTIONS.nonceRotation);
+  const nonceRotation =
+    nonce === undefined || nonce === false
+      ? undefined
+      : nonce === true
+        ? DEFAULT_DPOP_OPTIONS.nonceRotation
+        : (nonce.rotation ?? DEFAULT_DPOP_OPTIONS.nonceRotation);
   return {
     mode: options.mode ?? DEFAULT_DPOP_OPTIONS.mode,
     configured: dpop !== undefined,

@@ -18,7 +18,7 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
     if (isIssuerTemplate(issuer.issuer) && issuer.tenants === undefined) {
       warnings.push(
         `issuers[${i}] (${issuer.issuer}) is an issuer template without tenants: a token of any tenant the identity provider ` +
-          'vouches for is accepted (with a shared key set such as Entra ID\'s common keys, any of its tenants). Set tenants to your allow-list',
+          "vouches for is accepted (with a shared key set such as Entra ID's common keys, any of its tenants). Set tenants to your allow-list",
       );
     }
     if (issuer.audience === undefined) {
@@ -28,7 +28,12 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
       );
     }
   });
-  const explicitDpop = (options.issuers ?? []).some((issuer) => issuer.dpop !== undefined && issuer.dpop !== 'off' && (typeof issuer.dpop !== 'object' || issuer.dpop.mode !== 'off'));
+  const explicitDpop = (options.issuers ?? []).some(
+    (issuer) =>
+      issuer.dpop !== undefined &&
+      issuer.dpop !== 'off' &&
+      (typeof issuer.dpop !== 'object' || issuer.dpop.mode !== 'off'),
+  );
   if (explicitDpop && options.stores !== undefined && !hasRedisTier(options.stores)) {
     warnings.push(
       'DPoP is configured and stores has no Redis tier: the jti replay cache is per instance, so a proof replayed ' +
@@ -40,7 +45,7 @@ export function startupWarnings(options: JwksCacheModuleOptions): string[] {
 
 /** Whether one of the stores is a `@keyv/redis` adapter (the one that can `SET NX PX`). */
 function hasRedisTier(stores: NonNullable<JwksCacheModuleOptions['stores']>): boolean {
-  const tiers = Array.isArray(stores) ? stores : (stores as { stores?: unknown[] }).stores ?? [];
+  const tiers = Array.isArray(stores) ? stores : ((stores as { stores?: unknown[] }).stores ?? []);
   return tiers.some((tier) => {
     const adapter = (tier as { store?: { client?: { set?: unknown }; getClient?: unknown } }).store;
     return typeof adapter?.getClient === 'function' && typeof adapter.client?.set === 'function';

@@ -5,7 +5,9 @@ import { validateOptions } from './validate-options.js';
 
 const ISSUER = 'https://idp.example.test/';
 const ISSUERS = [{ issuer: ISSUER, jwksUri: 'https://idp.example.test/jwks', audience: 'orders-api' }];
-const SOURCE = { clientCredentials: { tokenEndpoint: 'https://idp.example.test/token', clientId: 'orders', clientSecret: 's3cret' } };
+const SOURCE = {
+  clientCredentials: { tokenEndpoint: 'https://idp.example.test/token', clientId: 'orders', clientSecret: 's3cret' },
+};
 
 /** Options that pass on their own, with `extra` merged in. */
 function withIssuer(extra: Record<string, unknown>): JwksCacheModuleOptions {
@@ -27,14 +29,24 @@ function errorOf(options: unknown): Error | undefined {
 
 describe('validateOptions', () => {
   it('accepts a plain configuration', () => {
-    expect(errorOf(withIssuer({ jwks: { ttl: 60_000, timeout: 2_000 }, verify: { clockTolerance: 0 }, tokens: { default: SOURCE } }))).toBeUndefined();
+    expect(
+      errorOf(
+        withIssuer({
+          jwks: { ttl: 60_000, timeout: 2_000 },
+          verify: { clockTolerance: 0 },
+          tokens: { default: SOURCE },
+        }),
+      ),
+    ).toBeUndefined();
   });
 
   describe('durations are whole milliseconds in their range', () => {
     it('refuses jwks.timeout: 0.5 at start (AbortSignal.timeout would refuse it on every fetch)', () => {
       const error = errorOf(withIssuer({ jwks: { timeout: 0.5 } }));
       expect(error).toBeInstanceOf(TypeError);
-      expect(error?.message).toBe('JwksCacheModule: option jwks.timeout must be a whole number of milliseconds from 1 to 2147483647 (got 0.5)');
+      expect(error?.message).toBe(
+        'JwksCacheModule: option jwks.timeout must be a whole number of milliseconds from 1 to 2147483647 (got 0.5)',
+      );
     });
 
     it.each([
@@ -56,14 +68,21 @@ describe('validateOptions', () => {
       ['tokens.x.leeway', withIssuer({ tokens: { x: { ...SOURCE, leeway: 1.5 } } })],
       ['tokens.x.refreshAhead', withIssuer({ tokens: { x: { ...SOURCE, refreshAhead: -1 } } })],
       ['tokens.x.timeout', withIssuer({ tokens: { x: { tokenFunction: () => 't', timeout: 2.5 } } })],
-      ['tokens.x.clientCredentials.timeout', withIssuer({ tokens: { x: { clientCredentials: { ...SOURCE.clientCredentials, timeout: 0.5 } } } })],
+      [
+        'tokens.x.clientCredentials.timeout',
+        withIssuer({ tokens: { x: { clientCredentials: { ...SOURCE.clientCredentials, timeout: 0.5 } } } }),
+      ],
       ['storeOptions.l1Ttl', withIssuer({ storeOptions: { l1Ttl: 0.5 } })],
       ['storeOptions.timeout', withIssuer({ storeOptions: { timeout: 99.5 } })],
       ['storeOptions.logInterval', withIssuer({ storeOptions: { logInterval: 1.5 } })],
     ])('refuses a fraction, a non-finite or a negative %s, naming it', (path, options) => {
       const error = errorOf(options);
       expect(error).toBeInstanceOf(TypeError);
-      expect(error?.message).toMatch(new RegExp(`^JwksCacheModule: option ${path.replace(/[.[\]]/g, '\\$&')} must be a whole number of milliseconds`));
+      expect(error?.message).toMatch(
+        new RegExp(
+          `^JwksCacheModule: option ${path.replace(/[.[\]]/g, '\\$&')} must be a whole number of milliseconds`,
+        ),
+      );
     });
 
     // AbortSignal.timeout takes up to 4294967295, but Node's timers hold 31 bits: past 2147483647
@@ -71,25 +90,42 @@ describe('validateOptions', () => {
     it.each([
       ['jwks.timeout', (ms: number) => withIssuer({ jwks: { timeout: ms } })],
       ['tokens.x.timeout', (ms: number) => withIssuer({ tokens: { x: { tokenFunction: () => 't', timeout: ms } } })],
-      ['tokens.x.clientCredentials.timeout', (ms: number) => withIssuer({ tokens: { x: { clientCredentials: { ...SOURCE.clientCredentials, timeout: ms } } } })],
+      [
+        'tokens.x.clientCredentials.timeout',
+        (ms: number) =>
+          withIssuer({ tokens: { x: { clientCredentials: { ...SOURCE.clientCredentials, timeout: ms } } } }),
+      ],
       ['storeOptions.timeout', (ms: number) => withIssuer({ storeOptions: { timeout: ms } })],
-      ['jwks.retryBackoff.max', (ms: number) => withIssuer({ jwks: { retryBackoff: { initial: 1_000, max: ms, jitter: 0 } } })],
+      [
+        'jwks.retryBackoff.max',
+        (ms: number) => withIssuer({ jwks: { retryBackoff: { initial: 1_000, max: ms, jitter: 0 } } }),
+      ],
     ])('keeps %s within what a timer can wait (1 to 2147483647 ms)', (path, options) => {
       expect(errorOf(options(2_147_483_647))).toBeUndefined();
       for (const ms of [2_147_483_648, 4_294_967_295, 4_294_967_296, 0]) {
-        expect(errorOf(options(ms))?.message).toMatch(new RegExp(`option ${path.replace(/[.[\]]/g, '\\$&')} must be a whole number of milliseconds from 1 to 2147483647 \\(got ${ms}\\)`));
+        expect(errorOf(options(ms))?.message).toMatch(
+          new RegExp(
+            `option ${path.replace(/[.[\]]/g, '\\$&')} must be a whole number of milliseconds from 1 to 2147483647 \\(got ${ms}\\)`,
+          ),
+        );
       }
     });
 
     it('keeps the longest retry delay, jitter included, within what a timer can wait', () => {
-      expect(errorOf(withIssuer({ jwks: { retryBackoff: { initial: 1_000, max: 2_000_000_000, jitter: 0.2 } } }))?.message).toMatch(
+      expect(
+        errorOf(withIssuer({ jwks: { retryBackoff: { initial: 1_000, max: 2_000_000_000, jitter: 0.2 } } }))?.message,
+      ).toMatch(
         /option jwks\.retryBackoff\.max with its jitter \(±20 %\) reaches 2400000000 ms, more than a timer can wait \(2147483647\)/,
       );
-      expect(errorOf(withIssuer({ jwks: { retryBackoff: { initial: 1_000, max: 1_000_000_000, jitter: 1 } } }))).toBeUndefined();
+      expect(
+        errorOf(withIssuer({ jwks: { retryBackoff: { initial: 1_000, max: 1_000_000_000, jitter: 1 } } })),
+      ).toBeUndefined();
     });
 
     it('refuses a retry backoff whose first delay exceeds its bound', () => {
-      expect(errorOf(withIssuer({ jwks: { retryBackoff: { initial: 2_000, max: 1_000, jitter: 0 } } }))?.message).toMatch(/option jwks\.retryBackoff\.initial must not exceed jwks\.retryBackoff\.max/);
+      expect(
+        errorOf(withIssuer({ jwks: { retryBackoff: { initial: 2_000, max: 1_000, jitter: 0 } } }))?.message,
+      ).toMatch(/option jwks\.retryBackoff\.initial must not exceed jwks\.retryBackoff\.max/);
     });
 
     it.each([
@@ -99,7 +135,9 @@ describe('validateOptions', () => {
       ['verify.maxTokenBytes', withIssuer({ verify: { maxTokenBytes: 1_000.5 } })],
       ['storeOptions.l1MaxEntries', withIssuer({ storeOptions: { l1MaxEntries: 1.5 } })],
     ])('refuses a fractional count %s', (path, options) => {
-      expect(errorOf(options)?.message).toMatch(new RegExp(`^JwksCacheModule: option ${path.replace(/[.[\]]/g, '\\$&')} must be a whole number`));
+      expect(errorOf(options)?.message).toMatch(
+        new RegExp(`^JwksCacheModule: option ${path.replace(/[.[\]]/g, '\\$&')} must be a whole number`),
+      );
     });
 
     it('accepts zero where zero turns a feature off, and whole values at the bounds', () => {
@@ -118,7 +156,9 @@ describe('validateOptions', () => {
       expect(errorOf(withIssuer({ verify: { maxTokenBytes: bytes } }))?.message).toBe(
         `JwksCacheModule: option verify.maxTokenBytes must be a whole number of bytes from 1 to 16384: it may lower the 16 KiB cap on tokens, never raise it (got ${bytes})`,
       );
-      expect(errorOf(issuerWith({ verify: { maxTokenBytes: bytes } }))?.message).toMatch(/^JwksCacheModule: option issuers\[0\]\.verify\.maxTokenBytes must be a whole number of bytes from 1 to 16384/);
+      expect(errorOf(issuerWith({ verify: { maxTokenBytes: bytes } }))?.message).toMatch(
+        /^JwksCacheModule: option issuers\[0\]\.verify\.maxTokenBytes must be a whole number of bytes from 1 to 16384/,
+      );
     });
 
     it('accepts the cap itself and anything lower', () => {
@@ -141,15 +181,27 @@ describe('validateOptions', () => {
       [withIssuer({ verify: { clockTolerence: 1_000 } }), 'verify.clockTolerence', 'clockTolerance'],
       [withIssuer({ tokenDefaults: { leway: 1_000 } }), 'tokenDefaults.leway', 'leeway'],
       [withIssuer({ tokens: { x: { ...SOURCE, refreshAheadMs: 1 } } }), 'tokens.x.refreshAheadMs', 'refreshAhead'],
-      [withIssuer({ tokens: { x: { clientCredential: SOURCE.clientCredentials } } }), 'tokens.x.clientCredential', 'clientCredentials'],
-      [withIssuer({ tokens: { x: { clientCredentials: { ...SOURCE.clientCredentials, client_id: 'x' } } } }), 'tokens.x.clientCredentials.client_id', 'clientId'],
+      [
+        withIssuer({ tokens: { x: { clientCredential: SOURCE.clientCredentials } } }),
+        'tokens.x.clientCredential',
+        'clientCredentials',
+      ],
+      [
+        withIssuer({ tokens: { x: { clientCredentials: { ...SOURCE.clientCredentials, client_id: 'x' } } } }),
+        'tokens.x.clientCredentials.client_id',
+        'clientId',
+      ],
       [withIssuer({ storeOptions: { l1ttl: 1_000 } }), 'storeOptions.l1ttl', 'l1Ttl'],
       [withIssuer({ guard: { realms: 'orders' } }), 'guard.realms', 'realm'],
       [withIssuer({ integrity_key: 'x' }), 'integrity_key', 'integrityKey'],
     ])('refuses %j, naming %s and suggesting %s', (options, path, suggestion) => {
       const error = errorOf(options);
       expect(error).toBeInstanceOf(TypeError);
-      expect(error?.message).toMatch(new RegExp(`^JwksCacheModule: option ${path.replace(/[.[\]]/g, '\\$&')} is not a known option; did you mean ${suggestion}\\?$`));
+      expect(error?.message).toMatch(
+        new RegExp(
+          `^JwksCacheModule: option ${path.replace(/[.[\]]/g, '\\$&')} is not a known option; did you mean ${suggestion}\\?$`,
+        ),
+      );
     });
 
     it('lists the known names when none is close', () => {
@@ -166,19 +218,23 @@ describe('validateOptions', () => {
 
     it('checks the settings a clientCredentials function returns, at run time, by the same rule (validateClientCredentials)', async () => {
       const { validateClientCredentials } = await import('./validate-options.js');
-      expect(() => validateClientCredentials({ ...SOURCE.clientCredentials, scopes: 'a' }, 'tokens.x.clientCredentials("t")')).toThrow(
-        /option tokens\.x\.clientCredentials\("t"\)\.scopes is not a known option; did you mean scope\?/,
-      );
+      expect(() =>
+        validateClientCredentials({ ...SOURCE.clientCredentials, scopes: 'a' }, 'tokens.x.clientCredentials("t")'),
+      ).toThrow(/option tokens\.x\.clientCredentials\("t"\)\.scopes is not a known option; did you mean scope\?/);
     });
 
     it('leaves free-form maps alone: extraParams and the kids of an encryptionKey map', () => {
       const key = randomBytes(32).toString('base64');
       const credentials = { ...SOURCE.clientCredentials, extraParams: { anything: 'goes' } };
-      expect(errorOf(withIssuer({ tokens: { x: { clientCredentials: credentials } }, encryptionKey: { 'kid-2026': key } }))).toBeUndefined();
+      expect(
+        errorOf(withIssuer({ tokens: { x: { clientCredentials: credentials } }, encryptionKey: { 'kid-2026': key } })),
+      ).toBeUndefined();
     });
 
     it('accepts a known key set to undefined (as configuration read from the environment gives)', () => {
-      expect(errorOf({ issuers: [{ issuer: ISSUER, jwksUri: undefined, audience: 'a' }], jwks: { ttl: undefined } })).toBeUndefined();
+      expect(
+        errorOf({ issuers: [{ issuer: ISSUER, jwksUri: undefined, audience: 'a' }], jwks: { ttl: undefined } }),
+      ).toBeUndefined();
     });
   });
 
@@ -223,35 +279,56 @@ describe('validateOptions', () => {
     ])('refuses a passphrase as %s, showing the openssl command', (path, extra) => {
       const error = errorOf(withIssuer(extra));
       expect(error).toBeInstanceOf(TypeError);
-      expect(error?.message).toMatch(new RegExp(`^JwksCacheModule: option ${path.replace('.', '\\.')} must be 32 random bytes.*openssl rand -base64 32`));
+      expect(error?.message).toMatch(
+        new RegExp(
+          `^JwksCacheModule: option ${path.replace('.', '\\.')} must be 32 random bytes.*openssl rand -base64 32`,
+        ),
+      );
     });
 
     it('refuses an empty encryptionKey map', () => {
-      expect(errorOf(withIssuer({ encryptionKey: {} }))?.message).toMatch(/option encryptionKey must be a 32-byte key or a non-empty \{ kid: key \} map/);
+      expect(errorOf(withIssuer({ encryptionKey: {} }))?.message).toMatch(
+        /option encryptionKey must be a 32-byte key or a non-empty \{ kid: key \} map/,
+      );
     });
 
     it.each([
       ['the same string', bytes.toString('base64'), bytes.toString('base64')],
       ['the same bytes in another encoding', bytes.toString('hex'), bytes.toString('base64url')],
       ['the same bytes as a Uint8Array', bytes.toString('base64'), new Uint8Array(bytes)],
-      ['a value of the encryptionKey map', bytes.toString('base64'), { k1: randomBytes(32).toString('base64'), k2: bytes.toString('hex') }],
+      [
+        'a value of the encryptionKey map',
+        bytes.toString('base64'),
+        { k1: randomBytes(32).toString('base64'), k2: bytes.toString('hex') },
+      ],
     ])('refuses an integrityKey equal to the encryptionKey (%s)', (_, integrityKey, encryptionKey) => {
       const error = errorOf(withIssuer({ integrityKey, encryptionKey }));
       expect(error).toBeInstanceOf(TypeError);
-      expect(error?.message).toMatch(/^JwksCacheModule: option encryptionKey(\.k2)? must differ from integrityKey: one key must not serve both HMAC and encryption; make each with `openssl rand -base64 32`$/);
+      expect(error?.message).toMatch(
+        /^JwksCacheModule: option encryptionKey(\.k2)? must differ from integrityKey: one key must not serve both HMAC and encryption; make each with `openssl rand -base64 32`$/,
+      );
     });
   });
 });
 
-describe('validateOptions: the guard\'s user mapping, roles and request context (issue 17.6)', () => {
+describe("validateOptions: the guard's user mapping, roles and request context (issue 17.6)", () => {
   const tid = (claims: Record<string, unknown>) => claims.tid as string | undefined;
 
   it('accepts mapUser, rolesClaim, tenantFrom and context, and tenantFrom on token sources and tokenDefaults', () => {
-    expect(errorOf(withIssuer({
-      guard: { mapUser: () => Promise.resolve({}), rolesClaim: 'realm_access.roles', tenantFrom: tid, context: true },
-      tokenDefaults: { tenantFrom: tid },
-      tokens: { default: { ...SOURCE, tenantFrom: tid } },
-    }))).toBeUndefined();
+    expect(
+      errorOf(
+        withIssuer({
+          guard: {
+            mapUser: () => Promise.resolve({}),
+            rolesClaim: 'realm_access.roles',
+            tenantFrom: tid,
+            context: true,
+          },
+          tokenDefaults: { tenantFrom: tid },
+          tokens: { default: { ...SOURCE, tenantFrom: tid } },
+        }),
+      ),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -261,15 +338,28 @@ describe('validateOptions: the guard\'s user mapping, roles and request context 
     [{ guard: { rolesClaim: ['roles'] } }, 'option guard.rolesClaim must be a non-empty claim name or dot path'],
     [{ guard: { context: 'yes' } }, 'option guard.context must be a boolean, not a string'],
     [{ tokenDefaults: { tenantFrom: 'tid' } }, 'option tokenDefaults.tenantFrom must be a function, not a string'],
-    [{ tokens: { default: { ...SOURCE, tenantFrom: 1 } } }, 'option tokens.default.tenantFrom must be a function, not 1'],
-    [{ guard: { context: false }, tokens: { default: { ...SOURCE, tenantFrom: tid } } }, 'option tokens.default.tenantFrom needs the request context, which guard.context: false turns off'],
-    [{ guard: { context: false }, tokenDefaults: { tenantFrom: tid } }, 'option tokenDefaults.tenantFrom needs the request context, which guard.context: false turns off'],
+    [
+      { tokens: { default: { ...SOURCE, tenantFrom: 1 } } },
+      'option tokens.default.tenantFrom must be a function, not 1',
+    ],
+    [
+      { guard: { context: false }, tokens: { default: { ...SOURCE, tenantFrom: tid } } },
+      'option tokens.default.tenantFrom needs the request context, which guard.context: false turns off',
+    ],
+    [
+      { guard: { context: false }, tokenDefaults: { tenantFrom: tid } },
+      'option tokenDefaults.tenantFrom needs the request context, which guard.context: false turns off',
+    ],
   ])('refuses %j at start: %s', (extra, message) => {
     expect(errorOf(withIssuer(extra))).toEqual(new TypeError(`JwksCacheModule: ${message}`));
   });
 
   it('refuses an unknown guard key, naming the closest one', () => {
-    expect(errorOf(withIssuer({ guard: { roleClaim: 'roles' } }))?.message).toBe('JwksCacheModule: option guard.roleClaim is not a known option; did you mean rolesClaim?');
-    expect(errorOf(withIssuer({ guard: { mapUsers: () => ({}) } }))?.message).toBe('JwksCacheModule: option guard.mapUsers is not a known option; did you mean mapUser?');
+    expect(errorOf(withIssuer({ guard: { roleClaim: 'roles' } }))?.message).toBe(
+      'JwksCacheModule: option guard.roleClaim is not a known option; did you mean rolesClaim?',
+    );
+    expect(errorOf(withIssuer({ guard: { mapUsers: () => ({}) } }))?.message).toBe(
+      'JwksCacheModule: option guard.mapUsers is not a known option; did you mean mapUser?',
+    );
   });
 });

@@ -96,18 +96,24 @@ export function validateOptions(options: JwksCacheModuleOptions): void {
 function validateIssuer(issuer: IssuerOptions, path: string): void {
   checkObject(issuer, path);
   checkKeys(issuer, ISSUER_OPTION_KEYS, path);
-  if (typeof issuer.issuer !== 'string' || issuer.issuer.length === 0) fail(`${path}.issuer`, 'is required (a non-empty string)');
+  if (typeof issuer.issuer !== 'string' || issuer.issuer.length === 0)
+    fail(`${path}.issuer`, 'is required (a non-empty string)');
   // A template's issuer and jwksUri are checked with their placeholders.
   const isTemplate = validateTemplateOptions(issuer, path);
-  if (!isTemplate && issuer.jwksUri === undefined) validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
+  if (!isTemplate && issuer.jwksUri === undefined)
+    validateUrl(issuer.issuer, `${path}.issuer`, '(it is used for OIDC discovery, as jwksUri is absent)');
   else if (!isTemplate) validateUrl(issuer.jwksUri, `${path}.jwksUri`);
-  if (issuer.audience !== undefined && !isStringOrStrings(issuer.audience)) fail(`${path}.audience`, 'must be a string or an array of strings');
+  if (issuer.audience !== undefined && !isStringOrStrings(issuer.audience))
+    fail(`${path}.audience`, 'must be a string or an array of strings');
   if (issuer.algorithms !== undefined) validateAlgorithms(issuer, path);
   if (issuer.jwks !== undefined) validateJwks(issuer.jwks, `${path}.jwks`);
   if (issuer.verify !== undefined) {
     checkObject(issuer.verify, `${path}.verify`);
     if (Object.hasOwn(issuer.verify, 'verifiedTokenCacheSize')) {
-      fail(`${path}.verify.verifiedTokenCacheSize`, 'is an option of the top-level verify only (one cache serves every issuer)');
+      fail(
+        `${path}.verify.verifiedTokenCacheSize`,
+        'is an option of the top-level verify only (one cache serves every issuer)',
+      );
     }
     validateVerify(issuer.verify, `${path}.verify`, ISSUER_VERIFY_OPTION_KEYS);
   }
@@ -120,19 +126,27 @@ const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
 /** `'off' | 'allowed' | 'required'`, or `{ mode, algorithms (asymmetric only), maxProofAge, nonce }`. */
 function validateDpop(dpop: unknown, path: string): void {
   if (typeof dpop === 'string') {
-    if (!DPOP_MODES.includes(dpop)) fail(path, `must be 'off', 'allowed', 'required' or { mode, algorithms, maxProofAge, nonce } (got '${dpop.slice(0, 40)}')`);
+    if (!DPOP_MODES.includes(dpop))
+      fail(
+        path,
+        `must be 'off', 'allowed', 'required' or { mode, algorithms, maxProofAge, nonce } (got '${dpop.slice(0, 40)}')`,
+      );
     return;
   }
   checkObject(dpop, path);
   const options = dpop as Record<string, unknown>;
   checkKeys(options, DPOP_OPTION_KEYS, path);
-  if (options.mode !== undefined && !DPOP_MODES.includes(options.mode)) fail(`${path}.mode`, "must be 'off', 'allowed' or 'required'");
+  if (options.mode !== undefined && !DPOP_MODES.includes(options.mode))
+    fail(`${path}.mode`, "must be 'off', 'allowed' or 'required'");
   const algorithms = options.algorithms;
   if (algorithms !== undefined) {
     if (!Array.isArray(algorithms) || algorithms.length === 0) fail(`${path}.algorithms`, 'must be a non-empty array');
     for (const alg of algorithms) {
       if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) {
-        fail(`${path}.algorithms`, `contains ${typeof alg === 'string' ? alg : 'a non-string'}: a DPoP proof is signed with an asymmetric algorithm (known: ${ASYMMETRIC_ALGORITHMS.join(', ')})`);
+        fail(
+          `${path}.algorithms`,
+          `contains ${typeof alg === 'string' ? alg : 'a non-string'}: a DPoP proof is signed with an asymmetric algorithm (known: ${ASYMMETRIC_ALGORITHMS.join(', ')})`,
+        );
       }
     }
   }
@@ -149,10 +163,16 @@ function validateAlgorithms(issuer: IssuerOptions, path: string): void {
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail(`${path}.algorithms`, 'must be a non-empty array');
   for (const alg of algorithms) {
     if (typeof alg !== 'string' || !KNOWN_ALGORITHMS.has(alg)) {
-      fail(`${path}.algorithms`, `contains an unknown or unsupported algorithm (${String(alg)}); known: ${[...KNOWN_ALGORITHMS].join(', ')}`);
+      fail(
+        `${path}.algorithms`,
+        `contains an unknown or unsupported algorithm (${String(alg)}); known: ${[...KNOWN_ALGORITHMS].join(', ')}`,
+      );
     }
     if (SYMMETRIC.has(alg) && issuer.allowSymmetricAlgorithms !== true) {
-      fail(`${path}.algorithms`, `contains the symmetric algorithm ${alg}; set ${path}.allowSymmetricAlgorithms to true to opt in`);
+      fail(
+        `${path}.algorithms`,
+        `contains the symmetric algorithm ${alg}; set ${path}.allowSymmetricAlgorithms to true to opt in`,
+      );
     }
   }
 }
@@ -182,24 +202,32 @@ function validateRetryBackoff(backoff: NonNullable<JwksOptions['retryBackoff']>,
   validateDuration(backoff.initial, `${path}.initial`, 1, MAX_TIMER_MS, true);
   validateDuration(backoff.max, `${path}.max`, 1, MAX_TIMER_MS, true);
   const { jitter } = backoff;
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) fail(`${path}.jitter`, 'must be a number from 0 to 1');
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))
+    fail(`${path}.jitter`, 'must be a number from 0 to 1');
   if (backoff.initial > backoff.max) fail(`${path}.initial`, `must not exceed ${path}.max`);
   const longest = Math.ceil(backoff.max * (1 + jitter));
   if (longest > MAX_TIMER_MS) {
-    fail(`${path}.max`, `with its jitter (±${Math.round(jitter * 100)} %) reaches ${longest} ms, more than a timer can wait (${MAX_TIMER_MS})`);
+    fail(
+      `${path}.max`,
+      `with its jitter (±${Math.round(jitter * 100)} %) reaches ${longest} ms, more than a timer can wait (${MAX_TIMER_MS})`,
+    );
   }
 }
 
 /** `false`, or an adapter with `get` / `set` functions (`delete` / `clear` functions when present); top level only. */
 function validateImportedKeyCache(cache: unknown, path: string): void {
   const name = `${path}.importedKeyCache`;
-  if (path !== 'jwks') fail(name, 'is only read at the top level (jwks.importedKeyCache): the imported keys are shared by all issuers');
+  if (path !== 'jwks')
+    fail(name, 'is only read at the top level (jwks.importedKeyCache): the imported keys are shared by all issuers');
   if (cache === false) return;
-  if (cache === null || typeof cache !== 'object') fail(name, 'must be false or an adapter { get(key, alg), set(key, alg, imported) }');
+  if (cache === null || typeof cache !== 'object')
+    fail(name, 'must be false or an adapter { get(key, alg), set(key, alg, imported) }');
   const adapter = cache as Record<string, unknown>;
-  for (const method of ['get', 'set']) if (typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function');
+  for (const method of ['get', 'set'])
+    if (typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function');
   for (const method of ['delete', 'clear']) {
-    if (adapter[method] !== undefined && typeof adapter[method] !== 'function') fail(`${name}.${method}`, 'must be a function when present');
+    if (adapter[method] !== undefined && typeof adapter[method] !== 'function')
+      fail(`${name}.${method}`, 'must be a function when present');
   }
 }
 
@@ -209,11 +237,19 @@ function validateVerify(verify: VerifyOptions, path: string, known: readonly str
   for (const name of VERIFY_DURATIONS) validateDuration(verify[name], `${path}.${name}`);
   validateCount(verify.verifiedTokenCacheSize, `${path}.verifiedTokenCacheSize`, 0);
   const bytes: unknown = verify.maxTokenBytes;
-  if (bytes !== undefined && !(Number.isInteger(bytes) && (bytes as number) >= 1 && (bytes as number) <= MAX_TOKEN_BYTES)) {
-    fail(`${path}.maxTokenBytes`, `must be a whole number of bytes from 1 to ${MAX_TOKEN_BYTES}: it may lower the 16 KiB cap on tokens, never raise it (got ${describe(bytes)})`);
+  if (
+    bytes !== undefined &&
+    !(Number.isInteger(bytes) && (bytes as number) >= 1 && (bytes as number) <= MAX_TOKEN_BYTES)
+  ) {
+    fail(
+      `${path}.maxTokenBytes`,
+      `must be a whole number of bytes from 1 to ${MAX_TOKEN_BYTES}: it may lower the 16 KiB cap on tokens, never raise it (got ${describe(bytes)})`,
+    );
   }
-  if (verify.typ !== undefined && (typeof verify.typ !== 'string' || verify.typ.length === 0)) fail(`${path}.typ`, 'must be a non-empty string');
-  if (verify.requiredClaims !== undefined && !isStrings(verify.requiredClaims)) fail(`${path}.requiredClaims`, 'must be an array of strings');
+  if (verify.typ !== undefined && (typeof verify.typ !== 'string' || verify.typ.length === 0))
+    fail(`${path}.typ`, 'must be a non-empty string');
+  if (verify.requiredClaims !== undefined && !isStrings(verify.requiredClaims))
+    fail(`${path}.requiredClaims`, 'must be an array of strings');
 }
 
 /** The guard's user mapping, roles and request context; `tenantFrom` of token sources needs the context. */
@@ -221,12 +257,16 @@ function validateGuard(options: JwksCacheModuleOptions): void {
   const guard = options.guard!;
   checkFunction(guard.mapUser, 'guard.mapUser');
   checkFunction(guard.tenantFrom, 'guard.tenantFrom');
-  if (guard.rolesClaim !== undefined && (typeof guard.rolesClaim !== 'string' || guard.rolesClaim.length === 0)) fail('guard.rolesClaim', 'must be a non-empty claim name or dot path');
-  if (guard.context !== undefined && typeof guard.context !== 'boolean') fail('guard.context', `must be a boolean, not ${describe(guard.context)}`);
+  if (guard.rolesClaim !== undefined && (typeof guard.rolesClaim !== 'string' || guard.rolesClaim.length === 0))
+    fail('guard.rolesClaim', 'must be a non-empty claim name or dot path');
+  if (guard.context !== undefined && typeof guard.context !== 'boolean')
+    fail('guard.context', `must be a boolean, not ${describe(guard.context)}`);
   if (guard.context !== false) return;
-  if (options.tokenDefaults?.tenantFrom !== undefined) fail('tokenDefaults.tenantFrom', 'needs the request context, which guard.context: false turns off');
+  if (options.tokenDefaults?.tenantFrom !== undefined)
+    fail('tokenDefaults.tenantFrom', 'needs the request context, which guard.context: false turns off');
   for (const [name, source] of Object.entries(options.tokens ?? {})) {
-    if (source.tenantFrom !== undefined) fail(`tokens.${name}.tenantFrom`, 'needs the request context, which guard.context: false turns off');
+    if (source.tenantFrom !== undefined)
+      fail(`tokens.${name}.tenantFrom`, 'needs the request context, which guard.context: false turns off');
   }
 }
 
@@ -241,7 +281,8 @@ function validateTokenTiming(timing: TokenTimingOptions, path: string): void {
   validateDuration(timing.maxTokenLifetime, `${path}.maxTokenLifetime`, 1);
   const { retryBackoff } = timing;
   if (retryBackoff === undefined || retryBackoff === false) return;
-  if (retryBackoff === null || typeof retryBackoff !== 'object') fail(`${path}.retryBackoff`, 'must be false or { initial, max, jitter }');
+  if (retryBackoff === null || typeof retryBackoff !== 'object')
+    fail(`${path}.retryBackoff`, 'must be false or { initial, max, jitter }');
   validateRetryBackoff(retryBackoff, `${path}.retryBackoff`);
 }
 
@@ -253,17 +294,21 @@ export function validateTokenSource(source: TokenSourceOptions, path: string, is
   const hasFunction = source.tokenFunction !== undefined;
   if (hasCredentials === hasFunction) fail(path, 'needs exactly one of clientCredentials or tokenFunction');
   if (hasFunction && typeof source.tokenFunction !== 'function') fail(`${path}.tokenFunction`, 'must be a function');
-  if (hasCredentials && source.timeout !== undefined) fail(`${path}.timeout`, 'applies to a tokenFunction; set clientCredentials.timeout instead');
+  if (hasCredentials && source.timeout !== undefined)
+    fail(`${path}.timeout`, 'applies to a tokenFunction; set clientCredentials.timeout instead');
   validateDuration(source.timeout, `${path}.timeout`, 1, MAX_TIMER_MS);
-  if (hasCredentials && source.shareKey !== undefined) fail(`${path}.shareKey`, 'applies to a tokenFunction (client-credentials tokens are shared under their settings)');
-  if (source.shareKey !== undefined && (typeof source.shareKey !== 'string' || source.shareKey.length === 0)) fail(`${path}.shareKey`, 'must be a non-empty string');
+  if (hasCredentials && source.shareKey !== undefined)
+    fail(`${path}.shareKey`, 'applies to a tokenFunction (client-credentials tokens are shared under their settings)');
+  if (source.shareKey !== undefined && (typeof source.shareKey !== 'string' || source.shareKey.length === 0))
+    fail(`${path}.shareKey`, 'must be a non-empty string');
   const credentials = source.clientCredentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
     validateClientCredentials(credentials, `${path}.clientCredentials`);
   }
   validateTokenTiming(source, path);
   if (source.dpop !== undefined) validateDpopClient(source.dpop, `${path}.dpop`, hasCredentials);
-  if (source.verify !== undefined && !issuers.has(source.verify)) fail(`${path}.verify`, `names an issuer that is not configured (${source.verify})`);
+  if (source.verify !== undefined && !issuers.has(source.verify))
+    fail(`${path}.verify`, `names an issuer that is not configured (${source.verify})`);
 }
 
 /** `true`, or `{ privateKey, alg }` with a private key that signs with `alg` (checked by making one proof key now). */
@@ -273,12 +318,16 @@ function validateDpopClient(dpop: unknown, path: string, hasCredentials: boolean
   checkObject(dpop, path);
   checkKeys(dpop as object, DPOP_CLIENT_KEYS, path);
   const { privateKey, alg } = dpop as { privateKey?: unknown; alg?: unknown };
-  if (typeof alg !== 'string' || !ASYMMETRIC.has(alg)) fail(`${path}.alg`, `must be an asymmetric algorithm (${ASYMMETRIC_ALGORITHMS.join(', ')})`);
-  if (privateKey === undefined || privateKey === null) fail(`${path}.privateKey`, 'is required (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)');
+  if (typeof alg !== 'string' || !ASYMMETRIC.has(alg))
+    fail(`${path}.alg`, `must be an asymmetric algorithm (${ASYMMETRIC_ALGORITHMS.join(', ')})`);
+  if (privateKey === undefined || privateKey === null)
+    fail(`${path}.privateKey`, 'is required (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)');
   let problem: string | undefined;
   try {
     const signer = DpopProofSigner.fromOption({ privateKey, alg } as never);
-    problem = keyFitsAlgorithm(signer.publicKeyType, alg) ? undefined : `is a ${signer.publicKeyType} key, which cannot sign ${alg}`;
+    problem = keyFitsAlgorithm(signer.publicKeyType, alg)
+      ? undefined
+      : `is a ${signer.publicKeyType} key, which cannot sign ${alg}`;
   } catch {
     problem = 'is not a private key (a KeyObject, CryptoKey, private JWK or PKCS#8 PEM)';
   }
@@ -293,19 +342,25 @@ function keyFitsAlgorithm(kty: string, alg: string): boolean {
 
 /** Also used at run time for per-tenant settings returned by a function. */
 export function validateClientCredentials(credentials: unknown, path: string): void {
-  if (credentials === null || typeof credentials !== 'object') fail(path, 'must be an object or a function of the tenant');
+  if (credentials === null || typeof credentials !== 'object')
+    fail(path, 'must be an object or a function of the tenant');
   checkKeys(credentials, CLIENT_CREDENTIALS_KEYS, path);
   const c = credentials as Record<string, unknown>;
-  if (typeof c.clientId !== 'string' || c.clientId.length === 0) fail(`${path}.clientId`, 'is required (a non-empty string)');
-  if (typeof c.clientSecret !== 'string' || c.clientSecret.length === 0) fail(`${path}.clientSecret`, 'is required (a non-empty string)');
-  if (c.tokenEndpoint === undefined && c.issuer === undefined) fail(path, 'needs tokenEndpoint, or issuer to discover it from');
+  if (typeof c.clientId !== 'string' || c.clientId.length === 0)
+    fail(`${path}.clientId`, 'is required (a non-empty string)');
+  if (typeof c.clientSecret !== 'string' || c.clientSecret.length === 0)
+    fail(`${path}.clientSecret`, 'is required (a non-empty string)');
+  if (c.tokenEndpoint === undefined && c.issuer === undefined)
+    fail(path, 'needs tokenEndpoint, or issuer to discover it from');
   if (c.tokenEndpoint !== undefined) validateUrl(c.tokenEndpoint, `${path}.tokenEndpoint`);
   if (c.issuer !== undefined) validateUrl(c.issuer, `${path}.issuer`);
   if (c.authMethod !== undefined && c.authMethod !== 'client_secret_basic' && c.authMethod !== 'client_secret_post') {
     fail(`${path}.authMethod`, "must be 'client_secret_basic' or 'client_secret_post'");
   }
-  if (c.scope !== undefined && !isStringOrStrings(c.scope)) fail(`${path}.scope`, 'must be a string or an array of strings');
-  if (c.resource !== undefined && !isStringOrStrings(c.resource)) fail(`${path}.resource`, 'must be a string or an array of strings');
+  if (c.scope !== undefined && !isStringOrStrings(c.scope))
+    fail(`${path}.scope`, 'must be a string or an array of strings');
+  if (c.resource !== undefined && !isStringOrStrings(c.resource))
+    fail(`${path}.resource`, 'must be a string or an array of strings');
   validateDuration(c.timeout, `${path}.timeout`, 1, MAX_TIMER_MS);
 }
 
@@ -320,12 +375,16 @@ function validateStoreOptions(store: NonNullable<JwksCacheModuleOptions['storeOp
 
 /** Each key is 32 random bytes, and no bytes serve both as HMAC and as encryption key. */
 function validateSecretKeys(options: JwksCacheModuleOptions): void {
-  const integrity = options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
+  const integrity =
+    options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
   if (options.encryptionKey === undefined) return;
   for (const [path, key] of encryptionKeys(options.encryptionKey)) {
     const bytes = parseSecretKey(key, path);
     if (integrity?.equals(bytes)) {
-      fail(path, 'must differ from integrityKey: one key must not serve both HMAC and encryption; make each with `openssl rand -base64 32`');
+      fail(
+        path,
+        'must differ from integrityKey: one key must not serve both HMAC and encryption; make each with `openssl rand -base64 32`',
+      );
     }
   }
 }
@@ -356,7 +415,10 @@ function validateOrigin(value: unknown, path: string): void {
   validateUrl(value, path);
   const url = new URL(value as string);
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
-    fail(path, `must be an origin (scheme, host, port) with no path, query or fragment, e.g. https://api.example.com (got ${url.origin}${url.pathname === '/' ? '' : ' with a path'})`);
+    fail(
+      path,
+      `must be an origin (scheme, host, port) with no path, query or fragment, e.g. https://api.example.com (got ${url.origin}${url.pathname === '/' ? '' : ' with a path'})`,
+    );
   }
 }
 
@@ -364,7 +426,13 @@ function validateOrigin(value: unknown, path: string): void {
  * A duration: whole milliseconds from `min` to `max`. Fractions are refused because the timers
  * they reach refuse them (`AbortSignal.timeout(0.5)` throws on every fetch).
  */
-function validateDuration(value: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER, required = false): void {
+function validateDuration(
+  value: unknown,
+  path: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+  required = false,
+): void {
   if (value === undefined && !required) return;
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return;
   const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
@@ -396,7 +464,12 @@ function checkKeys(value: object, known: readonly string[], path: string): void 
     if (known.includes(key)) continue;
     const suggestion = closestName(key, known);
     const where = path === '' ? key : `${path}.${key}`;
-    fail(where, suggestion === undefined ? `is not a known option (known: ${known.join(', ')})` : `is not a known option; did you mean ${suggestion}?`);
+    fail(
+      where,
+      suggestion === undefined
+        ? `is not a known option (known: ${known.join(', ')})`
+        : `is not a known option; did you mean ${suggestion}?`,
+    );
   }
 }
 

@@ -51,7 +51,10 @@ describe('OidcDiscovery', () => {
       providers.push(provider);
       for (let index = 0; index < 5; index++) await provider.verify(await idp.mint({ n: index }));
       expect(idp.requests).toMatchObject({ discovery: 1, jwks: 1, other: 1 });
-      const document = await new OidcDiscovery({ issuers: [{ issuer: idp.issuer }] }, new CacheStore({}, new JwksCacheEvents())).discover(idp.issuer);
+      const document = await new OidcDiscovery(
+        { issuers: [{ issuer: idp.issuer }] },
+        new CacheStore({}, new JwksCacheEvents()),
+      ).discover(idp.issuer);
       expect(document.token_endpoint).toBe(idp.tokenEndpoint);
     } finally {
       await idp.close();
@@ -70,7 +73,9 @@ describe('OidcDiscovery', () => {
       const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}, new JwksCacheEvents()));
       const error = await discovery.discover(issuer).catch((caught: unknown) => caught as Error);
       expect(error).toBeInstanceOf(DiscoveryMismatchError);
-      expect((error as Error).message).toContain(`names the issuer ${JSON.stringify(documentIssuer)}, not the configured ${JSON.stringify(issuer)}: they differ only by a trailing slash`);
+      expect((error as Error).message).toContain(
+        `names the issuer ${JSON.stringify(documentIssuer)}, not the configured ${JSON.stringify(issuer)}: they differ only by a trailing slash`,
+      );
       expect((error as Error).message).toContain('set the issuer exactly as the document names it');
     } finally {
       await server.close();
@@ -78,7 +83,9 @@ describe('OidcDiscovery', () => {
   });
 
   it('rejects a document naming another issuer, without trying the other well-known URL', async () => {
-    const server = await serveJson(() => ({ body: { issuer: 'https://evil.example/', jwks_uri: 'https://evil.example/jwks' } }));
+    const server = await serveJson(() => ({
+      body: { issuer: 'https://evil.example/', jwks_uri: 'https://evil.example/jwks' },
+    }));
     try {
       const issuer = `${server.url}/`;
       const discovery = new OidcDiscovery({ issuers: [{ issuer }] }, new CacheStore({}, new JwksCacheEvents()));
@@ -88,7 +95,9 @@ describe('OidcDiscovery', () => {
         `Discovery document at ${server.url}/.well-known/openid-configuration names the issuer "https://evil.example/", not the configured "${issuer}"`,
       );
       expect(server.requests()).toBe(1);
-      const { provider } = createProvider({ issuers: [{ issuer, jwks: { retryBackoff: { initial: 60_000, max: 60_000, jitter: 0 } } }] });
+      const { provider } = createProvider({
+        issuers: [{ issuer, jwks: { retryBackoff: { initial: 60_000, max: 60_000, jitter: 0 } } }],
+      });
       providers.push(provider);
       const token = `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: issuer })).toString('base64url')}.sig`;
       await expect(provider.verify(token)).rejects.toBeInstanceOf(KeySetUnavailableError);

@@ -84,7 +84,10 @@ export class OidcDiscovery {
     }
   }
 
-  private async fetchDocument(issuer: string, settings: ResolvedJwksOptions): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+  private async fetchDocument(
+    issuer: string,
+    settings: ResolvedJwksOptions,
+  ): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
     const [openid, oauth] = wellKnownUrls(issuer);
     try {
       return await this.fetchValidated(openid, issuer, settings);
@@ -94,12 +97,20 @@ export class OidcDiscovery {
     }
   }
 
-  private async fetchValidated(url: string, issuer: string, settings: ResolvedJwksOptions): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
+  private async fetchValidated(
+    url: string,
+    issuer: string,
+    settings: ResolvedJwksOptions,
+  ): Promise<{ document: DiscoveryDocument; maxAge: number | undefined }> {
     const { body, maxAge } = await fetchJson(url, settings);
     return { document: validateDocument(body, issuer, url), maxAge };
   }
 
-  private remember(issuer: string, fetched: { document: DiscoveryDocument; maxAge: number | undefined }, settings: ResolvedJwksOptions): void {
+  private remember(
+    issuer: string,
+    fetched: { document: DiscoveryDocument; maxAge: number | undefined },
+    settings: ResolvedJwksOptions,
+  ): void {
     const freshFor = freshnessFor(fetched.maxAge, settings);
     const fetchedAt = clock.now();
     const entry: CachedDocument = { document: fetched.document, fetchedAt, freshUntil: fetchedAt + freshFor };
@@ -159,7 +170,12 @@ const SHOWN_ISSUER_CHARS = 200;
  * trailing slash: the comparison is exact, as with the tokens' `iss`.
  */
 function issuerMismatchMessage(url: string, found: unknown, configured: string): string {
-  const shown = typeof found === 'string' ? JSON.stringify(found.slice(0, SHOWN_ISSUER_CHARS)) + (found.length > SHOWN_ISSUER_CHARS ? '…' : '') : found === undefined ? 'no issuer' : `a non-string issuer (${typeof found})`;
+  const shown =
+    typeof found === 'string'
+      ? JSON.stringify(found.slice(0, SHOWN_ISSUER_CHARS)) + (found.length > SHOWN_ISSUER_CHARS ? '…' : '')
+      : found === undefined
+        ? 'no issuer'
+        : `a non-string issuer (${typeof found})`;
   const message = `Discovery document at ${url} names the issuer ${shown}, not the configured ${JSON.stringify(configured)}`;
   const slashless = (value: string) => value.replace(/\/+$/, '');
   if (typeof found === 'string' && slashless(found) === slashless(configured)) {

@@ -3,8 +3,12 @@ import { DpopSchemeError } from '../errors.js';
 import type { VerifiedToken } from '../jwks/verified-token.js';
 import { BearerPolicy } from './bearer-policy.js';
 
-const verified = (issuer: string, payload: Record<string, unknown> = {}): VerifiedToken =>
-  ({ issuer, payload: { iss: issuer, ...payload }, protectedHeader: { alg: 'ES256' }, params: {} });
+const verified = (issuer: string, payload: Record<string, unknown> = {}): VerifiedToken => ({
+  issuer,
+  payload: { iss: issuer, ...payload },
+  protectedHeader: { alg: 'ES256' },
+  params: {},
+});
 
 describe('BearerPolicy', () => {
   const policy = new BearerPolicy({

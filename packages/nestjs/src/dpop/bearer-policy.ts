@@ -18,7 +18,8 @@ export class BearerPolicy {
     for (const [issuer, settings] of Object.entries(resolveConfig(options).dpop.issuers)) {
       const required = settings.mode === 'required';
       // Templates were checked at start (validate-template-options.ts): parse() does not throw here.
-      if (isIssuerTemplate(issuer)) this.templates.push({ template: IssuerTemplate.parse(issuer, 'issuers[].issuer'), required });
+      if (isIssuerTemplate(issuer))
+        this.templates.push({ template: IssuerTemplate.parse(issuer, 'issuers[].issuer'), required });
       else this.required.set(issuer, required);
     }
   }
@@ -36,9 +37,11 @@ export class BearerPolicy {
    */
   assert(verified: VerifiedToken): void {
     if (this.accepts(verified)) return;
-    throw new DpopSchemeError(verified.payload.cnf === undefined
-      ? 'The issuer requires DPoP: a Bearer token is refused'
-      : 'The token is bound to a key (cnf.jkt): it must be presented with DPoP');
+    throw new DpopSchemeError(
+      verified.payload.cnf === undefined
+        ? 'The issuer requires DPoP: a Bearer token is refused'
+        : 'The token is bound to a key (cnf.jkt): it must be presented with DPoP',
+    );
   }
 
   private requiresDpop(issuer: string): boolean {

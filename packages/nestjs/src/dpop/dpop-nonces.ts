@@ -36,7 +36,9 @@ export class DpopNonces {
     if (nonce === current) return;
     if (typeof nonce === 'string' && nonce === (await this.nonceOf(window - 1))) return;
     throw new DpopNonceRequiredError(
-      nonce === undefined ? 'DPoP proof refused: the resource server requires a nonce' : 'DPoP proof refused: its nonce is not current',
+      nonce === undefined
+        ? 'DPoP proof refused: the resource server requires a nonce'
+        : 'DPoP proof refused: its nonce is not current',
       current,
     );
   }

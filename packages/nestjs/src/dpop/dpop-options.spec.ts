@@ -10,16 +10,28 @@ const withDpop = (dpop: unknown): JwksCacheModuleOptions => ({ issuers: [{ ...IS
 
 describe('issuers[i].dpop and guard.publicUrl at start', () => {
   it('accepts the modes and the object form', () => {
-    for (const dpop of ['off', 'allowed', 'required', {}, { mode: 'required', algorithms: ['ES256', 'EdDSA'], maxProofAge: 60_000, nonce: true }, { nonce: { rotation: 60_000 } }]) {
+    for (const dpop of [
+      'off',
+      'allowed',
+      'required',
+      {},
+      { mode: 'required', algorithms: ['ES256', 'EdDSA'], maxProofAge: 60_000, nonce: true },
+      { nonce: { rotation: 60_000 } },
+    ]) {
       expect(() => validateOptions(withDpop(dpop))).not.toThrow();
     }
-    expect(() => validateOptions({ ...withDpop('allowed'), guard: { publicUrl: 'https://api.example.com' } })).not.toThrow();
+    expect(() =>
+      validateOptions({ ...withDpop('allowed'), guard: { publicUrl: 'https://api.example.com' } }),
+    ).not.toThrow();
   });
 
   it.each([
     ['optional', /issuers\[0\]\.dpop must be 'off', 'allowed', 'required'/],
     [{ mode: 'sometimes' }, /issuers\[0\]\.dpop\.mode must be/],
-    [{ algorithms: ['HS256'] }, /issuers\[0\]\.dpop\.algorithms contains HS256: a DPoP proof is signed with an asymmetric algorithm/],
+    [
+      { algorithms: ['HS256'] },
+      /issuers\[0\]\.dpop\.algorithms contains HS256: a DPoP proof is signed with an asymmetric algorithm/,
+    ],
     [{ algorithms: ['none'] }, /dpop\.algorithms contains none/],
     [{ algorithms: [] }, /dpop\.algorithms must be a non-empty array/],
     [{ maxProofAge: 0.5 }, /dpop\.maxProofAge must be a whole number of milliseconds/],
@@ -32,7 +44,12 @@ describe('issuers[i].dpop and guard.publicUrl at start', () => {
   });
 
   it('refuses a publicUrl that is not an origin', () => {
-    for (const publicUrl of ['api.example.com', 'https://api.example.com/v1', 'https://api.example.com/?x=1', 'ftp://api.example.com']) {
+    for (const publicUrl of [
+      'api.example.com',
+      'https://api.example.com/v1',
+      'https://api.example.com/?x=1',
+      'ftp://api.example.com',
+    ]) {
       expect(() => validateOptions({ ...withDpop('allowed'), guard: { publicUrl } })).toThrow(/guard\.publicUrl must/);
     }
   });
@@ -48,7 +65,8 @@ describe('issuers[i].dpop and guard.publicUrl at start', () => {
 
   it('warns at start when DPoP is configured and the shared store cannot share the replay cache', () => {
     const integrityKey = 'yWjlhSsrxyfiIq1L/r4nJ5c13gszrdYQpfRQEPzVJA0=';
-    const warned = (options: JwksCacheModuleOptions) => startupWarnings(options).some((line) => line.includes('jti replay cache is per instance'));
+    const warned = (options: JwksCacheModuleOptions) =>
+      startupWarnings(options).some((line) => line.includes('jti replay cache is per instance'));
     expect(warned({ ...withDpop('required'), stores: [new Keyv()], integrityKey })).toBe(true);
     expect(warned({ ...withDpop('off'), stores: [new Keyv()], integrityKey })).toBe(false);
     expect(warned({ issuers: [ISSUER], stores: [new Keyv()], integrityKey })).toBe(false);

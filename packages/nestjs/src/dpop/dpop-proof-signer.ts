@@ -1,4 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, type JsonWebKey, type webcrypto } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  KeyObject,
+  randomUUID,
+  type JsonWebKey,
+  type webcrypto,
+} from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
 import { ASYMMETRIC_ALGORITHMS, type DpopClientOptions } from '../config/options.js';
 import { accessTokenHash } from './verify-dpop-proof.js';
@@ -8,7 +17,11 @@ const MAX_REMEMBERED_NONCES = 1_000;
 const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS);
 
 /** RFC 7638 required members, per key type, in lexicographic order. */
-const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = { RSA: ['e', 'kty', 'n'], EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'] };
+const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  RSA: ['e', 'kty', 'n'],
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+};
 
 /** What a proof is for. */
 export interface ProofTarget {
@@ -42,7 +55,8 @@ export class DpopProofSigner {
   ) {
     const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JsonWebKey & Record<string, string>;
     const members = THUMBPRINT_MEMBERS[jwk.kty as string];
-    if (members === undefined) throw new TypeError('JwksCacheModule: a DPoP key must be an RSA, EC or Ed25519 private key');
+    if (members === undefined)
+      throw new TypeError('JwksCacheModule: a DPoP key must be an RSA, EC or Ed25519 private key');
     this.publicKeyType = jwk.kty as string;
     this.publicJwk = Object.fromEntries(members.map((member) => [member, jwk[member]]));
     const canonical = JSON.stringify(Object.fromEntries(members.map((member) => [member, jwk[member]])));
@@ -51,18 +65,26 @@ export class DpopProofSigner {
 
   /** `dpop: true` (an ES256 key made now) or `dpop: { privateKey, alg }` of a token source. */
   static fromOption(option: true | DpopClientOptions): DpopProofSigner {
-    if (option === true) return new DpopProofSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'ES256', false);
+    if (option === true)
+      return new DpopProofSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'ES256', false);
     return new DpopProofSigner(toPrivateKeyObject(option.privateKey), option.alg, true);
   }
 
   /** A new proof (new `jti`, `iat` now) for `target`, with the origin's last nonce when it sent one. */
   async proof(target: ProofTarget): Promise<string> {
     const url = new URL(target.url);
-    const claims: Record<string, unknown> = { jti: randomUUID(), htm: target.method.toUpperCase(), htu: `${url.origin}${url.pathname}` };
+    const claims: Record<string, unknown> = {
+      jti: randomUUID(),
+      htm: target.method.toUpperCase(),
+      htu: `${url.origin}${url.pathname}`,
+    };
     if (target.accessToken !== undefined) claims.ath = accessTokenHash(target.accessToken);
     const nonce = this.nonces.get(url.origin);
     if (nonce !== undefined) claims.nonce = nonce;
-    return new SignJWT(claims).setProtectedHeader({ typ: 'dpop+jwt', alg: this.alg, jwk: this.publicJwk }).setIssuedAt().sign(this.privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ typ: 'dpop+jwt', alg: this.alg, jwk: this.publicJwk })
+      .setIssuedAt()
+      .sign(this.privateKey);
   }
 
   /**
@@ -79,7 +101,8 @@ export class DpopProofSigner {
     this.nonces.delete(origin);
     this.nonces.set(origin, nonce);
     if (this.nonces.size > MAX_REMEMBERED_NONCES) this.nonces.delete(this.nonces.keys().next().value!);
-    if (response.status === 401) return /\bDPoP\b.*error="use_dpop_nonce"/i.test(response.headers.get('www-authenticate') ?? '');
+    if (response.status === 401)
+      return /\bDPoP\b.*error="use_dpop_nonce"/i.test(response.headers.get('www-authenticate') ?? '');
     return response.status === 400 && oauthError === 'use_dpop_nonce';
   }
 }

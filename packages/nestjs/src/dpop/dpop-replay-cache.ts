@@ -78,7 +78,10 @@ export class DpopReplayCache {
 
   private degrade(): void {
     this.counters.degraded += 1;
-    this.log.warn('degraded', 'The shared store could not be asked whether a DPoP proof was seen before: checked against this instance only, so a proof replayed to another instance would pass until the store is back');
+    this.log.warn(
+      'degraded',
+      'The shared store could not be asked whether a DPoP proof was seen before: checked against this instance only, so a proof replayed to another instance would pass until the store is back',
+    );
     this.events?.emit('dpop.replay_cache_degraded', { reason: 'store_unavailable' });
   }
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  AuthorizationMalformedError,
-  DpopProofInvalidError,
-  DpopSchemeError,
-  TokenMissingError,
-} from '../errors.js';
+import { AuthorizationMalformedError, DpopProofInvalidError, DpopSchemeError, TokenMissingError } from '../errors.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
-import type { HttpRequestToVerify, RequestHeaders, RequestVerifier, VerifiedRequest } from '../jwks/request-verifier.js';
+import type {
+  HttpRequestToVerify,
+  RequestHeaders,
+  RequestVerifier,
+  VerifiedRequest,
+} from '../jwks/request-verifier.js';
 import type { VerifiedToken } from '../jwks/verified-token.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions, VerifyOverrides } from '../config/options.js';
@@ -78,16 +78,22 @@ export class DpopRequestVerifier implements RequestVerifier {
     const { dpop: resolved } = resolveConfig(options);
     this.replays = new DpopReplayCache(store, events);
     this.bearer = new BearerPolicy(options);
-    this.fallback = { settings: resolved.fallback, algorithmSet: new Set(resolved.fallback.algorithms), nonces: undefined };
+    this.fallback = {
+      settings: resolved.fallback,
+      algorithmSet: new Set(resolved.fallback.algorithms),
+      nonces: undefined,
+    };
     const algorithms = new Set<string>();
     let bearer = false;
     let dpop = false;
     let advertiseDpop = false;
     for (const [issuer, settings] of Object.entries(resolved.issuers)) {
-      const nonces = settings.nonceRotation === undefined ? undefined : new DpopNonces(store, issuer, settings.nonceRotation);
+      const nonces =
+        settings.nonceRotation === undefined ? undefined : new DpopNonces(store, issuer, settings.nonceRotation);
       const entry: IssuerDpop = { settings, algorithmSet: new Set(settings.algorithms), nonces };
       // Templates were checked at start (validate-template-options.ts): parse() does not throw here.
-      if (isIssuerTemplate(issuer)) this.templates.push({ template: IssuerTemplate.parse(issuer, 'issuers[].issuer'), dpop: entry });
+      if (isIssuerTemplate(issuer))
+        this.templates.push({ template: IssuerTemplate.parse(issuer, 'issuers[].issuer'), dpop: entry });
       else this.issuers.set(issuer, entry);
       bearer ||= settings.mode !== 'required';
       if (settings.mode === 'off') continue;
@@ -116,9 +122,11 @@ export class DpopRequestVerifier implements RequestVerifier {
    */
   async verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
     const authorization = headerValues(request.headers, 'authorization');
-    if (authorization.length === 0 || !SCHEME_ONLY.test(authorization[0])) throw new TokenMissingError('The request carries no Bearer or DPoP token');
+    if (authorization.length === 0 || !SCHEME_ONLY.test(authorization[0]))
+      throw new TokenMissingError('The request carries no Bearer or DPoP token');
     const match = authorization.length === 1 ? AUTHORIZATION.exec(authorization[0]) : null;
-    if (match === null) throw new AuthorizationMalformedError('The Authorization header is not "Bearer <token>" or "DPoP <token>"');
+    if (match === null)
+      throw new AuthorizationMalformedError('The Authorization header is not "Bearer <token>" or "DPoP <token>"');
     const token = match[2];
     if (match[1].toLowerCase() === 'bearer') {
       const verified = await this.provider.verify(token, overrides);
@@ -163,16 +171,23 @@ export class DpopRequestVerifier implements RequestVerifier {
     return this.replays.stats();
   }
 
-  private async verifyDpop(request: HttpRequestToVerify, token: string, overrides: VerifyOverrides | undefined): Promise<VerifiedRequest> {
+  private async verifyDpop(
+    request: HttpRequestToVerify,
+    token: string,
+    overrides: VerifyOverrides | undefined,
+  ): Promise<VerifiedRequest> {
     const proofs = headerValues(request.headers, 'dpop');
     // Node joins repeated headers with ", "; a JWT has no comma, so a comma means several proofs.
-    if (proofs.length !== 1 || proofs[0].includes(',')) throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
+    if (proofs.length !== 1 || proofs[0].includes(','))
+      throw new DpopProofInvalidError('DPoP proof refused: the request needs exactly one DPoP header', 'header');
     const verified = await this.provider.verify(token, overrides);
     const { settings, algorithmSet, nonces } = this.dpopOf(verified.issuer);
     const { clockTolerance } = settings;
-    if (settings.mode === 'off') throw new DpopSchemeError('The issuer does not accept DPoP: present the token as Bearer');
+    if (settings.mode === 'off')
+      throw new DpopSchemeError('The issuer does not accept DPoP: present the token as Bearer');
     const jkt = boundThumbprint(verified);
-    if (jkt === undefined) throw new DpopProofInvalidError('DPoP proof refused: the access token is not bound to a key (no cnf.jkt)', 'jkt');
+    if (jkt === undefined)
+      throw new DpopProofInvalidError('DPoP proof refused: the access token is not bound to a key (no cnf.jkt)', 'jkt');
     const proof = await verifyDpopProof(proofs[0], {
       method: request.method,
       url: request.url,
@@ -185,7 +200,11 @@ export class DpopRequestVerifier implements RequestVerifier {
       keys: this.proofKeys,
     });
     // Remembered while it could still pass the iat check (its window, plus the tolerance).
-    await this.replays.accept(proof.jkt, proof.jti, proof.iat * 1000 + settings.maxProofAge + clockTolerance - clock.now());
+    await this.replays.accept(
+      proof.jkt,
+      proof.jti,
+      proof.iat * 1000 + settings.maxProofAge + clockTolerance - clock.now(),
+    );
     const nonce = nonces === undefined ? undefined : await nonces.current();
     return Object.freeze({ ...verified, scheme: 'dpop' as const, jkt, ...(nonce === undefined ? {} : { nonce }) });
   }
@@ -199,9 +218,10 @@ function boundThumbprint(verified: VerifiedToken): string | undefined {
 
 /** Every value of a header: an array as given, a string as one value, none when absent or empty. */
 function headerValues(headers: RequestHeaders, name: string): string[] {
-  const value = typeof (headers as { get?: unknown }).get === 'function'
-    ? (headers as { get(name: string): string | null }).get(name) ?? undefined
-    : (headers as Record<string, string | string[] | undefined>)[name];
+  const value =
+    typeof (headers as { get?: unknown }).get === 'function'
+      ? ((headers as { get(name: string): string | null }).get(name) ?? undefined)
+      : (headers as Record<string, string | string[] | undefined>)[name];
   if (value === undefined || value === '') return [];
   return Array.isArray(value) ? value.filter((item) => item !== '') : [value];
 }

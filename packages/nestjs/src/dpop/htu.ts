@@ -59,6 +59,7 @@ export function requestUrl(request: RequestUrlParts, publicUrl: string | undefin
   const host = Array.isArray(hostHeader) ? hostHeader[0] : hostHeader;
   if (host === undefined || host === '') return undefined;
   const encrypted = request.socket?.encrypted === true || request.raw?.socket?.encrypted === true;
-  const scheme = request.protocol === 'https' || request.protocol === 'http' ? request.protocol : encrypted ? 'https' : 'http';
+  const scheme =
+    request.protocol === 'https' || request.protocol === 'http' ? request.protocol : encrypted ? 'https' : 'http';
   return `${scheme}://${host}${target}`;
 }

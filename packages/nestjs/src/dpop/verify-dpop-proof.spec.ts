@@ -18,13 +18,22 @@ describe('verifyDpopProof (RFC 9449 §4.3, one check at a time)', () => {
   afterEach(() => restoreClock());
 
   const expectations = (extra: Partial<DpopProofExpectations> = {}): DpopProofExpectations => ({
-    method: 'GET', url: URL, accessToken: TOKEN, jkt: key.jkt,
-    algorithms: new Set(['ES256', 'EdDSA']), maxProofAge: 300_000, clockTolerance: 5_000, ...extra,
+    method: 'GET',
+    url: URL,
+    accessToken: TOKEN,
+    jkt: key.jkt,
+    algorithms: new Set(['ES256', 'EdDSA']),
+    maxProofAge: 300_000,
+    clockTolerance: 5_000,
+    ...extra,
   });
   const proof = (parts: Partial<ProofParts> = {}, signer: DpopTestKey = key) =>
     mintProof(signer, { htm: 'GET', htu: 'https://api.example.com/orders', accessToken: TOKEN, ...parts });
   const refusedWith = async (proofValue: unknown, check: string, extra: Partial<DpopProofExpectations> = {}) => {
-    const error = await verifyDpopProof(proofValue, expectations(extra)).then(() => undefined, (caught: unknown) => caught);
+    const error = await verifyDpopProof(proofValue, expectations(extra)).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(DpopProofInvalidError);
     expect((error as DpopProofInvalidError).check).toBe(check);
     // Never the proof nor the token in the message.
@@ -42,7 +51,10 @@ describe('verifyDpopProof (RFC 9449 §4.3, one check at a time)', () => {
     await refusedWith(undefined, 'header');
     const valid = await proof();
     await refusedWith(`${valid}, ${valid}`, 'header');
-    await refusedWith(`${Buffer.from('[1]').toString('base64url')}.${valid.split('.')[1]}.${valid.split('.')[2]}`, 'header');
+    await refusedWith(
+      `${Buffer.from('[1]').toString('base64url')}.${valid.split('.')[1]}.${valid.split('.')[2]}`,
+      'header',
+    );
   });
 
   it('2. typ: refuses a typ other than dpop+jwt', async () => {
@@ -55,7 +67,9 @@ describe('verifyDpopProof (RFC 9449 §4.3, one check at a time)', () => {
     await refusedWith(await proof({ header: { alg: 'none' } }), 'alg');
     // RS256 is asymmetric and well signed, but not in this issuer's dpop.algorithms.
     await refusedWith(await proof({}, rsaKey), 'alg');
-    await expect(verifyDpopProof(await proof({}, rsaKey), expectations({ algorithms: new Set(['RS256']), jkt: rsaKey.jkt }))).resolves.toMatchObject({ jkt: rsaKey.jkt });
+    await expect(
+      verifyDpopProof(await proof({}, rsaKey), expectations({ algorithms: new Set(['RS256']), jkt: rsaKey.jkt })),
+    ).resolves.toMatchObject({ jkt: rsaKey.jkt });
   });
 
   it('4. jwk: refuses private key material, a missing key, a key of another type', async () => {
@@ -84,16 +98,27 @@ describe('verifyDpopProof (RFC 9449 §4.3, one check at a time)', () => {
     await refusedWith(await proof({ htu: 'http://api.example.com/orders' }), 'htu');
     await refusedWith(await proof({ htu: 'https://api.example.com:8443/orders' }), 'htu');
     await refusedWith(await proof({ htu: 'not a url' }), 'htu');
-    await expect(verifyDpopProof(await proof({ htu: 'HTTPS://API.Example.COM:443/%6Frders' }), expectations())).resolves.toBeDefined();
-    await expect(verifyDpopProof(await proof({ htu: 'https://api.example.com/a/%7euser' }), expectations({ url: 'https://api.example.com/a/~user' }))).resolves.toBeDefined();
-    await expect(verifyDpopProof(await proof({ htu: 'https://api.example.com/a/../orders?x=1' }), expectations())).resolves.toBeDefined();
+    await expect(
+      verifyDpopProof(await proof({ htu: 'HTTPS://API.Example.COM:443/%6Frders' }), expectations()),
+    ).resolves.toBeDefined();
+    await expect(
+      verifyDpopProof(
+        await proof({ htu: 'https://api.example.com/a/%7euser' }),
+        expectations({ url: 'https://api.example.com/a/~user' }),
+      ),
+    ).resolves.toBeDefined();
+    await expect(
+      verifyDpopProof(await proof({ htu: 'https://api.example.com/a/../orders?x=1' }), expectations()),
+    ).resolves.toBeDefined();
   });
 
   it('8. nonce: a nonce check that refuses refuses the proof, after htu and before iat', async () => {
     const checkNonce = (nonce: unknown) => {
       if (nonce !== 'n-1') throw new DpopNonceRequiredError('nonce required', 'n-1');
     };
-    await expect(verifyDpopProof(await proof(), expectations({ checkNonce }))).rejects.toBeInstanceOf(DpopNonceRequiredError);
+    await expect(verifyDpopProof(await proof(), expectations({ checkNonce }))).rejects.toBeInstanceOf(
+      DpopNonceRequiredError,
+    );
     await expect(verifyDpopProof(await proof({ nonce: 'n-1' }), expectations({ checkNonce }))).resolves.toBeDefined();
     // htu comes first: a wrong URL is refused as such even without a nonce.
     await refusedWith(await proof({ htu: 'https://api.example.com/x' }), 'htu', { checkNonce });

@@ -58,10 +58,17 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 /** The key type (and curve) each proof algorithm needs. */
 const KEY_TYPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
-  RS256: { kty: 'RSA' }, RS384: { kty: 'RSA' }, RS512: { kty: 'RSA' },
-  PS256: { kty: 'RSA' }, PS384: { kty: 'RSA' }, PS512: { kty: 'RSA' },
-  ES256: { kty: 'EC', crv: 'P-256' }, ES384: { kty: 'EC', crv: 'P-384' }, ES512: { kty: 'EC', crv: 'P-521' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' }, Ed25519: { kty: 'OKP', crv: 'Ed25519' },
+  RS256: { kty: 'RSA' },
+  RS384: { kty: 'RSA' },
+  RS512: { kty: 'RSA' },
+  PS256: { kty: 'RSA' },
+  PS384: { kty: 'RSA' },
+  PS512: { kty: 'RSA' },
+  ES256: { kty: 'EC', crv: 'P-256' },
+  ES384: { kty: 'EC', crv: 'P-384' },
+  ES512: { kty: 'EC', crv: 'P-521' },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
 };
 
 function refuse(check: DpopCheck, message: string): never {
@@ -87,7 +94,8 @@ export async function verifyDpopProof(proof: unknown, expected: DpopProofExpecta
   const header = decodeProofHeader(proof);
   if (header.typ !== 'dpop+jwt') refuse('typ', 'typ is not dpop+jwt');
   const alg = header.alg;
-  if (typeof alg !== 'string' || !expected.algorithms.has(alg) || KEY_TYPES[alg] === undefined) refuse('alg', 'alg is not an allowed asymmetric algorithm');
+  if (typeof alg !== 'string' || !expected.algorithms.has(alg) || KEY_TYPES[alg] === undefined)
+    refuse('alg', 'alg is not an allowed asymmetric algorithm');
   const key = checkPublicJwk(header.jwk, alg, expected.keys ?? DEFAULT_PROOF_KEYS);
   const jwk = key.jwk as JWK;
   const payload = await checkSignature(proof as string, key, alg, expected.keys ?? DEFAULT_PROOF_KEYS);
@@ -97,14 +105,17 @@ export async function verifyDpopProof(proof: unknown, expected: DpopProofExpecta
   if (requestHtu === undefined || normalizeHtu(claims.htu) !== requestHtu) refuse('htu', 'htu is not the request URL');
   if (expected.checkNonce !== undefined) await expected.checkNonce(payload.nonce);
   checkIssuedAt(claims.iat, expected);
-  if (expected.accessToken !== undefined && payload.ath !== accessTokenHash(expected.accessToken)) refuse('ath', 'ath is not the hash of the access token');
+  if (expected.accessToken !== undefined && payload.ath !== accessTokenHash(expected.accessToken))
+    refuse('ath', 'ath is not the hash of the access token');
   const jkt = key.thumbprint;
-  if (expected.jkt !== undefined && jkt !== expected.jkt) refuse('jkt', "the proof's key is not the one the access token is bound to");
+  if (expected.jkt !== undefined && jkt !== expected.jkt)
+    refuse('jkt', "the proof's key is not the one the access token is bound to");
   return { jkt, jti: claims.jti, iat: claims.iat, jwk };
 }
 
 function decodeProofHeader(proof: unknown): Record<string, unknown> {
-  if (typeof proof !== 'string' || proof.length > MAX_PROOF_BYTES || !COMPACT_JWS.test(proof)) refuse('header', 'the DPoP header is not one compact JWT');
+  if (typeof proof !== 'string' || proof.length > MAX_PROOF_BYTES || !COMPACT_JWS.test(proof))
+    refuse('header', 'the DPoP header is not one compact JWT');
   const header = decodeJson(proof.slice(0, proof.indexOf('.')));
   const payload = decodeJson(proof.slice(proof.indexOf('.') + 1, proof.lastIndexOf('.')));
   if (header === undefined || payload === undefined) refuse('header', 'the DPoP header is not a JWT of JSON objects');
@@ -116,7 +127,9 @@ function decodeProofHeader(proof: unknown): Record<string, unknown> {
 function decodeJson(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -125,36 +138,57 @@ function decodeJson(segment: string): Record<string, unknown> | undefined {
 function checkPublicJwk(value: unknown, alg: string, keys: ImportedKeyCache): UsableKey {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) refuse('jwk', 'the jwk header is not a JWK');
   const jwk = value as Record<string, unknown>;
-  if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member))) refuse('jwk', 'the jwk header holds private or symmetric key material');
+  if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member)))
+    refuse('jwk', 'the jwk header holds private or symmetric key material');
   const type = KEY_TYPES[alg];
-  if (jwk.kty !== type.kty || (type.crv !== undefined && jwk.crv !== type.crv)) refuse('jwk', 'the jwk key type does not fit alg');
+  if (jwk.kty !== type.kty || (type.crv !== undefined && jwk.crv !== type.crv))
+    refuse('jwk', 'the jwk key type does not fit alg');
   if (jwk.alg !== undefined && jwk.alg !== alg) refuse('jwk', 'the jwk alg is not the proof alg');
   const fields = type.kty === 'RSA' ? ['n', 'e'] : type.kty === 'EC' ? ['x', 'y'] : ['x'];
   if (fields.some((field) => typeof jwk[field] !== 'string')) refuse('jwk', 'the jwk lacks its public members');
   // Only the members that make the key (RFC 7638's, in its order): nothing else reaches the import or the thumbprint.
-  const members = type.kty === 'RSA' ? ['e', 'kty', 'n'] : type.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : ['crv', 'kty', 'x'];
+  const members =
+    type.kty === 'RSA' ? ['e', 'kty', 'n'] : type.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : ['crv', 'kty', 'x'];
   const publicJwk: Record<string, string> = {};
   for (const member of members) publicJwk[member] = member === 'kty' ? type.kty : (jwk[member] as string);
   const thumbprint = createHash('sha256').update(JSON.stringify(publicJwk)).digest('base64url');
-  const key: UsableKey = { jwk: publicJwk, kty: type.kty, kid: undefined, alg: undefined, crv: publicJwk.crv, thumbprint };
+  const key: UsableKey = {
+    jwk: publicJwk,
+    kty: type.kty,
+    kid: undefined,
+    alg: undefined,
+    crv: publicJwk.crv,
+    thumbprint,
+  };
   // A key imported before passed these checks already.
-  if (keys.peek(key, alg) === undefined && publicKeyProblem(publicJwk) !== undefined) refuse('jwk', 'the jwk is not a usable public key');
+  if (keys.peek(key, alg) === undefined && publicKeyProblem(publicJwk) !== undefined)
+    refuse('jwk', 'the jwk is not a usable public key');
   return key;
 }
 
-async function checkSignature(proof: string, usable: UsableKey, alg: string, keys: ImportedKeyCache): Promise<Record<string, unknown>> {
+async function checkSignature(
+  proof: string,
+  usable: UsableKey,
+  alg: string,
+  keys: ImportedKeyCache,
+): Promise<Record<string, unknown>> {
   try {
     const key = keys.peek(usable, alg) ?? (await keys.get(usable, alg));
     const { payload } = await compactVerify(proof, key, { algorithms: [alg] });
     return JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
   } catch (error) {
-    throw new DpopProofInvalidError('DPoP proof refused: the signature does not verify with the jwk header', 'signature', { cause: error });
+    throw new DpopProofInvalidError(
+      'DPoP proof refused: the signature does not verify with the jwk header',
+      'signature',
+      { cause: error },
+    );
   }
 }
 
 function checkClaimTypes(payload: Record<string, unknown>): { jti: string; htm: string; htu: string; iat: number } {
   const { jti, htm, htu, iat } = payload;
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) refuse('claims', `jti is not a string of 1 to ${MAX_JTI_LENGTH} characters`);
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
+    refuse('claims', `jti is not a string of 1 to ${MAX_JTI_LENGTH} characters`);
   if (typeof htm !== 'string' || typeof htu !== 'string') refuse('claims', 'htm or htu is missing');
   if (typeof iat !== 'number' || !Number.isFinite(iat)) refuse('claims', 'iat is not a number');
   return { jti, htm, htu, iat };
@@ -164,5 +198,6 @@ function checkIssuedAt(iat: number, expected: DpopProofExpectations): void {
   const issuedAt = iat * 1000;
   const now = clock.now();
   if (issuedAt > now + expected.clockTolerance) refuse('iat', 'iat is in the future');
-  if (issuedAt < now - expected.maxProofAge - expected.clockTolerance) refuse('iat', 'the proof is older than maxProofAge');
+  if (issuedAt < now - expected.maxProofAge - expected.clockTolerance)
+    refuse('iat', 'the proof is older than maxProofAge');
 }

@@ -23,7 +23,7 @@ describe('formatBearerChallenge', () => {
 });
 
 describe('BearerChallengeException', () => {
-  it('has Nest\'s default 401 body for a bare challenge', () => {
+  it("has Nest's default 401 body for a bare challenge", () => {
     const exception = new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: 'api' });
     expect(exception.getStatus()).toBe(401);
     expect(exception.getResponse()).toEqual({ statusCode: 401, message: 'Unauthorized' });
@@ -31,8 +31,15 @@ describe('BearerChallengeException', () => {
   });
 
   it('puts the description in the body of an error challenge', () => {
-    const invalid = new BearerChallengeException(HttpStatus.UNAUTHORIZED, { error: 'invalid_token', error_description: 'The access token expired' });
-    expect(invalid.getResponse()).toEqual({ statusCode: 401, message: 'The access token expired', error: 'Unauthorized' });
+    const invalid = new BearerChallengeException(HttpStatus.UNAUTHORIZED, {
+      error: 'invalid_token',
+      error_description: 'The access token expired',
+    });
+    expect(invalid.getResponse()).toEqual({
+      statusCode: 401,
+      message: 'The access token expired',
+      error: 'Unauthorized',
+    });
     const forbidden = new BearerChallengeException(HttpStatus.FORBIDDEN, { error: 'insufficient_scope', scope: 'a' });
     expect(forbidden.getResponse()).toEqual({ statusCode: 403, message: 'Forbidden', error: 'Forbidden' });
     expect(forbidden.challenge).toBe('Bearer error="insufficient_scope", scope="a"');

@@ -46,11 +46,16 @@ export class BearerChallengeException extends HttpException {
    *   `params` (DPoP answers: `DPoP error="invalid_dpop_proof", algs="…"`, possibly with a Bearer one).
    * @param options.headers other headers of the answer.
    */
-  constructor(status: HttpStatus, params: BearerChallengeParams, options?: { cause?: unknown; challenge?: string; headers?: Record<string, string> }) {
+  constructor(
+    status: HttpStatus,
+    params: BearerChallengeParams,
+    options?: { cause?: unknown; challenge?: string; headers?: Record<string, string> },
+  ) {
     const statusText = STATUS_TEXT[status] ?? 'Error';
-    const body = (params.error === undefined && params.error_description === undefined)
-      ? HttpException.createBody(null, statusText, status)
-      : HttpException.createBody(params.error_description ?? statusText, statusText, status);
+    const body =
+      params.error === undefined && params.error_description === undefined
+        ? HttpException.createBody(null, statusText, status)
+        : HttpException.createBody(params.error_description ?? statusText, statusText, status);
     super(body, status, options?.cause === undefined ? undefined : { cause: options.cause });
     this.challenge = options?.challenge ?? formatBearerChallenge(params);
     this.extraHeaders = Object.freeze({ ...options?.headers });

@@ -16,10 +16,17 @@ import { rejectionException } from './rejection-exception.js';
 /** The header a resource server hands its DPoP nonce out in (RFC 9449 §9). */
 export const DPOP_NONCE_HEADER = 'DPoP-Nonce';
 
-type DpopErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce';
+type DpopErrorCode =
+  'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce';
 
 /** `DPoP realm="…", error="…", error_description="…", scope="…", algs="…"`, absent parameters left out. */
-export function formatDpopChallenge(params: { realm?: string; error?: DpopErrorCode; error_description?: string; scope?: string; algs: readonly string[] }): string {
+export function formatDpopChallenge(params: {
+  realm?: string;
+  error?: DpopErrorCode;
+  error_description?: string;
+  scope?: string;
+  algs: readonly string[];
+}): string {
   const parts: string[] = [];
   for (const name of ['realm', 'error', 'error_description', 'scope'] as const) {
     const value = params[name];
@@ -39,7 +46,12 @@ export function formatDpopChallenge(params: { realm?: string; error?: DpopErrorC
  * accepts it. Without any DPoP configuration the answers are exactly the RFC 6750 ones.
  * @param usedDpop the request's `Authorization` used the DPoP scheme.
  */
-export function dpopRejectionException(error: JwksCacheError, realm: string | undefined, accepted: AcceptedSchemes, usedDpop: boolean): BearerChallengeException {
+export function dpopRejectionException(
+  error: JwksCacheError,
+  realm: string | undefined,
+  accepted: AcceptedSchemes,
+  usedDpop: boolean,
+): BearerChallengeException {
   const base = rejectionException(error, realm);
   const schemeError = error instanceof DpopSchemeError;
   const offerDpop = accepted.dpop && (accepted.advertiseDpop || !accepted.bearer || schemeError);
@@ -47,7 +59,8 @@ export function dpopRejectionException(error: JwksCacheError, realm: string | un
   const algs = accepted.algorithms;
   const bareBearer = accepted.bearer ? formatBearerChallenge({ realm }) : undefined;
   const bareDpop = accepted.dpop ? formatDpopChallenge({ realm, algs }) : undefined;
-  const join = (...challenges: (string | undefined)[]): string => challenges.filter((value) => value !== undefined).join(', ');
+  const join = (...challenges: (string | undefined)[]): string =>
+    challenges.filter((value) => value !== undefined).join(', ');
   if (!usedDpop) {
     // The Bearer answer as it was, with the DPoP scheme offered beside it.
     const bearer = accepted.bearer || !(error instanceof TokenMissingError) ? base.challenge : undefined;
@@ -56,10 +69,17 @@ export function dpopRejectionException(error: JwksCacheError, realm: string | un
   const { status, code } = dpopErrorOf(error);
   const description = describeRejection(error);
   const scope = error instanceof InsufficientScopeError ? error.required.join(' ') : undefined;
-  const challenge = join(formatDpopChallenge({ realm, error: code, error_description: description, scope, algs }), bareBearer);
+  const challenge = join(
+    formatDpopChallenge({ realm, error: code, error_description: description, scope, algs }),
+    bareBearer,
+  );
   const headers = error instanceof DpopNonceRequiredError ? { [DPOP_NONCE_HEADER]: error.nonce } : undefined;
   const bodyError = code === 'invalid_request' || code === 'insufficient_scope' ? code : 'invalid_token';
-  return new BearerChallengeException(status, { error: bodyError, error_description: description }, { cause: error, challenge, headers });
+  return new BearerChallengeException(
+    status,
+    { error: bodyError, error_description: description },
+    { cause: error, challenge, headers },
+  );
 }
 
 function dpopErrorOf(error: JwksCacheError): { status: HttpStatus; code: DpopErrorCode } {

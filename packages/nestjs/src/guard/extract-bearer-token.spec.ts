@@ -43,15 +43,21 @@ describe('extractBearerToken', () => {
   it('reads the configured header instead of Authorization', () => {
     const request = withHeaders({ authorization: 'Bearer from-authorization', 'x-access-token': ` ${JWT} ` });
     expect(extractBearerToken(request, { header: 'X-Access-Token' })).toBe(JWT);
-    expect(extractBearerToken(withHeaders({ authorization: `Bearer ${JWT}` }), { header: 'x-access-token' })).toBeUndefined();
+    expect(
+      extractBearerToken(withHeaders({ authorization: `Bearer ${JWT}` }), { header: 'x-access-token' }),
+    ).toBeUndefined();
   });
 
   it('reads the configured cookie from the Cookie header, decoding and unquoting it', () => {
     const cookie = `theme=dark; access_token="${encodeURIComponent(JWT)}"; other=1`;
     expect(extractBearerToken(withHeaders({ cookie }), { cookie: 'access_token' })).toBe(JWT);
-    expect(extractBearerToken(withHeaders({ cookie: 'xaccess_token=1; other=2' }), { cookie: 'access_token' })).toBeUndefined();
+    expect(
+      extractBearerToken(withHeaders({ cookie: 'xaccess_token=1; other=2' }), { cookie: 'access_token' }),
+    ).toBeUndefined();
     expect(extractBearerToken(withHeaders({ cookie: 'access_token=' }), { cookie: 'access_token' })).toBeUndefined();
-    expect(extractBearerToken(withHeaders({ cookie: 'access_token=%E0%A4%A' }), { cookie: 'access_token' })).toBe('%E0%A4%A');
+    expect(extractBearerToken(withHeaders({ cookie: 'access_token=%E0%A4%A' }), { cookie: 'access_token' })).toBe(
+      '%E0%A4%A',
+    );
   });
 
   it('prefers cookies parsed by cookie-parser / @fastify/cookie', () => {

@@ -41,7 +41,10 @@ function parseCookieHeader(header: string, name: string): string | undefined {
   for (const pair of header.split(';')) {
     const equals = pair.indexOf('=');
     if (equals === -1 || pair.slice(0, equals).trim() !== name) continue;
-    const value = pair.slice(equals + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = pair
+      .slice(equals + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       return decodeURIComponent(value);
     } catch {
@@ -60,7 +63,10 @@ function fromCookie(request: RequestWithHeaders, name: string): string | undefin
 }
 
 function locateToken(request: RequestWithHeaders, options: GuardOptions, checkShape: boolean): string | undefined {
-  const fromHeader = options.header === undefined ? fromAuthorization(request, checkShape) : headerValue(request, options.header.toLowerCase())?.trim();
+  const fromHeader =
+    options.header === undefined
+      ? fromAuthorization(request, checkShape)
+      : headerValue(request, options.header.toLowerCase())?.trim();
   if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
   return options.cookie === undefined ? undefined : fromCookie(request, options.cookie);
 }

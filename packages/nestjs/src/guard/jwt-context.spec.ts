@@ -25,10 +25,14 @@ describe('JwtContext', () => {
   it('refuses a tenantFrom that gives neither a string nor undefined', () => {
     const context = contextWith({ tenantFrom: (claims) => claims.tid as string });
     jwtContextStorage.run({ claims: { tid: 42 } }, () => {
-      expect(() => context.tenant()).toThrow(new TypeError('guard.tenantFrom must give a string or undefined, not a number'));
+      expect(() => context.tenant()).toThrow(
+        new TypeError('guard.tenantFrom must give a string or undefined, not a number'),
+      );
     });
     jwtContextStorage.run({ claims: { tid: null } }, () => {
-      expect(() => context.tenant()).toThrow(new TypeError('guard.tenantFrom must give a string or undefined, not null'));
+      expect(() => context.tenant()).toThrow(
+        new TypeError('guard.tenantFrom must give a string or undefined, not null'),
+      );
     });
   });
 });

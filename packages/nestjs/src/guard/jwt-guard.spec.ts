@@ -33,7 +33,12 @@ class FakeProvider {
   outcome: JwtClaimsPayload | Error = { sub: 'alice', iss: 'https://idp.test' };
   private requestVerifier: RequestVerifier | undefined;
   /** The real DPoP scheme rules, for a module without DPoP configuration (it attaches itself, as in the module). */
-  readonly dpop = new DpopRequestVerifier({ issuers: [] }, new CacheStore({}, new JwksCacheEvents()), new JwksCacheEvents(), this as unknown as JwksProvider);
+  readonly dpop = new DpopRequestVerifier(
+    { issuers: [] },
+    new CacheStore({}, new JwksCacheEvents()),
+    new JwksCacheEvents(),
+    this as unknown as JwksProvider,
+  );
 
   attachRequestVerifier(verifier: RequestVerifier): void {
     this.requestVerifier = verifier;
@@ -46,7 +51,9 @@ class FakeProvider {
   lookupVerified(token: string) {
     this.cacheLookups.push(token);
     const payload = this.cached.get(token);
-    return payload === undefined ? `key-of:${token}` : { payload, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' };
+    return payload === undefined
+      ? `key-of:${token}`
+      : { payload, protectedHeader: { alg: 'ES256' }, issuer: 'https://idp.test' };
   }
 
   /** The cache keys the guard handed back with a missed token. */
@@ -117,7 +124,10 @@ function bearer(token = TOKEN): JwtGuardRequest {
 }
 
 async function rejection(outcome: boolean | Promise<unknown>): Promise<BearerChallengeException> {
-  const error = await Promise.resolve(outcome).then(() => undefined, (caught: unknown) => caught);
+  const error = await Promise.resolve(outcome).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(BearerChallengeException);
   return error as BearerChallengeException;
 }
@@ -149,7 +159,7 @@ describe('JwtGuard', () => {
     expect(request.user).toEqual({ sub: 'alice', scope: 'orders:read' });
   });
 
-  it('lets the handler\'s @JwtVerify replace the controller\'s', async () => {
+  it("lets the handler's @JwtVerify replace the controller's", async () => {
     provider.outcome = { scope: 'orders:read' };
     await guardWith().canActivate(contextFor(OrdersController, 'bill', bearer()));
     expect(provider.calls[0]?.overrides).toEqual({ audience: 'billing-api', typ: 'at+jwt' });
@@ -165,7 +175,9 @@ describe('JwtGuard', () => {
 
   it('answers a missing token with a bare 401 challenge, with the realm when configured', async () => {
     const response = new ExpressLikeResponse();
-    const exception = await rejection(guardWith({ realm: 'orders' }).canActivate(contextFor(OrdersController, 'list', {}, response)));
+    const exception = await rejection(
+      guardWith({ realm: 'orders' }).canActivate(contextFor(OrdersController, 'list', {}, response)),
+    );
     expect(exception.getStatus()).toBe(401);
     expect(exception.challenge).toBe('Bearer realm="orders"');
     expect(response.headers['www-authenticate']).toBe('Bearer realm="orders"');
@@ -174,37 +186,53 @@ describe('JwtGuard', () => {
   });
 
   it('answers a malformed Authorization header with 400 invalid_request, without verifying', async () => {
-    const exception = await rejection(guardWith().canActivate(contextFor(OrdersController, 'list', bearer(`${TOKEN} extra`))));
+    const exception = await rejection(
+      guardWith().canActivate(contextFor(OrdersController, 'list', bearer(`${TOKEN} extra`))),
+    );
     expect(exception.getStatus()).toBe(400);
-    expect(exception.challenge).toBe('Bearer error="invalid_request", error_description="The Authorization header must be Bearer followed by one token"');
+    expect(exception.challenge).toBe(
+      'Bearer error="invalid_request", error_description="The Authorization header must be Bearer followed by one token"',
+    );
     expect(provider.calls).toHaveLength(0);
   });
 
   it('answers a rejected token with 401 invalid_token and a fixed description, on an Express response', async () => {
     provider.outcome = new TokenExpiredError('expired at some time');
     const response = new ExpressLikeResponse();
-    const exception = await rejection(guardWith().canActivate(contextFor(OrdersController, 'list', bearer(), response)));
+    const exception = await rejection(
+      guardWith().canActivate(contextFor(OrdersController, 'list', bearer(), response)),
+    );
     expect(exception.getStatus()).toBe(401);
     const challenge = 'Bearer error="invalid_token", error_description="The access token expired"';
     expect(exception.challenge).toBe(challenge);
     expect(response.headers['www-authenticate']).toBe(challenge);
-    expect(exception.getResponse()).toEqual({ statusCode: 401, message: 'The access token expired', error: 'Unauthorized' });
+    expect(exception.getResponse()).toEqual({
+      statusCode: 401,
+      message: 'The access token expired',
+      error: 'Unauthorized',
+    });
   });
 
   it('sets the challenge with reply.header() on a Fastify reply', async () => {
     provider.outcome = new ClaimValidationError('aud mismatch', 'aud');
     const reply = new FastifyLikeReply();
     await rejection(guardWith().canActivate(contextFor(OrdersController, 'list', bearer(), reply)));
-    expect(reply.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The access token audience is not accepted"');
+    expect(reply.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The access token audience is not accepted"',
+    );
   });
 
   it('answers 403 insufficient_scope naming every required scope, from scope and scp', async () => {
     provider.outcome = { scope: 'orders:write', scp: ['orders:read'] };
     const response = new ExpressLikeResponse();
     const request = bearer();
-    const exception = await rejection(guardWith().canActivate(contextFor(OrdersController, 'create', request, response)));
+    const exception = await rejection(
+      guardWith().canActivate(contextFor(OrdersController, 'create', request, response)),
+    );
     expect(exception.getStatus()).toBe(403);
-    expect(response.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="orders:write orders:admin"');
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer error="insufficient_scope", scope="orders:write orders:admin"',
+    );
     expect(exception.cause).toBeInstanceOf(InsufficientScopeError);
     expect((exception.cause as InsufficientScopeError).missing).toEqual(['orders:admin']);
     expect(request.user).toBeUndefined();
@@ -267,7 +295,9 @@ describe('JwtGuard', () => {
       const guard = guardWith();
       // An extraction whose lookup and strict passes disagree: the key of the first must not serve the second.
       let calls = 0;
-      jest.spyOn(guard as unknown as { extractToken(request: JwtGuardRequest): string }, 'extractToken').mockImplementation(() => (calls++ === 0 ? 'first' : 'second'));
+      jest
+        .spyOn(guard as unknown as { extractToken(request: JwtGuardRequest): string }, 'extractToken')
+        .mockImplementation(() => (calls++ === 0 ? 'first' : 'second'));
       (guard as unknown as { extractsByDefault: boolean }).extractsByDefault = false;
       await guard.canActivate(contextFor(OrdersController, 'list', bearer()));
       expect(provider.missedKeys).toEqual([]);
@@ -286,14 +316,19 @@ describe('JwtGuard', () => {
       ['two spaces', `Bearer  ${TOKEN}`],
       ['a trailing space', `Bearer ${TOKEN} `],
       ['an empty token, with a cached token in the cookie', 'Bearer '],
-    ])('still answers a malformed Bearer header (%s) with 400, though the token is cached', async (_name, authorization) => {
-      provider.cached.set(TOKEN, { sub: 'alice', scope: 'orders:read' });
-      const request: JwtGuardRequest = { headers: { authorization, cookie: `session=${TOKEN}` } };
-      const exception = await rejection(guardWith({ cookie: 'session' }).canActivate(contextFor(OrdersController, 'list', request)));
-      expect(exception.getStatus()).toBe(400);
-      expect(request.user).toBeUndefined();
-      expect(provider.calls).toHaveLength(0);
-    });
+    ])(
+      'still answers a malformed Bearer header (%s) with 400, though the token is cached',
+      async (_name, authorization) => {
+        provider.cached.set(TOKEN, { sub: 'alice', scope: 'orders:read' });
+        const request: JwtGuardRequest = { headers: { authorization, cookie: `session=${TOKEN}` } };
+        const exception = await rejection(
+          guardWith({ cookie: 'session' }).canActivate(contextFor(OrdersController, 'list', request)),
+        );
+        expect(exception.getStatus()).toBe(400);
+        expect(request.user).toBeUndefined();
+        expect(provider.calls).toHaveLength(0);
+      },
+    );
   });
 
   describe('subclass hooks', () => {
@@ -316,13 +351,21 @@ describe('JwtGuard', () => {
       const guard = new GraphQlLikeGuard(provider as unknown as JwksProvider, new Reflector(), {});
       provider.outcome = { sub: 'bob', scope: 'orders:read' };
       const request: JwtGuardRequest = { headers: { 'x-token': 'graphql-token' } };
-      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, handlerOf(OrdersController, 'list'));
+      const context = new ExecutionContextHost(
+        [{}, {}, { req: request }, {}],
+        OrdersController,
+        handlerOf(OrdersController, 'list'),
+      );
       context.setType('graphql');
       await expect(guard.canActivate(context)).resolves.toBe(true);
       expect(provider.calls[0]?.token).toBe('graphql-token');
       expect(request.user).toEqual({ sub: 'bob', scope: 'orders:read' });
 
-      const anonymous = new ExecutionContextHost([{}, {}, { req: { headers: {} } }, {}], OrdersController, handlerOf(OrdersController, 'list'));
+      const anonymous = new ExecutionContextHost(
+        [{}, {}, { req: { headers: {} } }, {}],
+        OrdersController,
+        handlerOf(OrdersController, 'list'),
+      );
       anonymous.setType('graphql');
       await expect(guard.canActivate(anonymous)).resolves.toBe(true);
       expect(guard.handled).toHaveLength(1);
@@ -332,13 +375,17 @@ describe('JwtGuard', () => {
     it('lets a subclass change one answer through toException, keeping the rest and the logging', async () => {
       class OutageIs503Guard extends JwtGuard {
         protected override toException(error: JwksCacheError): HttpException {
-          return error instanceof KeySetUnavailableError ? new ServiceUnavailableException('Keys unavailable') : super.toException(error);
+          return error instanceof KeySetUnavailableError
+            ? new ServiceUnavailableException('Keys unavailable')
+            : super.toException(error);
         }
       }
       const guard = new OutageIs503Guard(provider as unknown as JwksProvider, new Reflector(), {});
       provider.outcome = new KeySetUnavailableError('The keys of issuer https://idp.test are unavailable');
       const response = new ExpressLikeResponse();
-      const outage = await Promise.resolve(guard.canActivate(contextFor(OrdersController, 'list', bearer(), response))).catch((error: unknown) => error);
+      const outage = await Promise.resolve(
+        guard.canActivate(contextFor(OrdersController, 'list', bearer(), response)),
+      ).catch((error: unknown) => error);
       expect(outage).toBeInstanceOf(ServiceUnavailableException);
       expect((outage as HttpException).getStatus()).toBe(503);
       expect(response.headers).toEqual({});
@@ -352,7 +399,11 @@ describe('JwtGuard', () => {
       const guard = new GraphQlLikeGuard(provider as unknown as JwksProvider, new Reflector(), {});
       provider.cached.set('graphql-token', { sub: 'bob', scope: 'orders:read' });
       const request: JwtGuardRequest = { headers: { 'x-token': 'graphql-token', authorization: `Bearer ${TOKEN}` } };
-      const context = new ExecutionContextHost([{}, {}, { req: request }, {}], OrdersController, handlerOf(OrdersController, 'list'));
+      const context = new ExecutionContextHost(
+        [{}, {}, { req: request }, {}],
+        OrdersController,
+        handlerOf(OrdersController, 'list'),
+      );
       context.setType('graphql');
       expect(guard.canActivate(context)).toBe(true);
       expect(provider.cacheLookups).toEqual(['graphql-token']);

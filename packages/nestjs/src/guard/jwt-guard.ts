@@ -1,9 +1,24 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, type HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  type HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InsufficientRoleError, JwksCacheError, TokenMissingError, UserRejectedError } from '../errors.js';
 import { JwksProvider, type VerifiedToken } from '../jwks/jwks-provider.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import { DEFAULT_ROLES_CLAIM, type GuardOptions, type JwksCacheModuleOptions, type JwtClaimsPayload, type VerifyOverrides } from '../config/options.js';
+import {
+  DEFAULT_ROLES_CLAIM,
+  type GuardOptions,
+  type JwksCacheModuleOptions,
+  type JwtClaimsPayload,
+  type VerifyOverrides,
+} from '../config/options.js';
 import { ANY_SCOPE_KEY } from './any-scope.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { rememberVerified } from './jwt-issuer.js';
@@ -25,8 +40,9 @@ import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
 import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
-const MODULE_NOT_VISIBLE = 'JwtGuard: JwksProvider is not available in this module: import '
-  + '`JwksCacheModule.forRoot({ isGlobal: true, … })` in your root module, or import JwksCacheModule into this module';
+const MODULE_NOT_VISIBLE =
+  'JwtGuard: JwksProvider is not available in this module: import ' +
+  '`JwksCacheModule.forRoot({ isGlobal: true, … })` in your root module, or import JwksCacheModule into this module';
 
 /**
  * A request as the guard sees it: headers in, the user out on `user`: the verified claims, or what
@@ -120,8 +136,18 @@ export class JwtGuard implements CanActivate {
     // token is hashed once per request.
     const found = token === undefined ? undefined : this.provider.lookupVerified(token, route.overrides);
     // Scopes and roles are checked on the slow path, where a missing one becomes a 403.
-    if (typeof found === 'object' && this.dpop.acceptsBearer(found) && meetsRequirements(found.payload, route, this.rolesPath)) return this.admit(context, request, found);
-    return this.verifyAndAdmit(context, request, route, typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined);
+    if (
+      typeof found === 'object' &&
+      this.dpop.acceptsBearer(found) &&
+      meetsRequirements(found.payload, route, this.rolesPath)
+    )
+      return this.admit(context, request, found);
+    return this.verifyAndAdmit(
+      context,
+      request,
+      route,
+      typeof found === 'string' ? { token: token as string, cacheKey: found } : undefined,
+    );
   }
 
   /**
@@ -139,7 +165,12 @@ export class JwtGuard implements CanActivate {
   }
 
   /** @param missed the token the cache lookup missed and its cache key, reused when the strict extraction gives that same token. */
-  private async verifyAndAdmit(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata, missed?: { token: string; cacheKey: string }): Promise<boolean> {
+  private async verifyAndAdmit(
+    context: ExecutionContext,
+    request: JwtGuardRequest,
+    route: RouteMetadata,
+    missed?: { token: string; cacheKey: string },
+  ): Promise<boolean> {
     let verified: VerifiedToken;
     try {
       // DPoP needs the HTTP method and URL (htm, htu): on other transports, Bearer only.
@@ -148,9 +179,10 @@ export class JwtGuard implements CanActivate {
       } else {
         const token = this.extractToken(request);
         if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
-        const verification = missed !== undefined && missed.token === token
-          ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
-          : this.provider.verify(token, route.overrides);
+        const verification =
+          missed !== undefined && missed.token === token
+            ? this.provider.verifyMissed(token, route.overrides, missed.cacheKey)
+            : this.provider.verify(token, route.overrides);
         verified = await verification;
         // A token bound to a key (cnf.jkt), or one of an issuer that requires DPoP, is no bearer token.
         this.dpop.assertBearer(verified);
@@ -163,10 +195,17 @@ export class JwtGuard implements CanActivate {
   }
 
   /** `Authorization: DPoP`: the token, its proof (against this request's method and URL) and the binding. */
-  private async verifyDpop(context: ExecutionContext, request: JwtGuardRequest, route: RouteMetadata): Promise<VerifiedToken> {
+  private async verifyDpop(
+    context: ExecutionContext,
+    request: JwtGuardRequest,
+    route: RouteMetadata,
+  ): Promise<VerifiedToken> {
     const http = request as JwtGuardRequest & { method?: string };
     const url = requestUrl(http, this.guardOptions.publicUrl) ?? '';
-    const verified = await this.provider.verifyRequest({ method: http.method ?? '', url, headers: request.headers ?? {} }, route.overrides);
+    const verified = await this.provider.verifyRequest(
+      { method: http.method ?? '', url, headers: request.headers ?? {} },
+      route.overrides,
+    );
     if (verified.nonce !== undefined) setHttpHeader(context, DPOP_NONCE_HEADER, verified.nonce);
     assertRequirements(verified.payload, route, this.rolesPath);
     return verified;
@@ -176,7 +215,11 @@ export class JwtGuard implements CanActivate {
    * Puts the user on the request (after {@link mapUser}), and records the claims for `@JwtClaims`
    * and `JwtContext`, the issuer and its params for `@JwtIssuer`.
    */
-  private admit(context: ExecutionContext, request: JwtGuardRequest, verified: VerifiedToken): boolean | Promise<boolean> {
+  private admit(
+    context: ExecutionContext,
+    request: JwtGuardRequest,
+    verified: VerifiedToken,
+  ): boolean | Promise<boolean> {
     const claims = verified.payload;
     if (!this.mapsUsers) return this.admitUser(context, request, verified, claims);
     let user: unknown;
@@ -192,8 +235,14 @@ export class JwtGuard implements CanActivate {
     );
   }
 
-  private admitUser(context: ExecutionContext, request: JwtGuardRequest, verified: VerifiedToken, user: unknown): boolean | Promise<boolean> {
-    if (user === null || user === undefined || user === false) return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
+  private admitUser(
+    context: ExecutionContext,
+    request: JwtGuardRequest,
+    verified: VerifiedToken,
+    user: unknown,
+  ): boolean | Promise<boolean> {
+    if (user === null || user === undefined || user === false)
+      return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
     request.user = user;
     setRequestContext(request, verified.payload);
     rememberVerified(request, verified);
@@ -273,7 +322,8 @@ export class JwtGuard implements CanActivate {
   protected toException(error: JwksCacheError, context?: ExecutionContext): HttpException {
     if (error instanceof InsufficientRoleError) return new ForbiddenException(error.message, { cause: error });
     // Outside HTTP the DPoP scheme is not accepted (no method or URL to check a proof against).
-    if (context !== undefined && context.getType() !== 'http') return rejectionException(error, this.guardOptions.realm);
+    if (context !== undefined && context.getType() !== 'http')
+      return rejectionException(error, this.guardOptions.realm);
     const usedDpop = context !== undefined && usesDpopScheme(this.getRequest(context));
     return dpopRejectionException(error, this.guardOptions.realm, this.dpop.accepted, usedDpop);
   }

@@ -23,19 +23,26 @@ export class JwtVerifyCheck implements OnModuleInit {
     const classes = new Set<new (...args: never[]) => unknown>();
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
       // Factory and value providers have no decorated class of their own.
-      if (wrapper.inject == null && typeof wrapper.metatype === 'function') classes.add(wrapper.metatype as new (...args: never[]) => unknown);
+      if (wrapper.inject == null && typeof wrapper.metatype === 'function')
+        classes.add(wrapper.metatype as new (...args: never[]) => unknown);
     }
     for (const type of classes) this.checkClass(type);
   }
 
   private checkClass(type: new (...args: never[]) => unknown): void {
-    this.check(this.reflector.get<VerifyOverrides | undefined>(JWT_VERIFY_OVERRIDES_KEY, type), `@JwtVerify() on ${type.name}`);
+    this.check(
+      this.reflector.get<VerifyOverrides | undefined>(JWT_VERIFY_OVERRIDES_KEY, type),
+      `@JwtVerify() on ${type.name}`,
+    );
     const prototype = type.prototype as Record<string, unknown> | undefined;
     if (prototype === undefined) return;
     for (const method of this.scanner.getAllMethodNames(prototype)) {
       const handler = prototype[method];
       if (typeof handler !== 'function') continue;
-      this.check(this.reflector.get<VerifyOverrides | undefined>(JWT_VERIFY_OVERRIDES_KEY, handler), `@JwtVerify() on ${type.name}.${method}`);
+      this.check(
+        this.reflector.get<VerifyOverrides | undefined>(JWT_VERIFY_OVERRIDES_KEY, handler),
+        `@JwtVerify() on ${type.name}.${method}`,
+      );
     }
   }
 

@@ -27,6 +27,7 @@ export function JwtVerify(overrides: VerifyOverrides): MethodDecorator & ClassDe
   assertOverridesShape(overrides, '@JwtVerify()');
   // Frozen through and through: checked once, it cannot be changed into a widening one later.
   const frozen: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(overrides)) frozen[name] = Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
+  for (const [name, value] of Object.entries(overrides))
+    frozen[name] = Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
   return SetMetadata(JWT_VERIFY_OVERRIDES_KEY, Object.freeze(frozen) as VerifyOverrides);
 }

@@ -1,5 +1,11 @@
 import type { Logger } from '@nestjs/common';
-import { InsufficientRoleError, InsufficientScopeError, KeySetUnavailableError, TokenRejectedError, type JwksCacheError } from '../errors.js';
+import {
+  InsufficientRoleError,
+  InsufficientScopeError,
+  KeySetUnavailableError,
+  TokenRejectedError,
+  type JwksCacheError,
+} from '../errors.js';
 import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import type { BearerChallengeException } from './bearer-challenge-exception.js';
 import { rejectionException } from './rejection-exception.js';
@@ -41,5 +47,12 @@ export class RejectionAnswer {
 
 /** Whether `error` is not the token's fault: no usable key set, or anything but a token, scope or role refusal. */
 export function isOutage(error: JwksCacheError): boolean {
-  return error instanceof KeySetUnavailableError || !(error instanceof TokenRejectedError || error instanceof InsufficientScopeError || error instanceof InsufficientRoleError);
+  return (
+    error instanceof KeySetUnavailableError ||
+    !(
+      error instanceof TokenRejectedError ||
+      error instanceof InsufficientScopeError ||
+      error instanceof InsufficientRoleError
+    )
+  );
 }

@@ -57,7 +57,9 @@ const FALLBACK = 'The access token is invalid';
  */
 export function describeRejection(error: unknown): string {
   if (error instanceof ClaimValidationError) {
-    return Object.hasOwn(CLAIM_DESCRIPTIONS, error.claim) ? CLAIM_DESCRIPTIONS[error.claim] : 'The access token claims are not accepted';
+    return Object.hasOwn(CLAIM_DESCRIPTIONS, error.claim)
+      ? CLAIM_DESCRIPTIONS[error.claim]
+      : 'The access token claims are not accepted';
   }
   const match = DESCRIPTIONS.find(([errorClass]) => error instanceof errorClass);
   return match === undefined ? FALLBACK : match[1];

@@ -1,5 +1,10 @@
 import { HttpStatus } from '@nestjs/common';
-import { AuthorizationMalformedError, InsufficientScopeError, type JwksCacheError, TokenMissingError } from '../errors.js';
+import {
+  AuthorizationMalformedError,
+  InsufficientScopeError,
+  type JwksCacheError,
+  TokenMissingError,
+} from '../errors.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { describeRejection } from './rejection-description.js';
 
@@ -16,7 +21,11 @@ export function rejectionException(error: JwksCacheError, realm: string | undefi
   }
   if (error instanceof InsufficientScopeError) {
     const scope = error.required.join(' ');
-    return new BearerChallengeException(HttpStatus.FORBIDDEN, { realm, error: 'insufficient_scope', scope }, { cause: error });
+    return new BearerChallengeException(
+      HttpStatus.FORBIDDEN,
+      { realm, error: 'insufficient_scope', scope },
+      { cause: error },
+    );
   }
   const invalidRequest = error instanceof AuthorizationMalformedError;
   return new BearerChallengeException(

@@ -24,7 +24,8 @@ export const REQUIRED_ROLES_KEY = 'jwks-cache:roles';
  */
 export function Roles(...roles: string[]): MethodDecorator & ClassDecorator {
   for (const role of roles) {
-    if (typeof role !== 'string' || role === '') throw new TypeError(`@Roles(): ${JSON.stringify(role) ?? String(role)} is not a role (a non-empty string)`);
+    if (typeof role !== 'string' || role === '')
+      throw new TypeError(`@Roles(): ${JSON.stringify(role) ?? String(role)} is not a role (a non-empty string)`);
   }
   return SetMetadata(REQUIRED_ROLES_KEY, Object.freeze([...roles]));
 }

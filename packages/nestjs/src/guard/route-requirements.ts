@@ -14,7 +14,11 @@ export interface RouteRequirements {
 }
 
 /** Whether the claims meet every requirement of the route. */
-export function meetsRequirements(claims: JwtClaimsPayload, route: RouteRequirements, rolesPath: RolesClaimPath): boolean {
+export function meetsRequirements(
+  claims: JwtClaimsPayload,
+  route: RouteRequirements,
+  rolesPath: RolesClaimPath,
+): boolean {
   return firstUnmet(claims, route, rolesPath) === undefined;
 }
 
@@ -22,7 +26,11 @@ export function meetsRequirements(claims: JwtClaimsPayload, route: RouteRequirem
  * @throws InsufficientScopeError when a scope of `@Scopes` is missing, or every one of `@AnyScope` (checked in that order);
  * @throws InsufficientRoleError when the token has no role of `@Roles`.
  */
-export function assertRequirements(claims: JwtClaimsPayload, route: RouteRequirements, rolesPath: RolesClaimPath): void {
+export function assertRequirements(
+  claims: JwtClaimsPayload,
+  route: RouteRequirements,
+  rolesPath: RolesClaimPath,
+): void {
   const unmet = firstUnmet(claims, route, rolesPath);
   if (unmet !== undefined) throw unmet;
 }
@@ -39,7 +47,8 @@ function firstUnmet(claims: JwtClaimsPayload, route: RouteRequirements, rolesPat
   }
   if (roles.length > 0) {
     const held = tokenRoles(claims, rolesPath);
-    if (!roles.some((role) => held.includes(role))) return new InsufficientRoleError('The token has none of the accepted roles', roles);
+    if (!roles.some((role) => held.includes(role)))
+      return new InsufficientRoleError('The token has none of the accepted roles', roles);
   }
   return undefined;
 }

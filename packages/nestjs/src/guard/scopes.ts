@@ -31,7 +31,9 @@ export function Scopes(...scopes: string[]): MethodDecorator & ClassDecorator {
 export function checkedScopes(decorator: string, scopes: readonly string[]): readonly string[] {
   for (const scope of scopes) {
     if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
-      throw new TypeError(`${decorator}: "${String(scope)}" is not a valid scope (printable ASCII, no space, '"' or '\\')`);
+      throw new TypeError(
+        `${decorator}: "${String(scope)}" is not a valid scope (printable ASCII, no space, '"' or '\\')`,
+      );
     }
   }
   return Object.freeze([...scopes]);

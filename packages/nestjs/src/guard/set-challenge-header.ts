@@ -23,7 +23,10 @@ export function setChallengeHeader(context: ExecutionContext, exception: BearerC
  * Sets the challenge (and the exception's other headers, e.g. `DPoP-Nonce`) on an Express response
  * or a Fastify reply; nothing for `undefined` or a sent one.
  */
-export function setChallengeOnResponse(response: ResponseWithHeaders | undefined, exception: BearerChallengeException): void {
+export function setChallengeOnResponse(
+  response: ResponseWithHeaders | undefined,
+  exception: BearerChallengeException,
+): void {
   if (!isWritable(response)) return;
   for (const [name, value] of Object.entries(exception.getHeaders())) setResponseHeader(response, name, value);
 }

@@ -8,7 +8,10 @@ describe('tokenRoles', () => {
   });
 
   it('walks a dot path through nested objects (Keycloak realm and client roles)', () => {
-    const claims = { realm_access: { roles: ['offline_access', 'analyst'] }, resource_access: { 'orders-api': { roles: ['writer'] } } };
+    const claims = {
+      realm_access: { roles: ['offline_access', 'analyst'] },
+      resource_access: { 'orders-api': { roles: ['writer'] } },
+    };
     expect(tokenRoles(claims, rolesClaimPath('realm_access.roles'))).toEqual(['offline_access', 'analyst']);
     expect(tokenRoles(claims, rolesClaimPath('resource_access.orders-api.roles'))).toEqual(['writer']);
   });

@@ -25,7 +25,8 @@ export function tokenRoles(claims: JwtClaimsPayload, path: RolesClaimPath): read
 function walk(claims: JwtClaimsPayload, segments: readonly string[]): unknown {
   let value: unknown = claims;
   for (const segment of segments) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, segment))
+      return undefined;
     value = (value as Record<string, unknown>)[segment];
   }
   return value;

@@ -74,7 +74,10 @@ export class JwksHealthIndicator implements OnModuleDestroy {
   ) {
     this.unsubscribe = [
       // Only configured issuers are reported: a template's key sets come and go with its issuers.
-      events.on('jwks.fetch_failed', ({ issuer, error, template }) => template === undefined && this.recordFailure(issuer, error.code)),
+      events.on(
+        'jwks.fetch_failed',
+        ({ issuer, error, template }) => template === undefined && this.recordFailure(issuer, error.code),
+      ),
       events.on('jwks.fetched', ({ issuer }) => this.failures.delete(issuer)),
     ];
   }
@@ -104,7 +107,12 @@ export class JwksHealthIndicator implements OnModuleDestroy {
       report[issuer] = {
         freshness: this.freshnessOf(issuer, failure),
         keys: stats?.keys ?? 0,
-        ...definedOnly({ freshUntil: stats?.freshUntil, lastFetchAt: stats?.lastFetchAt, failingSince: failure?.since, lastErrorCode: failure?.code }),
+        ...definedOnly({
+          freshUntil: stats?.freshUntil,
+          lastFetchAt: stats?.lastFetchAt,
+          failingSince: failure?.since,
+          lastErrorCode: failure?.code,
+        }),
       };
     }
     return report;

@@ -5,7 +5,9 @@ const policy = { initial: 1_000, max: 60_000, jitter: 0.2 };
 
 describe('backoffDelay', () => {
   it('doubles from initial per step up to max (no jitter at random = 0.5)', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map((step) => backoffDelay(step, policy, 0.5))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((step) => backoffDelay(step, policy, 0.5))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000,
+    ]);
   });
 
   it('spreads each delay by at most ±jitter', () => {

@@ -22,7 +22,8 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('x'.repeat(600));
       res.end('x'.repeat(600));
-    } else res.writeHead(200, { 'content-type': 'text/plain' }).end('y'.repeat(Number(url.searchParams.get('bytes') ?? 0)));
+    } else
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('y'.repeat(Number(url.searchParams.get('bytes') ?? 0)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -39,7 +40,10 @@ describe('boundedFetch', () => {
   });
 
   it('refuses one redirect more than maxRedirects, one to another origin, one without Location', async () => {
-    await expect(boundedFetch(`${base}/hop?n=3`, options(3))).rejects.toMatchObject({ reason: 'too-many', status: 302 });
+    await expect(boundedFetch(`${base}/hop?n=3`, options(3))).rejects.toMatchObject({
+      reason: 'too-many',
+      status: 302,
+    });
     const before = hits.length;
     await expect(boundedFetch(`${base}/away`, options(3))).rejects.toBeInstanceOf(RedirectRefusedError);
     await expect(boundedFetch(`${base}/away`, options(3))).rejects.toMatchObject({ reason: 'other-origin' });
@@ -60,7 +64,9 @@ describe('readBoundedText', () => {
   });
 
   it('refuses a larger body from its content-length, and while streaming without one', async () => {
-    await expect(readBoundedText(await fetch(`${base}/body?bytes=1001`), 1_000)).rejects.toBeInstanceOf(BodyTooLargeError);
+    await expect(readBoundedText(await fetch(`${base}/body?bytes=1001`), 1_000)).rejects.toBeInstanceOf(
+      BodyTooLargeError,
+    );
     await expect(readBoundedText(await fetch(`${base}/chunked`), 1_000)).rejects.toMatchObject({ limit: 1_000 });
   });
 });

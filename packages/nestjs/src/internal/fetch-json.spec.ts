@@ -23,7 +23,9 @@ describe('fetchJson', () => {
   let elsewhere: Awaited<ReturnType<typeof serve>>;
 
   beforeAll(async () => {
-    elsewhere = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}'));
+    elsewhere = await serve((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}'),
+    );
     main = await serve((req, res) => {
       const path = req.url ?? '/';
       const hop = /^\/hop\/(\d+)$/.exec(path);
@@ -31,7 +33,9 @@ describe('fetchJson', () => {
         const left = Number(hop[1]);
         res.writeHead(302, { location: left === 0 ? '/json' : `/hop/${left - 1}` }).end();
       } else if (path === '/json') {
-        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=120' }).end('{"ok":true}');
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=120' })
+          .end('{"ok":true}');
       } else if (path === '/elsewhere') {
         res.writeHead(302, { location: `${elsewhere.url}/jwks` }).end();
       } else if (path === '/declared-large') {
@@ -104,21 +108,35 @@ describe('fetchJson', () => {
     await expect(fetchJson(`${main.url}/garbage`, LIMITS)).rejects.toBeInstanceOf(InvalidResponseError);
   });
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'application/jwk-set+json', 'application/jwk-set+json; charset=utf-8', 'Application/JSON', 'application/oauth-authorization-server+json'])(
-    'accepts a JSON media type: %s',
-    async (type) => {
-      await expect(fetchJson(`${main.url}/typed/${encodeURIComponent(type)}`, LIMITS)).resolves.toEqual({ body: { keys: [] }, maxAge: undefined });
-    },
-  );
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/jwk-set+json',
+    'application/jwk-set+json; charset=utf-8',
+    'Application/JSON',
+    'application/oauth-authorization-server+json',
+  ])('accepts a JSON media type: %s', async (type) => {
+    await expect(fetchJson(`${main.url}/typed/${encodeURIComponent(type)}`, LIMITS)).resolves.toEqual({
+      body: { keys: [] },
+      maxAge: undefined,
+    });
+  });
 
-  it.each(['text/html', 'text/plain; charset=utf-8', 'application/javascript', 'application/jsonp', 'application/json-seq', 'text/html; x=application/json', '-'])(
-    'refuses a body that is not labelled JSON, even when it parses: %s',
-    async (type) => {
-      const error = await fetchJson(`${main.url}/typed/${encodeURIComponent(type)}`, LIMITS).catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(InvalidResponseError);
-      expect((error as Error).message).toMatch(/content-type/);
-    },
-  );
+  it.each([
+    'text/html',
+    'text/plain; charset=utf-8',
+    'application/javascript',
+    'application/jsonp',
+    'application/json-seq',
+    'text/html; x=application/json',
+    '-',
+  ])('refuses a body that is not labelled JSON, even when it parses: %s', async (type) => {
+    const error = await fetchJson(`${main.url}/typed/${encodeURIComponent(type)}`, LIMITS).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(InvalidResponseError);
+    expect((error as Error).message).toMatch(/content-type/);
+  });
 
   it('reports a refused connection as a FetchError', async () => {
     const closed = await serve(() => undefined);

@@ -1,4 +1,11 @@
-import { BodyTooLargeError, FetchError, FetchTimeoutError, InvalidResponseError, RedirectRefusedError, ResponseTooLargeError } from '../errors.js';
+import {
+  BodyTooLargeError,
+  FetchError,
+  FetchTimeoutError,
+  InvalidResponseError,
+  RedirectRefusedError,
+  ResponseTooLargeError,
+} from '../errors.js';
 import { boundedFetch, readBoundedText } from './bounded-fetch.js';
 import { parseMaxAge } from './max-age.js';
 
@@ -31,7 +38,14 @@ const MAX_REDIRECTS = 3;
 export async function fetchJson(url: string, limits: FetchJsonLimits): Promise<FetchedJson> {
   const signal = AbortSignal.timeout(limits.timeout);
   try {
-    const response = await ensureOk(await boundedFetch(url, { init: { headers: { accept: 'application/json' } }, signal, maxRedirects: MAX_REDIRECTS }), url);
+    const response = await ensureOk(
+      await boundedFetch(url, {
+        init: { headers: { accept: 'application/json' } },
+        signal,
+        maxRedirects: MAX_REDIRECTS,
+      }),
+      url,
+    );
     await ensureJsonType(response, url);
     const text = await readBoundedText(response, limits.maxResponseBytes);
     return { body: parseJson(text, url), maxAge: parseMaxAge(response.headers.get('cache-control')) };
@@ -55,8 +69,15 @@ async function ensureJsonType(response: Response, url: string): Promise<void> {
   if (mediaType !== undefined && JSON_MEDIA_TYPE.test(mediaType)) return;
   await response.body?.cancel();
   // The type is the server's text: named only when it is short and plain, never echoed raw.
-  const shown = mediaType !== undefined && /^[a-z0-9!#$&^_.+/-]{1,64}$/.test(mediaType) ? mediaType : header === null ? 'none' : 'unreadable';
-  throw new InvalidResponseError(`Response of ${url} has content-type ${shown}, not JSON`, url, { status: response.status });
+  const shown =
+    mediaType !== undefined && /^[a-z0-9!#$&^_.+/-]{1,64}$/.test(mediaType)
+      ? mediaType
+      : header === null
+        ? 'none'
+        : 'unreadable';
+  throw new InvalidResponseError(`Response of ${url} has content-type ${shown}, not JSON`, url, {
+    status: response.status,
+  });
 }
 
 function parseJson(text: string, url: string): unknown {
@@ -71,13 +92,15 @@ function parseJson(text: string, url: string): unknown {
 function redirectError(error: RedirectRefusedError, url: string): FetchError {
   const { status } = error;
   if (error.reason === 'no-location') return new FetchError(`Redirect without Location from ${url}`, url, { status });
-  if (error.reason === 'too-many') return new FetchError(`More than ${MAX_REDIRECTS} redirects from ${url}`, url, { status });
+  if (error.reason === 'too-many')
+    return new FetchError(`More than ${MAX_REDIRECTS} redirects from ${url}`, url, { status });
   return new InvalidResponseError(`Redirect from ${url} to another origin refused`, url, { status });
 }
 
 function toFetchError(error: unknown, url: string, signal: AbortSignal): FetchError {
   if (error instanceof FetchError) return error;
-  if (error instanceof BodyTooLargeError) return new ResponseTooLargeError(`Response of ${url} exceeds ${error.limit} bytes`, url);
+  if (error instanceof BodyTooLargeError)
+    return new ResponseTooLargeError(`Response of ${url} exceeds ${error.limit} bytes`, url);
   if (error instanceof RedirectRefusedError) return redirectError(error, url);
   if (signal.aborted) return new FetchTimeoutError(`Request to ${url} timed out`, url);
   return new FetchError(`Request to ${url} failed`, url, { cause: error });

@@ -28,8 +28,14 @@ export function currentClaims(): JwtClaimsPayload | undefined {
  * @param option the option's path, for the error.
  * @throws TypeError when the function gives anything else.
  */
-export function tenantFromClaims(tenantFrom: (claims: JwtClaimsPayload) => string | undefined, claims: JwtClaimsPayload, option: string): string | undefined {
+export function tenantFromClaims(
+  tenantFrom: (claims: JwtClaimsPayload) => string | undefined,
+  claims: JwtClaimsPayload,
+  option: string,
+): string | undefined {
   const tenant: unknown = tenantFrom(claims);
   if (tenant === undefined || typeof tenant === 'string') return tenant;
-  throw new TypeError(`${option} must give a string or undefined, not ${tenant === null ? 'null' : `a ${typeof tenant}`}`);
+  throw new TypeError(
+    `${option} must give a string or undefined, not ${tenant === null ? 'null' : `a ${typeof tenant}`}`,
+  );
 }

@@ -7,7 +7,9 @@ describe('loadPeer', () => {
     const missing = 'jwks-cache-no-such-package';
     const attempt = loadPeer(missing, 'JwtGuard on a test transport', () => import(missing));
     await expect(attempt).rejects.toThrow(MissingPeerDependencyError);
-    await expect(attempt).rejects.toThrow(`JwtGuard on a test transport needs the optional package "${missing}", which is not installed: npm install ${missing}`);
+    await expect(attempt).rejects.toThrow(
+      `JwtGuard on a test transport needs the optional package "${missing}", which is not installed: npm install ${missing}`,
+    );
     await expect(attempt).rejects.toMatchObject({ packageName: missing });
   });
 

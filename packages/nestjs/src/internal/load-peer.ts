@@ -5,7 +5,11 @@ const loaded = new Map<string, Promise<unknown>>();
 function isNotFound(error: unknown, packageName: string): boolean {
   // Not `instanceof Error`: a loader's error may come from another realm (a vm context).
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && typeof message === 'string' && message.includes(packageName);
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    typeof message === 'string' &&
+    message.includes(packageName)
+  );
 }
 
 /**
@@ -21,7 +25,9 @@ export function loadPeer<T>(packageName: string, feature: string, importer: () =
   if (pending === undefined) {
     pending = importer().catch((error: unknown) => {
       loaded.delete(packageName);
-      throw isNotFound(error, packageName) ? new MissingPeerDependencyError(packageName, feature, { cause: error }) : error;
+      throw isNotFound(error, packageName)
+        ? new MissingPeerDependencyError(packageName, feature, { cause: error })
+        : error;
     });
     loaded.set(packageName, pending);
   }

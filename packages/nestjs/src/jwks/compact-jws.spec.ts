@@ -2,17 +2,25 @@ import { describe, expect, it } from '@jest/globals';
 import { TokenMalformedError } from '../errors.js';
 import { decodeCompactJws } from './compact-jws.js';
 
-const encode = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const encode = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 describe('decodeCompactJws', () => {
   it('decodes the header and the claims', () => {
     const token = `${encode({ alg: 'ES256', kid: 'k' })}.${encode({ iss: 'https://idp.test/', n: 'é' })}.c2ln`;
-    expect(decodeCompactJws(token)).toEqual({ header: { alg: 'ES256', kid: 'k' }, claims: { iss: 'https://idp.test/', n: 'é' } });
+    expect(decodeCompactJws(token)).toEqual({
+      header: { alg: 'ES256', kid: 'k' },
+      claims: { iss: 'https://idp.test/', n: 'é' },
+    });
   });
 
   it('says which part is not base64url', () => {
-    expect(() => decodeCompactJws(`${encode({ alg: 'ES256' })}.${encode({})}.c2ln=`)).toThrow('The token signature is not base64url');
-    expect(() => decodeCompactJws(`${encode({ alg: 'ES256' })}.pay load.c2ln`)).toThrow('The token payload is not base64url-encoded JSON object');
+    expect(() => decodeCompactJws(`${encode({ alg: 'ES256' })}.${encode({})}.c2ln=`)).toThrow(
+      'The token signature is not base64url',
+    );
+    expect(() => decodeCompactJws(`${encode({ alg: 'ES256' })}.pay load.c2ln`)).toThrow(
+      'The token payload is not base64url-encoded JSON object',
+    );
   });
 
   it('names a 5-part token as a JWE', () => {

@@ -24,7 +24,10 @@ export function decodeCompactJws(token: string): UnverifiedJws {
   if (!COMPACT_JWS.test(token)) throw new TokenMalformedError(describeShape(token));
   const first = token.indexOf('.');
   const second = token.indexOf('.', first + 1);
-  return { header: decodeSegment(token.slice(0, first), 'header'), claims: decodeSegment(token.slice(first + 1, second), 'payload') };
+  return {
+    header: decodeSegment(token.slice(0, first), 'header'),
+    claims: decodeSegment(token.slice(first + 1, second), 'payload'),
+  };
 }
 
 function decodeSegment(segment: string, name: string): Record<string, unknown> {
@@ -45,6 +48,13 @@ function describeShape(token: string): string {
   const parts = token.split('.', 6);
   if (parts.length === 5) return 'Encrypted tokens (JWE) are not accepted';
   if (parts.length !== 3) return 'The token is not a compact JWS (3 parts)';
-  const name = parts[0] === '' || /[^A-Za-z0-9_-]/.test(parts[0]) ? 'header' : parts[1] === '' || /[^A-Za-z0-9_-]/.test(parts[1]) ? 'payload' : 'signature';
-  return name === 'signature' ? 'The token signature is not base64url' : `The token ${name} is not base64url-encoded JSON object`;
+  const name =
+    parts[0] === '' || /[^A-Za-z0-9_-]/.test(parts[0])
+      ? 'header'
+      : parts[1] === '' || /[^A-Za-z0-9_-]/.test(parts[1])
+        ? 'payload'
+        : 'signature';
+  return name === 'signature'
+    ? 'The token signature is not base64url'
+    : `The token ${name} is not base64url-encoded JSON object`;
 }

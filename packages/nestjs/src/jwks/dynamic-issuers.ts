@@ -99,11 +99,15 @@ export class DynamicIssuers {
   ) {
     this.source = options.issuer;
     this.template = IssuerTemplate.parse(options.issuer, 'issuer');
-    this.jwksTemplate = options.jwksUri === undefined ? undefined : IssuerTemplate.parse(options.jwksUri, 'jwksUri', this.template.names);
+    this.jwksTemplate =
+      options.jwksUri === undefined ? undefined : IssuerTemplate.parse(options.jwksUri, 'jwksUri', this.template.names);
     this.tenants = options.tenants;
     this.claimsMatch = Object.entries(options.claimsMatch ?? {});
     const maxIssuers = options.maxIssuers ?? DEFAULT_TEMPLATE_BOUNDS.maxIssuers;
-    this.live = new LRUCache<string, DynamicIssuer>({ max: maxIssuers, dispose: (entry, _issuer, reason) => this.dropped(entry, reason) });
+    this.live = new LRUCache<string, DynamicIssuer>({
+      max: maxIssuers,
+      dispose: (entry, _issuer, reason) => this.dropped(entry, reason),
+    });
     this.refusals = new LRUCache<string, Refusal>({ max: maxIssuers });
     this.admission = new AdmissionWindow(options.newIssuersPerSecond ?? DEFAULT_TEMPLATE_BOUNDS.newIssuersPerSecond);
   }
@@ -117,7 +121,11 @@ export class DynamicIssuers {
   checkClaims(params: TenantParams, claims: Record<string, unknown>): void {
     for (const [claim, placeholder] of this.claimsMatch) {
       if (claims[claim] !== params[placeholder]) {
-        throw new ClaimValidationError(`The "${claim}" claim does not match the {${placeholder}} of the token issuer`, claim, 'check_failed');
+        throw new ClaimValidationError(
+          `The "${claim}" claim does not match the {${placeholder}} of the token issuer`,
+          claim,
+          'check_failed',
+        );
       }
     }
   }
@@ -137,16 +145,30 @@ export class DynamicIssuers {
       this.counters.negativeHits++;
       throw refusal.reason === 'tenants'
         ? new UnknownIssuerError(`The token issuer is not an admitted tenant of ${this.source}`)
-        : new KeySetUnavailableError(`The keys of the token issuer (of ${this.source}) could not be obtained recently; retried after the cooldown`);
+        : new KeySetUnavailableError(
+            `The keys of the token issuer (of ${this.source}) could not be obtained recently; retried after the cooldown`,
+          );
     }
     if (!this.admission.tryAdmit()) {
       this.counters.rateLimited++;
-      this.dependencies.events.emit('jwks.issuer_refused', { template: this.source, issuer: iss, reason: 'rate_limited' });
-      throw new UnknownIssuerError(`Too many new issuers of ${this.source} per second: the token issuer is not admitted now`);
+      this.dependencies.events.emit('jwks.issuer_refused', {
+        template: this.source,
+        issuer: iss,
+        reason: 'rate_limited',
+      });
+      throw new UnknownIssuerError(
+        `Too many new issuers of ${this.source} per second: the token issuer is not admitted now`,
+      );
     }
     const settings: IssuerSettings = { ...this.settings, issuer: iss, jwksUri: this.jwksTemplate?.expand(params) };
     const entry: { -readonly [K in keyof DynamicIssuer]: DynamicIssuer[K] } = {
-      issuer: iss, params, settings, keys: undefined, jwksUri: undefined, verifyOptions: new Map(), ready: undefined as never,
+      issuer: iss,
+      params,
+      settings,
+      keys: undefined,
+      jwksUri: undefined,
+      verifyOptions: new Map(),
+      ready: undefined as never,
     };
     entry.ready = this.admit(entry);
     // Callers await `ready`; this branch only keeps an unawaited failure from being "unhandled".
@@ -169,7 +191,13 @@ export class DynamicIssuers {
   /** Each live issuer with its key set's counters. */
   issuerStats(): Record<string, DynamicIssuerStats> {
     const report: Record<string, DynamicIssuerStats> = {};
-    for (const entry of this.issuers()) report[entry.issuer] = { ...entry.keys!.stats(), template: this.source, params: entry.params, jwksUri: entry.jwksUri! };
+    for (const entry of this.issuers())
+      report[entry.issuer] = {
+        ...entry.keys!.stats(),
+        template: this.source,
+        params: entry.params,
+        jwksUri: entry.jwksUri!,
+      };
     return report;
   }
 
@@ -184,7 +212,9 @@ export class DynamicIssuers {
   }
 
   /** `tenants`, then the JWKS URI (configured or discovered), then the key set, loaded once. */
-  private async admit(entry: DynamicIssuer & { keys: IssuerKeyState | undefined; jwksUri: string | undefined }): Promise<IssuerKeyState> {
+  private async admit(
+    entry: DynamicIssuer & { keys: IssuerKeyState | undefined; jwksUri: string | undefined },
+  ): Promise<IssuerKeyState> {
     const { issuer, params, settings } = entry;
     if (this.tenants !== undefined && !(await this.askTenants(params))) {
       this.refuse(entry, 'tenants');
@@ -195,7 +225,9 @@ export class DynamicIssuers {
       uri = settings.jwksUri ?? (await this.dependencies.discoverJwksUri(settings));
     } catch (error) {
       this.refuse(entry, 'failed');
-      throw new KeySetUnavailableError(`The metadata of an issuer of ${this.source} could not be obtained`, { cause: error });
+      throw new KeySetUnavailableError(`The metadata of an issuer of ${this.source} could not be obtained`, {
+        cause: error,
+      });
     }
     const keys = this.dependencies.keySets.acquire(uri, settings, this.source);
     try {

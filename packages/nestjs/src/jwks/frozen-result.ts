@@ -6,7 +6,12 @@ import type { VerifiedToken } from './verified-token.js';
  * The result of a verification, frozen at every depth: it may be shared by every request that
  * presents the same token (through the verified-token cache), so none may change it for the others.
  */
-export function freezeResult(payload: JwtClaimsPayload, protectedHeader: JWTHeaderParameters, issuer: string, params: TenantParams): VerifiedToken {
+export function freezeResult(
+  payload: JwtClaimsPayload,
+  protectedHeader: JWTHeaderParameters,
+  issuer: string,
+  params: TenantParams,
+): VerifiedToken {
   return Object.freeze({ payload: deepFreeze(payload), protectedHeader: deepFreeze(protectedHeader), issuer, params });
 }
 

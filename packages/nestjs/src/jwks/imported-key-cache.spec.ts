@@ -55,9 +55,18 @@ describe('ImportedKeyCache replacements (jwks.importedKeyCache)', () => {
     const entries = new Map<string, VerificationKey>();
     const calls: { op: string; thumbprint: string; alg?: string }[] = [];
     const adapter: ImportedKeyCacheAdapter = {
-      get: (key, alg) => (calls.push({ op: 'get', thumbprint: key.thumbprint, alg }), entries.get(`${key.thumbprint}:${alg}`)),
-      set: (key, alg, imported) => (calls.push({ op: 'set', thumbprint: key.thumbprint, alg }), void entries.set(`${key.thumbprint}:${alg}`, imported)),
-      delete: (key, alg) => (calls.push({ op: 'delete', thumbprint: key.thumbprint, alg }), void entries.delete(`${key.thumbprint}:${alg}`)),
+      get: (key, alg) => (
+        calls.push({ op: 'get', thumbprint: key.thumbprint, alg }),
+        entries.get(`${key.thumbprint}:${alg}`)
+      ),
+      set: (key, alg, imported) => (
+        calls.push({ op: 'set', thumbprint: key.thumbprint, alg }),
+        void entries.set(`${key.thumbprint}:${alg}`, imported)
+      ),
+      delete: (key, alg) => (
+        calls.push({ op: 'delete', thumbprint: key.thumbprint, alg }),
+        void entries.delete(`${key.thumbprint}:${alg}`)
+      ),
       ...(withClear ? { clear: () => (calls.push({ op: 'clear', thumbprint: '' }), entries.clear()) } : {}),
       get size() {
         return entries.size;
@@ -73,7 +82,9 @@ describe('ImportedKeyCache replacements (jwks.importedKeyCache)', () => {
     const first = await cache.get(key, 'ES256');
     expect(cache.peek(key, 'ES256')).toBe(first);
     expect(await cache.get(key, 'ES256')).toBe(first);
-    expect(calls.filter((call) => call.op === 'set')).toEqual([{ op: 'set', thumbprint: key.thumbprint, alg: 'ES256' }]);
+    expect(calls.filter((call) => call.op === 'set')).toEqual([
+      { op: 'set', thumbprint: key.thumbprint, alg: 'ES256' },
+    ]);
     expect(calls.every((call) => call.thumbprint === key.thumbprint && call.alg === 'ES256')).toBe(true);
     expect(cache.size).toBe(1);
   });
@@ -106,14 +117,18 @@ describe('ImportedKeyCache replacements (jwks.importedKeyCache)', () => {
     const adapted = new ImportedKeyCache(10, withClear.adapter);
     await adapted.get(key, 'ES256');
     adapted.clear([{ key: key, algs: ['ES256'] }]);
-    expect(withClear.calls.filter((call) => call.op === 'clear' || call.op === 'delete').map((call) => call.op)).toEqual(['clear']);
+    expect(
+      withClear.calls.filter((call) => call.op === 'clear' || call.op === 'delete').map((call) => call.op),
+    ).toEqual(['clear']);
     expect(withClear.entries.size).toBe(0);
 
     const deleteOnly = recordingAdapter(false);
     const deleting = new ImportedKeyCache(10, deleteOnly.adapter);
     await deleting.get(key, 'ES256');
     deleting.clear([{ key: key, algs: ['ES256'] }]);
-    expect(deleteOnly.calls.filter((call) => call.op === 'delete')).toEqual([{ op: 'delete', thumbprint: key.thumbprint, alg: 'ES256' }]);
+    expect(deleteOnly.calls.filter((call) => call.op === 'delete')).toEqual([
+      { op: 'delete', thumbprint: key.thumbprint, alg: 'ES256' },
+    ]);
     expect(deleteOnly.entries.size).toBe(0);
   });
 

@@ -88,7 +88,8 @@ export class ImportedKeyCache {
     this.pending.forget();
     const entries = this.entries;
     if (entries?.clear !== undefined) entries.clear();
-    else if (entries?.delete !== undefined) for (const { key, algs } of currentKeys) for (const alg of algs) entries.delete(key, alg);
+    else if (entries?.delete !== undefined)
+      for (const { key, algs } of currentKeys) for (const alg of algs) entries.delete(key, alg);
   }
 
   /** How many imported keys are cached (an adapter's own `size`, else `0`). */

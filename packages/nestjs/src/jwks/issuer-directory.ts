@@ -73,7 +73,11 @@ export class IssuerDirectory {
         return;
       }
       this.configured.set(issuerSettings.issuer, issuerSettings);
-      const state = new IssuerKeyState(issuerSettings, { store, events, jwksUri: () => dependencies.jwksUriOf(issuerSettings) });
+      const state = new IssuerKeyState(issuerSettings, {
+        store,
+        events,
+        jwksUri: () => dependencies.jwksUriOf(issuerSettings),
+      });
       this.states.set(issuerSettings.issuer, state);
       if (configured.seed !== undefined) onSeed(state, issuerSettings.issuer, configured.seed);
     });
@@ -106,14 +110,16 @@ export class IssuerDirectory {
   settingsNamed(named: unknown): IssuerSettings[] | undefined {
     if (named === undefined) return this.allSettings();
     if (typeof named !== 'string') return undefined;
-    const settings = this.configured.get(named) ?? this.templates.find((candidate) => candidate.match(named) !== undefined)?.settings;
+    const settings =
+      this.configured.get(named) ?? this.templates.find((candidate) => candidate.match(named) !== undefined)?.settings;
     return settings === undefined ? undefined : [settings];
   }
 
   /** Every key held now, with the settings of the issuer holding it (configured, then live template issuers). */
   heldKeys(): { settings: IssuerSettings; key: UsableKey }[] {
     const held = this.configuredIssuers().map((settings) => ({ settings, state: this.states.get(settings.issuer)! }));
-    for (const template of this.templates) for (const { settings, keys } of template.issuers()) held.push({ settings, state: keys! });
+    for (const template of this.templates)
+      for (const { settings, keys } of template.issuers()) held.push({ settings, state: keys! });
     return held.flatMap(({ settings, state }) => state.heldKeys().map((key) => ({ settings, key })));
   }
 
@@ -126,14 +132,16 @@ export class IssuerDirectory {
     const iss = claims.iss;
     const settings = typeof iss === 'string' ? this.configured.get(iss) : undefined;
     if (settings !== undefined) {
-      if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer) throw new UnknownIssuerError('The token issuer is not the expected one');
+      if (overrides?.issuer !== undefined && overrides.issuer !== settings.issuer)
+        throw new UnknownIssuerError('The token issuer is not the expected one');
       return { settings };
     }
     if (typeof iss === 'string') {
       for (const template of this.templates) {
         const params = template.match(iss);
         if (params === undefined) continue;
-        if (overrides?.issuer !== undefined && overrides.issuer !== iss) throw new UnknownIssuerError('The token issuer is not the expected one');
+        if (overrides?.issuer !== undefined && overrides.issuer !== iss)
+          throw new UnknownIssuerError('The token issuer is not the expected one');
         template.checkClaims(params, claims);
         return { settings: template.settings, dynamic: { template, iss, params } };
       }
@@ -147,7 +155,8 @@ export class IssuerDirectory {
     const settings = this.configured.get(issuer);
     if (settings !== undefined) return { settings, state: this.states.get(issuer)! };
     const live = this.liveIssuer(issuer);
-    if (live === undefined) throw new UnknownIssuerError(`Issuer ${issuer} is not configured (nor a live issuer of an issuer template)`);
+    if (live === undefined)
+      throw new UnknownIssuerError(`Issuer ${issuer} is not configured (nor a live issuer of an issuer template)`);
     return live;
   }
 

@@ -2,7 +2,13 @@ import { KeySetUnavailableError, NoMatchingKeyError } from '../errors.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import type { UsableKey } from './key-set.js';
 import { KeySetLoader, type KeySetLoaderDependencies } from './key-set-loader.js';
-import { refreshAheadStart, usabilityOf, withinRevalidateWindow, withinStaleWindow, type Usability } from './key-set-windows.js';
+import {
+  refreshAheadStart,
+  usabilityOf,
+  withinRevalidateWindow,
+  withinStaleWindow,
+  type Usability,
+} from './key-set-windows.js';
 import { selectKeys, type KeyQuery } from './key-selection.js';
 import type { IssuerHealth, IssuerKeyStats, LoadedKeySet, SeedOutcome } from './key-set-state-types.js';
 import { exportedKeySetOf } from './key-set-store.js';
@@ -65,7 +71,11 @@ export class IssuerKeyState {
    */
   trusts(thumbprint: string): boolean {
     const current = this.current;
-    return current !== undefined && this.usabilityOf(current, clock.now()) !== undefined && current.thumbprints.has(thumbprint);
+    return (
+      current !== undefined &&
+      this.usabilityOf(current, clock.now()) !== undefined &&
+      current.thumbprints.has(thumbprint)
+    );
   }
 
   /** The keys of the set {@link usableNow} would serve, or none; a query only (see {@link trusts}). */
@@ -159,7 +169,9 @@ export class IssuerKeyState {
     const now = clock.now();
     if (current === undefined) return 'no-keys';
     if (now < current.freshUntil) return 'fresh';
-    return this.withinStaleWindow(current, now) || this.withinRevalidateWindow(current, now) ? 'stale-serving' : 'no-keys';
+    return this.withinStaleWindow(current, now) || this.withinRevalidateWindow(current, now)
+      ? 'stale-serving'
+      : 'no-keys';
   }
 
   /** The counters and the state of the current set. */
@@ -204,7 +216,9 @@ export class IssuerKeyState {
     if (clock.now() - this.loader.lastAttemptAt < this.settings.jwks.cooldown) {
       this.counters.cooldownRejections++;
       this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: false });
-      throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, { cooldown: true });
+      throw new NoMatchingKeyError(`No key of issuer ${issuer} matches the token (refetch in cooldown)`, {
+        cooldown: true,
+      });
     }
     this.dependencies.events.emit('jwks.unknown_kid', { issuer, refetched: true });
     return this.awaitRefetch(this.loader.load(true), query);
@@ -258,14 +272,14 @@ export class IssuerKeyState {
 
   private serveStale(current: LoadedKeySet, now: number): LoadedKeySet {
     this.counters.staleServes++;
-    this.dependencies.events.emit('jwks.stale_served', { issuer: this.settings.issuer, staleForMs: now - current.freshUntil });
+    this.dependencies.events.emit('jwks.stale_served', {
+      issuer: this.settings.issuer,
+      staleForMs: now - current.freshUntil,
+    });
     return current;
   }
 
   private unavailable(cause?: unknown): KeySetUnavailableError {
     return new KeySetUnavailableError(`The keys of issuer ${this.settings.issuer} are unavailable`, { cause });
   }
-
-
 }
-

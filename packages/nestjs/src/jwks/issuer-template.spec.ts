@@ -9,7 +9,9 @@ describe('IssuerTemplate', () => {
   it('matches an iss of the template and gives the placeholder values', () => {
     const template = IssuerTemplate.parse(ENTRA, 'issuers[0].issuer');
     expect(template.names).toEqual(['tenant']);
-    expect(template.match('https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0')).toEqual({ tenant: '9188040d-6c67-4c5b-b112-36a304b66dad' });
+    expect(template.match('https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0')).toEqual({
+      tenant: '9188040d-6c67-4c5b-b112-36a304b66dad',
+    });
     expect(template.match('https://login.microsoftonline.com/a.b_c~d-e/v2.0')).toEqual({ tenant: 'a.b_c~d-e' });
   });
 
@@ -17,7 +19,11 @@ describe('IssuerTemplate', () => {
     const template = IssuerTemplate.parse('https://idp.test/{region}/realms/{realm}', 'p');
     const params = template.match('https://idp.test/eu/realms/acme');
     expect(params).toEqual({ region: 'eu', realm: 'acme' });
-    const jwks = IssuerTemplate.parse('https://idp.test/{region}/realms/{realm}/protocol/openid-connect/certs', 'p', template.names);
+    const jwks = IssuerTemplate.parse(
+      'https://idp.test/{region}/realms/{realm}/protocol/openid-connect/certs',
+      'p',
+      template.names,
+    );
     expect(jwks.expand(params!)).toBe('https://idp.test/eu/realms/acme/protocol/openid-connect/certs');
   });
 
@@ -39,7 +45,9 @@ describe('IssuerTemplate', () => {
   });
 
   it('accepts exactly 128 characters', () => {
-    expect(IssuerTemplate.parse(ENTRA, 'p').match(`https://login.microsoftonline.com/${'a'.repeat(128)}/v2.0`)).toEqual({ tenant: 'a'.repeat(128) });
+    expect(IssuerTemplate.parse(ENTRA, 'p').match(`https://login.microsoftonline.com/${'a'.repeat(128)}/v2.0`)).toEqual(
+      { tenant: 'a'.repeat(128) },
+    );
   });
 
   it('matches in linear time: a long hostile iss costs no backtracking', () => {
@@ -72,7 +80,9 @@ describe('IssuerTemplate', () => {
     ['https://user:pw@idp.test/{tenant}', /credentials/],
   ])('refuses %s at start, naming the option', (template, problem) => {
     expect(() => IssuerTemplate.parse(template, 'issuers[2].issuer')).toThrow(TypeError);
-    expect(() => IssuerTemplate.parse(template, 'issuers[2].issuer')).toThrow(/^JwksCacheModule: option issuers\[2\]\.issuer /);
+    expect(() => IssuerTemplate.parse(template, 'issuers[2].issuer')).toThrow(
+      /^JwksCacheModule: option issuers\[2\]\.issuer /,
+    );
     expect(() => IssuerTemplate.parse(template, 'issuers[2].issuer')).toThrow(problem);
   });
 });
@@ -82,22 +92,67 @@ describe('template options, checked at start', () => {
   const check = (issuer: IssuerOptions) => () => validateOptions({ issuers: [issuer] });
 
   it('accepts a template with every option', () => {
-    expect(check({ ...valid, jwksUri: 'https://idp.test/realms/{realm}/certs', tenants: () => true, claimsMatch: { realm: 'realm' }, maxIssuers: 5, newIssuersPerSecond: 1 })).not.toThrow();
+    expect(
+      check({
+        ...valid,
+        jwksUri: 'https://idp.test/realms/{realm}/certs',
+        tenants: () => true,
+        claimsMatch: { realm: 'realm' },
+        maxIssuers: 5,
+        newIssuersPerSecond: 1,
+      }),
+    ).not.toThrow();
     expect(check({ ...valid, jwksUri: 'https://idp.test/common/keys' })).not.toThrow();
   });
 
   it.each<[string, IssuerOptions, RegExp]>([
-    ['a jwksUri placeholder the issuer lacks', { ...valid, jwksUri: 'https://idp.test/{tenant}/keys' }, /option issuers\[0\]\.jwksUri uses the placeholder \{tenant\}, which its issuer does not have/],
-    ['a jwksUri placeholder in the host', { ...valid, jwksUri: 'https://{realm}.idp.test/keys' }, /option issuers\[0\]\.jwksUri has the placeholder \{realm\} outside the URL path/],
-    ['claimsMatch naming no placeholder', { ...valid, claimsMatch: { tid: 'tenant' } }, /option issuers\[0\]\.claimsMatch\.tid must name a placeholder of the issuer \('realm'\)/],
+    [
+      'a jwksUri placeholder the issuer lacks',
+      { ...valid, jwksUri: 'https://idp.test/{tenant}/keys' },
+      /option issuers\[0\]\.jwksUri uses the placeholder \{tenant\}, which its issuer does not have/,
+    ],
+    [
+      'a jwksUri placeholder in the host',
+      { ...valid, jwksUri: 'https://{realm}.idp.test/keys' },
+      /option issuers\[0\]\.jwksUri has the placeholder \{realm\} outside the URL path/,
+    ],
+    [
+      'claimsMatch naming no placeholder',
+      { ...valid, claimsMatch: { tid: 'tenant' } },
+      /option issuers\[0\]\.claimsMatch\.tid must name a placeholder of the issuer \('realm'\)/,
+    ],
     ['an empty claimsMatch', { ...valid, claimsMatch: {} }, /option issuers\[0\]\.claimsMatch is empty/],
     ['tenants not a function', { ...valid, tenants: true as never }, /option issuers\[0\]\.tenants must be a function/],
-    ['maxIssuers 0', { ...valid, maxIssuers: 0 }, /option issuers\[0\]\.maxIssuers must be a whole number ≥ 1 \(got 0\)/],
-    ['newIssuersPerSecond 2.5', { ...valid, newIssuersPerSecond: 2.5 }, /option issuers\[0\]\.newIssuersPerSecond must be a whole number ≥ 1 \(got 2.5\)/],
-    ['a seed', { ...valid, seed: { jwks: { keys: [] }, fetchedAt: 0, freshUntil: 0 } }, /option issuers\[0\]\.seed cannot be given to an issuer template/],
-    ['tenants on an exact issuer', { issuer: 'https://idp.test/realms/acme', tenants: () => true }, /option issuers\[0\]\.tenants applies to an issuer template only/],
-    ['maxIssuers on an exact issuer', { issuer: 'https://idp.test/realms/acme', maxIssuers: 3 }, /option issuers\[0\]\.maxIssuers applies to an issuer template only/],
-    ['a typo of a template option', { ...valid, maxIssuer: 3 } as IssuerOptions, /option issuers\[0\]\.maxIssuer is not a known option; did you mean maxIssuers\?/],
+    [
+      'maxIssuers 0',
+      { ...valid, maxIssuers: 0 },
+      /option issuers\[0\]\.maxIssuers must be a whole number ≥ 1 \(got 0\)/,
+    ],
+    [
+      'newIssuersPerSecond 2.5',
+      { ...valid, newIssuersPerSecond: 2.5 },
+      /option issuers\[0\]\.newIssuersPerSecond must be a whole number ≥ 1 \(got 2.5\)/,
+    ],
+    [
+      'a seed',
+      { ...valid, seed: { jwks: { keys: [] }, fetchedAt: 0, freshUntil: 0 } },
+      /option issuers\[0\]\.seed cannot be given to an issuer template/,
+    ],
+    [
+      'tenants on an exact issuer',
+      { issuer: 'https://idp.test/realms/acme', tenants: () => true },
+      /option issuers\[0\]\.tenants applies to an issuer template only/,
+    ],
+    [
+      'maxIssuers on an exact issuer',
+      { issuer: 'https://idp.test/realms/acme', maxIssuers: 3 },
+      /option issuers\[0\]\.maxIssuers applies to an issuer template only/,
+    ],
+    [
+      'a typo of a template option',
+      { ...valid, maxIssuer: 3 } as IssuerOptions,
+      /option issuers\[0\]\.maxIssuer is not a known option; did you mean maxIssuers\?/,
+    ],
   ])('refuses %s', (_why, issuer, message) => {
     expect(check(issuer)).toThrow(TypeError);
     expect(check(issuer)).toThrow(message);

@@ -37,7 +37,9 @@ export class IssuerTemplate {
     private readonly pieces: readonly Piece[],
   ) {
     this.names = pieces.flatMap((piece) => ('name' in piece ? [piece.name] : []));
-    this.matcher = new RegExp(`^${pieces.map((piece) => ('name' in piece ? VALUE_CAPTURE : escapeRegExp(piece.text))).join('')}$`);
+    this.matcher = new RegExp(
+      `^${pieces.map((piece) => ('name' in piece ? VALUE_CAPTURE : escapeRegExp(piece.text))).join('')}$`,
+    );
   }
 
   /**
@@ -54,7 +56,10 @@ export class IssuerTemplate {
       if (seen.has(name)) fail(path, `uses the placeholder {${name}} twice; each placeholder may appear once`);
       seen.add(name);
       if (allowed !== undefined && !allowed.includes(name)) {
-        fail(path, `uses the placeholder {${name}}, which its issuer does not have (placeholders: ${allowed.map((known) => `{${known}}`).join(', ') || 'none'})`);
+        fail(
+          path,
+          `uses the placeholder {${name}}, which its issuer does not have (placeholders: ${allowed.map((known) => `{${known}}`).join(', ') || 'none'})`,
+        );
       }
     }
     checkSegments(template, pieces, path);
@@ -99,7 +104,10 @@ function splitPieces(template: string, path: string): Piece[] {
     if (close === -1) fail(path, 'has a "{" without its "}"');
     const name = rest.slice(open + 1, close);
     if (!PLACEHOLDER_NAME.test(name)) {
-      fail(path, `has a malformed placeholder {${name.slice(0, 64)}}: a name is a letter or _ then letters, digits or _ (at most 64), e.g. {tenant}`);
+      fail(
+        path,
+        `has a malformed placeholder {${name.slice(0, 64)}}: a name is a letter or _ then letters, digits or _ (at most 64), e.g. {tenant}`,
+      );
     }
     if (open > 0) pieces.push({ text: rest.slice(0, open) });
     pieces.push({ name });
@@ -124,13 +132,24 @@ function checkSegments(template: string, pieces: readonly Piece[], path: string)
     }
     const before = pieces[i - 1];
     const after = pieces[i + 1];
-    if (authorityEnd === -1 || offset < authorityEnd || template.slice(0, offset).includes('?') || template.slice(0, offset).includes('#')) {
-      fail(path, `has the placeholder {${piece.name}} outside the URL path: placeholders may only be whole path segments (the scheme, host, query and fragment are fixed)`);
+    if (
+      authorityEnd === -1 ||
+      offset < authorityEnd ||
+      template.slice(0, offset).includes('?') ||
+      template.slice(0, offset).includes('#')
+    ) {
+      fail(
+        path,
+        `has the placeholder {${piece.name}} outside the URL path: placeholders may only be whole path segments (the scheme, host, query and fragment are fixed)`,
+      );
     }
     const segmentStart = before !== undefined && 'text' in before && before.text.endsWith('/');
     const segmentEnd = after === undefined || ('text' in after && after.text.startsWith('/'));
     if (!segmentStart || !segmentEnd) {
-      fail(path, `has the placeholder {${piece.name}} inside a path segment: a placeholder must be a whole segment, between two "/" or at the end`);
+      fail(
+        path,
+        `has the placeholder {${piece.name}} inside a path segment: a placeholder must be a whole segment, between two "/" or at the end`,
+      );
     }
     offset += piece.name.length + 2;
   }
@@ -145,7 +164,8 @@ function checkUrl(pieces: readonly Piece[], path: string): void {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) fail(path, 'must be an absolute http(s) URL (placeholders aside)');
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    fail(path, 'must be an absolute http(s) URL (placeholders aside)');
   if (url.username !== '' || url.password !== '') fail(path, 'must not carry credentials');
 }
 

@@ -3,15 +3,23 @@ import type { VerifyOverrides } from '../config/options.js';
 import type { IssuerSettings } from './issuer-settings.js';
 
 /** The issuer's settings narrowed by the call's overrides: tighter tolerance and age win. */
-export function effectiveVerifySettings(settings: IssuerSettings, overrides: VerifyOverrides | undefined): { clockTolerance: number; maxTokenAge: number | undefined } {
+export function effectiveVerifySettings(
+  settings: IssuerSettings,
+  overrides: VerifyOverrides | undefined,
+): { clockTolerance: number; maxTokenAge: number | undefined } {
   const { clockTolerance, maxTokenAge } = settings.verify;
   return {
-    clockTolerance: overrides?.clockTolerance === undefined ? clockTolerance : Math.min(clockTolerance, overrides.clockTolerance),
+    clockTolerance:
+      overrides?.clockTolerance === undefined ? clockTolerance : Math.min(clockTolerance, overrides.clockTolerance),
     maxTokenAge: minDefined(maxTokenAge, overrides?.maxTokenAge),
   };
 }
 
-export function buildVerifyOptions(settings: IssuerSettings, alg: string, overrides: VerifyOverrides | undefined): JWTVerifyOptions {
+export function buildVerifyOptions(
+  settings: IssuerSettings,
+  alg: string,
+  overrides: VerifyOverrides | undefined,
+): JWTVerifyOptions {
   const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
   const requiredClaims = [...settings.verify.requiredClaims, ...(overrides?.requiredClaims ?? [])];
   const options: JWTVerifyOptions = {

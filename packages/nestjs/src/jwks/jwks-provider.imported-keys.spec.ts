@@ -12,7 +12,11 @@ describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
 
   function build(options: Partial<JwksCacheModuleOptions> = {}) {
     // The verified-token cache is off so that every verification goes to the imported keys.
-    const { provider } = createProvider({ verify: { verifiedTokenCacheSize: 0 }, ...options, issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }] });
+    const { provider } = createProvider({
+      verify: { verifiedTokenCacheSize: 0 },
+      ...options,
+      issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
+    });
     providers.push(provider);
     return provider;
   }
@@ -33,7 +37,10 @@ describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
     const sets: string[] = [];
     const adapter: ImportedKeyCacheAdapter = {
       get: (key, alg) => (gets.push(`${key.thumbprint}:${alg}`), entries.get(`${key.thumbprint}:${alg}`)),
-      set: (key, alg, imported) => (sets.push(`${key.thumbprint}:${alg}`), void entries.set(`${key.thumbprint}:${alg}`, imported)),
+      set: (key, alg, imported) => (
+        sets.push(`${key.thumbprint}:${alg}`),
+        void entries.set(`${key.thumbprint}:${alg}`, imported)
+      ),
     };
     const provider = build({ jwks: { importedKeyCache: adapter } });
     for (let index = 0; index < 3; index++) await provider.verify(await idp.mint({ sub: `user-${index}` }));
@@ -80,16 +87,29 @@ describe('JwksProvider: jwks.importedKeyCache and clearImportedKeys()', () => {
     expect(await provider.getKey(idp.issuer, { alg: 'ES256' }, token)).not.toBe(before);
 
     let cleared = 0;
-    const adapter = build({ jwks: { importedKeyCache: { get: () => undefined, set: () => undefined, clear: () => void cleared++ } } });
+    const adapter = build({
+      jwks: { importedKeyCache: { get: () => undefined, set: () => undefined, clear: () => void cleared++ } },
+    });
     adapter.clearImportedKeys();
     expect(cleared).toBe(1);
   });
 
   it('refuses at start a jwks.importedKeyCache that is not false or an adapter, and one under an issuer', () => {
     const issuers = [{ issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks' }];
-    expect(() => createProvider({ issuers, jwks: { importedKeyCache: true as never } })).toThrow(/option jwks\.importedKeyCache must be false or an adapter/);
-    expect(() => createProvider({ issuers, jwks: { importedKeyCache: { get: () => undefined } as never } })).toThrow(/option jwks\.importedKeyCache\.set must be a function/);
-    expect(() => createProvider({ issuers, jwks: { importedKeyCache: { get: () => undefined, set: () => undefined, clear: 1 } as never } })).toThrow(/jwks\.importedKeyCache\.clear must be a function when present/);
-    expect(() => createProvider({ issuers: [{ ...issuers[0], jwks: { importedKeyCache: false } }] })).toThrow(/issuers\[0\]\.jwks\.importedKeyCache is only read at the top level/);
+    expect(() => createProvider({ issuers, jwks: { importedKeyCache: true as never } })).toThrow(
+      /option jwks\.importedKeyCache must be false or an adapter/,
+    );
+    expect(() => createProvider({ issuers, jwks: { importedKeyCache: { get: () => undefined } as never } })).toThrow(
+      /option jwks\.importedKeyCache\.set must be a function/,
+    );
+    expect(() =>
+      createProvider({
+        issuers,
+        jwks: { importedKeyCache: { get: () => undefined, set: () => undefined, clear: 1 } as never },
+      }),
+    ).toThrow(/jwks\.importedKeyCache\.clear must be a function when present/);
+    expect(() => createProvider({ issuers: [{ ...issuers[0], jwks: { importedKeyCache: false } }] })).toThrow(
+      /issuers\[0\]\.jwks\.importedKeyCache is only read at the top level/,
+    );
   });
 });

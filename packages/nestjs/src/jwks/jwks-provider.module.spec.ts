@@ -23,7 +23,10 @@ describe('JwksProvider in JwksCacheModule', () => {
   }
 
   beforeAll(async () => {
-    [first, second] = await Promise.all([LocalIssuer.start({ algorithms: ['ES256'] }), LocalIssuer.start({ algorithms: ['EdDSA'] })]);
+    [first, second] = await Promise.all([
+      LocalIssuer.start({ algorithms: ['ES256'] }),
+      LocalIssuer.start({ algorithms: ['EdDSA'] }),
+    ]);
   });
 
   afterEach(async () => {
@@ -76,7 +79,9 @@ describe('JwksProvider in JwksCacheModule', () => {
   it('fails app.init() when failOnStartup is set and the issuer is down', async () => {
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     first.fail();
-    await expect(start({ issuers: [{ issuer: first.issuer, jwksUri: first.jwksUri, jwks: { failOnStartup: true } }] })).rejects.toBeInstanceOf(FetchError);
+    await expect(
+      start({ issuers: [{ issuer: first.issuer, jwksUri: first.jwksUri, jwks: { failOnStartup: true } }] }),
+    ).rejects.toBeInstanceOf(FetchError);
     expect(first.requests.jwks).toBe(1);
   });
 
@@ -88,7 +93,11 @@ describe('JwksProvider in JwksCacheModule', () => {
   it('provides OidcDiscovery, shared with JwksProvider (one discovery request in all)', async () => {
     const app = await start({ issuers: [{ issuer: first.issuer }] });
     const document = await app.get(OidcDiscovery).discover(first.issuer);
-    expect(document).toMatchObject({ issuer: first.issuer, jwks_uri: first.jwksUri, token_endpoint: first.tokenEndpoint });
+    expect(document).toMatchObject({
+      issuer: first.issuer,
+      jwks_uri: first.jwksUri,
+      token_endpoint: first.tokenEndpoint,
+    });
     await app.get(JwksProvider).verify(await first.mint());
     expect(first.requests).toMatchObject({ discovery: 1, jwks: 1 });
   });

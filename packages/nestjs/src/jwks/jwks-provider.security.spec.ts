@@ -91,12 +91,20 @@ describe('JwksProvider security invariants', () => {
       await expect(provider.verify(token)).rejects.toBeInstanceOf(AlgorithmNotAllowedError);
     });
 
-    it.each(secrets)('%s: rejected even when the issuer allows HS256 (a public key is never an HMAC secret)', async (_form, secret) => {
-      const provider = build({ issuer: rsaIdp.issuer, jwksUri: rsaIdp.jwksUri, algorithms: ['RS256', 'HS256'], allowSymmetricAlgorithms: true });
-      const token = signWith(secret(), { alg: 'HS256', kid: publicJwk.kid }, claims(rsaIdp.issuer));
-      await expect(provider.verify(token)).rejects.toBeInstanceOf(NoMatchingKeyError);
-      await expect(provider.verify(await rsaIdp.mint())).resolves.toBeDefined();
-    });
+    it.each(secrets)(
+      '%s: rejected even when the issuer allows HS256 (a public key is never an HMAC secret)',
+      async (_form, secret) => {
+        const provider = build({
+          issuer: rsaIdp.issuer,
+          jwksUri: rsaIdp.jwksUri,
+          algorithms: ['RS256', 'HS256'],
+          allowSymmetricAlgorithms: true,
+        });
+        const token = signWith(secret(), { alg: 'HS256', kid: publicJwk.kid }, claims(rsaIdp.issuer));
+        await expect(provider.verify(token)).rejects.toBeInstanceOf(NoMatchingKeyError);
+        await expect(provider.verify(await rsaIdp.mint())).resolves.toBeDefined();
+      },
+    );
   });
 
   it('never follows jku, x5u, jwk or x5c headers', async () => {
@@ -110,7 +118,10 @@ describe('JwksProvider security invariants', () => {
     };
     const before = attacker.requests.total;
     const sameKid = await idp.mint({}, { key: forger.privateKey, header: headers });
-    const attackerKid = await idp.mint({}, { key: attacker.signingKey().privateKey, kid: 'published-by-the-attacker-only', header: headers });
+    const attackerKid = await idp.mint(
+      {},
+      { key: attacker.signingKey().privateKey, kid: 'published-by-the-attacker-only', header: headers },
+    );
     const embeddedKey = await idp.mint({}, { key: forger.privateKey, noKid: true, header: headers });
     await expect(provider.verify(sameKid)).rejects.toBeInstanceOf(SignatureInvalidError);
     await expect(provider.verify(attackerKid)).rejects.toBeInstanceOf(NoMatchingKeyError);
@@ -139,7 +150,9 @@ describe('JwksProvider security invariants', () => {
 
   it("applies an issuer's own smaller maxTokenBytes once its iss is known", async () => {
     const provider = build({ issuer: idp.issuer, jwksUri: idp.jwksUri, verify: { maxTokenBytes: 600 } });
-    await expect(provider.verify(await idp.mint({ padding: 'x'.repeat(600) }))).rejects.toBeInstanceOf(TokenTooLargeError);
+    await expect(provider.verify(await idp.mint({ padding: 'x'.repeat(600) }))).rejects.toBeInstanceOf(
+      TokenTooLargeError,
+    );
     await expect(provider.verify(await idp.mint())).resolves.toBeDefined();
   });
 
@@ -158,12 +171,22 @@ describe('JwksProvider security invariants', () => {
   it('never throws anything but a JwksCacheError, and makes no request for junk', async () => {
     const provider = build({ issuer: idp.issuer, jwksUri: idp.jwksUri });
     const before = idp.requests.total;
-    const segment = fc.oneof(fc.base64String(), fc.string(), fc.json().map((json) => Buffer.from(json).toString('base64url')));
+    const segment = fc.oneof(
+      fc.base64String(),
+      fc.string(),
+      fc.json().map((json) => Buffer.from(json).toString('base64url')),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.tuple(segment, segment, segment).map((parts) => parts.join('.'))), async (junk) => {
-        const error = await outcome(provider.verify(junk));
-        return error instanceof JwksCacheError;
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(segment, segment, segment).map((parts) => parts.join('.')),
+        ),
+        async (junk) => {
+          const error = await outcome(provider.verify(junk));
+          return error instanceof JwksCacheError;
+        },
+      ),
       { numRuns: 300 },
     );
     expect(idp.requests.total).toBe(before);
@@ -185,15 +208,26 @@ describe('JwksProvider security invariants', () => {
     });
 
     it('keeps two issuers publishing the same kid apart', async () => {
-      const servers = await Promise.all([serveJson(() => ({ body: { keys: [keyA.jwk] } })), serveJson(() => ({ body: { keys: [keyB.jwk] } }))]);
+      const servers = await Promise.all([
+        serveJson(() => ({ body: { keys: [keyA.jwk] } })),
+        serveJson(() => ({ body: { keys: [keyB.jwk] } })),
+      ]);
       try {
         const [a, b] = servers.map((server) => ({ issuer: `${server.url}/`, jwksUri: `${server.url}/jwks` }));
         const provider = build(a, b);
         const header = { alg: 'ES256', kid: 'shared' };
-        await expect(provider.verify(signWith(keyA.privateKey, header, claims(a.issuer)))).resolves.toMatchObject({ issuer: a.issuer });
-        await expect(provider.verify(signWith(keyB.privateKey, header, claims(b.issuer)))).resolves.toMatchObject({ issuer: b.issuer });
-        await expect(provider.verify(signWith(keyB.privateKey, header, claims(a.issuer)))).rejects.toBeInstanceOf(SignatureInvalidError);
-        await expect(provider.verify(signWith(keyA.privateKey, header, claims(b.issuer)))).rejects.toBeInstanceOf(SignatureInvalidError);
+        await expect(provider.verify(signWith(keyA.privateKey, header, claims(a.issuer)))).resolves.toMatchObject({
+          issuer: a.issuer,
+        });
+        await expect(provider.verify(signWith(keyB.privateKey, header, claims(b.issuer)))).resolves.toMatchObject({
+          issuer: b.issuer,
+        });
+        await expect(provider.verify(signWith(keyB.privateKey, header, claims(a.issuer)))).rejects.toBeInstanceOf(
+          SignatureInvalidError,
+        );
+        await expect(provider.verify(signWith(keyA.privateKey, header, claims(b.issuer)))).rejects.toBeInstanceOf(
+          SignatureInvalidError,
+        );
         expect(servers.map((server) => server.requests())).toEqual([1, 1]);
       } finally {
         await Promise.all(servers.map((server) => server.close()));
@@ -207,8 +241,12 @@ describe('JwksProvider security invariants', () => {
       try {
         const issuer = `${server.url}/`;
         const provider = build({ issuer, jwksUri: `${server.url}/jwks` });
-        await expect(provider.verify(signWith(keyA.privateKey, { alg: 'ES256', kid: 'shared' }, claims(issuer)))).resolves.toBeDefined();
-        await expect(provider.verify(signWith(keyB.privateKey, { alg: 'ES256', kid: 'private' }, claims(issuer)))).rejects.toBeInstanceOf(NoMatchingKeyError);
+        await expect(
+          provider.verify(signWith(keyA.privateKey, { alg: 'ES256', kid: 'shared' }, claims(issuer))),
+        ).resolves.toBeDefined();
+        await expect(
+          provider.verify(signWith(keyB.privateKey, { alg: 'ES256', kid: 'private' }, claims(issuer))),
+        ).rejects.toBeInstanceOf(NoMatchingKeyError);
         expect(provider.stats().issuers[issuer]).toMatchObject({ keys: 1, skippedKeys: 3 });
         const served = await provider.getJwks(issuer);
         expect(served.keys).toHaveLength(1);
@@ -222,8 +260,14 @@ describe('JwksProvider security invariants', () => {
       const server = await serveJson(() => ({ body: { keys: [privateJwk, { ...keyA.jwk, use: 'enc' }] } }));
       try {
         const issuer = `${server.url}/`;
-        const provider = build({ issuer, jwksUri: `${server.url}/jwks`, jwks: { retryBackoff: { initial: 60_000, max: 60_000, jitter: 0 } } });
-        await expect(provider.verify(signWith(keyA.privateKey, { alg: 'ES256', kid: 'shared' }, claims(issuer)))).rejects.toBeInstanceOf(KeySetUnavailableError);
+        const provider = build({
+          issuer,
+          jwksUri: `${server.url}/jwks`,
+          jwks: { retryBackoff: { initial: 60_000, max: 60_000, jitter: 0 } },
+        });
+        await expect(
+          provider.verify(signWith(keyA.privateKey, { alg: 'ES256', kid: 'shared' }, claims(issuer))),
+        ).rejects.toBeInstanceOf(KeySetUnavailableError);
         expect(provider.stats().issuers[issuer]).toMatchObject({ keys: 0, state: 'empty', fetchErrors: 1 });
       } finally {
         await server.close();

@@ -48,10 +48,14 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   it('coalesces 500 concurrent verifies on a cold cache into exactly 1 JWKS request', async () => {
     const { provider, events } = build();
     const token = await idp.mint();
-    const { result, requests } = await jwksRequestsDuring(() => Promise.all(Array.from({ length: 500 }, () => provider.verify(token))));
+    const { result, requests } = await jwksRequestsDuring(() =>
+      Promise.all(Array.from({ length: 500 }, () => provider.verify(token))),
+    );
     expect(requests).toBe(1);
     expect(result.every((verified) => verified.payload.sub === 'test-user')).toBe(true);
-    expect(events.of('jwks.fetched')).toEqual([expect.objectContaining({ issuer: idp.issuer, keys: 1, source: 'network' })]);
+    expect(events.of('jwks.fetched')).toEqual([
+      expect.objectContaining({ issuer: idp.issuer, keys: 1, source: 'network' }),
+    ]);
     expect(provider.stats().issuers[idp.issuer]).toMatchObject({ fetches: 1, fetchErrors: 0, keys: 1, state: 'fresh' });
   });
 
@@ -61,7 +65,9 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     await provider.verify(await idp.mint());
     advanceClock(31_000);
     const tokens = await Promise.all(Array.from({ length: 1_000 }, () => idp.mint({}, { kid: randomUUID() })));
-    const { result, requests } = await jwksRequestsDuring(() => Promise.all(tokens.map((token) => outcome(provider.verify(token)))));
+    const { result, requests } = await jwksRequestsDuring(() =>
+      Promise.all(tokens.map((token) => outcome(provider.verify(token)))),
+    );
     expect(requests).toBeLessThanOrEqual(1);
     expect(result.every((error) => error instanceof NoMatchingKeyError)).toBe(true);
     expect(result.filter((error) => (error as NoMatchingKeyError).cooldown)).toHaveLength(999);
@@ -97,7 +103,9 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     const first = await jwksRequestsDuring(() => outcome(provider.verify(tokens[0])));
     expect(first.requests).toBe(1);
     expect(first.result).toBeInstanceOf(NoMatchingKeyError);
-    const rest = await jwksRequestsDuring(() => Promise.all(tokens.slice(1).map((token) => outcome(provider.verify(token)))));
+    const rest = await jwksRequestsDuring(() =>
+      Promise.all(tokens.slice(1).map((token) => outcome(provider.verify(token)))),
+    );
     expect(rest.requests).toBe(0);
     expect(rest.result.every((error) => error instanceof NoMatchingKeyError && error.cooldown)).toBe(true);
     expect(provider.stats().issuers[idp.issuer]).toMatchObject({ fetches: 2, fetchErrors: 1, state: 'fresh' });
@@ -107,7 +115,9 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
   it('refresh() bypasses the cooldown and coalesces concurrent calls', async () => {
     const { provider } = build();
     await provider.verify(await idp.mint());
-    const { requests } = await jwksRequestsDuring(() => Promise.all([provider.refresh(idp.issuer), provider.refresh(idp.issuer)]));
+    const { requests } = await jwksRequestsDuring(() =>
+      Promise.all([provider.refresh(idp.issuer), provider.refresh(idp.issuer)]),
+    );
     expect(requests).toBe(1);
     idp.fail();
     await expect(provider.refresh(idp.issuer)).rejects.toMatchObject({ code: 'ERR_FETCH_FAILED', status: 503 });
@@ -133,7 +143,9 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       idp.retire(oldKid);
       await provider.refresh(idp.issuer);
       await expect(provider.verify(oldToken)).rejects.toBeInstanceOf(NoMatchingKeyError);
-      await expect(provider.verify(await idp.mint({ sub: 'other' }, { kid: oldKid }))).rejects.toBeInstanceOf(NoMatchingKeyError);
+      await expect(provider.verify(await idp.mint({ sub: 'other' }, { kid: oldKid }))).rejects.toBeInstanceOf(
+        NoMatchingKeyError,
+      );
       await expect(provider.verify(await idp.mint({}, { kid: newKid }))).resolves.toBeDefined();
     } finally {
       if (idp.publishedKids().includes(oldKid)) idp.retire(oldKid);
@@ -149,7 +161,9 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       const second = await provider.getKey(idp.issuer, { kid: secondKid, alg: 'ES256' });
       const picked = await provider.getKey(idp.issuer, { alg: 'ES256' }, signedBySecond);
       expect(KeyObject.from(picked as CryptoKey).equals(KeyObject.from(second as CryptoKey))).toBe(true);
-      await expect(jwtVerify(signedBySecond, provider.keyResolver(idp.issuer))).resolves.toMatchObject({ payload: { n: 2 } });
+      await expect(jwtVerify(signedBySecond, provider.keyResolver(idp.issuer))).resolves.toMatchObject({
+        payload: { n: 2 },
+      });
       const pem = await new Promise<unknown>((resolve, reject) =>
         jwksSecretProvider(provider)({}, signedBySecond, (error, key) => (error ? reject(error) : resolve(key))),
       );
@@ -258,8 +272,12 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       const { provider } = build();
       const before = { ours: idp.requests.total, theirs: stranger.requests.total };
       await expect(provider.verify(await stranger.mint())).rejects.toBeInstanceOf(UnknownIssuerError);
-      await expect(provider.verify(await idp.mint({ iss: `${idp.issuer}/other` }))).rejects.toBeInstanceOf(UnknownIssuerError);
-      await expect(provider.verify(await idp.mint(), { issuer: stranger.issuer })).rejects.toBeInstanceOf(UnknownIssuerError);
+      await expect(provider.verify(await idp.mint({ iss: `${idp.issuer}/other` }))).rejects.toBeInstanceOf(
+        UnknownIssuerError,
+      );
+      await expect(provider.verify(await idp.mint(), { issuer: stranger.issuer })).rejects.toBeInstanceOf(
+        UnknownIssuerError,
+      );
       expect(idp.requests.total).toBe(before.ours);
       expect(stranger.requests.total).toBe(before.theirs);
     } finally {
@@ -298,34 +316,41 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
       ['a redirect to another origin', () => idp.redirect(elsewhere.jwksUri)],
     ];
 
-    it.each(faults)('%s: known kids keep verifying (stale, counted), the good set is kept, and replaced once the issuer is back', async (_fault, apply) => {
-      setClock(T0);
-      const { provider, events } = build({ jwks: { timeout: 1_000, maxResponseBytes: 32_768, retryBackoff: { initial: 20, max: 50, jitter: 0 } } });
-      await provider.verify(await idp.mint());
-      const goodKeys = await provider.getJwks(idp.issuer);
-      apply();
-      // Past freshness and past stale-while-revalidate (`timeout`): the issuer's failure decides.
-      advanceClock(600_000 + 1_000 + 1);
-      const elsewhereBefore = elsewhere.requests.total;
-      await expect(provider.verify(await idp.mint({ n: 1 }))).resolves.toBeDefined();
-      await expect(provider.verify(await idp.mint({ n: 2 }))).resolves.toBeDefined();
-      const stats = provider.stats().issuers[idp.issuer];
-      expect(stats.staleServes).toBeGreaterThanOrEqual(2);
-      expect(stats.fetchErrors).toBeGreaterThanOrEqual(1);
-      expect(stats).toMatchObject({ keys: 1, state: 'stale' });
-      expect(provider.issuerState(idp.issuer)).toBe('stale-serving');
-      expect(events.of('jwks.stale_served').length).toBeGreaterThanOrEqual(2);
-      expect(events.of('jwks.fetch_failed').length).toBeGreaterThanOrEqual(1);
-      expect(await provider.getJwks(idp.issuer)).toEqual(goodKeys);
-      expect(elsewhere.requests.total).toBe(elsewhereBefore);
-      idp.clearFaults();
-      await waitFor(() => provider.stats().issuers[idp.issuer].state === 'fresh');
-      expect(provider.stats().issuers[idp.issuer].freshUntil).toBeGreaterThan(T0 + 600_001);
-    });
+    it.each(faults)(
+      '%s: known kids keep verifying (stale, counted), the good set is kept, and replaced once the issuer is back',
+      async (_fault, apply) => {
+        setClock(T0);
+        const { provider, events } = build({
+          jwks: { timeout: 1_000, maxResponseBytes: 32_768, retryBackoff: { initial: 20, max: 50, jitter: 0 } },
+        });
+        await provider.verify(await idp.mint());
+        const goodKeys = await provider.getJwks(idp.issuer);
+        apply();
+        // Past freshness and past stale-while-revalidate (`timeout`): the issuer's failure decides.
+        advanceClock(600_000 + 1_000 + 1);
+        const elsewhereBefore = elsewhere.requests.total;
+        await expect(provider.verify(await idp.mint({ n: 1 }))).resolves.toBeDefined();
+        await expect(provider.verify(await idp.mint({ n: 2 }))).resolves.toBeDefined();
+        const stats = provider.stats().issuers[idp.issuer];
+        expect(stats.staleServes).toBeGreaterThanOrEqual(2);
+        expect(stats.fetchErrors).toBeGreaterThanOrEqual(1);
+        expect(stats).toMatchObject({ keys: 1, state: 'stale' });
+        expect(provider.issuerState(idp.issuer)).toBe('stale-serving');
+        expect(events.of('jwks.stale_served').length).toBeGreaterThanOrEqual(2);
+        expect(events.of('jwks.fetch_failed').length).toBeGreaterThanOrEqual(1);
+        expect(await provider.getJwks(idp.issuer)).toEqual(goodKeys);
+        expect(elsewhere.requests.total).toBe(elsewhereBefore);
+        idp.clearFaults();
+        await waitFor(() => provider.stats().issuers[idp.issuer].state === 'fresh');
+        expect(provider.stats().issuers[idp.issuer].freshUntil).toBeGreaterThan(T0 + 600_001);
+      },
+    );
 
     it('stops serving stale keys after staleIfError', async () => {
       setClock(T0);
-      const { provider } = build({ jwks: { staleIfError: 60_000, retryBackoff: { initial: 10_000, max: 10_000, jitter: 0 } } });
+      const { provider } = build({
+        jwks: { staleIfError: 60_000, retryBackoff: { initial: 10_000, max: 10_000, jitter: 0 } },
+      });
       await provider.verify(await idp.mint());
       idp.fail();
       advanceClock(600_000 + 60_000);
@@ -420,7 +445,9 @@ describe('JwksProvider (key cache, against a LocalIssuer)', () => {
     const kid = idp.publishedKids()[0];
     const { requests } = await jwksRequestsDuring(async () => {
       await expect(provider.getKey(idp.issuer, { kid, alg: 'ES256' })).resolves.toMatchObject({ type: 'public' });
-      await expect(jwtVerify(token, provider.keyResolver(idp.issuer))).resolves.toMatchObject({ payload: { sub: 'test-user' } });
+      await expect(jwtVerify(token, provider.keyResolver(idp.issuer))).resolves.toMatchObject({
+        payload: { sub: 'test-user' },
+      });
       return provider.getJwks(idp.issuer);
     });
     expect(requests).toBe(1);

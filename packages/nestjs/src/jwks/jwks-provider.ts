@@ -60,10 +60,20 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
     this.directory = new IssuerDirectory(
       config.issuers,
       options.issuers ?? [],
-      { store, events, jwksUriOf: (settings) => this.jwksUriOf(settings), forgetDiscovery: (issuer) => this.discovery.forget(issuer) },
+      {
+        store,
+        events,
+        jwksUriOf: (settings) => this.jwksUriOf(settings),
+        forgetDiscovery: (issuer) => this.discovery.forget(issuer),
+      },
       (state, issuer, seed) => this.applyConfiguredSeed(state, issuer, seed),
     );
-    this.verifier = new TokenVerifier(this.directory, this.verifiedTokens, this.importedKeys, config.verify.maxTokenBytes);
+    this.verifier = new TokenVerifier(
+      this.directory,
+      this.verifiedTokens,
+      this.importedKeys,
+      config.verify.maxTokenBytes,
+    );
   }
 
   /**
@@ -93,7 +103,11 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    */
   verifyRequest(request: HttpRequestToVerify, overrides?: VerifyOverrides): Promise<VerifiedRequest> {
     if (this.requestVerifier === undefined) {
-      return Promise.reject(new Error('JwksProvider.verifyRequest needs JwksCacheModule: its request verifier (DpopRequestVerifier) is not attached'));
+      return Promise.reject(
+        new Error(
+          'JwksProvider.verifyRequest needs JwksCacheModule: its request verifier (DpopRequestVerifier) is not attached',
+        ),
+      );
     }
     return this.requestVerifier.verifyRequest(request, overrides);
   }
@@ -121,7 +135,8 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    */
   checkOverrides(overrides: VerifyOverrides, where = 'verify() overrides'): void {
     const applicable = this.directory.settingsNamed(overrides?.issuer);
-    if (applicable === undefined) throw new InvalidVerifyOverridesError(`${where}: issuer ${String(overrides?.issuer)} is not configured`);
+    if (applicable === undefined)
+      throw new InvalidVerifyOverridesError(`${where}: issuer ${String(overrides?.issuer)} is not configured`);
     for (const settings of applicable) assertNarrowing(settings, overrides, where);
   }
 
@@ -164,7 +179,11 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * @throws {TokenRejectedError} e.g. `NoMatchingKeyError`; `SignatureInvalidError` when no
    *   fitting key verifies `token`; `MultipleMatchingKeysError` when several fit and no token was given.
    */
-  async getKey(issuer: string, header: { kid?: string; alg: string }, token?: string | FlattenedJWSInput): Promise<VerificationKey> {
+  async getKey(
+    issuer: string,
+    header: { kid?: string; alg: string },
+    token?: string | FlattenedJWSInput,
+  ): Promise<VerificationKey> {
     const { settings, state } = this.directory.found(issuer);
     checkAlgorithm(header.alg, settings, undefined);
     const query = { kid: header.kid, alg: header.alg };
@@ -225,7 +244,10 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * replacing an adapter's contents. Verified tokens and key sets are kept.
    */
   clearImportedKeys(): void {
-    const current = this.directory.heldKeys().map(({ settings, key }) => ({ key, algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty) }));
+    const current = this.directory.heldKeys().map(({ settings, key }) => ({
+      key,
+      algs: [...settings.algorithms].filter((alg) => keyTypeOf(alg) === key.kty),
+    }));
     this.importedKeys.clear(current);
   }
 
@@ -242,7 +264,13 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
       for (const [issuer, stats] of Object.entries(template.issuerStats())) issuers[issuer] ??= stats;
       templates[template.source] = template.stats();
     }
-    return { issuers, keySets: this.directory.keySets.stats(), templates, verifiedTokens: this.verifiedTokens.stats(), importedKeys: { size: this.importedKeys.size } };
+    return {
+      issuers,
+      keySets: this.directory.keySets.stats(),
+      templates,
+      verifiedTokens: this.verifiedTokens.stats(),
+      importedKeys: { size: this.importedKeys.size },
+    };
   }
 
   /** Whether the issuer's keys are fresh, stale but still servable, or missing. No network call. */
@@ -258,13 +286,17 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   /** Warm-up: fetches every issuer's keys at start; a failure is logged, fatal only with `failOnStartup`. */
   async onApplicationBootstrap(): Promise<void> {
     const warming = this.directory.configuredIssuers().filter((settings) => settings.jwks.warmUp);
-    const outcomes = await Promise.allSettled(warming.map((settings) => this.stateOf(settings.issuer).warmUp(!settings.jwks.failOnStartup)));
+    const outcomes = await Promise.allSettled(
+      warming.map((settings) => this.stateOf(settings.issuer).warmUp(!settings.jwks.failOnStartup)),
+    );
     let fatal: JwksCacheError | undefined;
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'fulfilled') return;
       const settings = warming[index];
       const error = outcome.reason as JwksCacheError;
-      this.logger.warn(`Fetching the keys of issuer ${settings.issuer} at start-up failed: ${error.code} ${error.message}`);
+      this.logger.warn(
+        `Fetching the keys of issuer ${settings.issuer} at start-up failed: ${error.code} ${error.message}`,
+      );
       if (settings.jwks.failOnStartup) fatal ??= error;
     });
     if (fatal !== undefined) throw fatal;
@@ -279,9 +311,15 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   private applyConfiguredSeed(state: IssuerKeyState, issuer: string, seed: unknown): void {
     state.seed(seed).then(
       (outcome) => {
-        if (outcome === 'refused') this.logger.warn(`The configured key-set seed of issuer ${issuer} was refused (no usable public key, or fetchedAt in the future); fetching instead`);
+        if (outcome === 'refused')
+          this.logger.warn(
+            `The configured key-set seed of issuer ${issuer} was refused (no usable public key, or fetchedAt in the future); fetching instead`,
+          );
       },
-      () => this.logger.warn(`The configured key-set seed of issuer ${issuer} is not { jwks, fetchedAt, freshUntil }; ignored`),
+      () =>
+        this.logger.warn(
+          `The configured key-set seed of issuer ${issuer} is not { jwks, fetchedAt, freshUntil }; ignored`,
+        ),
     );
   }
 

@@ -54,14 +54,18 @@ describe('selectKeys', () => {
 describe('firstVerifyingCandidate and keyForToken: the one rule of every path', () => {
   const keys = ['a', 'b', 'c'].map((kid) => key(kid, 'EC', { crv: 'P-256' }));
   /** "Imports" a key as bytes holding its kid's first letter, so an attempt can tell keys apart. */
-  const importKey = (candidate: UsableKey): VerificationKey | undefined => (candidate.kid === 'broken' ? undefined : new TextEncoder().encode(candidate.kid));
+  const importKey = (candidate: UsableKey): VerificationKey | undefined =>
+    candidate.kid === 'broken' ? undefined : new TextEncoder().encode(candidate.kid);
   const nameOf = (imported: VerificationKey): string => new TextDecoder().decode(imported as Uint8Array);
   const badSignature = Object.assign(new Error('bad signature'), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
   const signedBy = (kid: string) => (imported: VerificationKey) =>
     nameOf(imported) === kid ? Promise.resolve(kid) : Promise.reject(badSignature);
 
   it('moves on only after a bad signature, and returns the key that verified', async () => {
-    await expect(firstVerifyingCandidate(keys, importKey, signedBy('c'), 'iss')).resolves.toMatchObject({ key: keys[2], result: 'c' });
+    await expect(firstVerifyingCandidate(keys, importKey, signedBy('c'), 'iss')).resolves.toMatchObject({
+      key: keys[2],
+      result: 'c',
+    });
   });
 
   it('throws any other failure at once (e.g. an expired token), without trying further keys', async () => {
@@ -76,14 +80,20 @@ describe('firstVerifyingCandidate and keyForToken: the one rule of every path', 
   });
 
   it('is a SignatureInvalidError when no key verifies, a NoMatchingKeyError when none imports', async () => {
-    await expect(firstVerifyingCandidate(keys, importKey, signedBy('z'), 'iss')).rejects.toBeInstanceOf(SignatureInvalidError);
-    await expect(firstVerifyingCandidate([key('broken', 'EC')], importKey, signedBy('z'), 'iss')).rejects.toBeInstanceOf(NoMatchingKeyError);
+    await expect(firstVerifyingCandidate(keys, importKey, signedBy('z'), 'iss')).rejects.toBeInstanceOf(
+      SignatureInvalidError,
+    );
+    await expect(
+      firstVerifyingCandidate([key('broken', 'EC')], importKey, signedBy('z'), 'iss'),
+    ).rejects.toBeInstanceOf(NoMatchingKeyError);
   });
 
   it('keyForToken: the only candidate as it is; several without a token are a MultipleMatchingKeysError', async () => {
     const query = { kid: undefined, alg: 'ES256' };
     expect(nameOf(await keyForToken([keys[1]], importKey, query, undefined, 'iss'))).toBe('b');
-    await expect(keyForToken(keys, importKey, query, undefined, 'iss')).rejects.toBeInstanceOf(MultipleMatchingKeysError);
+    await expect(keyForToken(keys, importKey, query, undefined, 'iss')).rejects.toBeInstanceOf(
+      MultipleMatchingKeysError,
+    );
     await expect(keyForToken([], importKey, query, undefined, 'iss')).rejects.toBeInstanceOf(NoMatchingKeyError);
   });
 });

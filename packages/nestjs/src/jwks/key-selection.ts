@@ -17,11 +17,20 @@ export const MAX_CANDIDATES = 5;
 
 /** The key type (and curve) each signature algorithm needs. */
 const ALGORITHM_KEY_TYPES: Record<string, { kty: string; crv?: string }> = {
-  RS256: { kty: 'RSA' }, RS384: { kty: 'RSA' }, RS512: { kty: 'RSA' },
-  PS256: { kty: 'RSA' }, PS384: { kty: 'RSA' }, PS512: { kty: 'RSA' },
-  ES256: { kty: 'EC', crv: 'P-256' }, ES384: { kty: 'EC', crv: 'P-384' }, ES512: { kty: 'EC', crv: 'P-521' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' }, Ed25519: { kty: 'OKP', crv: 'Ed25519' },
-  HS256: { kty: 'oct' }, HS384: { kty: 'oct' }, HS512: { kty: 'oct' },
+  RS256: { kty: 'RSA' },
+  RS384: { kty: 'RSA' },
+  RS512: { kty: 'RSA' },
+  PS256: { kty: 'RSA' },
+  PS384: { kty: 'RSA' },
+  PS512: { kty: 'RSA' },
+  ES256: { kty: 'EC', crv: 'P-256' },
+  ES384: { kty: 'EC', crv: 'P-384' },
+  ES512: { kty: 'EC', crv: 'P-521' },
+  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
+  HS256: { kty: 'oct' },
+  HS384: { kty: 'oct' },
+  HS512: { kty: 'oct' },
 };
 
 /** The key type an algorithm needs, or `undefined` for an algorithm this library does not know. */
@@ -106,7 +115,9 @@ export async function keyForToken(
 ): Promise<VerificationKey> {
   if (candidates.length > 1) {
     if (token === undefined) {
-      throw new MultipleMatchingKeysError(`Several keys of issuer ${issuer} fit a header without kid; pass the token to pick the one that verifies`);
+      throw new MultipleMatchingKeysError(
+        `Several keys of issuer ${issuer} fit a header without kid; pass the token to pick the one that verifies`,
+      );
     }
     const options = { algorithms: [query.alg] };
     const checkSignature = async (key: VerificationKey): Promise<void> => {

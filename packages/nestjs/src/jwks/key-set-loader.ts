@@ -70,7 +70,11 @@ export class KeySetLoader {
    */
   seed(exported: unknown): Promise<SeedOutcome> {
     if (!isExportedKeySet(exported)) {
-      return Promise.reject(new TypeError(`A key-set seed for ${this.settings.issuer} must be { jwks: { keys: [...] }, fetchedAt, freshUntil } with epoch-ms numbers`));
+      return Promise.reject(
+        new TypeError(
+          `A key-set seed for ${this.settings.issuer} must be { jwks: { keys: [...] }, fetchedAt, freshUntil } with epoch-ms numbers`,
+        ),
+      );
     }
     const seeding = this.installSeed(exported);
     this.seeding = seeding;
@@ -131,7 +135,14 @@ export class KeySetLoader {
       this.emitFetched(loaded, 'network', started);
       return loaded;
     } catch (error) {
-      const failure = error instanceof FetchError ? error : new FetchError(`Fetching the keys of ${this.settings.issuer} failed`, this.settings.jwksUri ?? this.settings.issuer, { cause: error });
+      const failure =
+        error instanceof FetchError
+          ? error
+          : new FetchError(
+              `Fetching the keys of ${this.settings.issuer} failed`,
+              this.settings.jwksUri ?? this.settings.issuer,
+              { cause: error },
+            );
       this.onFetchFailed(failure, retryOnFailure);
       throw failure;
     }

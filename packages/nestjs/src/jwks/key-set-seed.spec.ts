@@ -69,7 +69,11 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
     const token = await idp.mint();
     expect(await jwksRequestsDuring(() => provider.verify(token))).toBe(0);
     expect(events.of('jwks.fetched')).toEqual([expect.objectContaining({ source: 'seed', keys: 1 })]);
-    expect(provider.stats().issuers[idp.issuer]).toMatchObject({ fetches: 0, state: 'fresh', freshUntil: T0 + 600_000 });
+    expect(provider.stats().issuers[idp.issuer]).toMatchObject({
+      fetches: 0,
+      state: 'fresh',
+      freshUntil: T0 + 600_000,
+    });
   });
 
   it('issuers[i].seed: the warm-up and the first verification cost 0 JWKS requests', async () => {
@@ -77,10 +81,12 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
     const warm = await exported();
     const { provider } = build({ seed: warm });
     const token = await idp.mint();
-    expect(await jwksRequestsDuring(async () => {
-      await provider.onApplicationBootstrap();
-      await provider.verify(token);
-    })).toBe(0);
+    expect(
+      await jwksRequestsDuring(async () => {
+        await provider.onApplicationBootstrap();
+        await provider.verify(token);
+      }),
+    ).toBe(0);
   });
 
   it('a verification started while a seed is checked waits for it instead of fetching', async () => {
@@ -88,7 +94,9 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
     const warm = await exported();
     const { provider } = build();
     const token = await idp.mint();
-    expect(await jwksRequestsDuring(() => Promise.all([provider.seedKeySet(idp.issuer, warm), provider.verify(token)]))).toBe(0);
+    expect(
+      await jwksRequestsDuring(() => Promise.all([provider.seedKeySet(idp.issuer, warm), provider.verify(token)])),
+    ).toBe(0);
   });
 
   describe('a tampered or old export costs no trust and at most one fetch', () => {
@@ -103,7 +111,10 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
 
     it('a member with a private part (d) is refused, not used', async () => {
       setClock(T0);
-      const { outcome, requests, provider } = await seedThenVerify((keySet) => ({ ...keySet, jwks: { keys: keySet.jwks.keys.map((key) => ({ ...key, d: 'AAAA' })) } }));
+      const { outcome, requests, provider } = await seedThenVerify((keySet) => ({
+        ...keySet,
+        jwks: { keys: keySet.jwks.keys.map((key) => ({ ...key, d: 'AAAA' })) },
+      }));
       expect(outcome).toBe('refused');
       expect(requests).toBe(1);
       expect(provider.exportKeySet(idp.issuer)!.jwks.keys.every((key) => key.d === undefined)).toBe(true);
@@ -111,7 +122,12 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
 
     it('an oct key is refused, not used', async () => {
       setClock(T0);
-      const { outcome, requests } = await seedThenVerify((keySet) => ({ ...keySet, jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I', kid: keySet.jwks.keys[0].kid }] } }));
+      const { outcome, requests } = await seedThenVerify((keySet) => ({
+        ...keySet,
+        jwks: {
+          keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I', kid: keySet.jwks.keys[0].kid }],
+        },
+      }));
       expect(outcome).toBe('refused');
       expect(requests).toBe(1);
     });
@@ -127,14 +143,21 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
 
     it('a fetchedAt in the future is refused', async () => {
       setClock(T0);
-      const { outcome, requests } = await seedThenVerify((keySet) => ({ ...keySet, fetchedAt: T0 + HOUR, freshUntil: T0 + 2 * HOUR }));
+      const { outcome, requests } = await seedThenVerify((keySet) => ({
+        ...keySet,
+        fetchedAt: T0 + HOUR,
+        freshUntil: T0 + 2 * HOUR,
+      }));
       expect(outcome).toBe('refused');
       expect(requests).toBe(1);
     });
 
-    it('a freshUntil ten years ahead is capped by this process\'s settings (ttl, maxAgeBounds)', async () => {
+    it("a freshUntil ten years ahead is capped by this process's settings (ttl, maxAgeBounds)", async () => {
       setClock(T0);
-      const { outcome, requests, provider } = await seedThenVerify((keySet) => ({ ...keySet, freshUntil: T0 + 10 * 365 * DAY }));
+      const { outcome, requests, provider } = await seedThenVerify((keySet) => ({
+        ...keySet,
+        freshUntil: T0 + 10 * 365 * DAY,
+      }));
       expect(outcome).toBe('fresh');
       expect(requests).toBe(0);
       const freshUntil = provider.stats().issuers[idp.issuer].freshUntil!;
@@ -147,7 +170,11 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
 
     it('an old fetchedAt (with a freshUntil rewritten to look fresh) is stale: one fetch', async () => {
       setClock(T0);
-      const { outcome, requests } = await seedThenVerify((keySet) => ({ ...keySet, fetchedAt: T0 - 2 * DAY, freshUntil: T0 + HOUR }));
+      const { outcome, requests } = await seedThenVerify((keySet) => ({
+        ...keySet,
+        fetchedAt: T0 - 2 * DAY,
+        freshUntil: T0 + HOUR,
+      }));
       expect(outcome).toBe('stale');
       expect(requests).toBe(1);
     });
@@ -165,7 +192,14 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
 
   it('a wrong shape passed to seedKeySet is a TypeError; an unknown issuer an UnknownIssuerError', async () => {
     const { provider } = build();
-    for (const bad of [null, 'jwks', { jwks: { keys: [] } }, { jwks: null, fetchedAt: 1, freshUntil: 2 }, { jwks: { keys: [] }, fetchedAt: Number.NaN, freshUntil: 2 }, { jwks: { keys: [] }, fetchedAt: '1', freshUntil: 2 }]) {
+    for (const bad of [
+      null,
+      'jwks',
+      { jwks: { keys: [] } },
+      { jwks: null, fetchedAt: 1, freshUntil: 2 },
+      { jwks: { keys: [] }, fetchedAt: Number.NaN, freshUntil: 2 },
+      { jwks: { keys: [] }, fetchedAt: '1', freshUntil: 2 },
+    ]) {
       await expect(provider.seedKeySet(idp.issuer, bad as never)).rejects.toThrow(TypeError);
     }
     await expect(provider.seedKeySet('https://other.example', await exported())).rejects.toThrow(UnknownIssuerError);
@@ -180,12 +214,16 @@ describe('JwksProvider.exportKeySet / seedKeySet (serverless cold starts)', () =
     const { provider } = build({ seed: tampered });
     const malformed = build({ seed: 'not-a-seed' as never }).provider;
     await waitFor(() => warnings.length === 2);
-    expect(warnings.every((warning) => warning.includes(idp.issuer) && !warning.includes(seed.jwks.keys[0].x!))).toBe(true);
+    expect(warnings.every((warning) => warning.includes(idp.issuer) && !warning.includes(seed.jwks.keys[0].x!))).toBe(
+      true,
+    );
     const token = await idp.mint();
-    expect(await jwksRequestsDuring(async () => {
-      await provider.onApplicationBootstrap();
-      await provider.verify(token);
-      await malformed.verify(token);
-    })).toBe(2);
+    expect(
+      await jwksRequestsDuring(async () => {
+        await provider.onApplicationBootstrap();
+        await provider.verify(token);
+        await malformed.verify(token);
+      }),
+    ).toBe(2);
   });
 });

@@ -2,7 +2,13 @@ import { CacheStore } from '../store/cache-store.js';
 import { clock } from '../internal/clock.js';
 import type { IssuerSettings } from './issuer-settings.js';
 import type { LoadedKeySet } from './key-set-state-types.js';
-import { acceptStoredKeySet, hasStoredShape, type AcceptedKeySet, type ExportedKeySet, type StoredKeySet } from './stored-key-set.js';
+import {
+  acceptStoredKeySet,
+  hasStoredShape,
+  type AcceptedKeySet,
+  type ExportedKeySet,
+  type StoredKeySet,
+} from './stored-key-set.js';
 
 /**
  * One key set's entry in the shared store and its plain-JSON forms: what is written (public keys,

@@ -5,7 +5,10 @@ import { KeySetShapeError } from '../errors.js';
 import { parseKeySet } from './key-set.js';
 
 /** Base64url of a big-endian unsigned integer. */
-const b64uInt = (value: bigint): string => Buffer.from(value.toString(16).padStart(2 * Math.ceil(value.toString(16).length / 2), '0'), 'hex').toString('base64url');
+const b64uInt = (value: bigint): string =>
+  Buffer.from(value.toString(16).padStart(2 * Math.ceil(value.toString(16).length / 2), '0'), 'hex').toString(
+    'base64url',
+  );
 const b64u = (bytes: number[] | Buffer): string => Buffer.from(bytes).toString('base64url');
 /** Flips the lowest bit of the last byte of a base64url value. */
 const flipLastBit = (value: string): string => {
@@ -97,7 +100,10 @@ describe('parseKeySet', () => {
       ['P-256, y off the curve', () => ({ ...ec, kid: 'off', y: flipLastBit(ec.y!) })],
       ['P-384, x off the curve', () => ({ ...ec384, kid: 'off', x: flipLastBit(ec384.x!) })],
       ['P-521, y off the curve', () => ({ ...ec521, kid: 'off', y: flipLastBit(ec521.y!) })],
-      ['P-256, a coordinate of the wrong length', () => ({ ...ec, kid: 'short', x: b64u(Buffer.from(ec.x!, 'base64url').subarray(1)) })],
+      [
+        'P-256, a coordinate of the wrong length',
+        () => ({ ...ec, kid: 'short', x: b64u(Buffer.from(ec.x!, 'base64url').subarray(1)) }),
+      ],
       ['P-256, a coordinate ≥ p', () => ({ ...ec, kid: 'big', x: b64u(Array(32).fill(0xff)) })],
       ['P-256 with the coordinates of a P-384 key', () => ({ ...ec384, kid: 'mixed', crv: 'P-256' })],
     ])('skips an EC key with %s', async (_label, member) => {

@@ -68,7 +68,14 @@ export async function parseKeySet(body: unknown, rules: KeySetRules): Promise<Ke
 
 async function toUsableKey(jwk: JWK): Promise<UsableKey> {
   const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
-  return Object.freeze({ jwk: Object.freeze(jwk), kty: jwk.kty!, kid: jwk.kid, alg: jwk.alg, crv: jwk.crv, thumbprint });
+  return Object.freeze({
+    jwk: Object.freeze(jwk),
+    kty: jwk.kty!,
+    kid: jwk.kid,
+    alg: jwk.alg,
+    crv: jwk.crv,
+    thumbprint,
+  });
 }
 
 /** The public JWK of a usable signing key, or `undefined` when the member must be skipped. */

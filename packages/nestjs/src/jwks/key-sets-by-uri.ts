@@ -1,4 +1,8 @@
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../observability/jwks-cache-events.js';
+import {
+  JwksCacheEvents,
+  type JwksCacheEventMap,
+  type JwksCacheEventName,
+} from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
 import { IssuerKeyState, type IssuerKeyStats } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
@@ -85,8 +89,21 @@ export class KeySetsByUri {
 
 /** The URI plus what makes two sets of one URI differ (their `jwks` settings, symmetric keys). */
 function identityOf(uri: string, settings: IssuerSettings): string {
-  const { ttl, maxAgeBounds, refreshAhead, cooldown, staleIfError, timeout, maxResponseBytes, retryBackoff } = settings.jwks;
-  const tuning = [ttl, maxAgeBounds.min, maxAgeBounds.max, refreshAhead, cooldown, staleIfError, timeout, maxResponseBytes, retryBackoff.initial, retryBackoff.max, retryBackoff.jitter];
+  const { ttl, maxAgeBounds, refreshAhead, cooldown, staleIfError, timeout, maxResponseBytes, retryBackoff } =
+    settings.jwks;
+  const tuning = [
+    ttl,
+    maxAgeBounds.min,
+    maxAgeBounds.max,
+    refreshAhead,
+    cooldown,
+    staleIfError,
+    timeout,
+    maxResponseBytes,
+    retryBackoff.initial,
+    retryBackoff.max,
+    retryBackoff.jitter,
+  ];
   return `${uri}\n${settings.allowSymmetric ? 'sym' : 'asym'}\n${tuning.join(',')}`;
 }
 

@@ -36,7 +36,8 @@ function rsaProblem(n: string, e: string): string | undefined {
   if (bits > MAX_RSA_MODULUS_BITS) return `modulus of ${bits} bits, above ${MAX_RSA_MODULUS_BITS}`;
   // A modulus is a product of two odd primes.
   if (modulus % 2n === 0n) return 'even modulus';
-  if (exponent < 3n || exponent % 2n === 0n || exponent >= modulus) return 'public exponent not odd, ≥ 3 and below the modulus';
+  if (exponent < 3n || exponent % 2n === 0n || exponent >= modulus)
+    return 'public exponent not odd, ≥ 3 and below the modulus';
   return undefined;
 }
 
@@ -65,7 +66,8 @@ function ecProblem(crv: string, x: string, y: string): string | undefined {
   const xBytes = decodeBase64url(x);
   const yBytes = decodeBase64url(y);
   // RFC 7518 §6.2.1.2: each coordinate is the full length of the field, zero-padded.
-  if (xBytes?.length !== curve.bytes || yBytes?.length !== curve.bytes) return `coordinates not ${curve.bytes} bytes long`;
+  if (xBytes?.length !== curve.bytes || yBytes?.length !== curve.bytes)
+    return `coordinates not ${curve.bytes} bytes long`;
   const { p, b } = curve;
   const px = toBigInt(xBytes);
   const py = toBigInt(yBytes);

@@ -52,12 +52,21 @@ export async function acceptStoredKeySet(
 ): Promise<AcceptedKeySet | StoredKeySetRefusal> {
   if (!hasStoredShape(entry)) return 'shape';
   if (entry.fetchedAt > now) return 'future';
-  const keySet = await parseKeySet(entry.jwks, { allowSymmetric: settings.allowSymmetric, maxKeys: MAX_KEYS_PER_SET }).catch(() => undefined);
+  const keySet = await parseKeySet(entry.jwks, {
+    allowSymmetric: settings.allowSymmetric,
+    maxKeys: MAX_KEYS_PER_SET,
+  }).catch(() => undefined);
   if (keySet === undefined) return 'keys';
   const maxAge = entry.maxAge;
   const freshUntil = Math.min(entry.freshUntil, entry.fetchedAt + freshnessFor(maxAge, settings.jwks));
-  const skipped = typeof entry.skipped === 'number' && Number.isInteger(entry.skipped) && entry.skipped >= 0 ? entry.skipped : 0;
-  return { keySet: { keys: keySet.keys, skipped: skipped + keySet.skipped }, fetchedAt: entry.fetchedAt, freshUntil, maxAge };
+  const skipped =
+    typeof entry.skipped === 'number' && Number.isInteger(entry.skipped) && entry.skipped >= 0 ? entry.skipped : 0;
+  return {
+    keySet: { keys: keySet.keys, skipped: skipped + keySet.skipped },
+    fetchedAt: entry.fetchedAt,
+    freshUntil,
+    maxAge,
+  };
 }
 
 /** `{ jwks: object, fetchedAt, freshUntil }` with finite epoch-ms numbers (`skipped`, `maxAge` ≥ 0 optional). */

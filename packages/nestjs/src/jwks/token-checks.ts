@@ -4,9 +4,13 @@ import type { IssuerSettings } from './issuer-settings.js';
 import { keyTypeOf } from './key-selection.js';
 
 export function checkAlgorithm(alg: unknown, settings: IssuerSettings, overrides: VerifyOverrides | undefined): string {
-  if (typeof alg !== 'string' || alg.toLowerCase() === 'none') throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
-  const allowed = settings.algorithms.has(alg) && (overrides?.algorithms === undefined || overrides.algorithms.includes(alg as never));
-  if (!allowed || keyTypeOf(alg) === undefined) throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
+  if (typeof alg !== 'string' || alg.toLowerCase() === 'none')
+    throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
+  const allowed =
+    settings.algorithms.has(alg) &&
+    (overrides?.algorithms === undefined || overrides.algorithms.includes(alg as never));
+  if (!allowed || keyTypeOf(alg) === undefined)
+    throw new AlgorithmNotAllowedError('The token algorithm is not allowed');
   return alg;
 }
 

@@ -39,7 +39,8 @@ export class TokenVerifier {
   /** The size check before parsing: the largest limit of any issuer (each is applied after `iss` is known). */
   private readonly maxTokenBytes: number;
   /** The verified-token cache's trust check: a query of the key set (a configured issuer's, or a live template issuer's), with no effect on it. */
-  private readonly isTrusted = (issuer: string, thumbprint: string): boolean => this.directory.keyStateOf(issuer)?.trusts(thumbprint) === true;
+  private readonly isTrusted = (issuer: string, thumbprint: string): boolean =>
+    this.directory.keyStateOf(issuer)?.trusts(thumbprint) === true;
 
   /** @param topLevelMaxTokenBytes the top-level `verify.maxTokenBytes`. */
   constructor(
@@ -48,7 +49,10 @@ export class TokenVerifier {
     private readonly importedKeys: ImportedKeyCache,
     topLevelMaxTokenBytes: number,
   ) {
-    this.maxTokenBytes = Math.max(topLevelMaxTokenBytes, ...directory.allSettings().map((settings) => settings.verify.maxTokenBytes));
+    this.maxTokenBytes = Math.max(
+      topLevelMaxTokenBytes,
+      ...directory.allSettings().map((settings) => settings.verify.maxTokenBytes),
+    );
   }
 
   /** See `JwksProvider.verify`. Not async: the synchronous checks and a cache hit cost no extra promise hop. */
@@ -64,7 +68,8 @@ export class TokenVerifier {
 
   /** See `JwksProvider.lookupVerified`: the cached result, or on a miss the token's cache key (a digest). */
   lookupVerified(token: string, overrides?: VerifyOverrides): VerifiedToken | string | undefined {
-    if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes) return undefined;
+    if (!this.verifiedTokens.enabled || typeof token !== 'string' || token.length > this.maxTokenBytes)
+      return undefined;
     const cacheKey = this.verifiedTokens.keyOf(token, profileOf(overrides));
     const cached = this.verifiedTokens.lookup(cacheKey, this.isTrusted, false);
     if (cached === undefined) return cacheKey;
@@ -93,7 +98,11 @@ export class TokenVerifier {
   }
 
   /** The cache lookup, then (on a miss) the checks before any network request and the signature check. Throws synchronously. */
-  private verifyKeyed(token: string, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+  private verifyKeyed(
+    token: string,
+    overrides: VerifyOverrides | undefined,
+    cacheKey: string | undefined,
+  ): Promise<VerifiedToken> {
     const cached = cacheKey === undefined ? undefined : this.verifiedTokens.lookup(cacheKey, this.isTrusted);
     if (cached !== undefined) {
       this.directory.keyStateOf(cached.issuer)?.servedFromCache();
@@ -103,7 +112,8 @@ export class TokenVerifier {
   }
 
   private checkSize(token: unknown, limit: number): asserts token is string {
-    if (typeof token !== 'string' || token.length === 0) throw new TokenMalformedError('The token is not a non-empty string');
+    if (typeof token !== 'string' || token.length === 0)
+      throw new TokenMalformedError('The token is not a non-empty string');
     // length counts UTF-16 units; only a token that may hold multi-byte characters is measured in bytes.
     if (token.length > limit || (token.length * 3 > limit && Buffer.byteLength(token) > limit)) {
       throw new TokenTooLargeError(`The token exceeds ${limit} bytes`);
@@ -121,12 +131,15 @@ export class TokenVerifier {
     if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
     const kid = header.kid;
     if (kid !== undefined && typeof kid !== 'string') throw new TokenMalformedError('The token "kid" is not a string');
-    return dynamic === undefined ? { settings, alg, query: { kid, alg } } : { settings, alg, query: { kid, alg }, dynamic };
+    return dynamic === undefined
+      ? { settings, alg, query: { kid, alg } }
+      : { settings, alg, query: { kid, alg }, dynamic };
   }
 
   /** {@link assertNarrowing} once per overrides object and issuer. */
   private assertNarrows(settings: IssuerSettings, overrides: VerifyOverrides): void {
-    const checked = typeof overrides === 'object' && overrides !== null ? this.narrowingChecked.get(overrides) : undefined;
+    const checked =
+      typeof overrides === 'object' && overrides !== null ? this.narrowingChecked.get(overrides) : undefined;
     if (checked?.has(settings.issuer) === true) return;
     assertNarrowing(settings, overrides, 'verify() overrides');
     // A caller may mutate its own object later; only frozen ones (as @JwtVerify makes) are remembered.
@@ -140,24 +153,47 @@ export class TokenVerifier {
    * on), then remembers the result in the verified-token cache. One async function here: each
    * layer costs a promise and microtask turns on every token the cache does not hold.
    */
-  private async verifyWithIssuerKeys(token: string, decoded: DecodedToken, overrides: VerifyOverrides | undefined, cacheKey: string | undefined): Promise<VerifiedToken> {
+  private async verifyWithIssuerKeys(
+    token: string,
+    decoded: DecodedToken,
+    overrides: VerifyOverrides | undefined,
+    cacheKey: string | undefined,
+  ): Promise<VerifiedToken> {
     const { alg, query } = decoded;
     try {
-      const { settings, state, dynamic } = decoded.dynamic === undefined ? this.directory.found(decoded.settings.issuer) : await this.directory.madeIssuer(decoded.dynamic);
+      const { settings, state, dynamic } =
+        decoded.dynamic === undefined
+          ? this.directory.found(decoded.settings.issuer)
+          : await this.directory.madeIssuer(decoded.dynamic);
       const usable = state.usableNow();
       let candidates = usable === undefined ? NO_KEYS : selectKeys(usable.keys, query);
       // One lookup per token: with a usable set that lacks the key, only the refetch part runs.
-      if (candidates.length === 0) candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
-      const options = overrides === undefined ? this.issuerVerifyOptions(settings, alg, dynamic?.verifyOptions) : buildVerifyOptions(settings, alg, overrides);
+      if (candidates.length === 0)
+        candidates = await (usable === undefined ? state.keysFor(query) : state.keysForUnknown(query));
+      const options =
+        overrides === undefined
+          ? this.issuerVerifyOptions(settings, alg, dynamic?.verifyOptions)
+          : buildVerifyOptions(settings, alg, overrides);
       const importer = this.importerFor(alg);
       // The common case, one candidate (the token's kid) already imported: jwtVerify directly, without
       // the candidate loop's async layer. A bad signature gives the same SignatureInvalidError (toTokenError).
       const sole = candidates.length === 1 ? importer(candidates[0]) : undefined;
-      const { key, result: verified } = sole !== undefined && !(sole instanceof Promise)
-        ? { key: candidates[0], result: await jwtVerify(token, sole, options) }
-        // An import already started for the sole candidate is handed over, not started again.
-        : await firstVerifyingCandidate(candidates, sole === undefined ? importer : () => sole, (verificationKey) => jwtVerify(token, verificationKey, options), settings.issuer);
-      const result = freezeResult(verified.payload, verified.protectedHeader, settings.issuer, dynamic?.params ?? NO_PARAMS);
+      const { key, result: verified } =
+        sole !== undefined && !(sole instanceof Promise)
+          ? { key: candidates[0], result: await jwtVerify(token, sole, options) }
+          : // An import already started for the sole candidate is handed over, not started again.
+            await firstVerifyingCandidate(
+              candidates,
+              sole === undefined ? importer : () => sole,
+              (verificationKey) => jwtVerify(token, verificationKey, options),
+              settings.issuer,
+            );
+      const result = freezeResult(
+        verified.payload,
+        verified.protectedHeader,
+        settings.issuer,
+        dynamic?.params ?? NO_PARAMS,
+      );
       if (cacheKey !== undefined) {
         const { clockTolerance, maxTokenAge } = effectiveVerifySettings(settings, overrides);
         this.verifiedTokens.remember(cacheKey, { result, thumbprint: key.thumbprint, clockTolerance, maxTokenAge });
@@ -169,7 +205,11 @@ export class TokenVerifier {
   }
 
   /** @param ofDynamic a template issuer's own map (dropped with it), else the configured issuers' is used. */
-  private issuerVerifyOptions(settings: IssuerSettings, alg: string, ofDynamic?: Map<string, JWTVerifyOptions>): JWTVerifyOptions {
+  private issuerVerifyOptions(
+    settings: IssuerSettings,
+    alg: string,
+    ofDynamic?: Map<string, JWTVerifyOptions>,
+  ): JWTVerifyOptions {
     let byAlg = ofDynamic ?? this.verifyOptions.get(settings.issuer);
     if (byAlg === undefined) this.verifyOptions.set(settings.issuer, (byAlg = new Map<string, JWTVerifyOptions>()));
     let options = byAlg.get(alg);

@@ -13,7 +13,12 @@ function result(payload: Record<string, unknown>, issuer = 'https://idp.test/'):
 }
 
 function entry(payload: Record<string, unknown>, overrides: { clockTolerance?: number; maxTokenAge?: number } = {}) {
-  return { result: result(payload), thumbprint: 'tp', clockTolerance: overrides.clockTolerance ?? 5_000, maxTokenAge: overrides.maxTokenAge };
+  return {
+    result: result(payload),
+    thumbprint: 'tp',
+    clockTolerance: overrides.clockTolerance ?? 5_000,
+    maxTokenAge: overrides.maxTokenAge,
+  };
 }
 
 function moveClockTo(epochMs: number): void {
@@ -60,7 +65,10 @@ describe('VerifiedTokenCache', () => {
     moveClockTo(NOW);
     const cache = new VerifiedTokenCache(10);
     const key = cache.keyOf('t1', '');
-    cache.remember(key, entry({ iat: nowSeconds, exp: nowSeconds + 3_600 }, { clockTolerance: 0, maxTokenAge: 30_000 }));
+    cache.remember(
+      key,
+      entry({ iat: nowSeconds, exp: nowSeconds + 3_600 }, { clockTolerance: 0, maxTokenAge: 30_000 }),
+    );
     moveClockTo(NOW + 29_000);
     expect(cache.lookup(key, trusted)).toBeDefined();
     moveClockTo(NOW + 30_000);

@@ -79,7 +79,10 @@ export class VerifiedTokenCache {
   remember(key: string, entry: VerifiedTokenEntry): void {
     const { exp, nbf, iat } = entry.result.payload;
     if (this.entries === undefined || typeof exp !== 'number') return;
-    const ageLimit = entry.maxTokenAge !== undefined && typeof iat === 'number' ? iat + entry.maxTokenAge / 1000 : Number.POSITIVE_INFINITY;
+    const ageLimit =
+      entry.maxTokenAge !== undefined && typeof iat === 'number'
+        ? iat + entry.maxTokenAge / 1000
+        : Number.POSITIVE_INFINITY;
     this.entries.set(key, {
       result: entry.result,
       thumbprint: entry.thumbprint,

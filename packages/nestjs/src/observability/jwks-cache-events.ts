@@ -6,7 +6,13 @@ import { RateLimitedLogger } from './rate-limited-logger.js';
 /** Every event this library emits, with its payload. Payloads never hold a token or a secret. */
 export interface JwksCacheEventMap {
   /** A key set was obtained: from the issuer (`network`), a shared store (`store`) or a fresh seed (`seed`). */
-  'jwks.fetched': { issuer: string; keys: number; skipped: number; source: 'network' | 'store' | 'seed'; durationMs: number } & KeySetOfTemplate;
+  'jwks.fetched': {
+    issuer: string;
+    keys: number;
+    skipped: number;
+    source: 'network' | 'store' | 'seed';
+    durationMs: number;
+  } & KeySetOfTemplate;
   /** Fetching an issuer's key set (or its discovery document) failed. */
   'jwks.fetch_failed': { issuer: string; error: JwksCacheError } & KeySetOfTemplate;
   /** A request was served with a key set past its freshness, because the issuer fails. */
@@ -14,7 +20,12 @@ export interface JwksCacheEventMap {
   /** An unknown `kid` was seen; `refetched` tells whether it caused a fetch or hit the cooldown. */
   'jwks.unknown_kid': { issuer: string; refetched: boolean } & KeySetOfTemplate;
   /** An issuer template made a new issuer: `tenants` (if any) admitted it and its keys were obtained. */
-  'jwks.issuer_created': { template: string; issuer: string; params: Readonly<Record<string, string>>; jwksUri: string };
+  'jwks.issuer_created': {
+    template: string;
+    issuer: string;
+    params: Readonly<Record<string, string>>;
+    jwksUri: string;
+  };
   /**
    * An issuer template refused a new issuer, with no network request for it unless `reason` is
    * `failed`: `tenants` said no, the `newIssuersPerSecond` bound was reached (`rate_limited`), or

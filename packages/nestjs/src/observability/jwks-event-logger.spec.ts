@@ -11,8 +11,13 @@ function harness() {
   const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   const events = new JwksCacheEvents();
   const logger = new JwksEventLogger(events);
-  const failed = () => events.emit('jwks.fetch_failed', { issuer: ISSUER, error: new FetchError(`${ISSUER}/jwks answered HTTP 503`, `${ISSUER}/jwks`, { status: 503 }) });
-  const fetched = () => events.emit('jwks.fetched', { issuer: ISSUER, keys: 2, skipped: 0, source: 'network', durationMs: 3 });
+  const failed = () =>
+    events.emit('jwks.fetch_failed', {
+      issuer: ISSUER,
+      error: new FetchError(`${ISSUER}/jwks answered HTTP 503`, `${ISSUER}/jwks`, { status: 503 }),
+    });
+  const fetched = () =>
+    events.emit('jwks.fetched', { issuer: ISSUER, keys: 2, skipped: 0, source: 'network', durationMs: 3 });
   return { warn, log, events, logger, failed, fetched };
 }
 
@@ -34,11 +39,15 @@ describe('JwksEventLogger', () => {
     fetched();
     for (let i = 0; i < 5; i++) failed();
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toBe(`Fetching the keys of issuer ${ISSUER} failed: ERR_FETCH_FAILED ${ISSUER}/jwks answered HTTP 503`);
+    expect(String(warn.mock.calls[0][0])).toBe(
+      `Fetching the keys of issuer ${ISSUER} failed: ERR_FETCH_FAILED ${ISSUER}/jwks answered HTTP 503`,
+    );
     fetched();
     fetched();
     expect(log).toHaveBeenCalledTimes(1);
-    expect(String(log.mock.calls[0][0])).toBe(`The keys of issuer ${ISSUER} were obtained again (from the network) (4 similar messages suppressed)`);
+    expect(String(log.mock.calls[0][0])).toBe(
+      `The keys of issuer ${ISSUER} were obtained again (from the network) (4 similar messages suppressed)`,
+    );
   });
 
   it('stops listening when the module is destroyed', () => {
@@ -55,10 +64,16 @@ describe('JwksEventLogger', () => {
     for (let i = 0; i < 1_000; i++) {
       const uri = `https://idp.example.test/t/tenant-${i}/keys`;
       events.emit('jwks.fetched', { issuer: uri, keys: 1, skipped: 0, source: 'network', durationMs: 1, template });
-      events.emit('jwks.fetch_failed', { issuer: uri, error: new FetchError(`${uri} answered HTTP 404`, uri, { status: 404 }), template });
+      events.emit('jwks.fetch_failed', {
+        issuer: uri,
+        error: new FetchError(`${uri} answered HTTP 404`, uri, { status: 404 }),
+        template,
+      });
     }
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toMatch(/^Fetching the keys at https:\/\/idp\.example\.test\/t\/tenant-0\/keys \(an issuer of https:\/\/idp\.example\.test\/t\/\{tenant\}\) failed: ERR_FETCH_FAILED/);
+    expect(String(warn.mock.calls[0][0])).toMatch(
+      /^Fetching the keys at https:\/\/idp\.example\.test\/t\/tenant-0\/keys \(an issuer of https:\/\/idp\.example\.test\/t\/\{tenant\}\) failed: ERR_FETCH_FAILED/,
+    );
     expect(log).not.toHaveBeenCalled();
   });
 });

@@ -25,7 +25,11 @@ export class JwksEventLogger implements OnModuleDestroy {
     this.unsubscribe = [
       events.on('jwks.fetch_failed', ({ issuer, error, template }) => {
         // A template's sets come and go with its issuers: one line per template and minute, nothing kept per set.
-        if (template !== undefined) return this.lines.warn(`template:${template}`, `Fetching the keys at ${issuer} (an issuer of ${template}) failed: ${error.code} ${error.message}`);
+        if (template !== undefined)
+          return this.lines.warn(
+            `template:${template}`,
+            `Fetching the keys at ${issuer} (an issuer of ${template}) failed: ${error.code} ${error.message}`,
+          );
         const key = `fetch:${issuer}`;
         const firstWithoutKeys = !this.obtained.has(issuer) && !this.failing.has(issuer);
         this.failing.add(issuer);
@@ -34,8 +38,15 @@ export class JwksEventLogger implements OnModuleDestroy {
         else this.lines.warn(key, `Fetching the keys of issuer ${issuer} failed: ${error.code} ${error.message}`);
       }),
       events.on('jwks.stale_served', ({ issuer, staleForMs, template }) => {
-        if (template !== undefined) return this.lines.warn(`template-stale:${template}`, `Verifying tokens of issuers of ${template} with the last good keys of ${issuer}, stale for ${Math.round(staleForMs / 1000)} s`);
-        this.lines.warn(`stale:${issuer}`, `Verifying tokens of issuer ${issuer} with its last good keys, stale for ${Math.round(staleForMs / 1000)} s`);
+        if (template !== undefined)
+          return this.lines.warn(
+            `template-stale:${template}`,
+            `Verifying tokens of issuers of ${template} with the last good keys of ${issuer}, stale for ${Math.round(staleForMs / 1000)} s`,
+          );
+        this.lines.warn(
+          `stale:${issuer}`,
+          `Verifying tokens of issuer ${issuer} with its last good keys, stale for ${Math.round(staleForMs / 1000)} s`,
+        );
       }),
       events.on('jwks.fetched', ({ issuer, source, template }) => {
         if (template !== undefined) return;

@@ -5,7 +5,10 @@ import { fakeClock, restoreClock } from '../../../../test/support/fake-clock.js'
 
 function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const logger = { warn: (message: string) => lines.push(`warn ${message}`), log: (message: string) => lines.push(`log ${message}`) };
+  const logger = {
+    warn: (message: string) => lines.push(`warn ${message}`),
+    log: (message: string) => lines.push(`log ${message}`),
+  };
   return { logger: logger as unknown as Logger, lines };
 }
 

@@ -16,7 +16,12 @@ import { setChallengeHeader } from '../guard/set-challenge-header.js';
  */
 @Injectable()
 export class JwksAuthGuard extends AuthGuard('jwks') {
-  override handleRequest<TUser = unknown>(error: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
+  override handleRequest<TUser = unknown>(
+    error: unknown,
+    user: unknown,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- what the strategy failed with (validate() may throw anything): rethrown unchanged, as passport's AuthGuard does
     if (error !== null && error !== undefined) throw error;
     if (user !== null && user !== undefined && user !== false) return user as TUser;

@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { type CryptoKey, generateKeyPair } from 'jose';
 import { createPublicKey, KeyObject } from 'node:crypto';
-import {
-  AlgorithmNotAllowedError,
-  HeaderNotAllowedError,
-  TokenMalformedError,
-  UnknownIssuerError,
-} from '../errors.js';
+import { AlgorithmNotAllowedError, HeaderNotAllowedError, TokenMalformedError, UnknownIssuerError } from '../errors.js';
 import type { JwksProvider } from '../jwks/jwks-provider.js';
 import { jwksSecretProvider } from './jwks-secret-provider.js';
 
@@ -34,7 +29,7 @@ function secretFor(provider: JwksProvider, token: string, issuer?: string): Prom
 }
 
 describe('jwksSecretProvider', () => {
-  it('hands passport-jwt the PEM of the key for the token\'s kid and alg, from its iss', async () => {
+  it("hands passport-jwt the PEM of the key for the token's kid and alg, from its iss", async () => {
     const { publicKey } = await generateKeyPair('ES256', { extractable: true });
     const { provider, calls } = fakeProvider(publicKey);
     const pem = await secretFor(provider, tokenWith({ alg: 'ES256', kid: 'k1' }));
@@ -43,7 +38,7 @@ describe('jwksSecretProvider', () => {
     expect(createPublicKey(pem as string).equals(KeyObject.from(publicKey))).toBe(true);
   });
 
-  it('uses the given issuer rather than the token\'s iss', async () => {
+  it("uses the given issuer rather than the token's iss", async () => {
     const { publicKey } = await generateKeyPair('RS256', { extractable: true });
     const { provider, calls } = fakeProvider(publicKey);
     await secretFor(provider, tokenWith({ alg: 'RS256' }, { iss: 'https://elsewhere.test/' }), ISSUER);
@@ -58,7 +53,11 @@ describe('jwksSecretProvider', () => {
 
   it.each([
     ['an undecodable token', 'not-a-jwt', TokenMalformedError],
-    ['a crit header (jsonwebtoken would ignore it)', tokenWith({ alg: 'ES256', crit: ['x'], x: 1 }), HeaderNotAllowedError],
+    [
+      'a crit header (jsonwebtoken would ignore it)',
+      tokenWith({ alg: 'ES256', crit: ['x'], x: 1 }),
+      HeaderNotAllowedError,
+    ],
     ['no alg', tokenWith({ kid: 'k1' }), AlgorithmNotAllowedError],
     ['no iss and no configured issuer', tokenWith({ alg: 'ES256' }, { sub: 'x' }), UnknownIssuerError],
   ])('refuses %s before asking the provider', async (_name, token, errorClass) => {
@@ -67,7 +66,7 @@ describe('jwksSecretProvider', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it('passes the provider\'s rejection to passport-jwt', async () => {
+  it("passes the provider's rejection to passport-jwt", async () => {
     const refusal = new AlgorithmNotAllowedError('The token algorithm is not allowed');
     const provider = { getKey: async () => Promise.reject(refusal) } as unknown as JwksProvider;
     await expect(secretFor(provider, tokenWith({ alg: 'none' }))).rejects.toBe(refusal);

@@ -31,7 +31,11 @@ function decodeUnverified(rawJwtToken: string): { header: ProtectedHeaderParamet
 }
 
 /** jsonwebtoken ignores `crit`; the checks `getKey` cannot make (it sees no header) are made here. */
-async function keyFor(provider: JwksProvider, rawJwtToken: string, issuer: string | undefined): Promise<string | Buffer> {
+async function keyFor(
+  provider: JwksProvider,
+  rawJwtToken: string,
+  issuer: string | undefined,
+): Promise<string | Buffer> {
   const { header, iss } = decodeUnverified(rawJwtToken);
   if (header.crit !== undefined) throw new HeaderNotAllowedError('The token has a "crit" header');
   if (typeof header.alg !== 'string') throw new AlgorithmNotAllowedError('The token has no algorithm');

@@ -95,7 +95,10 @@ export class JwksStrategy extends PassportStrategy(Strategy, 'jwks') {
     }
     const user = await this.validate(claims, request);
     if (user === null || user === undefined || user === false) {
-      return this.fail(new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: this.guardOptions.realm }), HttpStatus.UNAUTHORIZED);
+      return this.fail(
+        new BearerChallengeException(HttpStatus.UNAUTHORIZED, { realm: this.guardOptions.realm }),
+        HttpStatus.UNAUTHORIZED,
+      );
     }
     this.success(user);
   }

@@ -8,7 +8,10 @@ import { StoreTimeoutError } from '../errors.js';
 export function withinBound<T>(work: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeoutError(`Cache store ${operation} took longer than ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new StoreTimeoutError(`Cache store ${operation} took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     timer.unref();
   });
   work.catch(() => undefined);

@@ -16,8 +16,14 @@ import { parseSecretKey } from './secret-key.js';
 import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
 import { clock } from '../internal/clock.js';
 import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
-import type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
-
+import type {
+  ClaimOutcome,
+  LockOutcome,
+  StoreGetOptions,
+  StoreSharingOptions,
+  StoreStats,
+  WaitForOptions,
+} from './store-types.js';
 
 type StoreOperation = 'get' | 'set' | 'delete';
 
@@ -57,7 +63,14 @@ export class CacheStore implements OnModuleInit {
   private readonly encrypts: boolean;
   private readonly log: RateLimitedLogger;
   private readonly heldLocks = new Map<string, string>();
-  private readonly counters: StoreStats = { l1Hits: 0, l2Hits: 0, misses: 0, errors: 0, timeouts: 0, rejectedEntries: 0 };
+  private readonly counters: StoreStats = {
+    l1Hits: 0,
+    l2Hits: 0,
+    misses: 0,
+    errors: 0,
+    timeouts: 0,
+    rejectedEntries: 0,
+  };
 
   constructor(
     @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
@@ -70,7 +83,8 @@ export class CacheStore implements OnModuleInit {
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
     this.authenticates = options.integrityKey !== undefined;
-    this.integrityKeyBytes = options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
+    this.integrityKeyBytes =
+      options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
     this.encrypts = cipher !== undefined;
     this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
     this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
@@ -258,7 +272,11 @@ export class CacheStore implements OnModuleInit {
     return held !== false;
   }
 
-  private async readShared<T>(key: string, validate: ((value: unknown) => value is T) | undefined, confidential: boolean): Promise<T | undefined | typeof FAULT> {
+  private async readShared<T>(
+    key: string,
+    validate: ((value: unknown) => value is T) | undefined,
+    confidential: boolean,
+  ): Promise<T | undefined | typeof FAULT> {
     const l2 = this.l2;
     // An entry that may not be shared is not read either: whatever is there, we did not write it.
     if (l2 === undefined || !this.shares(key, { confidential })) return undefined;
@@ -297,14 +315,17 @@ export class CacheStore implements OnModuleInit {
     const timedOut = error instanceof StoreTimeoutError;
     if (timedOut) this.counters.timeouts += 1;
     else this.counters.errors += 1;
-    const storeError = error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
+    const storeError =
+      error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
     this.log.warn(operation, `${storeError.message}; treated as a miss (${describeCause(error)})`);
     this.events.emit('store.error', { operation, error: storeError });
   }
 
   private reject(key: string, reason: RejectionReason): undefined {
     this.counters.rejectedEntries += 1;
-    const error = new StoreEntryRejectedError(`Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`);
+    const error = new StoreEntryRejectedError(
+      `Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`,
+    );
     this.log.warn('rejected', error.message);
     this.events.emit('store.error', { operation: 'get', error });
     return undefined;
@@ -325,10 +346,11 @@ export class CacheStore implements OnModuleInit {
     // Keyv answers a failed adapter call with a miss unless told to throw: make it throw, so the
     // bounded call above sees the failure and counts, logs and emits it as a store.error.
     tier.throwOnErrors = true;
-    tier.on('error', (error: unknown) => this.log.warn('connection', `Shared cache store reported an error (${describeCause(error)})`));
+    tier.on('error', (error: unknown) =>
+      this.log.warn('connection', `Shared cache store reported an error (${describeCause(error)})`),
+    );
   }
 }
-
 
 function toSharedCache(stores: JwksCacheModuleOptions['stores']): Cache | undefined {
   if (stores === undefined) return undefined;

@@ -11,7 +11,12 @@ function sealWith(ivBytes: number, tagBytes: number): SealedValue {
   const cipher = createCipheriv('aes-256-gcm', KEY, iv, { authTagLength: tagBytes });
   cipher.setAAD(Buffer.from(AAD, 'utf8'));
   const data = Buffer.concat([cipher.update('{"token":"t"}', 'utf8'), cipher.final()]);
-  return { kid: 'default', iv: iv.toString('base64url'), tag: cipher.getAuthTag().toString('base64url'), data: data.toString('base64url') };
+  return {
+    kid: 'default',
+    iv: iv.toString('base64url'),
+    tag: cipher.getAuthTag().toString('base64url'),
+    data: data.toString('base64url'),
+  };
 }
 
 describe('EntryCipher', () => {

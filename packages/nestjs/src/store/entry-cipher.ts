@@ -29,7 +29,9 @@ export class EntryCipher {
   constructor(encryptionKey: KeyMaterial | Record<string, KeyMaterial>) {
     const single = typeof encryptionKey === 'string' || encryptionKey instanceof Uint8Array;
     const entries: [string, KeyMaterial][] = single ? [[SINGLE_KEY_ID, encryptionKey]] : Object.entries(encryptionKey);
-    this.keys = new Map(entries.map(([kid, key]) => [kid, parseSecretKey(key, single ? 'encryptionKey' : `encryptionKey.${kid}`)]));
+    this.keys = new Map(
+      entries.map(([kid, key]) => [kid, parseSecretKey(key, single ? 'encryptionKey' : `encryptionKey.${kid}`)]),
+    );
     this.currentKid = entries[0][0];
   }
 
@@ -69,10 +71,11 @@ export class EntryCipher {
   }
 }
 
-
 /** Whether `value` has the shape of a {@link SealedValue}. */
 export function isSealedValue(value: unknown): value is SealedValue {
   if (value === null || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
-  return typeof v.kid === 'string' && typeof v.iv === 'string' && typeof v.tag === 'string' && typeof v.data === 'string';
+  return (
+    typeof v.kid === 'string' && typeof v.iv === 'string' && typeof v.tag === 'string' && typeof v.data === 'string'
+  );
 }

@@ -30,7 +30,9 @@ export interface FleetFlight<T> {
  */
 export async function onceForFleet<T>(store: CacheStore, flight: FleetFlight<T>): Promise<T> {
   if (!store.hasFleetLock || !flight.shared) return flight.work();
-  const outcome = await store.withLock(flight.key, async () => (await flight.adopt(true)) ?? flight.work(), { ttl: flight.lockTtl });
+  const outcome = await store.withLock(flight.key, async () => (await flight.adopt(true)) ?? flight.work(), {
+    ttl: flight.lockTtl,
+  });
   if (outcome.acquired) return outcome.result;
   const published = await store.waitFor<unknown>(flight.key, {
     timeout: flight.lockTtl,

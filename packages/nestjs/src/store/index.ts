@@ -6,4 +6,11 @@
  */
 export { CacheStore } from './cache-store.js';
 export { STORE_KEY_PREFIX, type StoreEntryKind } from './store-keys.js';
-export type { ClaimOutcome, LockOutcome, StoreGetOptions, StoreSharingOptions, StoreStats, WaitForOptions } from './store-types.js';
+export type {
+  ClaimOutcome,
+  LockOutcome,
+  StoreGetOptions,
+  StoreSharingOptions,
+  StoreStats,
+  WaitForOptions,
+} from './store-types.js';

@@ -20,7 +20,8 @@ interface RedisLikeAdapter {
   createKeyPrefix?(key: string, namespace?: string): string;
 }
 
-const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const RELEASE_IF_OWNER =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const READY_POLL_MS = 5;
 
 /**
@@ -68,7 +69,10 @@ export class RedisConnection {
 
   /** `SET key token NX PX ttl`: `true` when this caller now holds the lock. */
   async acquire(lockKey: string, token: string, ttlMs: number): Promise<boolean> {
-    const result = await this.adapter.client.set(this.prefixed(lockKey), token, { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) });
+    const result = await this.adapter.client.set(this.prefixed(lockKey), token, {
+      NX: true,
+      PX: Math.max(1, Math.ceil(ttlMs)),
+    });
     return result === 'OK';
   }
 

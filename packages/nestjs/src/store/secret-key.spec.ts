@@ -27,7 +27,10 @@ describe('parseSecretKey', () => {
   });
 
   it.each([
-    ['32 printable characters (their UTF-8 bytes are far less than 256 random bits)', '0123456789abcdef0123456789abcdef'],
+    [
+      '32 printable characters (their UTF-8 bytes are far less than 256 random bits)',
+      '0123456789abcdef0123456789abcdef',
+    ],
     ['a password', 'correct horse battery staple!!!!'],
     ['base64 of 31 bytes', randomBytes(31).toString('base64')],
     ['base64 of 33 bytes', randomBytes(33).toString('base64')],
@@ -37,7 +40,10 @@ describe('parseSecretKey', () => {
     ['base64 with a trailing newline', `${bytes.toString('base64')}\n`],
     ['base64 with leading spaces', `  ${bytes.toString('base64')}`],
     ['base64 mixing both alphabets', `+_${bytes.toString('base64url').slice(2)}`],
-    ['base64 with non-zero trailing bits (not what any encoder prints)', `${bytes.toString('base64url').slice(0, 42)}B`],
+    [
+      'base64 with non-zero trailing bits (not what any encoder prints)',
+      `${bytes.toString('base64url').slice(0, 42)}B`,
+    ],
     ['base64 with two padding characters', `${bytes.toString('base64url')}==`],
     ['the empty string', ''],
     ['a Uint8Array of 16 bytes', new Uint8Array(16)],

@@ -22,12 +22,22 @@ export function parseSecretKey(value: unknown, path: string): Buffer {
   if (typeof value !== 'string') refuse(path, `got ${value === null ? 'null' : typeof value}`);
   if (HEX.test(value)) return Buffer.from(value, 'hex');
   if (BASE64.test(value) || BASE64URL.test(value)) {
-    const bytes = Buffer.from(value.replace(/=$/, ''), value.includes('+') || value.includes('/') ? 'base64' : 'base64url');
+    const bytes = Buffer.from(
+      value.replace(/=$/, ''),
+      value.includes('+') || value.includes('/') ? 'base64' : 'base64url',
+    );
     // Node ignores non-zero trailing bits: only the canonical spelling of 32 bytes is a key.
-    if (bytes.byteLength === SECRET_KEY_BYTES && bytes.toString('base64url') === value.replace(/=$/, '').replace(/\+/g, '-').replace(/\//g, '_')) return bytes;
+    if (
+      bytes.byteLength === SECRET_KEY_BYTES &&
+      bytes.toString('base64url') === value.replace(/=$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+    )
+      return bytes;
   }
   const whitespace = value.trim() !== value ? ' with leading or trailing whitespace' : '';
-  refuse(path, `got a string of ${value.length} characters${whitespace}, which is neither 32 bytes in base64 (43 or 44 characters) nor in hex (64)`);
+  refuse(
+    path,
+    `got a string of ${value.length} characters${whitespace}, which is neither 32 bytes in base64 (43 or 44 characters) nor in hex (64)`,
+  );
 }
 
 function refuse(path: string, problem: string): never {

@@ -22,9 +22,7 @@ export interface StoreEnvelope {
 export type RejectionReason = 'shape' | 'version' | 'kind' | 'integrity' | 'decryption' | 'unencrypted';
 
 export type OpenedEntry =
-  | { status: 'ok'; value: unknown }
-  | { status: 'expired' }
-  | { status: 'rejected'; reason: RejectionReason };
+  { status: 'ok'; value: unknown } | { status: 'expired' } | { status: 'rejected'; reason: RejectionReason };
 
 /** Kinds whose entries are encrypted when an `encryptionKey` is configured. */
 const ENCRYPTED_KINDS = new Set(['token']);
@@ -58,7 +56,8 @@ export class EnvelopeCodec {
     const shapeProblem = checkShape(raw, kind);
     if (shapeProblem !== undefined) return { status: 'rejected', reason: shapeProblem };
     const envelope = raw as StoreEnvelope;
-    if (this.integrityKey !== undefined && !this.macMatches(key, envelope)) return { status: 'rejected', reason: 'integrity' };
+    if (this.integrityKey !== undefined && !this.macMatches(key, envelope))
+      return { status: 'rejected', reason: 'integrity' };
     if (envelope.exp <= clock.now()) return { status: 'expired' };
     if (envelope.enc !== undefined) return this.decrypt(key, envelope.enc);
     if (this.encrypts(kind, confidential)) return { status: 'rejected', reason: 'unencrypted' };

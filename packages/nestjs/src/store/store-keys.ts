@@ -22,6 +22,8 @@ export function kindOf(key: string): string {
 
 /** `jwks-cache:v1:lock:<kind>:<hash>` — still under the prefix, never colliding with an entry. */
 export function lockKeyOf(key: string): string {
-  const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : createHash('sha256').update(key).digest('base64url');
+  const rest = key.startsWith(STORE_KEY_PREFIX)
+    ? key.slice(STORE_KEY_PREFIX.length)
+    : createHash('sha256').update(key).digest('base64url');
   return `${STORE_KEY_PREFIX}lock:${rest}`;
 }

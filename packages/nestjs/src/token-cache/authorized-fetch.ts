@@ -29,7 +29,12 @@ export interface TokenAccess {
  * input) is resent; a `ReadableStream` body cannot be, so then the 401 is returned (after the
  * invalidation).
  */
-export async function authorizedFetch(tokens: TokenAccess, input: FetchInput, init: RequestInit | undefined, options: TokenFetchOptions): Promise<Response> {
+export async function authorizedFetch(
+  tokens: TokenAccess,
+  input: FetchInput,
+  init: RequestInit | undefined,
+  options: TokenFetchOptions,
+): Promise<Response> {
   const name = options.token ?? 'default';
   const dpop = tokens.dpopSigner(name);
   const request = bearerRequest(input, init, dpop);

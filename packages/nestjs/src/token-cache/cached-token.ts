@@ -51,7 +51,9 @@ export function freshnessOf(entry: CachedTokenEntry, window: TokenWindow, now: n
  * readable expiry (its `expires_in` is not used instead: the downstream reads the `exp`).
  */
 export function readExpiry(obtained: ObtainedToken, requestStartedAt: number, maxLifetime: number): number | undefined {
-  const expiry = jwtExpiry(obtained.token) ?? (obtained.expiresIn === undefined ? undefined : requestStartedAt + obtained.expiresIn * 1000);
+  const expiry =
+    jwtExpiry(obtained.token) ??
+    (obtained.expiresIn === undefined ? undefined : requestStartedAt + obtained.expiresIn * 1000);
   if (expiry === undefined || expiry === UNREADABLE) return undefined;
   return Math.min(expiry, requestStartedAt + maxLifetime);
 }
@@ -87,7 +89,11 @@ const MAX_PEER_CLOCK_SKEW_MS = 60_000;
  * at most `maxLifetime` after it was obtained, and one claiming to be obtained in the future is
  * refused (`undefined`), so a planted or replayed entry cannot outlive what a fresh token would.
  */
-export function withinLifetime(entry: CachedTokenEntry, maxLifetime: number, now: number): CachedTokenEntry | undefined {
+export function withinLifetime(
+  entry: CachedTokenEntry,
+  maxLifetime: number,
+  now: number,
+): CachedTokenEntry | undefined {
   if (entry.obtainedAt > now + MAX_PEER_CLOCK_SKEW_MS) return undefined;
   const cap = entry.obtainedAt + maxLifetime;
   return entry.expiresAt <= cap ? entry : { ...entry, expiresAt: cap };

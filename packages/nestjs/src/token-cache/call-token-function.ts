@@ -13,12 +13,19 @@ export interface TokenFunctionCall {
  * a function that passes the signal on (to `fetch`, say) stops its work too. Without a deadline a
  * hung function would hold every caller of its name and tenant, who all share its one call.
  */
-export async function callTokenFunction(tokenFunction: TokenFunction, call: TokenFunctionCall, timeout: number): Promise<TokenFunctionResult> {
+export async function callTokenFunction(
+  tokenFunction: TokenFunction,
+  call: TokenFunctionCall,
+  timeout: number,
+): Promise<TokenFunctionResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      const error = new TokenRequestError(`The token function of "${call.name}" gave no token within ${timeout} ms`, call.name);
+      const error = new TokenRequestError(
+        `The token function of "${call.name}" gave no token within ${timeout} ms`,
+        call.name,
+      );
       controller.abort(error);
       reject(error);
     }, timeout);
@@ -26,7 +33,10 @@ export async function callTokenFunction(tokenFunction: TokenFunction, call: Toke
     timer.unref();
   });
   try {
-    return await Promise.race([(async () => tokenFunction({ name: call.name, tenant: call.tenant, signal: controller.signal }))(), deadline]);
+    return await Promise.race([
+      (async () => tokenFunction({ name: call.name, tenant: call.tenant, signal: controller.signal }))(),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -31,7 +31,10 @@ export interface ClientCredentialsRequest {
 export async function requestClientCredentialsToken(request: ClientCredentialsRequest): Promise<ObtainedToken> {
   let answer = await sendTokenRequest(request);
   // RFC 9449 §8: a token endpoint that wants a nonce answers 400 use_dpop_nonce with one; retried once.
-  if (request.dpop !== undefined && request.dpop.noteAnswer(request.tokenEndpoint, answer.response, parseJsonObject(answer.text)?.error)) {
+  if (
+    request.dpop !== undefined &&
+    request.dpop.noteAnswer(request.tokenEndpoint, answer.response, parseJsonObject(answer.text)?.error)
+  ) {
     answer = await sendTokenRequest(request);
     request.dpop.noteAnswer(request.tokenEndpoint, answer.response);
   }
@@ -45,7 +48,8 @@ async function sendTokenRequest(request: ClientCredentialsRequest): Promise<{ re
   const timeout = tokenRequestTimeout(credentials);
   try {
     const headers = requestHeaders(credentials);
-    if (request.dpop !== undefined) headers.dpop = await request.dpop.proof({ method: 'POST', url: request.tokenEndpoint });
+    if (request.dpop !== undefined)
+      headers.dpop = await request.dpop.proof({ method: 'POST', url: request.tokenEndpoint });
     const response = await boundedFetch(request.tokenEndpoint, {
       init: { method: 'POST', headers, body: tokenRequestBody(credentials) },
       signal: AbortSignal.timeout(timeout),
@@ -105,7 +109,6 @@ function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
 }
 
-
 /** A network failure, timeout or oversized answer, as an error that carries no `cause`: the original could hold request details. */
 function transportError(request: ClientCredentialsRequest, error: unknown, timeout: number): TokenRequestError {
   return new TokenRequestError(failureMessage(request, describeTransportFailure(error, timeout)), request.tokenName);
@@ -131,13 +134,22 @@ function parseTokenResponse(request: ClientCredentialsRequest, status: number, t
   const body = parseJsonObject(text);
   const token = body?.access_token;
   if (typeof token !== 'string' || token.length === 0) {
-    throw new TokenRequestError(failureMessage(request, 'the answer holds no access_token'), request.tokenName, { status });
+    throw new TokenRequestError(failureMessage(request, 'the answer holds no access_token'), request.tokenName, {
+      status,
+    });
   }
   const tokenType = body?.token_type;
   // With DPoP the token must be a DPoP one (RFC 9449 §5): a Bearer token would not be bound to the key.
   const expected = request.dpop === undefined ? 'bearer' : 'dpop';
-  if ((tokenType !== undefined || expected === 'dpop') && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== expected)) {
-    throw new TokenUnusableError(failureMessage(request, `the token is not a ${expected === 'dpop' ? 'DPoP' : 'Bearer'} token`), request.tokenName, { status });
+  if (
+    (tokenType !== undefined || expected === 'dpop') &&
+    (typeof tokenType !== 'string' || tokenType.toLowerCase() !== expected)
+  ) {
+    throw new TokenUnusableError(
+      failureMessage(request, `the token is not a ${expected === 'dpop' ? 'DPoP' : 'Bearer'} token`),
+      request.tokenName,
+      { status },
+    );
   }
   return { token, expiresIn: readExpiresIn(body?.expires_in) };
 }
@@ -145,7 +157,9 @@ function parseTokenResponse(request: ClientCredentialsRequest, status: number, t
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,10 @@ import type { JwtClaimsPayload } from '../config/options.js';
  *   no-tenant token there could hand one tenant's downstream calls another's token.
  * @throws TypeError when `tenantFrom` gives anything but a string or `undefined`.
  */
-export function contextTenant(tenantFrom: (claims: JwtClaimsPayload) => string | undefined, name: string): string | undefined {
+export function contextTenant(
+  tenantFrom: (claims: JwtClaimsPayload) => string | undefined,
+  name: string,
+): string | undefined {
   const claims = currentClaims();
   if (claims === undefined) {
     throw new JwtContextMissingError(

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { TokenRequestError } from '../errors.js';
 import type { ClientCredentialsOptions } from '../config/options.js';
-import { captureLogs, createService, nextEvent, startTestServer, type TestServer } from '../../test/support/token-cache.js';
+import {
+  captureLogs,
+  createService,
+  nextEvent,
+  startTestServer,
+  type TestServer,
+} from '../../test/support/token-cache.js';
 
 // Every character that encodes differently in each form: `+ / =` (base64 vs base64url), a space
 // (`%20` vs `+`), `:` (the Basic separator), `*` (kept by one form-encoding, not the other), non-ASCII.
@@ -42,22 +48,38 @@ describe('the client secret echoed back by the token endpoint', () => {
   });
 
   describe.each(['client_secret_basic', 'client_secret_post'] as const)('with %s', (authMethod) => {
-    it.each(ENCODINGS)('is redacted when echoed %s, in the message, errorDescription, the token.failed event and logs', async (_label, echoed) => {
-      const logs = captureLogs();
-      try {
-        idp.respond = () => ({ status: 401, body: { error: `invalid_client ${echoed}`, error_description: `got ${echoed} from client` } });
-        const { service, events } = createService({ tokens: { x: { clientCredentials: credentials(authMethod), retryBackoff: false } } });
-        const failed = nextEvent(events, 'token.failed');
+    it.each(ENCODINGS)(
+      'is redacted when echoed %s, in the message, errorDescription, the token.failed event and logs',
+      async (_label, echoed) => {
+        const logs = captureLogs();
+        try {
+          idp.respond = () => ({
+            status: 401,
+            body: { error: `invalid_client ${echoed}`, error_description: `got ${echoed} from client` },
+          });
+          const { service, events } = createService({
+            tokens: { x: { clientCredentials: credentials(authMethod), retryBackoff: false } },
+          });
+          const failed = nextEvent(events, 'token.failed');
 
-        const error = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
-        expect(error).toBeInstanceOf(TokenRequestError);
-        expect(error.errorDescription).toBe('got [redacted] from client');
-        const event = await failed;
-        const renderings = [error.message, error.errorDescription, error.error, inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error), inspect(event, { depth: 10 }), ...logs.lines];
-        for (const text of renderings) expect(text).not.toContain(echoed);
-      } finally {
-        logs.restore();
-      }
-    });
+          const error = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
+          expect(error).toBeInstanceOf(TokenRequestError);
+          expect(error.errorDescription).toBe('got [redacted] from client');
+          const event = await failed;
+          const renderings = [
+            error.message,
+            error.errorDescription,
+            error.error,
+            inspect(error, { depth: 10, showHidden: true }),
+            JSON.stringify(error),
+            inspect(event, { depth: 10 }),
+            ...logs.lines,
+          ];
+          for (const text of renderings) expect(text).not.toContain(echoed);
+        } finally {
+          logs.restore();
+        }
+      },
+    );
   });
 });

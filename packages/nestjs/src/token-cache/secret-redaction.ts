@@ -7,7 +7,10 @@
  */
 export function secretForms(clientId: string, clientSecret: string): string[] {
   const encodedForms = [formUrlEncode(clientSecret), encodeURIComponent(clientSecret)];
-  const percentForms = encodedForms.flatMap((form) => [form, form.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())]);
+  const percentForms = encodedForms.flatMap((form) => [
+    form,
+    form.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+  ]);
   const basicPairs = [
     `${formUrlEncode(clientId)}:${formUrlEncode(clientSecret)}`,
     `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`,

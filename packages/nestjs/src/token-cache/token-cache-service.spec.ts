@@ -38,7 +38,9 @@ function credentials(overrides: Partial<ClientCredentialsOptions> = {}): ClientC
 
 describe('TokenCacheService: one request per cache key', () => {
   it('serves 1 000 concurrent cold callers with one request, and one more per name, tenant and scope', async () => {
-    const { service } = createService({ tokens: { x: { clientCredentials: credentials({ scope: 'a' }) }, y: { clientCredentials: credentials() } } });
+    const { service } = createService({
+      tokens: { x: { clientCredentials: credentials({ scope: 'a' }) }, y: { clientCredentials: credentials() } },
+    });
 
     const tokens = await Promise.all(Array.from({ length: 1000 }, () => service.ensureToken('x')));
     expect(idp.received).toHaveLength(1);
@@ -60,7 +62,7 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(idp.received).toHaveLength(4);
   });
 
-  it('lets instances sharing a store reuse each other\'s token, stored as a plain entry with a bounded TTL', async () => {
+  it("lets instances sharing a store reuse each other's token, stored as a plain entry with a bounded TTL", async () => {
     fakeClock(); // a still clock, to compare the TTL with exp exactly
     const shared = new Keyv();
     const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
@@ -91,7 +93,9 @@ describe('TokenCacheService: one request per cache key', () => {
     await service.ensureToken('per-tenant', 'a');
 
     expect(idp.received).toHaveLength(2);
-    const clientIds = idp.received.map(({ headers }) => Buffer.from(String(headers.authorization).slice(6), 'base64').toString().split(':')[0]);
+    const clientIds = idp.received.map(
+      ({ headers }) => Buffer.from(String(headers.authorization).slice(6), 'base64').toString().split(':')[0],
+    );
     expect(clientIds.sort()).toEqual(['client-a', 'client-b']);
     expect(settingsCalls).toEqual(['a', 'b']);
   });
@@ -99,7 +103,11 @@ describe('TokenCacheService: one request per cache key', () => {
   it('sends the RFC 6749 §4.4 form with audience, repeated resource and extra parameters', async () => {
     const { service } = createService({});
     service.register('full', {
-      clientCredentials: credentials({ audience: 'inventory', resource: ['https://a.example', 'https://b.example'], extraParams: { tenant_hint: 'eu' } }),
+      clientCredentials: credentials({
+        audience: 'inventory',
+        resource: ['https://a.example', 'https://b.example'],
+        extraParams: { tenant_hint: 'eu' },
+      }),
     });
     await service.ensureToken('full');
 
@@ -128,15 +136,21 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(idp.received).toHaveLength(3);
     expect(service.stats().x).toMatchObject({ tenants: 2, fetched: 3, served: 1 });
     for (const bad of [0, 1.5, Number.POSITIVE_INFINITY]) {
-      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(/option maxTenantsPerToken must be a whole number ≥ 1/);
+      expect(() => validateOptions({ maxTenantsPerToken: bad })).toThrow(
+        /option maxTenantsPerToken must be a whole number ≥ 1/,
+      );
     }
   });
 
   it('keeps no state of a tenant evicted while its request is in flight: 5 000 tenants, maxTenantsPerToken 10', async () => {
     const pending: Array<() => void> = [];
-    const tokenFunction = ({ tenant }: TokenFunctionContext) => new Promise<string>((resolve) => pending.push(() => resolve(unsignedJwt({ tenant, exp: Math.floor(Date.now() / 1000) + 3600 }))));
+    const tokenFunction = ({ tenant }: TokenFunctionContext) =>
+      new Promise<string>((resolve) =>
+        pending.push(() => resolve(unsignedJwt({ tenant, exp: Math.floor(Date.now() / 1000) + 3600 }))),
+      );
     const { service } = createService({ maxTenantsPerToken: 10, tokens: { x: { tokenFunction } } });
-    const heldStates = () => (service as unknown as { registry: { states: Map<string, unknown> } }).registry.states.size;
+    const heldStates = () =>
+      (service as unknown as { registry: { states: Map<string, unknown> } }).registry.states.size;
 
     // Every tenant's slot but the last 10 is evicted while its token function is still running.
     const calls = Array.from({ length: 5000 }, (_, index) => service.ensureToken('x', `tenant-${index}`));
@@ -158,17 +172,24 @@ describe('TokenCacheService: one request per cache key', () => {
         return { access_token: `opaque-${calls.length}`, expires_in: 3600 };
       },
     });
-    const tokens = await Promise.all([service.ensureToken('fn', 't'), service.ensureToken('fn', 't'), service.ensureToken('fn', 't')]);
+    const tokens = await Promise.all([
+      service.ensureToken('fn', 't'),
+      service.ensureToken('fn', 't'),
+      service.ensureToken('fn', 't'),
+    ]);
     expect(tokens).toEqual(['opaque-1', 'opaque-1', 'opaque-1']);
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ name: 'fn', tenant: 't' });
     expect(calls[0]?.signal.aborted).toBe(false);
   });
 
-  it('register() of a new token function under a used name drops that name\'s tokens, in process and in the store', async () => {
+  it("register() of a new token function under a used name drops that name's tokens, in process and in the store", async () => {
     const shared = new Keyv();
     const { service } = createService({ stores: [shared] });
-    const fn = (label: string) => ({ shareKey: 'orders', tokenFunction: () => ({ access_token: label, expires_in: 3600 }) });
+    const fn = (label: string) => ({
+      shareKey: 'orders',
+      tokenFunction: () => ({ access_token: label, expires_in: 3600 }),
+    });
     service.register('x', { tokenFunction: () => ({ access_token: 'in-process-old', expires_in: 3600 }) });
     await expect(service.ensureToken('x', 't')).resolves.toBe('in-process-old');
     service.register('x', { tokenFunction: () => ({ access_token: 'in-process-new', expires_in: 3600 }) });
@@ -195,7 +216,9 @@ describe('TokenCacheService: one request per cache key', () => {
         return answer;
       },
     });
-    const outcomes = await Promise.all([1, 2, 3].map(() => service.ensureToken('stuck').catch((error: unknown) => error)));
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => service.ensureToken('stuck').catch((error: unknown) => error)),
+    );
     for (const outcome of outcomes) {
       expect(outcome).toBeInstanceOf(TokenRequestError);
       expect((outcome as TokenRequestError).message).toBe('The token function of "stuck" gave no token within 50 ms');
@@ -215,12 +238,22 @@ describe('TokenCacheService: one request per cache key', () => {
     expect(() => service.register('bad', { clientCredentials: credentials({ clientSecret: '' }) })).toThrow(
       /option tokens\.bad\.clientCredentials\.clientSecret/,
     );
-    expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(TypeError);
-    expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(/option tokens\.bad\.leeway/);
-    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(/option tokens\.bad\.timeout must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/);
+    expect(() => service.register('bad', { clientCredentials: credentials({ tokenEndpoint: 'ftp://x' }) })).toThrow(
+      TypeError,
+    );
+    expect(() => service.register('bad', { tokenFunction: () => 't', leeway: -1 })).toThrow(
+      /option tokens\.bad\.leeway/,
+    );
+    expect(() => service.register('bad', { tokenFunction: () => 't', timeout: 0 })).toThrow(
+      /option tokens\.bad\.timeout must be a whole number of milliseconds from 1 to 2147483647 \(got 0\)/,
+    );
     const misplaced = { clientCredentials: credentials(), timeout: 1_000 } as unknown as TokenSourceOptions;
-    expect(() => service.register('bad', misplaced)).toThrow(/option tokens\.bad\.timeout applies to a tokenFunction; set clientCredentials\.timeout instead/);
-    expect(() => service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' })).toThrow(/tokens\.bad\.verify/);
+    expect(() => service.register('bad', misplaced)).toThrow(
+      /option tokens\.bad\.timeout applies to a tokenFunction; set clientCredentials\.timeout instead/,
+    );
+    expect(() =>
+      service.register('bad', { tokenFunction: () => 't', verify: 'https://not-configured.example' }),
+    ).toThrow(/tokens\.bad\.verify/);
 
     let settingsCalls = 0;
     service.register('per-tenant', {
@@ -229,7 +262,9 @@ describe('TokenCacheService: one request per cache key', () => {
         return credentials({ clientSecret: '' });
       },
     });
-    await expect(service.ensureToken('per-tenant', 't')).rejects.toThrow(/option tokens\.per-tenant\.clientCredentials\("t"\)\.clientSecret/);
+    await expect(service.ensureToken('per-tenant', 't')).rejects.toThrow(
+      /option tokens\.per-tenant\.clientCredentials\("t"\)\.clientSecret/,
+    );
     await expect(service.ensureToken('per-tenant', 't')).rejects.toThrow(TypeError);
     expect(settingsCalls).toBe(2); // invalid settings are not memoized
     expect(idp.received).toHaveLength(0);
@@ -269,7 +304,10 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
   it('hands out but never caches a token without expiry, and logs it once', async () => {
     const logs = captureLogs();
     try {
-      idp.respond = (_request, index) => ({ status: 200, body: { access_token: `opaque-${index}`, token_type: 'bearer' } });
+      idp.respond = (_request, index) => ({
+        status: 200,
+        body: { access_token: `opaque-${index}`, token_type: 'bearer' },
+      });
       const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
       await expect(service.ensureToken('x')).resolves.toBe('opaque-0');
       await expect(service.ensureToken('x')).resolves.toBe('opaque-1');
@@ -320,10 +358,21 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
       clock.set(clock.start);
       idp.received.length = 0;
       idp.respond = (_request, index) => {
-        const token = lifetime.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: lifetime.jwtExp });
-        return { status: 200, body: { access_token: token, token_type: 'Bearer', ...(lifetime.expires_in === undefined ? {} : { expires_in: lifetime.expires_in }) } };
+        const token =
+          lifetime.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: lifetime.jwtExp });
+        return {
+          status: 200,
+          body: {
+            access_token: token,
+            token_type: 'Bearer',
+            ...(lifetime.expires_in === undefined ? {} : { expires_in: lifetime.expires_in }),
+          },
+        };
       };
-      const { service, store } = createService({ stores: [new Keyv()], tokens: { x: { clientCredentials: credentials() } } });
+      const { service, store } = createService({
+        stores: [new Keyv()],
+        tokens: { x: { clientCredentials: credentials() } },
+      });
       const writes = jest.spyOn(store, 'set');
       const first = await service.ensureToken('x');
       const [[, entry, ttl]] = writes.mock.calls as Array<[string, { expiresAt: number }, number]>;
@@ -374,7 +423,12 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
         const token = answer.jwtExp === undefined ? `opaque-${index}` : unsignedJwt({ n: index, exp: answer.jwtExp });
         return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: answer.expires_in } };
       };
-      const { service } = createService({ tokens: { x: { clientCredentials: credentials() }, strict: { clientCredentials: credentials({ scope: 's' }), rejectUnparsable: true } } });
+      const { service } = createService({
+        tokens: {
+          x: { clientCredentials: credentials() },
+          strict: { clientCredentials: credentials({ scope: 's' }), rejectUnparsable: true },
+        },
+      });
       const a = await service.ensureToken('x');
       const b = await service.ensureToken('x');
       expect([answer, a === b, idp.received.length]).toEqual([answer, false, 2]);
@@ -382,13 +436,19 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
     }
     // The same rules for a token function's answer.
     const { service } = createService({});
-    service.register('fn', { tokenFunction: () => ({ access_token: 'opaque', expires_in: Number.NaN }), rejectUnparsable: true });
+    service.register('fn', {
+      tokenFunction: () => ({ access_token: 'opaque', expires_in: Number.NaN }),
+      rejectUnparsable: true,
+    });
     await expect(service.ensureToken('fn')).rejects.toBeInstanceOf(TokenUnusableError);
-    service.register('fn', { tokenFunction: () => ({ access_token: 'opaque', expires_in: 1e308 }), rejectUnparsable: true });
+    service.register('fn', {
+      tokenFunction: () => ({ access_token: 'opaque', expires_in: 1e308 }),
+      rejectUnparsable: true,
+    });
     await expect(service.ensureToken('fn')).resolves.toBe('opaque');
   });
 
-  it('caps a stored entry\'s lifetime too: a planted 10-year token is used for maxTokenLifetime at most', async () => {
+  it("caps a stored entry's lifetime too: a planted 10-year token is used for maxTokenLifetime at most", async () => {
     const clock = fakeClock();
     const shared = new Keyv();
     const options = { stores: [shared], tokens: { x: { clientCredentials: credentials() } } };
@@ -397,7 +457,11 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
     await planter.service.ensureToken('x');
     const [[key]] = writes.mock.calls as Array<[string, unknown, number]>;
     const tenYears = 10 * 365 * 24 * HOUR;
-    await planter.store.set(key, { token: 'planted', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() }, tenYears);
+    await planter.store.set(
+      key,
+      { token: 'planted', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() },
+      tenYears,
+    );
 
     const reader = createService(options);
     await expect(reader.service.ensureToken('x')).resolves.toBe('planted');
@@ -405,7 +469,11 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
     await expect(reader.service.ensureToken('x')).resolves.not.toBe('planted');
 
     // An entry claiming to be obtained in the future is not used at all.
-    await planter.store.set(key, { token: 'from-the-future', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() + tenYears - HOUR }, tenYears);
+    await planter.store.set(
+      key,
+      { token: 'from-the-future', expiresAt: Date.now() + tenYears, obtainedAt: Date.now() + tenYears - HOUR },
+      tenYears,
+    );
     const later = createService(options);
     await expect(later.service.ensureToken('x')).resolves.not.toBe('from-the-future');
   });
@@ -429,8 +497,14 @@ describe('TokenCacheService: expiry, leeway and refresh-ahead', () => {
 
   it('uses the JWT exp over expires_in and takes timing from tokenDefaults', async () => {
     const clock = fakeClock();
-    idp.respond = (_request, index) => ({ status: 200, body: { ...(jwtAnswer(index, 600).body as object), expires_in: 3600 } });
-    const { service } = createService({ tokenDefaults: { leeway: 10_000, refreshAhead: 0 }, tokens: { x: { clientCredentials: credentials() } } });
+    idp.respond = (_request, index) => ({
+      status: 200,
+      body: { ...(jwtAnswer(index, 600).body as object), expires_in: 3600 },
+    });
+    const { service } = createService({
+      tokenDefaults: { leeway: 10_000, refreshAhead: 0 },
+      tokens: { x: { clientCredentials: credentials() } },
+    });
     await service.ensureToken('x');
     clock.set(clock.start + 589_000); // 11 s before the JWT exp: more than the 10 s leeway
     await service.ensureToken('x');
@@ -446,16 +520,31 @@ describe('TokenCacheService: failures', () => {
     const clock = fakeClock();
     const logs = captureLogs();
     try {
-      idp.respond = () => ({ status: 400, body: { error: 'invalid_client', error_description: `bad secret ${SECRET} for client` } });
+      idp.respond = () => ({
+        status: 400,
+        body: { error: 'invalid_client', error_description: `bad secret ${SECRET} for client` },
+      });
       const { service, events } = createService({ tokens: { x: { clientCredentials: credentials() } } });
       const failed = nextEvent(events, 'token.failed');
 
       const error = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
       expect(error).toBeInstanceOf(TokenRequestError);
-      expect(error).toMatchObject({ status: 400, error: 'invalid_client', tokenName: 'x', code: 'ERR_TOKEN_REQUEST_FAILED' });
+      expect(error).toMatchObject({
+        status: 400,
+        error: 'invalid_client',
+        tokenName: 'x',
+        code: 'ERR_TOKEN_REQUEST_FAILED',
+      });
       expect(error.errorDescription).toBe('bad secret [redacted] for client');
       expect((await failed).error).toBe(error);
-      const renderings = [error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10, showHidden: true }), String(error.cause), ...logs.lines];
+      const renderings = [
+        error.message,
+        String(error),
+        JSON.stringify(error),
+        inspect(error, { depth: 10, showHidden: true }),
+        String(error.cause),
+        ...logs.lines,
+      ];
       for (const text of renderings) expect(text).not.toContain(SECRET);
       expect(logs.lines.some((line) => line.includes('invalid_client'))).toBe(true);
 
@@ -494,7 +583,8 @@ describe('TokenCacheService: failures', () => {
     await expect(service.ensureToken('flaky')).resolves.toBe('opaque-2');
     expect(calls).toBe(2);
 
-    idp.respond = (_request, index) => (index === 0 ? { status: 400, body: { error: 'invalid_client' } } : jwtAnswer(index));
+    idp.respond = (_request, index) =>
+      index === 0 ? { status: 400, body: { error: 'invalid_client' } } : jwtAnswer(index);
     service.register('x', { clientCredentials: credentials() });
     await expect(service.ensureToken('x')).rejects.toMatchObject({ status: 400, error: 'invalid_client' });
     await expect(service.ensureToken('x')).resolves.toEqual(expect.any(String));
@@ -505,7 +595,8 @@ describe('TokenCacheService: failures', () => {
   it('backs off consecutive failures 1 s, 2 s, 4 s … up to 60 s (±20 %), and a success starts over', async () => {
     const clock = fakeClock();
     let fail = true;
-    idp.respond = (_request, index) => (fail ? { status: 503, body: { error: 'temporarily_unavailable' } } : jwtAnswer(index));
+    idp.respond = (_request, index) =>
+      fail ? { status: 503, body: { error: 'temporarily_unavailable' } } : jwtAnswer(index);
     const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
     await expect(service.ensureToken('x')).rejects.toBeInstanceOf(TokenRequestError); // first failure: no window
     for (const base of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]) {
@@ -555,24 +646,46 @@ describe('TokenCacheService: failures', () => {
   });
 
   it('refuses an invalid retryBackoff, maxTokenLifetime or shareKey, naming the option', () => {
-    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: '' } } })).toThrow(/option tokens\.x\.shareKey must be a non-empty string/);
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: '' } } })).toThrow(
+      /option tokens\.x\.shareKey must be a non-empty string/,
+    );
     const onCredentials = { clientCredentials: credentials(), shareKey: 'k' } as unknown as TokenSourceOptions;
-    expect(() => validateOptions({ tokens: { x: onCredentials } })).toThrow(/option tokens\.x\.shareKey applies to a tokenFunction/);
-    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: 'orders-api' } } })).not.toThrow();
-    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 0, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial/);
-    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 1, max: 1, jitter: 2 } } })).toThrow(/option tokenDefaults\.retryBackoff\.jitter/);
+    expect(() => validateOptions({ tokens: { x: onCredentials } })).toThrow(
+      /option tokens\.x\.shareKey applies to a tokenFunction/,
+    );
+    expect(() =>
+      validateOptions({ tokens: { x: { tokenFunction: () => 't', shareKey: 'orders-api' } } }),
+    ).not.toThrow();
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 0, max: 1, jitter: 0 } } })).toThrow(
+      /option tokenDefaults\.retryBackoff\.initial/,
+    );
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 1, max: 1, jitter: 2 } } })).toThrow(
+      /option tokenDefaults\.retryBackoff\.jitter/,
+    );
     const notAnObject = { tokenFunction: () => 't', retryBackoff: true } as unknown as TokenSourceOptions;
-    expect(() => validateOptions({ tokens: { x: notAnObject } })).toThrow(/option tokens\.x\.retryBackoff must be false or/);
-    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 5, max: 1, jitter: 0 } } })).toThrow(/option tokenDefaults\.retryBackoff\.initial must not exceed/);
-    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', maxTokenLifetime: 0 } } })).toThrow(/option tokens\.x\.maxTokenLifetime/);
-    expect(() => validateOptions({ tokenDefaults: { maxTokenLifetime: Number.POSITIVE_INFINITY } })).toThrow(/option tokenDefaults\.maxTokenLifetime/);
-    expect(() => validateOptions({ tokens: {}, tokenDefaults: { retryBackoff: false, maxTokenLifetime: 3_600_000 } })).not.toThrow();
+    expect(() => validateOptions({ tokens: { x: notAnObject } })).toThrow(
+      /option tokens\.x\.retryBackoff must be false or/,
+    );
+    expect(() => validateOptions({ tokenDefaults: { retryBackoff: { initial: 5, max: 1, jitter: 0 } } })).toThrow(
+      /option tokenDefaults\.retryBackoff\.initial must not exceed/,
+    );
+    expect(() => validateOptions({ tokens: { x: { tokenFunction: () => 't', maxTokenLifetime: 0 } } })).toThrow(
+      /option tokens\.x\.maxTokenLifetime/,
+    );
+    expect(() => validateOptions({ tokenDefaults: { maxTokenLifetime: Number.POSITIVE_INFINITY } })).toThrow(
+      /option tokenDefaults\.maxTokenLifetime/,
+    );
+    expect(() =>
+      validateOptions({ tokens: {}, tokenDefaults: { retryBackoff: false, maxTokenLifetime: 3_600_000 } }),
+    ).not.toThrow();
   });
 
   it('wraps a network failure in a safe error without cause', async () => {
     const closed = await startTestServer(() => ({ status: 200, body: {} }));
     await closed.close();
-    const { service } = createService({ tokens: { x: { clientCredentials: credentials({ tokenEndpoint: closed.url }) } } });
+    const { service } = createService({
+      tokens: { x: { clientCredentials: credentials({ tokenEndpoint: closed.url }) } },
+    });
     const error = (await service.ensureToken('x').catch((caught: unknown) => caught)) as TokenRequestError;
     expect(error).toBeInstanceOf(TokenRequestError);
     expect(error.message).toMatch(/network error \(ECONNREFUSED\)/);
@@ -583,8 +696,14 @@ describe('TokenCacheService: failures', () => {
   it('treats a failing store as a miss: tokens still flow, from the source and the in-process copy', async () => {
     // A shared tier whose every call fails: the CacheStore turns each into a miss and a store.error.
     const fail = (): Promise<never> => Promise.reject(new Error('store down'));
-    const failing = new Keyv({ store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never, throwOnErrors: true });
-    const { service, events } = createService({ stores: [failing], tokens: { x: { clientCredentials: credentials() } } });
+    const failing = new Keyv({
+      store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never,
+      throwOnErrors: true,
+    });
+    const { service, events } = createService({
+      stores: [failing],
+      tokens: { x: { clientCredentials: credentials() } },
+    });
     const storeErrors: string[] = [];
     events.on('store.error', ({ operation }) => storeErrors.push(operation));
 
@@ -619,7 +738,9 @@ describe('TokenCacheService: failures', () => {
 describe('TokenCacheService.fetch', () => {
   let downstream: TestServer;
   beforeAll(async () => {
-    downstream = await startTestServer((_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } }));
+    downstream = await startTestServer((_request, index) =>
+      index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } },
+    );
   });
   afterAll(() => downstream.close());
   beforeEach(() => {
@@ -628,7 +749,11 @@ describe('TokenCacheService.fetch', () => {
 
   it('on a 401 invalidates once, retries once with a new token and the same body, and returns the second answer', async () => {
     const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
-    const response = await service.fetch(downstream.url, { method: 'POST', body: 'payload', headers: { 'x-trace': '1' } }, { token: 'x' });
+    const response = await service.fetch(
+      downstream.url,
+      { method: 'POST', body: 'payload', headers: { 'x-trace': '1' } },
+      { token: 'x' },
+    );
 
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: 1 });
@@ -645,7 +770,11 @@ describe('TokenCacheService.fetch', () => {
 
   it('resends a Request input, cloned, with its own headers and body', async () => {
     const { service } = createService({ tokens: { x: { clientCredentials: credentials() } } });
-    const request = new Request(downstream.url, { method: 'PUT', body: 'from-request', headers: { 'x-request': 'yes' } });
+    const request = new Request(downstream.url, {
+      method: 'PUT',
+      body: 'from-request',
+      headers: { 'x-request': 'yes' },
+    });
     const response = await service.fetch(request, undefined, { token: 'x' });
 
     expect(response.status).toBe(200);
@@ -687,7 +816,8 @@ describe('TokenCacheService.fetch', () => {
       // The first call retried with the new token; every later one sent the new token once.
       expect(downstream.received).toHaveLength(51);
     } finally {
-      downstream.respond = (_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } });
+      downstream.respond = (_request, index) =>
+        index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } };
     }
   });
 
@@ -695,15 +825,21 @@ describe('TokenCacheService.fetch', () => {
     try {
       const { service, store } = createService({ tokens: { x: { clientCredentials: credentials() } } });
       const refused = `Bearer ${await service.ensureToken('x')}`;
-      downstream.respond = (request) => (request.headers.authorization === refused ? { status: 401, body: {} } : { status: 200, body: {} });
+      downstream.respond = (request) =>
+        request.headers.authorization === refused ? { status: 401, body: {} } : { status: 200, body: {} };
       const deletes = jest.spyOn(store, 'delete');
-      const responses = await Promise.all(Array.from({ length: 50 }, () => service.fetch(downstream.url, { method: 'POST', body: 'payload' }, { token: 'x' })));
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          service.fetch(downstream.url, { method: 'POST', body: 'payload' }, { token: 'x' }),
+        ),
+      );
       expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 50 }, () => 200));
       expect(idp.received).toHaveLength(2);
       expect(service.stats().x).toMatchObject({ invalidations: 1, fetched: 2 });
       expect(deletes).toHaveBeenCalledTimes(1);
     } finally {
-      downstream.respond = (_request, index) => (index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } });
+      downstream.respond = (_request, index) =>
+        index === 0 ? { status: 401, body: {} } : { status: 200, body: { ok: index } };
     }
   });
 
@@ -721,8 +857,21 @@ describe('TokenCacheService fleet lock', () => {
   it('holds the fleet-wide lock of a token for twice the time its request may take, not a fixed 10 s', async () => {
     const { service, store } = createService({
       tokens: {
-        slow: { clientCredentials: { tokenEndpoint: 'https://idp.example.com/token', clientId: 'c', clientSecret: 'client-secret-value', timeout: 30_000 } },
-        quick: { clientCredentials: { tokenEndpoint: 'https://idp.example.com/token', clientId: 'c', clientSecret: 'client-secret-value' } },
+        slow: {
+          clientCredentials: {
+            tokenEndpoint: 'https://idp.example.com/token',
+            clientId: 'c',
+            clientSecret: 'client-secret-value',
+            timeout: 30_000,
+          },
+        },
+        quick: {
+          clientCredentials: {
+            tokenEndpoint: 'https://idp.example.com/token',
+            clientId: 'c',
+            clientSecret: 'client-secret-value',
+          },
+        },
         fn: { tokenFunction: () => 'unused', timeout: 3_000, shareKey: 'fn' },
       },
     });

@@ -46,7 +46,12 @@ export class TokenCacheService {
   ) {
     const resolved = resolveConfig(config);
     this.configuredIssuers = new Set(resolved.issuers.map((issuer) => issuer.issuer));
-    this.registry = new TokenRegistry(resolved.tokenDefaults, resolved.maxTenantsPerToken, (state) => this.loader.isLoading(state), config.encryptionKey !== undefined);
+    this.registry = new TokenRegistry(
+      resolved.tokenDefaults,
+      resolved.maxTenantsPerToken,
+      (state) => this.loader.isLoading(state),
+      config.encryptionKey !== undefined,
+    );
     // The module's OidcDiscovery: one document cache with JwksProvider.
     this.loader = new TokenLoader(this.registry, store, events, oidcDiscovery, jwksProvider);
     // The module options were validated at start-up already.
@@ -62,7 +67,8 @@ export class TokenCacheService {
   register(name: string, source: TokenSourceOptions): void {
     validateRegisteredSource(name, source, this.configuredIssuers);
     const previous = this.registry.sourceOf(name);
-    if (previous?.options.tokenFunction !== undefined) for (const storeKey of this.registry.forgetTokensOf(name)) void this.store.delete(storeKey);
+    if (previous?.options.tokenFunction !== undefined)
+      for (const storeKey of this.registry.forgetTokensOf(name)) void this.store.delete(storeKey);
     this.registry.add(name, source);
   }
 
@@ -118,7 +124,12 @@ export class TokenCacheService {
       return Promise.reject(error);
     }
     return authorizedFetch(
-      { ensureToken: (name, tenant) => this.ensureToken(name, tenant), slotFor: (name, tenant) => this.registry.slotFor(name, tenant), drop: (slot) => this.loader.drop(slot), dpopSigner: (name) => this.registry.sourceOf(name)?.dpop },
+      {
+        ensureToken: (name, tenant) => this.ensureToken(name, tenant),
+        slotFor: (name, tenant) => this.registry.slotFor(name, tenant),
+        drop: (slot) => this.loader.drop(slot),
+        dpopSigner: (name) => this.registry.sourceOf(name)?.dpop,
+      },
       input,
       init,
       { ...options, tenant },
@@ -134,8 +145,10 @@ export class TokenCacheService {
    */
   async dpopProof(name: string, target: { method: string; url: string; tenant?: string }): Promise<string> {
     const source = this.registry.sourceOf(name);
-    if (source === undefined) throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
-    if (source.dpop === undefined) throw new TypeError(`Token source "${name}" has no dpop option: its tokens are Bearer tokens`);
+    if (source === undefined)
+      throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
+    if (source.dpop === undefined)
+      throw new TypeError(`Token source "${name}" has no dpop option: its tokens are Bearer tokens`);
     const accessToken = await this.ensureToken(name, target.tenant);
     return source.dpop.proof({ method: target.method, url: target.url, accessToken });
   }

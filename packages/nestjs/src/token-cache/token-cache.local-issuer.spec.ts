@@ -21,8 +21,17 @@ describe('TokenCacheService against LocalIssuer', () => {
   it('authenticates with client_secret_basic and client_secret_post', async () => {
     const { service } = createService({
       tokens: {
-        basic: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...client, scope: ['orders:read', 'orders:write'] } },
-        post: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...client, authMethod: 'client_secret_post', resource: 'https://inventory.example' } },
+        basic: {
+          clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...client, scope: ['orders:read', 'orders:write'] },
+        },
+        post: {
+          clientCredentials: {
+            tokenEndpoint: idp.tokenEndpoint,
+            ...client,
+            authMethod: 'client_secret_post',
+            resource: 'https://inventory.example',
+          },
+        },
       },
     });
     const [basic, post] = await Promise.all([service.ensureToken('basic'), service.ensureToken('post')]);
@@ -61,7 +70,13 @@ describe('TokenCacheService against LocalIssuer', () => {
     const { service } = createService({
       tokens: {
         x: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...client } },
-        wrong: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, clientId: client.clientId, clientSecret: 'not-the-secret' } },
+        wrong: {
+          clientCredentials: {
+            tokenEndpoint: idp.tokenEndpoint,
+            clientId: client.clientId,
+            clientSecret: 'not-the-secret',
+          },
+        },
       },
     });
     idp.failTokenEndpoint({ status: 400, error: 'invalid_client' });

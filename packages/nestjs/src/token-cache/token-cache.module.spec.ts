@@ -28,7 +28,10 @@ describe('TokenCacheService in JwksCacheModule, with verify', () => {
           jwks: { warmUp: false },
           tokens: {
             genuine: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...client }, verify: idp.issuer },
-            forged: { tokenFunction: () => idp.mint({ sub: 'forged' }, { key: attacker.privateKey }), verify: idp.issuer },
+            forged: {
+              tokenFunction: () => idp.mint({ sub: 'forged' }, { key: attacker.privateKey }),
+              verify: idp.issuer,
+            },
           },
         }),
       ],

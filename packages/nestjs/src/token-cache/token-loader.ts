@@ -8,7 +8,15 @@ import type { JwksProvider } from '../jwks/jwks-provider.js';
 import type { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import type { CacheStore } from '../store/cache-store.js';
 import { onceForFleet } from '../store/fleet-single-flight.js';
-import { freshnessOf, isCachedTokenEntry, readExpiresIn, readExpiry, withinLifetime, type CachedTokenEntry, type ObtainedToken } from './cached-token.js';
+import {
+  freshnessOf,
+  isCachedTokenEntry,
+  readExpiresIn,
+  readExpiry,
+  withinLifetime,
+  type CachedTokenEntry,
+  type ObtainedToken,
+} from './cached-token.js';
 import { callTokenFunction } from './call-token-function.js';
 import { requestClientCredentialsToken, tokenRequestTimeout } from './client-credentials-request.js';
 import type { TokenRegistry } from './token-registry.js';
@@ -109,7 +117,8 @@ export class TokenLoader {
       lockTtl: fleetLockTtl(slot),
       adopt: (skipL1) => this.adoptStored(slot, background, skipL1),
       work: () => this.requestToken(slot, background),
-      awaited: () => (entry) => isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
+      awaited: () => (entry) =>
+        isCachedTokenEntry(entry) && freshnessOf(entry, slot.source.window, clock.now()) === 'fresh',
     });
   }
 
@@ -132,7 +141,10 @@ export class TokenLoader {
   private async obtainFromSource(slot: TokenSlot): Promise<ObtainedToken> {
     const { resolved, name, tenant } = slot;
     if (resolved.kind === 'tokenFunction') {
-      return obtainedFromFunction(await callTokenFunction(resolved.tokenFunction, { name, tenant }, resolved.timeout), name);
+      return obtainedFromFunction(
+        await callTokenFunction(resolved.tokenFunction, { name, tenant }, resolved.timeout),
+        name,
+      );
     }
     const { credentials } = resolved;
     const tokenEndpoint = credentials.tokenEndpoint ?? (await this.discoverTokenEndpoint(credentials.issuer!, name));
@@ -146,10 +158,16 @@ export class TokenLoader {
     } catch (error) {
       // Discovery errors name the issuer's URL and the HTTP status; no credential was sent.
       const status = error instanceof FetchError ? error.status : undefined;
-      throw new TokenRequestError(`Discovery of the token endpoint of ${issuer} for "${name}" failed`, name, { cause: error, status });
+      throw new TokenRequestError(`Discovery of the token endpoint of ${issuer} for "${name}" failed`, name, {
+        cause: error,
+        status,
+      });
     }
     if (endpoint === undefined) {
-      throw new TokenRequestError(`The discovery document of ${issuer} names no token_endpoint (needed for "${name}")`, name);
+      throw new TokenRequestError(
+        `The discovery document of ${issuer} names no token_endpoint (needed for "${name}")`,
+        name,
+      );
     }
     return endpoint;
   }
@@ -159,7 +177,10 @@ export class TokenLoader {
     const { source, name } = slot;
     const expiresAt = readExpiry(obtained, startedAt, source.maxTokenLifetime);
     if (expiresAt === undefined && source.rejectUnparsable) {
-      throw new TokenUnusableError(`The token obtained for "${name}" has no readable expiry (no JWT exp, no expires_in)`, name);
+      throw new TokenUnusableError(
+        `The token obtained for "${name}" has no readable expiry (no JWT exp, no expires_in)`,
+        name,
+      );
     }
     if (source.verifyIssuer !== undefined) await this.verify(obtained.token, source.verifyIssuer, name);
     if (expiresAt === undefined) {
@@ -178,7 +199,10 @@ export class TokenLoader {
     } catch (error) {
       // Only the stable code is kept: the original error could carry the token's claims.
       const code = error instanceof JwksCacheError ? ` (${error.code})` : '';
-      throw new TokenUnusableError(`The token obtained for "${name}" failed verification against ${issuer}${code}`, name);
+      throw new TokenUnusableError(
+        `The token obtained for "${name}" failed verification against ${issuer}${code}`,
+        name,
+      );
     }
   }
 
@@ -229,10 +253,18 @@ function fleetLockTtl(slot: TokenSlot): number {
 
 function obtainedFromFunction(result: TokenFunctionResult, name: string): ObtainedToken {
   if (typeof result === 'string' && result.length > 0) return { token: result };
-  if (result !== null && typeof result === 'object' && typeof result.access_token === 'string' && result.access_token.length > 0) {
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof result.access_token === 'string' &&
+    result.access_token.length > 0
+  ) {
     return { token: result.access_token, expiresIn: readExpiresIn(result.expires_in) };
   }
-  throw new TokenUnusableError(`The token function of "${name}" returned no token (a string or { access_token })`, name);
+  throw new TokenUnusableError(
+    `The token function of "${name}" returned no token (a string or { access_token })`,
+    name,
+  );
 }
 
 /**

@@ -97,12 +97,15 @@ export class TokenRegistry {
 
   /** Counters per token name (copies). */
   stats(): Record<string, TokenStats> {
-    return Object.fromEntries([...this.counters].map(([name, stats]) => [name, { ...stats, tenants: this.slots.get(name)?.size ?? 0 }]));
+    return Object.fromEntries(
+      [...this.counters].map(([name, stats]) => [name, { ...stats, tenants: this.slots.get(name)?.size ?? 0 }]),
+    );
   }
 
   private createSlot(name: string, tenant: string | undefined): TokenSlot {
     const source = this.sources.get(name);
-    if (source === undefined) throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
+    if (source === undefined)
+      throw new UnknownTokenSourceError(`No token source is registered under the name "${name}"`);
     const resolved = resolveTokenSource(source, tenant);
     let state = this.states.get(resolved.storeKey);
     if (state === undefined) {

@@ -39,14 +39,25 @@ export interface RegisteredTokenSource {
  */
 export type ResolvedTokenSource =
   | { kind: 'clientCredentials'; credentials: ClientCredentialsOptions; storeKey: string; shared: boolean }
-  | { kind: 'tokenFunction'; tokenFunction: TokenFunction; /** ms one call may take. */ timeout: number; storeKey: string; shared: boolean };
+  | {
+      kind: 'tokenFunction';
+      tokenFunction: TokenFunction;
+      /** ms one call may take. */ timeout: number;
+      storeKey: string;
+      shared: boolean;
+    };
 
 /**
  * The source's own timing over `defaults` (the resolved `tokenDefaults`, every member set).
  * `encryptsTokens`: the store encrypts tokens (`encryptionKey`), so a token bound to a configured
  * DPoP key may be shared.
  */
-export function registeredSource(name: string, options: TokenSourceOptions, defaults: ResolvedTokenTiming, encryptsTokens = false): RegisteredTokenSource {
+export function registeredSource(
+  name: string,
+  options: TokenSourceOptions,
+  defaults: ResolvedTokenTiming,
+  encryptsTokens = false,
+): RegisteredTokenSource {
   const dpop = options.dpop === undefined ? undefined : DpopProofSigner.fromOption(options.dpop);
   return {
     dpop,
@@ -80,17 +91,29 @@ export function resolveTokenSource(source: RegisteredTokenSource, tenant: string
       timeout: options.timeout ?? DEFAULT_TOKEN_FUNCTION_TIMEOUT,
       // Two apps may both name a function `default`: only an explicit shareKey says they hand
       // out the same token. Without one, the key (name + tenant) is unique in this process only.
-      storeKey: options.shareKey === undefined ? CacheStore.key('token', 'function', name, tenantPart(tenant)) : CacheStore.key('token', 'shared-function', options.shareKey, tenantPart(tenant)),
+      storeKey:
+        options.shareKey === undefined
+          ? CacheStore.key('token', 'function', name, tenantPart(tenant))
+          : CacheStore.key('token', 'shared-function', options.shareKey, tenantPart(tenant)),
       shared: options.shareKey !== undefined,
     };
   }
   const configured = options.clientCredentials;
   const credentials = typeof configured === 'function' ? configured(tenant) : configured;
   if (typeof configured === 'function') {
-    validateClientCredentials(credentials, `tokens.${name}.clientCredentials(${tenant === undefined ? '' : JSON.stringify(tenant)})`);
+    validateClientCredentials(
+      credentials,
+      `tokens.${name}.clientCredentials(${tenant === undefined ? '' : JSON.stringify(tenant)})`,
+    );
   }
   const dpop = source.dpop;
-  if (dpop === undefined) return { kind: 'clientCredentials', credentials, storeKey: clientCredentialsKey(name, tenant, credentials), shared: true };
+  if (dpop === undefined)
+    return {
+      kind: 'clientCredentials',
+      credentials,
+      storeKey: clientCredentialsKey(name, tenant, credentials),
+      shared: true,
+    };
   // Bound to one key: stored under its thumbprint too, never mixed with Bearer tokens or another key's.
   const storeKey = CacheStore.key('token', 'dpop', dpop.jkt, clientCredentialsKey(name, tenant, credentials));
   return { kind: 'clientCredentials', credentials, storeKey, shared: source.dpopShareable };
@@ -108,7 +131,9 @@ function clientCredentialsKey(name: string, tenant: string | undefined, credenti
     name,
     tenantPart(tenant),
     credentials.clientId,
-    credentials.tokenEndpoint !== undefined ? `endpoint=${credentials.tokenEndpoint}` : `issuer=${credentials.issuer ?? ''}`,
+    credentials.tokenEndpoint !== undefined
+      ? `endpoint=${credentials.tokenEndpoint}`
+      : `issuer=${credentials.issuer ?? ''}`,
     scopeString(credentials.scope) ?? '',
     credentials.audience ?? '',
     toArray(credentials.resource).join(' '),
@@ -126,7 +151,12 @@ function tenantPart(tenant: string | undefined): string {
  * `register()`'s check of a source added at run time: the start-up rules and messages (a
  * `TypeError` naming the option), plus a usable name.
  */
-export function validateRegisteredSource(name: unknown, options: TokenSourceOptions, configuredIssuers: ReadonlySet<string>): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError('JwksCacheModule: option tokens needs a non-empty token name');
+export function validateRegisteredSource(
+  name: unknown,
+  options: TokenSourceOptions,
+  configuredIssuers: ReadonlySet<string>,
+): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('JwksCacheModule: option tokens needs a non-empty token name');
   validateTokenSource(options, `tokens.${name}`, configuredIssuers);
 }

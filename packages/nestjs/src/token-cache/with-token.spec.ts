@@ -19,17 +19,24 @@ function countingTokens() {
 
 /** The client with `send` and `emit` replaced by ones that hand back the packet given (nothing is connected). */
 function capturing<T extends ClientNats | ClientRMQ | ClientTCP>(client: T): T {
-  Object.assign(client, { send: (_pattern: unknown, data: unknown) => of(data), emit: (_pattern: unknown, data: unknown) => of(data) });
+  Object.assign(client, {
+    send: (_pattern: unknown, data: unknown) => of(data),
+    emit: (_pattern: unknown, data: unknown) => of(data),
+  });
   return client;
 }
 
 describe('withToken', () => {
-  it('puts the token in a NATS record\'s headers, keeping the record\'s own headers and leaving it unchanged', async () => {
+  it("puts the token in a NATS record's headers, keeping the record's own headers and leaving it unchanged", async () => {
     const { tokens, calls } = countingTokens();
     const own = natsHeaders();
     own.set('x-trace', 'abc');
     const record = new NatsRecord({ id: 7 }, own);
-    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), tokens, { token: 'orders', tenant: 'acme' }).send<NatsRecord<unknown, MsgHdrs>>('p', record));
+    const sent = await lastValueFrom(
+      withToken(capturing(new ClientNats({})), tokens, { token: 'orders', tenant: 'acme' }).send<
+        NatsRecord<unknown, MsgHdrs>
+      >('p', record),
+    );
     expect(sent).toBeInstanceOf(NatsRecord);
     expect(sent.data).toEqual({ id: 7 });
     expect(sent.headers?.get('authorization')).toBe('Bearer token-1');
@@ -39,20 +46,35 @@ describe('withToken', () => {
   });
 
   it('wraps plain data in a NATS record', async () => {
-    const sent = await lastValueFrom(withToken(capturing(new ClientNats({})), countingTokens().tokens).send<NatsRecord<unknown, MsgHdrs>>('p', 'plain'));
+    const sent = await lastValueFrom(
+      withToken(capturing(new ClientNats({})), countingTokens().tokens).send<NatsRecord<unknown, MsgHdrs>>(
+        'p',
+        'plain',
+      ),
+    );
     expect([sent.data, sent.headers?.get('authorization')]).toEqual(['plain', 'Bearer token-1']);
   });
 
-  it('puts the token in an RMQ record\'s headers, keeping its options and headers', async () => {
+  it("puts the token in an RMQ record's headers, keeping its options and headers", async () => {
     const record = new RmqRecord({ id: 7 }, { priority: 3, headers: { 'x-trace': 'abc' } });
-    const sent = await lastValueFrom(withToken(capturing(new ClientRMQ({})), countingTokens().tokens).send<RmqRecord>('p', record));
+    const sent = await lastValueFrom(
+      withToken(capturing(new ClientRMQ({})), countingTokens().tokens).send<RmqRecord>('p', record),
+    );
     expect(sent).toBeInstanceOf(RmqRecord);
-    expect([sent.data, sent.options]).toEqual([{ id: 7 }, { priority: 3, headers: { 'x-trace': 'abc', authorization: 'Bearer token-1' } }]);
+    expect([sent.data, sent.options]).toEqual([
+      { id: 7 },
+      { priority: 3, headers: { 'x-trace': 'abc', authorization: 'Bearer token-1' } },
+    ]);
     expect(record.options?.headers).toEqual({ 'x-trace': 'abc' });
   });
 
   it('on TCP, adds headers.authorization to the payload, keeping its other headers', async () => {
-    const sent = await lastValueFrom(withToken(capturing(new ClientTCP({})), countingTokens().tokens).send('p', { id: 7, headers: { 'x-trace': 'abc' } }));
+    const sent = await lastValueFrom(
+      withToken(capturing(new ClientTCP({})), countingTokens().tokens).send('p', {
+        id: 7,
+        headers: { 'x-trace': 'abc' },
+      }),
+    );
     expect(sent).toEqual({ id: 7, headers: { 'x-trace': 'abc', authorization: 'Bearer token-1' } });
   });
 

@@ -29,7 +29,9 @@ async function natsHeaders(from: NatsHeaders | undefined, authorization: string)
 
 function payloadWithHeader(data: unknown, authorization: string): object {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new TypeError('withToken: on this transport the token travels in the payload\'s `headers.authorization` field, so the payload must be an object');
+    throw new TypeError(
+      "withToken: on this transport the token travels in the payload's `headers.authorization` field, so the payload must be an object",
+    );
   }
   const { headers } = data as { headers?: unknown };
   return { ...data, headers: { ...(typeof headers === 'object' && headers !== null ? headers : {}), authorization } };
@@ -44,7 +46,10 @@ function payloadWithHeader(data: unknown, authorization: string): object {
 async function messageWithToken(client: MessageClient, data: unknown, authorization: string): Promise<unknown> {
   if (client instanceof ClientNats) {
     const record = data instanceof NatsRecord ? data : undefined;
-    return new NatsRecord(record === undefined ? data : record.data, await natsHeaders(record?.headers as NatsHeaders | undefined, authorization));
+    return new NatsRecord(
+      record === undefined ? data : record.data,
+      await natsHeaders(record?.headers as NatsHeaders | undefined, authorization),
+    );
   }
   if (client instanceof ClientRMQ) {
     const record = data instanceof RmqRecord ? data : new RmqRecord(data);
@@ -67,19 +72,27 @@ async function messageWithToken(client: MessageClient, data: unknown, authorizat
  * ```
  * @param options the token name (default `'default'`) and tenant.
  */
-export function withToken(client: MessageClient, tokens: TokenCacheService, options: TokenFetchOptions = {}): MessageClient {
+export function withToken(
+  client: MessageClient,
+  tokens: TokenCacheService,
+  options: TokenFetchOptions = {},
+): MessageClient {
   const message = async (data: unknown): Promise<unknown> => {
     const token = await tokens.ensureToken(options.token ?? 'default', options.tenant);
     return messageWithToken(client, data, `Bearer ${token}`);
   };
   return {
-    send: <TResult>(pattern: unknown, data: unknown) => defer(() => message(data)).pipe(switchMap((packet) => client.send<TResult>(pattern, packet))),
+    send: <TResult>(pattern: unknown, data: unknown) =>
+      defer(() => message(data)).pipe(switchMap((packet) => client.send<TResult>(pattern, packet))),
     // As ClientProxy#emit: dispatched at once, whether or not anyone subscribes.
     emit: <TResult>(pattern: unknown, data: unknown) => {
-      const source = connectable(defer(() => message(data)).pipe(switchMap((packet) => client.emit<TResult>(pattern, packet))), {
-        connector: () => new Subject<TResult>(),
-        resetOnDisconnect: false,
-      });
+      const source = connectable(
+        defer(() => message(data)).pipe(switchMap((packet) => client.emit<TResult>(pattern, packet))),
+        {
+          connector: () => new Subject<TResult>(),
+          resetOnDisconnect: false,
+        },
+      );
       source.connect();
       return source;
     },
@@ -97,7 +110,11 @@ export interface MetadataLike {
  * tokenMetadata(new Metadata(), tokens, { token: 'orders' }))`.
  * @param options the token name (default `'default'`) and tenant.
  */
-export async function tokenMetadata<TMetadata extends MetadataLike>(metadata: TMetadata, tokens: TokenCacheService, options: TokenFetchOptions = {}): Promise<TMetadata> {
+export async function tokenMetadata<TMetadata extends MetadataLike>(
+  metadata: TMetadata,
+  tokens: TokenCacheService,
+  options: TokenFetchOptions = {},
+): Promise<TMetadata> {
   const token = await tokens.ensureToken(options.token ?? 'default', options.tenant);
   metadata.set('authorization', `Bearer ${token}`);
   return metadata;

@@ -12,7 +12,10 @@ import { keepUpgradeHeaders } from '../guard/transports/ws-handshake.js';
  * ```
  */
 export class JwtWsAdapter extends WsAdapter {
-  override bindClientConnect(server: { on(event: 'connection', listener: (client: object, request: IncomingMessage) => void): unknown }, callback: (...args: unknown[]) => void): void {
+  override bindClientConnect(
+    server: { on(event: 'connection', listener: (client: object, request: IncomingMessage) => void): unknown },
+    callback: (...args: unknown[]) => void,
+  ): void {
     server.on('connection', (client: object, request: IncomingMessage) => {
       keepUpgradeHeaders(client, request.headers);
       callback(client, request);

@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { createKeyv, type Keyv } from '@keyv/redis';
 import { LocalIssuer } from '@jwks-cache/testing';
-import { DpopRequestVerifier, JwksCacheEvents, JwksCacheModule, JwksProvider, type JwksCacheModuleOptions } from '../../src/index.js';
+import {
+  DpopRequestVerifier,
+  JwksCacheEvents,
+  JwksCacheModule,
+  JwksProvider,
+  type JwksCacheModuleOptions,
+} from '../../src/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 import { dpopTestKey, mintProof, type DpopTestKey } from '../support/dpop-proofs.js';
 
@@ -43,10 +49,18 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     const moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot(options)] }).compile();
     modules.push(moduleRef);
     await moduleRef.init();
-    return { provider: moduleRef.get(JwksProvider), dpop: moduleRef.get(DpopRequestVerifier), events: moduleRef.get(JwksCacheEvents) };
+    return {
+      provider: moduleRef.get(JwksProvider),
+      dpop: moduleRef.get(DpopRequestVerifier),
+      events: moduleRef.get(JwksCacheEvents),
+    };
   }
 
-  const requestWith = (token: string, proof: string) => ({ method: 'GET', url: URL, headers: { authorization: `DPoP ${token}`, dpop: proof } });
+  const requestWith = (token: string, proof: string) => ({
+    method: 'GET',
+    url: URL,
+    headers: { authorization: `DPoP ${token}`, dpop: proof },
+  });
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -69,12 +83,20 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     jest.restoreAllMocks();
   });
 
-  it.each([['without integrityKey', {}], ['with integrityKey', { integrityKey: INTEGRITY_KEY }]])('refuses a proof replayed to another instance (%s)', async (_name, extra) => {
+  it.each([
+    ['without integrityKey', {}],
+    ['with integrityKey', { integrityKey: INTEGRITY_KEY }],
+  ])('refuses a proof replayed to another instance (%s)', async (_name, extra) => {
     const [first, second] = await Promise.all([startInstance(extra), startInstance(extra)]);
     const token = await idp.mint({ cnf: { jkt: key.jkt } });
     const proof = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
-    await expect(first.provider.verifyRequest(requestWith(token, proof))).resolves.toMatchObject({ scheme: 'dpop', jkt: key.jkt });
-    await expect(second.provider.verifyRequest(requestWith(token, proof))).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
+    await expect(first.provider.verifyRequest(requestWith(token, proof))).resolves.toMatchObject({
+      scheme: 'dpop',
+      jkt: key.jkt,
+    });
+    await expect(second.provider.verifyRequest(requestWith(token, proof))).rejects.toMatchObject({
+      code: 'ERR_DPOP_PROOF_REPLAYED',
+    });
     // A fresh proof passes on either.
     const fresh = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
     await expect(second.provider.verifyRequest(requestWith(token, fresh))).resolves.toMatchObject({ scheme: 'dpop' });
@@ -86,7 +108,9 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     const token = await idp.mint({ cnf: { jkt: key.jkt } });
     // Warm: the key set is in both processes before Redis goes away.
     for (const instance of [first, second]) {
-      await instance.provider.verifyRequest(requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token })));
+      await instance.provider.verifyRequest(
+        requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token })),
+      );
     }
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const degraded: string[] = [];
@@ -95,16 +119,24 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
 
     const proof = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
     await expect(first.provider.verifyRequest(requestWith(token, proof))).resolves.toMatchObject({ scheme: 'dpop' });
-    await expect(first.provider.verifyRequest(requestWith(token, proof))).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
+    await expect(first.provider.verifyRequest(requestWith(token, proof))).rejects.toMatchObject({
+      code: 'ERR_DPOP_PROOF_REPLAYED',
+    });
     expect(degraded).toEqual(['store_unavailable']);
     expect(first.dpop.replayStats().degraded).toBe(1);
-    expect(warn.mock.calls.map(([line]) => String(line)).some((line) => line.includes('a proof replayed to another instance would pass'))).toBe(true);
+    expect(
+      warn.mock.calls
+        .map(([line]) => String(line))
+        .some((line) => line.includes('a proof replayed to another instance would pass')),
+    ).toBe(true);
 
     // Back: once the first instance reaches Redis again (a proof accepted without degrading), the fleet-wide check works again.
     await redis.restart();
     await waitUntilAsync(async () => {
       const before = first.dpop.replayStats().degraded;
-      await first.provider.verifyRequest(requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token })));
+      await first.provider.verifyRequest(
+        requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token })),
+      );
       return first.dpop.replayStats().degraded === before;
     });
     const after = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
@@ -112,7 +144,8 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
     const degradedBefore = second.dpop.replayStats().degraded;
     const replayed = await second.provider.verifyRequest(requestWith(token, after)).catch((error: unknown) => error);
     // The second instance may still be reconnecting (then it degrades, and says so); once connected it refuses.
-    if (second.dpop.replayStats().degraded === degradedBefore) expect(replayed).toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
+    if (second.dpop.replayStats().degraded === degradedBefore)
+      expect(replayed).toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
     await waitUntilAsync(async () => {
       const again = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token });
       await first.provider.verifyRequest(requestWith(token, again));
@@ -127,10 +160,15 @@ describeWithRedis('DPoP across a fleet sharing one redis-server', () => {
   it('shares the server nonce: a nonce one instance handed out is accepted by another', async () => {
     const [first, second] = await Promise.all([startInstance({}, true), startInstance({}, true)]);
     const token = await idp.mint({ cnf: { jkt: key.jkt } });
-    const without = await first.provider.verifyRequest(requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token }))).catch((error: unknown) => error);
+    const without = await first.provider
+      .verifyRequest(requestWith(token, await mintProof(key, { htm: 'GET', htu: URL, accessToken: token })))
+      .catch((error: unknown) => error);
     expect(without).toMatchObject({ code: 'ERR_DPOP_NONCE_REQUIRED' });
     const nonce = (without as { nonce: string }).nonce;
     const proof = await mintProof(key, { htm: 'GET', htu: URL, accessToken: token, nonce });
-    await expect(second.provider.verifyRequest(requestWith(token, proof))).resolves.toMatchObject({ scheme: 'dpop', nonce });
+    await expect(second.provider.verifyRequest(requestWith(token, proof))).resolves.toMatchObject({
+      scheme: 'dpop',
+      nonce,
+    });
   });
 });

@@ -6,7 +6,14 @@ import { decodeJwt } from 'jose';
 import { Keyv } from 'keyv';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwksCacheModule, JwtClaims, JwtGuard, TokenCacheService, type JwksCacheModuleOptions, type TokenSourceOptions } from '@jwks-cache/nestjs';
+import {
+  JwksCacheModule,
+  JwtClaims,
+  JwtGuard,
+  TokenCacheService,
+  type JwksCacheModuleOptions,
+  type TokenSourceOptions,
+} from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { startApp } from '../guard/support/platform-app.js';
 import { dpopTestKey } from '../support/dpop-proofs.js';
@@ -31,7 +38,10 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
   let inventoryUrl: string;
   const modules: TestingModule[] = [];
 
-  async function client(dpop: TokenSourceOptions['dpop'], extra: Partial<JwksCacheModuleOptions> = {}): Promise<TokenCacheService> {
+  async function client(
+    dpop: TokenSourceOptions['dpop'],
+    extra: Partial<JwksCacheModuleOptions> = {},
+  ): Promise<TokenCacheService> {
     const options: JwksCacheModuleOptions = {
       tokens: { inventory: { clientCredentials: { tokenEndpoint: endpoint.url, ...CLIENT }, dpop } },
       ...extra,
@@ -46,7 +56,18 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
     idp = await LocalIssuer.start({ algorithms: ['ES256'] });
     endpoint = await startDpopTokenEndpoint(idp, { requireNonce: true, audience: 'inventory' });
     inventory = await startApp('express', {
-      imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: 'inventory', dpop: { mode: 'required', nonce: true } }] })],
+      imports: [
+        JwksCacheModule.forRoot({
+          issuers: [
+            {
+              issuer: idp.issuer,
+              jwksUri: idp.jwksUri,
+              audience: 'inventory',
+              dpop: { mode: 'required', nonce: true },
+            },
+          ],
+        }),
+      ],
       controllers: [InventoryController],
     });
     await inventory.listen(0, '127.0.0.1');
@@ -83,7 +104,8 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ sub: 'orders-service' });
     // The nonce is remembered: the next calls pass at once, each with its own proof (a reused one would be a replay).
-    for (let i = 0; i < 3; i += 1) expect((await tokens.fetch(`${inventoryUrl}?page=${i}`, undefined, { token: 'inventory' })).status).toBe(200);
+    for (let i = 0; i < 3; i += 1)
+      expect((await tokens.fetch(`${inventoryUrl}?page=${i}`, undefined, { token: 'inventory' })).status).toBe(200);
   });
 
   it('dpopProof() makes a proof for callers that send the request themselves; a proof is good once', async () => {
@@ -95,7 +117,9 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
     const headers = { authorization: `DPoP ${token}`, dpop: proof };
     expect((await fetch(inventoryUrl, { headers })).status).toBe(200);
     expect((await fetch(inventoryUrl, { headers })).status).toBe(401);
-    await expect(tokens.dpopProof('missing', { method: 'GET', url: inventoryUrl })).rejects.toMatchObject({ code: 'ERR_TOKEN_SOURCE_UNKNOWN' });
+    await expect(tokens.dpopProof('missing', { method: 'GET', url: inventoryUrl })).rejects.toMatchObject({
+      code: 'ERR_TOKEN_SOURCE_UNKNOWN',
+    });
   });
 
   it('with a configured key, binds tokens to it; they are shared through the store only with an encryptionKey', async () => {
@@ -128,9 +152,15 @@ describe('TokenCacheService with DPoP-bound tokens (RFC 9449 outbound)', () => {
 
   it('refuses a configured key that cannot sign the alg, and dpop on a token function, at start', async () => {
     const rsa = await dpopTestKey('RS256');
-    await expect(client({ privateKey: rsa.privateJwk as never, alg: 'ES256' })).rejects.toThrow(/tokens\.inventory\.dpop\.privateKey is a RSA key, which cannot sign ES256/);
-    await expect(client({ privateKey: 'not a key', alg: 'ES256' })).rejects.toThrow(/dpop\.privateKey is not a private key/);
-    const moduleRef = Test.createTestingModule({ imports: [JwksCacheModule.forRoot({ tokens: { f: { tokenFunction: () => 'x', dpop: true } } })] }).compile();
+    await expect(client({ privateKey: rsa.privateJwk as never, alg: 'ES256' })).rejects.toThrow(
+      /tokens\.inventory\.dpop\.privateKey is a RSA key, which cannot sign ES256/,
+    );
+    await expect(client({ privateKey: 'not a key', alg: 'ES256' })).rejects.toThrow(
+      /dpop\.privateKey is not a private key/,
+    );
+    const moduleRef = Test.createTestingModule({
+      imports: [JwksCacheModule.forRoot({ tokens: { f: { tokenFunction: () => 'x', dpop: true } } })],
+    }).compile();
     await expect(moduleRef).rejects.toThrow(/tokens\.f\.dpop applies to clientCredentials sources/);
   });
 });

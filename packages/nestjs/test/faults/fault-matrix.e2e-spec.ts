@@ -40,13 +40,19 @@ const ISSUER_ALGORITHMS: TestAlgorithm[] = ['ES256', 'EdDSA'];
 
 /** The test titles, shared with the check that `docs/faults.md` lists every one of them. */
 const TITLES = {
-  ISSUER_COLD: 'cold cache: tokens are refused at once (401, KeySetUnavailableError) after the one failed warm-up fetch',
-  ISSUER_WARM: 'warm cache past its ttl: tokens verify with the last good keys (stale, counted), after one failed refetch',
-  KEY_RETIRED: 'keys removed (one key retired): after the refresh, its tokens are refused (NoMatchingKeyError); the others verify',
-  KEYS_ROTATED: 'keys rotated: a token with the new kid makes one refetch (past the cooldown) and verifies; the old kid still verifies',
-  TOKEN_COLD: 'cold cache: ensureToken rejects with the endpoint status and OAuth error; the next call requests again, a third within the backoff sends no request',
+  ISSUER_COLD:
+    'cold cache: tokens are refused at once (401, KeySetUnavailableError) after the one failed warm-up fetch',
+  ISSUER_WARM:
+    'warm cache past its ttl: tokens verify with the last good keys (stale, counted), after one failed refetch',
+  KEY_RETIRED:
+    'keys removed (one key retired): after the refresh, its tokens are refused (NoMatchingKeyError); the others verify',
+  KEYS_ROTATED:
+    'keys rotated: a token with the new kid makes one refetch (past the cooldown) and verifies; the old kid still verifies',
+  TOKEN_COLD:
+    'cold cache: ensureToken rejects with the endpoint status and OAuth error; the next call requests again, a third within the backoff sends no request',
   TOKEN_EXPIRED: 'warm cache, expired: the expired token is never handed out; ensureToken rejects after one request',
-  TOKEN_REFRESH_AHEAD: 'warm cache, in the refresh-ahead window: the cached token keeps being served while the refresh fails',
+  TOKEN_REFRESH_AHEAD:
+    'warm cache, in the refresh-ahead window: the cached token keeps being served while the refresh fails',
   OPAQUE_DEFAULT: 'by default: handed out but never cached, so each call requests again',
   OPAQUE_REJECTED: 'with rejectUnparsable: TokenUnusableError, counted as a failure',
   OUTAGE_LOGS: 'an outage past the ttl logs one fetch warning and one stale warning per minute, not one per request',
@@ -61,7 +67,13 @@ const secrets: string[] = [CLIENT.clientSecret];
 function jwksOptions(idp: LocalIssuer): JwksCacheModuleOptions {
   return {
     issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
-    jwks: { ttl: TTL, refreshAhead: 0, timeout: JWKS_TIMEOUT, maxResponseBytes: MAX_RESPONSE_BYTES, retryBackoff: { initial: 600_000, max: 600_000, jitter: 0 } },
+    jwks: {
+      ttl: TTL,
+      refreshAhead: 0,
+      timeout: JWKS_TIMEOUT,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      retryBackoff: { initial: 600_000, max: 600_000, jitter: 0 },
+    },
   };
 }
 
@@ -99,10 +111,23 @@ const ISSUER_FAULTS: IssuerFault[] = [
   { scenario: 'slow beyond the timeout', inject: (idp) => idp.slow(JWKS_TIMEOUT * 10), expected: FetchTimeoutError },
   { scenario: 'connection reset', inject: (idp) => idp.resetConnections(), expected: FetchError },
   { scenario: 'garbage body', inject: (idp) => idp.garbage(), expected: InvalidResponseError },
-  { scenario: 'oversized body', inject: (idp) => idp.oversized(MAX_RESPONSE_BYTES * 2), expected: ResponseTooLargeError },
+  {
+    scenario: 'oversized body',
+    inject: (idp) => idp.oversized(MAX_RESPONSE_BYTES * 2),
+    expected: ResponseTooLargeError,
+  },
   { scenario: 'invalid JWKS shape', inject: (idp) => idp.invalidShape(), expected: InvalidResponseError },
-  { scenario: 'redirect to another origin', inject: (idp, elsewhere) => idp.redirect(`${elsewhere.origin}/jwks`), expected: InvalidResponseError, status: 302 },
-  { scenario: 'keys removed (empty key set)', inject: (idp) => idp.publishedKids().forEach((kid) => idp.retire(kid)), expected: InvalidResponseError },
+  {
+    scenario: 'redirect to another origin',
+    inject: (idp, elsewhere) => idp.redirect(`${elsewhere.origin}/jwks`),
+    expected: InvalidResponseError,
+    status: 302,
+  },
+  {
+    scenario: 'keys removed (empty key set)',
+    inject: (idp) => idp.publishedKids().forEach((kid) => idp.retire(kid)),
+    expected: InvalidResponseError,
+  },
 ];
 
 interface TokenFault {
@@ -113,8 +138,18 @@ interface TokenFault {
 }
 /** Token endpoint faults. `docs/faults.md` lists them with these test names. */
 const TOKEN_FAULTS: TokenFault[] = [
-  { scenario: 'token endpoint 5xx (503)', inject: (idp) => idp.failTokenEndpoint({ status: 503 }), status: 503, oauthError: 'temporarily_unavailable' },
-  { scenario: 'token endpoint 400 (invalid_scope)', inject: (idp) => idp.failTokenEndpoint({ status: 400, error: 'invalid_scope' }), status: 400, oauthError: 'invalid_scope' },
+  {
+    scenario: 'token endpoint 5xx (503)',
+    inject: (idp) => idp.failTokenEndpoint({ status: 503 }),
+    status: 503,
+    oauthError: 'temporarily_unavailable',
+  },
+  {
+    scenario: 'token endpoint 400 (invalid_scope)',
+    inject: (idp) => idp.failTokenEndpoint({ status: 400, error: 'invalid_scope' }),
+    status: 400,
+    oauthError: 'invalid_scope',
+  },
   { scenario: 'token endpoint slow beyond the timeout', inject: (idp) => idp.slowTokenEndpoint(TOKEN_TIMEOUT * 10) },
 ];
 
@@ -135,7 +170,9 @@ describe('fault matrix', () => {
   });
 
   /** Starts an issuer (with `faultBeforeStart` already injected) and the app; `token` was minted before the fault. */
-  async function start(faultBeforeStart?: IssuerFault): Promise<{ idp: LocalIssuer; elsewhere: ScriptedServer; guarded: GuardedApp; token: string }> {
+  async function start(
+    faultBeforeStart?: IssuerFault,
+  ): Promise<{ idp: LocalIssuer; elsewhere: ScriptedServer; guarded: GuardedApp; token: string }> {
     idp = await LocalIssuer.start({ algorithms: ISSUER_ALGORITHMS });
     elsewhere = await ScriptedServer.start();
     elsewhere.serve(JSON.stringify(idp.jwks()));
@@ -217,10 +254,16 @@ describe('fault matrix', () => {
 
   describe('token endpoint faults (TokenCacheService, client credentials)', () => {
     async function startTokens(): Promise<{ idp: LocalIssuer; guarded: GuardedApp }> {
-      idp = await LocalIssuer.start({ algorithms: ISSUER_ALGORITHMS, clients: [CLIENT], tokenLifetime: TOKEN_LIFETIME_S });
+      idp = await LocalIssuer.start({
+        algorithms: ISSUER_ALGORITHMS,
+        clients: [CLIENT],
+        tokenLifetime: TOKEN_LIFETIME_S,
+      });
       guarded = await startGuardedApp(
         {
-          tokens: { inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, timeout: TOKEN_TIMEOUT } } },
+          tokens: {
+            inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, timeout: TOKEN_TIMEOUT } },
+          },
         },
         logs,
       );
@@ -290,10 +333,19 @@ describe('fault matrix', () => {
         endpoint = undefined;
       });
 
-      async function startOpaque(rejectUnparsable: boolean): Promise<{ endpoint: ScriptedServer; guarded: GuardedApp }> {
+      async function startOpaque(
+        rejectUnparsable: boolean,
+      ): Promise<{ endpoint: ScriptedServer; guarded: GuardedApp }> {
         endpoint = await ScriptedServer.start();
         endpoint.serve(JSON.stringify({ access_token: 'opaque-token-value-0123456789', token_type: 'Bearer' }));
-        guarded = await startGuardedApp({ tokens: { opaque: { clientCredentials: { tokenEndpoint: `${endpoint.origin}/token`, ...CLIENT }, rejectUnparsable } } }, logs);
+        guarded = await startGuardedApp(
+          {
+            tokens: {
+              opaque: { clientCredentials: { tokenEndpoint: `${endpoint.origin}/token`, ...CLIENT }, rejectUnparsable },
+            },
+          },
+          logs,
+        );
         secrets.push('opaque-token-value-0123456789');
         return { endpoint, guarded };
       }
@@ -338,7 +390,9 @@ describe('fault matrix', () => {
       const { guarded, token } = await start(ISSUER_FAULTS[0]);
       const before = logs.lines.length;
       for (let i = 0; i < 20; i++) expect((await guardedGet(guarded, token)).status).toBe(401);
-      const guardWarnings = logs.lines.slice(before).filter((line) => line.startsWith('[warn]') && line.includes(KeySetUnavailableError.code));
+      const guardWarnings = logs.lines
+        .slice(before)
+        .filter((line) => line.startsWith('[warn]') && line.includes(KeySetUnavailableError.code));
       expect(guardWarnings.length).toBeLessThanOrEqual(1);
     });
 
@@ -353,10 +407,17 @@ describe('fault matrix', () => {
     it('lists every scenario of this matrix with its exact test names, and nothing else', () => {
       const doc = readFileSync(fileURLToPath(new URL('../../docs/faults.md', import.meta.url)), 'utf8');
       const expected = [
-        ...ISSUER_FAULTS.flatMap(({ scenario }) => [`${scenario} › ${TITLES.ISSUER_COLD}`, `${scenario} › ${TITLES.ISSUER_WARM}`]),
+        ...ISSUER_FAULTS.flatMap(({ scenario }) => [
+          `${scenario} › ${TITLES.ISSUER_COLD}`,
+          `${scenario} › ${TITLES.ISSUER_WARM}`,
+        ]),
         TITLES.KEY_RETIRED,
         TITLES.KEYS_ROTATED,
-        ...TOKEN_FAULTS.flatMap(({ scenario }) => [TITLES.TOKEN_COLD, TITLES.TOKEN_EXPIRED, TITLES.TOKEN_REFRESH_AHEAD].map((title) => `${scenario} › ${title}`)),
+        ...TOKEN_FAULTS.flatMap(({ scenario }) =>
+          [TITLES.TOKEN_COLD, TITLES.TOKEN_EXPIRED, TITLES.TOKEN_REFRESH_AHEAD].map(
+            (title) => `${scenario} › ${title}`,
+          ),
+        ),
         `${UNPARSABLE_TOKEN} › ${TITLES.OPAQUE_DEFAULT}`,
         `${UNPARSABLE_TOKEN} › ${TITLES.OPAQUE_REJECTED}`,
         TITLES.OUTAGE_LOGS,

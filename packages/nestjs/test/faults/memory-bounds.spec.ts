@@ -25,7 +25,11 @@ function hs256(secret: Buffer, kid: string, payload: object): string {
 }
 
 /** Runs `count` verifications, `BATCH` at a time, and returns how each one ended. */
-async function flood(provider: JwksProvider, count: number, tokenAt: (i: number) => string): Promise<{ verified: number; errors: Map<string, number> }> {
+async function flood(
+  provider: JwksProvider,
+  count: number,
+  tokenAt: (i: number) => string,
+): Promise<{ verified: number; errors: Map<string, number> }> {
   const errors = new Map<string, number>();
   let verified = 0;
   for (let start = 0; start < count; start += BATCH) {
@@ -53,11 +57,22 @@ describe('memory bounds under a flood (20 000 tokens, bounds of 1 000 / 10)', ()
   beforeAll(async () => {
     clock = fakeClock();
     jwks = await ScriptedServer.start();
-    jwks.serve(JSON.stringify({ keys: secrets.map((secret, i) => ({ kty: 'oct', kid: `hs-${i}`, alg: 'HS256', k: secret.toString('base64url') })) }));
+    jwks.serve(
+      JSON.stringify({
+        keys: secrets.map((secret, i) => ({
+          kty: 'oct',
+          kid: `hs-${i}`,
+          alg: 'HS256',
+          k: secret.toString('base64url'),
+        })),
+      }),
+    );
     moduleRef = await Test.createTestingModule({
       imports: [
         JwksCacheModule.forRoot({
-          issuers: [{ issuer: ISSUER, jwksUri: `${jwks.origin}/jwks`, algorithms: ['HS256'], allowSymmetricAlgorithms: true }],
+          issuers: [
+            { issuer: ISSUER, jwksUri: `${jwks.origin}/jwks`, algorithms: ['HS256'], allowSymmetricAlgorithms: true },
+          ],
           verify: { verifiedTokenCacheSize: VERIFIED_TOKEN_BOUND },
           jwks: { importedKeyCacheSize: IMPORTED_KEY_BOUND, cooldown: COOLDOWN },
         }),
@@ -75,7 +90,9 @@ describe('memory bounds under a flood (20 000 tokens, bounds of 1 000 / 10)', ()
 
   it(`${FLOOD} distinct valid tokens, signed by ${PUBLISHED_KEYS} keys, all verify and leave both caches at their bound`, async () => {
     const exp = Math.floor(Date.now() / 1000) + 3_600;
-    const outcome = await flood(provider, FLOOD, (i) => hs256(secrets[i % PUBLISHED_KEYS], `hs-${i % PUBLISHED_KEYS}`, { iss: ISSUER, exp, jti: `valid-${i}` }));
+    const outcome = await flood(provider, FLOOD, (i) =>
+      hs256(secrets[i % PUBLISHED_KEYS], `hs-${i % PUBLISHED_KEYS}`, { iss: ISSUER, exp, jti: `valid-${i}` }),
+    );
 
     expect(outcome.verified).toBe(FLOOD);
     const stats = provider.stats();
@@ -89,7 +106,8 @@ describe('memory bounds under a flood (20 000 tokens, bounds of 1 000 / 10)', ()
     clock.advance(COOLDOWN + 1_000);
     const attackerSecret = randomBytes(32);
     const exp = Math.floor(Date.now() / 1000) + 3_600;
-    const unknownKidToken = (i: number) => hs256(attackerSecret, `unknown-${i}-${'k'.repeat(64)}`, { iss: ISSUER, exp });
+    const unknownKidToken = (i: number) =>
+      hs256(attackerSecret, `unknown-${i}-${'k'.repeat(64)}`, { iss: ISSUER, exp });
     // Past the cooldown, the first unknown kid refetches (and is refused: the issuer does not publish it).
     await expect(provider.verify(unknownKidToken(-1))).rejects.toBeInstanceOf(NoMatchingKeyError);
     expect(jwks.requests).toBe(2);

@@ -37,16 +37,30 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
   let hostOrigin: string;
 
   const issuers = (): IssuerOptions[] => [
-    { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, dpop: { mode: 'allowed', algorithms: ['ES256', 'EdDSA'] } },
-    { issuer: strictIdp.issuer, jwksUri: strictIdp.jwksUri, audience: AUDIENCE, dpop: { mode: 'required', algorithms: ['ES256'], nonce: true } },
+    {
+      issuer: idp.issuer,
+      jwksUri: idp.jwksUri,
+      audience: AUDIENCE,
+      dpop: { mode: 'allowed', algorithms: ['ES256', 'EdDSA'] },
+    },
+    {
+      issuer: strictIdp.issuer,
+      jwksUri: strictIdp.jwksUri,
+      audience: AUDIENCE,
+      dpop: { mode: 'required', algorithms: ['ES256'], nonce: true },
+    },
     { issuer: bearerIdp.issuer, jwksUri: bearerIdp.jwksUri, audience: AUDIENCE, dpop: 'off' },
   ];
-  const boundToken = (issuer: LocalIssuer = idp, jkt: string = key.jkt) => issuer.mint({ aud: AUDIENCE, sub: 'alice', cnf: { jkt } });
+  const boundToken = (issuer: LocalIssuer = idp, jkt: string = key.jkt) =>
+    issuer.mint({ aud: AUDIENCE, sub: 'alice', cnf: { jkt } });
   const proofFor = (token: string, parts: Partial<ProofParts> = {}, signer: DpopTestKey = key) =>
     mintProof(signer, { htm: 'GET', htu: `${PUBLIC_URL}/orders`, accessToken: token, ...parts });
   const dpopGet = (token: string, proof: string | string[], path = '/orders?page=1') =>
     // superagent sends an array as repeated headers; its types only allow that for Cookie.
-    request(app.getHttpServer()).get(path).set('Authorization', `DPoP ${token}`).set('DPoP', proof as string);
+    request(app.getHttpServer())
+      .get(path)
+      .set('Authorization', `DPoP ${token}`)
+      .set('DPoP', proof as string);
 
   beforeAll(async () => {
     [idp, strictIdp, bearerIdp, key, otherKey] = await Promise.all([
@@ -60,7 +74,10 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
       imports: [JwksCacheModule.forRoot({ issuers: issuers(), guard: { publicUrl: PUBLIC_URL } })],
       controllers: [OrdersController],
     });
-    hostApp = await startApp(platform, { imports: [JwksCacheModule.forRoot({ issuers: issuers() })], controllers: [OrdersController] });
+    hostApp = await startApp(platform, {
+      imports: [JwksCacheModule.forRoot({ issuers: issuers() })],
+      controllers: [OrdersController],
+    });
     await hostApp.listen(0, '127.0.0.1');
     hostOrigin = `http://127.0.0.1:${(hostApp.getHttpServer().address() as AddressInfo).port}`;
   });
@@ -98,13 +115,18 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     ['iat', (token) => proofFor(token, { iat: Math.floor(Date.now() / 1000) - 600 })],
     ['ath', (token) => proofFor(token, { accessToken: `${token}x` })],
   ];
-  it.each(failing)('refuses a proof failing only its %s check with invalid_dpop_proof and both challenges', async (_check, makeProof) => {
-    const token = await boundToken();
-    const response = await dpopGet(token, await makeProof(token));
-    expect(response.status).toBe(401);
-    expect(response.headers['www-authenticate']).toBe(`DPoP error="invalid_dpop_proof", error_description="The DPoP proof is invalid", ${ALGS}, Bearer`);
-    expect(JSON.stringify(response.body)).not.toContain(token);
-  });
+  it.each(failing)(
+    'refuses a proof failing only its %s check with invalid_dpop_proof and both challenges',
+    async (_check, makeProof) => {
+      const token = await boundToken();
+      const response = await dpopGet(token, await makeProof(token));
+      expect(response.status).toBe(401);
+      expect(response.headers['www-authenticate']).toBe(
+        `DPoP error="invalid_dpop_proof", error_description="The DPoP proof is invalid", ${ALGS}, Bearer`,
+      );
+      expect(JSON.stringify(response.body)).not.toContain(token);
+    },
+  );
 
   it('refuses a proof whose key is not the one the token is bound to (cnf.jkt)', async () => {
     const token = await boundToken(idp, otherKey.jkt);
@@ -143,14 +165,20 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     expect((await dpopGet(token, await proofFor(token))).status).toBe(200);
     const response = await request(app.getHttpServer()).get('/orders').set('Authorization', `Bearer ${token}`);
     expect(response.status).toBe(401);
-    expect(response.headers['www-authenticate']).toBe(`Bearer error="invalid_token", error_description="The access token was presented with the wrong authorization scheme", DPoP ${ALGS}`);
+    expect(response.headers['www-authenticate']).toBe(
+      `Bearer error="invalid_token", error_description="The access token was presented with the wrong authorization scheme", DPoP ${ALGS}`,
+    );
   });
 
   it("with 'required', refuses a Bearer token; an unbound token passes as Bearer where DPoP is allowed", async () => {
     const strict = await strictIdp.mint({ aud: AUDIENCE, sub: 'bob' });
-    expect((await request(app.getHttpServer()).get('/orders').set('Authorization', `Bearer ${strict}`)).status).toBe(401);
+    expect((await request(app.getHttpServer()).get('/orders').set('Authorization', `Bearer ${strict}`)).status).toBe(
+      401,
+    );
     const plain = await idp.mint({ aud: AUDIENCE, sub: 'carol' });
-    expect((await request(app.getHttpServer()).get('/orders').set('Authorization', `Bearer ${plain}`)).status).toBe(200);
+    expect((await request(app.getHttpServer()).get('/orders').set('Authorization', `Bearer ${plain}`)).status).toBe(
+      200,
+    );
   });
 
   it("with 'off', refuses the DPoP scheme", async () => {
@@ -164,7 +192,9 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     const token = await boundToken(strictIdp);
     const first = await dpopGet(token, await proofFor(token));
     expect(first.status).toBe(401);
-    expect(first.headers['www-authenticate']).toMatch(/^DPoP error="use_dpop_nonce", error_description="The resource server requires a DPoP nonce", algs="ES256 EdDSA", Bearer$/);
+    expect(first.headers['www-authenticate']).toMatch(
+      /^DPoP error="use_dpop_nonce", error_description="The resource server requires a DPoP nonce", algs="ES256 EdDSA", Bearer$/,
+    );
     const nonce = first.headers['dpop-nonce'];
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
     const stale = await dpopGet(token, await proofFor(token, { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' }));
@@ -179,11 +209,25 @@ describe.each(PLATFORMS)('JwtGuard with DPoP (RFC 9449) on %s', (platform: Platf
     const provider = app.get(JwksProvider);
     const token = await boundToken();
     const proof = await proofFor(token, { htm: 'POST', htu: 'https://api.example.com/queue' });
-    const verified = await provider.verifyRequest({ method: 'POST', url: 'https://api.example.com/queue?x=1', headers: { authorization: `DPoP ${token}`, dpop: proof } });
+    const verified = await provider.verifyRequest({
+      method: 'POST',
+      url: 'https://api.example.com/queue?x=1',
+      headers: { authorization: `DPoP ${token}`, dpop: proof },
+    });
     expect(verified).toMatchObject({ scheme: 'dpop', jkt: key.jkt, issuer: idp.issuer });
-    await expect(provider.verifyRequest({ method: 'POST', url: 'https://api.example.com/queue', headers: new Headers({ authorization: `DPoP ${token}`, dpop: proof }) }))
-      .rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
-    await expect(provider.verifyRequest({ method: 'GET', url: 'https://api.example.com/', headers: { authorization: `Bearer ${token}` } }))
-      .rejects.toMatchObject({ code: 'ERR_DPOP_SCHEME' });
+    await expect(
+      provider.verifyRequest({
+        method: 'POST',
+        url: 'https://api.example.com/queue',
+        headers: new Headers({ authorization: `DPoP ${token}`, dpop: proof }),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' });
+    await expect(
+      provider.verifyRequest({
+        method: 'GET',
+        url: 'https://api.example.com/',
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_DPOP_SCHEME' });
   });
 });

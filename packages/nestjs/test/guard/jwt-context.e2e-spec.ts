@@ -62,7 +62,9 @@ class RecordingInterceptor implements NestInterceptor {
 
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const before = this.jwt.claims()?.sub;
-    return next.handle().pipe(map((body) => ({ ...(body as object), interceptor: { before, after: this.jwt.claims()?.sub } })));
+    return next
+      .handle()
+      .pipe(map((body) => ({ ...(body as object), interceptor: { before, after: this.jwt.claims()?.sub } })));
   }
 }
 
@@ -77,7 +79,9 @@ class GlobalRecordingInterceptor implements NestInterceptor {
 
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const before = this.jwt.claims()?.sub;
-    return next.handle().pipe(map((body) => ({ ...(body as object), global: { before, after: this.jwt.claims()?.sub } })));
+    return next
+      .handle()
+      .pipe(map((body) => ({ ...(body as object), global: { before, after: this.jwt.claims()?.sub } })));
   }
 }
 
@@ -85,7 +89,10 @@ class GlobalRecordingInterceptor implements NestInterceptor {
 @UseGuards(JwtGuard)
 @UseInterceptors(RecordingInterceptor)
 class ContextController {
-  constructor(private readonly probe: AuditProbe, private readonly tokens: TokenCacheService) {}
+  constructor(
+    private readonly probe: AuditProbe,
+    private readonly tokens: TokenCacheService,
+  ) {}
 
   @Get('request/:label')
   async request(@Param('label') label: string): Promise<object> {
@@ -94,12 +101,21 @@ class ContextController {
     // Work the handler starts and does not await at once: a timer, and a promise chain.
     const inTimer = new Promise((resolve) => setTimeout(() => resolve(this.probe.snapshot()), 0));
     const inImmediate = new Promise((resolve) => setImmediate(() => resolve(this.probe.snapshot())));
-    return { label, atStart, afterBarrier: this.probe.snapshot(), inTimer: await inTimer, inImmediate: await inImmediate };
+    return {
+      label,
+      atStart,
+      afterBarrier: this.probe.snapshot(),
+      inTimer: await inTimer,
+      inImmediate: await inImmediate,
+    };
   }
 
   @Get('token')
   async token(): Promise<object> {
-    return { fromContext: await this.tokens.ensureToken('downstream'), explicit: await this.tokens.ensureToken('downstream', 'explicit') };
+    return {
+      fromContext: await this.tokens.ensureToken('downstream'),
+      explicit: await this.tokens.ensureToken('downstream', 'explicit'),
+    };
   }
 
   @Public()
@@ -143,7 +159,10 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
       ],
     });
     // mapUser makes request.user something else: the context keeps giving the claims.
-    app = await startApp(platform, modules({ tenantFrom: (claims) => claims.tid as string | undefined, mapUser: () => ({ name: 'mapped' }) }));
+    app = await startApp(
+      platform,
+      modules({ tenantFrom: (claims) => claims.tid as string | undefined, mapUser: () => ({ name: 'mapped' }) }),
+    );
     offApp = await startApp(platform, modules({ context: false }, false));
   });
 
@@ -159,19 +178,37 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
   it('gives the claims and tenant in any provider: in the handler, in async work it starts, in route and app-wide interceptors', async () => {
     const response = await get(app, '/ctx/request/one', await token({ sub: 'alice', tid: 'acme' })).expect(200);
     const seen = { sub: 'alice', tenant: 'acme' };
-    expect(response.body).toEqual({ label: 'one', atStart: seen, afterBarrier: seen, inTimer: seen, inImmediate: seen, interceptor: { before: 'alice', after: 'alice' }, global: { before: 'alice', after: 'alice' } });
+    expect(response.body).toEqual({
+      label: 'one',
+      atStart: seen,
+      afterBarrier: seen,
+      inTimer: seen,
+      inImmediate: seen,
+      interceptor: { before: 'alice', after: 'alice' },
+      global: { before: 'alice', after: 'alice' },
+    });
   });
 
-  it('never lets two concurrent requests see each other\'s claims', async () => {
+  it("never lets two concurrent requests see each other's claims", async () => {
     barrier.expected = 2; // Both handlers wait until both are in: their async work interleaves.
     const [alice, bob] = await Promise.all([
       get(app, '/ctx/request/a', await token({ sub: 'alice', tid: 'acme' })),
       get(app, '/ctx/request/b', await token({ sub: 'bob', tid: 'globex' })),
     ]);
-    for (const [response, sub, tenant] of [[alice, 'alice', 'acme'], [bob, 'bob', 'globex']] as const) {
+    for (const [response, sub, tenant] of [
+      [alice, 'alice', 'acme'],
+      [bob, 'bob', 'globex'],
+    ] as const) {
       expect(response.status).toBe(200);
       const seen = { sub, tenant };
-      expect(response.body).toMatchObject({ atStart: seen, afterBarrier: seen, inTimer: seen, inImmediate: seen, interceptor: { before: sub, after: sub }, global: { before: sub, after: sub } });
+      expect(response.body).toMatchObject({
+        atStart: seen,
+        afterBarrier: seen,
+        inTimer: seen,
+        inImmediate: seen,
+        interceptor: { before: sub, after: sub },
+        global: { before: sub, after: sub },
+      });
     }
   });
 
@@ -181,13 +218,14 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const port = (server.address() as AddressInfo).port;
     const jwt = await token({ sub: 'alice', tid: 'acme' });
-    const call = (path: string, headers: Record<string, string> = {}) => new Promise<{ body: unknown; socket: unknown }>((resolve, reject) => {
-      httpGet({ host: '127.0.0.1', port, path, agent, headers }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ body: JSON.parse(body), socket: response.socket }));
-      }).on('error', reject);
-    });
+    const call = (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ body: unknown; socket: unknown }>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path, agent, headers }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ body: JSON.parse(body), socket: response.socket }));
+        }).on('error', reject);
+      });
     try {
       const guarded = await call('/ctx/request/k', { authorization: `Bearer ${jwt}` });
       const open = await call('/ctx/public');
@@ -205,7 +243,7 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
   });
 
   describe('tenantFrom on a token source', () => {
-    it('takes the tenant from the request\'s claims; an explicit tenant wins', async () => {
+    it("takes the tenant from the request's claims; an explicit tenant wins", async () => {
       const acme = await get(app, '/ctx/token', await token({ sub: 'alice', tid: 'acme' })).expect(200);
       expect(acme.body).toMatchObject({ fromContext: 'token-for-acme', explicit: 'token-for-explicit' });
       const globex = await get(app, '/ctx/token', await token({ sub: 'bob', tid: 'globex' })).expect(200);
@@ -215,8 +253,12 @@ describe.each(PLATFORMS)('JwtContext on %s', (platform: Platform) => {
     it('refuses a call without a tenant outside a request, rather than hand out the no-tenant token', async () => {
       const tokens = app.get(TokenCacheService);
       await expect(tokens.ensureToken('downstream')).rejects.toThrow(JwtContextMissingError);
-      await expect(tokens.ensureToken('downstream')).rejects.toThrow('Token source "downstream" takes its tenant from the request (tenantFrom), but no request admitted by JwtGuard is being served here: pass the tenant explicitly');
-      await expect(tokens.fetch('http://127.0.0.1:9/', undefined, { token: 'downstream' })).rejects.toThrow(JwtContextMissingError);
+      await expect(tokens.ensureToken('downstream')).rejects.toThrow(
+        'Token source "downstream" takes its tenant from the request (tenantFrom), but no request admitted by JwtGuard is being served here: pass the tenant explicitly',
+      );
+      await expect(tokens.fetch('http://127.0.0.1:9/', undefined, { token: 'downstream' })).rejects.toThrow(
+        JwtContextMissingError,
+      );
       await expect(tokens.invalidate('downstream')).rejects.toThrow(JwtContextMissingError);
       await expect(tokens.ensureToken('downstream', 'acme')).resolves.toBe('token-for-acme');
     });

@@ -133,7 +133,7 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
   });
 
   describe('accepting', () => {
-    it('puts the verified claims on the request: @JwtClaims() and @JwtClaims(\'sub\')', async () => {
+    it("puts the verified claims on the request: @JwtClaims() and @JwtClaims('sub')", async () => {
       const response = await get('/orders', await validToken({ sub: 'alice', tenant: 'acme' })).expect(200);
       const body = response.body as ClaimsBody;
       expect(body.sub).toBe('alice');
@@ -142,7 +142,10 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
 
     it('accepts the scheme in any case', async () => {
       const token = await validToken({ sub: 'carol' });
-      const response = await request(app.getHttpServer()).get('/orders').set('Authorization', `bEaReR ${token}`).expect(200);
+      const response = await request(app.getHttpServer())
+        .get('/orders')
+        .set('Authorization', `bEaReR ${token}`)
+        .expect(200);
       expect((response.body as ClaimsBody).sub).toBe('carol');
     });
 
@@ -176,7 +179,9 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
     it('puts the realm first in error challenges', async () => {
       const expired = await validToken({ exp: nowSeconds() - 3600 });
       const response = await call('/global/private').set('Authorization', `Bearer ${expired}`).expect(401);
-      expect(response.headers['www-authenticate']).toBe('Bearer realm="orders", error="invalid_token", error_description="The access token expired"');
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer realm="orders", error="invalid_token", error_description="The access token expired"',
+      );
     });
   });
 
@@ -188,25 +193,51 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
     });
 
     it('treats another scheme (Basic) as no bearer token', async () => {
-      const response = await request(app.getHttpServer()).get('/orders').set('Authorization', 'Basic dXNlcjpwYXNz').expect(401);
+      const response = await request(app.getHttpServer())
+        .get('/orders')
+        .set('Authorization', 'Basic dXNlcjpwYXNz')
+        .expect(401);
       expect(response.headers['www-authenticate']).toBe('Bearer');
     });
 
     it('answers a Bearer header that is not "Bearer <token>" with 400 invalid_request', async () => {
       const token = await validToken();
-      const response = await request(app.getHttpServer()).get('/orders').set('Authorization', `Bearer ${token} ${token}`).expect(400);
+      const response = await request(app.getHttpServer())
+        .get('/orders')
+        .set('Authorization', `Bearer ${token} ${token}`)
+        .expect(400);
       expect(response.headers['www-authenticate']).toBe(
         'Bearer error="invalid_request", error_description="The Authorization header must be Bearer followed by one token"',
       );
-      expect(response.body).toEqual({ statusCode: 400, message: 'The Authorization header must be Bearer followed by one token', error: 'Bad Request' });
+      expect(response.body).toEqual({
+        statusCode: 400,
+        message: 'The Authorization header must be Bearer followed by one token',
+        error: 'Bad Request',
+      });
     });
 
     it.each([
       ['a malformed token', () => 'abc.def', 'The access token is malformed'],
-      ['an expired token', async () => validToken({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), 'The access token expired'],
-      ['a not-yet-valid token', async () => validToken({ nbf: nowSeconds() + 3600 }), 'The access token is not yet valid'],
-      ['a token of a wrong iss', async () => validToken({ iss: 'https://other-idp.example/' }), 'The access token issuer is not trusted'],
-      ['a token of a wrong aud', async () => validToken({ aud: 'billing-api' }), 'The access token audience is not accepted'],
+      [
+        'an expired token',
+        async () => validToken({ iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }),
+        'The access token expired',
+      ],
+      [
+        'a not-yet-valid token',
+        async () => validToken({ nbf: nowSeconds() + 3600 }),
+        'The access token is not yet valid',
+      ],
+      [
+        'a token of a wrong iss',
+        async () => validToken({ iss: 'https://other-idp.example/' }),
+        'The access token issuer is not trusted',
+      ],
+      [
+        'a token of a wrong aud',
+        async () => validToken({ aud: 'billing-api' }),
+        'The access token audience is not accepted',
+      ],
     ])('answers %s with 401 invalid_token and a fixed description', async (_kind, token, description) => {
       const response = await get('/orders', await token()).expect(401);
       expect(response.headers['www-authenticate']).toBe(INVALID(description));
@@ -223,7 +254,9 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
   describe('@Scopes', () => {
     it('answers 403 insufficient_scope naming every required scope when one is lacking', async () => {
       const response = await get('/orders/export', await validToken({ scope: 'orders:read' })).expect(403);
-      expect(response.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="orders:read orders:export"');
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer error="insufficient_scope", scope="orders:read orders:export"',
+      );
       expect(response.body).toEqual({ statusCode: 403, message: 'Forbidden', error: 'Forbidden' });
     });
 
@@ -232,7 +265,9 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
     });
 
     it('accepts the scopes from a space-delimited scope claim', async () => {
-      await get('/orders/export', await validToken({ scope: 'profile orders:export orders:read' })).expect(200, { exported: true });
+      await get('/orders/export', await validToken({ scope: 'profile orders:export orders:read' })).expect(200, {
+        exported: true,
+      });
     });
 
     it('accepts the scopes from an scp array, and from an scp string', async () => {
@@ -248,33 +283,89 @@ describe.each(PLATFORMS)('JwtGuard on %s', (platform: Platform) => {
       jwksBefore = idp.requests.jwks;
     });
 
-    const claims = () => ({ iss: idp.issuer, aud: AUDIENCE, sub: 'mallory', iat: nowSeconds(), exp: nowSeconds() + 600 });
+    const claims = () => ({
+      iss: idp.issuer,
+      aud: AUDIENCE,
+      sub: 'mallory',
+      iat: nowSeconds(),
+      exp: nowSeconds() + 600,
+    });
     const rsaKid = () => idp.signingKey('RS256').kid;
-    const rsaPublicKey = () => createPublicKey({ key: idp.jwks().keys.find((key) => key.kid === rsaKid())! as JsonWebKey, format: 'jwk' });
-    const attackerSigned = (header: Record<string, unknown>) => signWith(attackerKey.privateKey, { alg: 'ES256', ...header }, claims());
+    const rsaPublicKey = () =>
+      createPublicKey({ key: idp.jwks().keys.find((key) => key.kid === rsaKid())! as JsonWebKey, format: 'jwk' });
+    const attackerSigned = (header: Record<string, unknown>) =>
+      signWith(attackerKey.privateKey, { alg: 'ES256', ...header }, claims());
     const issuerSigned = (header: Record<string, unknown>, extraClaims: Record<string, unknown> = {}) =>
-      signWith(idp.signingKey('ES256').privateKey, { alg: 'ES256', kid: idp.signingKey('ES256').kid, ...header }, { ...claims(), ...extraClaims });
+      signWith(
+        idp.signingKey('ES256').privateKey,
+        { alg: 'ES256', kid: idp.signingKey('ES256').kid, ...header },
+        { ...claims(), ...extraClaims },
+      );
 
     const NOT_ALLOWED = 'The access token algorithm is not allowed';
     const UNKNOWN_KEY = 'The access token signing key is unknown';
     const BAD_SIGNATURE = 'The access token signature is invalid';
     const attacks: [string, () => string, string][] = [
       ['alg: none', () => unsignedToken({ alg: 'none', kid: rsaKid() }, claims()), NOT_ALLOWED],
-      ['HS256 keyed with the issuer public key (PEM)', () => signWith(rsaPublicKey().export({ type: 'spki', format: 'pem' }), { alg: 'HS256', kid: rsaKid() }, claims()), NOT_ALLOWED],
-      ['HS256 keyed with the issuer public key (JWK)', () => signWith(JSON.stringify(idp.jwks().keys.find((key) => key.kid === rsaKid())), { alg: 'HS256', kid: rsaKid() }, claims()), NOT_ALLOWED],
-      ['jku to the attacker JWKS', () => attackerSigned({ kid: 'attacker-key', jku: attacker.url('/jwks.json') }), UNKNOWN_KEY],
-      ['x5u to the attacker certificate', () => attackerSigned({ kid: 'attacker-key', x5u: attacker.url('/cert.pem') }), UNKNOWN_KEY],
-      ['embedded attacker jwk under the issuer kid', () => attackerSigned({ kid: idp.signingKey('ES256').kid, jwk: attackerKey.publicJwk }), BAD_SIGNATURE],
-      ['x5c carrying the attacker key, with an x5u', () => attackerSigned({
-        x5c: [createPublicKey({ key: attackerKey.publicJwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'der' }).toString('base64')],
-        x5u: attacker.url('/chain.pem'),
-      }), BAD_SIGNATURE],
+      [
+        'HS256 keyed with the issuer public key (PEM)',
+        () =>
+          signWith(rsaPublicKey().export({ type: 'spki', format: 'pem' }), { alg: 'HS256', kid: rsaKid() }, claims()),
+        NOT_ALLOWED,
+      ],
+      [
+        'HS256 keyed with the issuer public key (JWK)',
+        () =>
+          signWith(
+            JSON.stringify(idp.jwks().keys.find((key) => key.kid === rsaKid())),
+            { alg: 'HS256', kid: rsaKid() },
+            claims(),
+          ),
+        NOT_ALLOWED,
+      ],
+      [
+        'jku to the attacker JWKS',
+        () => attackerSigned({ kid: 'attacker-key', jku: attacker.url('/jwks.json') }),
+        UNKNOWN_KEY,
+      ],
+      [
+        'x5u to the attacker certificate',
+        () => attackerSigned({ kid: 'attacker-key', x5u: attacker.url('/cert.pem') }),
+        UNKNOWN_KEY,
+      ],
+      [
+        'embedded attacker jwk under the issuer kid',
+        () => attackerSigned({ kid: idp.signingKey('ES256').kid, jwk: attackerKey.publicJwk }),
+        BAD_SIGNATURE,
+      ],
+      [
+        'x5c carrying the attacker key, with an x5u',
+        () =>
+          attackerSigned({
+            x5c: [
+              createPublicKey({ key: attackerKey.publicJwk as JsonWebKey, format: 'jwk' })
+                .export({ type: 'spki', format: 'der' })
+                .toString('base64'),
+            ],
+            x5u: attacker.url('/chain.pem'),
+          }),
+        BAD_SIGNATURE,
+      ],
       ['kid path traversal', () => issuerSigned({ kid: '../../../../etc/passwd' }), UNKNOWN_KEY],
       ['kid SQL injection', () => issuerSigned({ kid: "' OR '1'='1' --" }), UNKNOWN_KEY],
       ['kid of 10 000 characters', () => issuerSigned({ kid: 'k'.repeat(10_000) }), UNKNOWN_KEY],
-      ['an unknown crit header', () => issuerSigned({ crit: ['urn:attacker:ignore-exp'], 'urn:attacker:ignore-exp': true }), 'The access token header is not allowed'],
+      [
+        'an unknown crit header',
+        () => issuerSigned({ crit: ['urn:attacker:ignore-exp'], 'urn:attacker:ignore-exp': true }),
+        'The access token header is not allowed',
+      ],
       ['a 20 KiB token', () => issuerSigned({}, { padding: 'p'.repeat(20 * 1024) }), 'The access token is too large'],
-      ['a JWE-like 5-part token', () => `${b64({ alg: 'RSA-OAEP', enc: 'A256GCM', jku: attacker.url('/jwe-keys') })}.${b64('key')}.${b64('iv')}.${b64('ciphertext')}.${b64('tag')}`, 'The access token is malformed'],
+      [
+        'a JWE-like 5-part token',
+        () =>
+          `${b64({ alg: 'RSA-OAEP', enc: 'A256GCM', jku: attacker.url('/jwe-keys') })}.${b64('key')}.${b64('iv')}.${b64('ciphertext')}.${b64('tag')}`,
+        'The access token is malformed',
+      ],
     ];
 
     it.each(attacks)('rejects %s', async (_name, token, description) => {

@@ -5,7 +5,14 @@ import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import request from 'supertest';
-import { JwksCacheModule, JwksProvider, JwtClaims, type JwtClaimsPayload, JwtGuard, type VerifyOverrides } from '@jwks-cache/nestjs';
+import {
+  JwksCacheModule,
+  JwksProvider,
+  JwtClaims,
+  type JwtClaimsPayload,
+  JwtGuard,
+  type VerifyOverrides,
+} from '@jwks-cache/nestjs';
 import { JwksAuthGuard, JwksStrategy, jwksSecretProvider } from '@jwks-cache/nestjs/passport';
 import { generateAttackerKey, LocalIssuer, signWith, unsignedToken } from '@jwks-cache/testing';
 import { type HttpApp, type Platform, PLATFORMS, startApp } from './support/platform-app.js';
@@ -84,12 +91,22 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
     const call = request(app.getHttpServer()).get(path);
     return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);
   };
-  const claims = (extra: Record<string, unknown> = {}) => ({ iss: idp.issuer, aud: AUDIENCE, sub: 'alice', iat: nowSeconds(), exp: nowSeconds() + 600, ...extra });
+  const claims = (extra: Record<string, unknown> = {}) => ({
+    iss: idp.issuer,
+    aud: AUDIENCE,
+    sub: 'alice',
+    iat: nowSeconds(),
+    exp: nowSeconds() + 600,
+    ...extra,
+  });
 
   beforeAll(async () => {
     idp = await LocalIssuer.start({ algorithms: ['ES256', 'RS256'] });
     app = await startApp(platform, {
-      imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }), PassportModule],
+      imports: [
+        JwksCacheModule.forRoot({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }),
+        PassportModule,
+      ],
       controllers: [RoutesController],
       providers: [JwksStrategy, LegacyJwtStrategy, { provide: ISSUER, useValue: idp.issuer }],
     });
@@ -100,13 +117,17 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
     await idp?.close();
   });
 
-  describe('AuthGuard(\'jwks\') answers like JwtGuard', () => {
+  describe("AuthGuard('jwks') answers like JwtGuard", () => {
     it.each([
       ['a valid token', () => idp.mint({ aud: AUDIENCE }), 200],
       ['a valid token without kid', () => idp.mint({ aud: AUDIENCE }, { noKid: true }), 200],
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }), 401],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' }), 401],
-      ['a DPoP-bound token (cnf.jkt) as Bearer', () => idp.mint({ aud: AUDIENCE, cnf: { jkt: 'bound-key-thumbprint' } }), 401],
+      [
+        'a DPoP-bound token (cnf.jkt) as Bearer',
+        () => idp.mint({ aud: AUDIENCE, cnf: { jkt: 'bound-key-thumbprint' } }),
+        401,
+      ],
       ['an alg: none token', () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims()), 401],
       ['no token', () => undefined, 401],
     ])('%s', async (_name, token, status) => {
@@ -149,12 +170,17 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
 
     it('sends the RFC 6750 challenge on a 401', async () => {
       const response = await get('/jwks-auth-guard', await idp.mint({ aud: 'billing-api' })).expect(401);
-      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The access token audience is not accepted"');
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer error="invalid_token", error_description="The access token audience is not accepted"',
+      );
       await get('/jwks-auth-guard').expect(401).expect('WWW-Authenticate', 'Bearer');
     });
 
     it('answers a malformed Bearer header with 400 invalid_request, as JwtGuard does', async () => {
-      const response = await request(app.getHttpServer()).get('/jwks-auth-guard').set('Authorization', 'Bearer a b').expect(400);
+      const response = await request(app.getHttpServer())
+        .get('/jwks-auth-guard')
+        .set('Authorization', 'Bearer a b')
+        .expect(400);
       expect(response.headers['www-authenticate']).toMatch(/^Bearer error="invalid_request"/);
     });
   });
@@ -162,7 +188,9 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
   describe('jwksSecretProvider in a plain passport-jwt strategy', () => {
     it('accepts a valid token, ES256 and RS256', async () => {
       await get('/legacy', await idp.mint({ aud: AUDIENCE, sub: 'dave' })).expect(200, { sub: 'dave' });
-      await get('/legacy', await idp.mint({ aud: AUDIENCE, sub: 'erin' }, { alg: 'RS256' })).expect(200, { sub: 'erin' });
+      await get('/legacy', await idp.mint({ aud: AUDIENCE, sub: 'erin' }, { alg: 'RS256' })).expect(200, {
+        sub: 'erin',
+      });
     });
 
     it("accepts a kid-less token signed by the issuer's second key, as JwtGuard and AuthGuard('jwks') do", async () => {
@@ -185,16 +213,28 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
       ['an expired token', () => idp.mint({ aud: AUDIENCE, iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })],
       ['a token of a wrong aud', () => idp.mint({ aud: 'billing-api' })],
       ['an alg: none token', () => unsignedToken({ alg: 'none', kid: idp.signingKey('ES256').kid }, claims())],
-      ['an attacker-signed token under the issuer kid', async () => {
-        const attacker = await generateAttackerKey('ES256');
-        return signWith(attacker.privateKey, { alg: 'ES256', kid: idp.signingKey('ES256').kid }, claims());
-      }],
-      ['HS256 keyed with the issuer public key', () => {
-        const rsa = idp.jwks().keys.find((key) => key.kid === idp.signingKey('RS256').kid)!;
-        const pem = createPublicKey({ key: rsa as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
-        return signWith(pem, { alg: 'HS256', kid: rsa.kid }, claims());
-      }],
-      ['a token with an unknown crit header', () => idp.mint({ aud: AUDIENCE }, { header: { crit: ['urn:x'], 'urn:x': 1 } })],
+      [
+        'an attacker-signed token under the issuer kid',
+        async () => {
+          const attacker = await generateAttackerKey('ES256');
+          return signWith(attacker.privateKey, { alg: 'ES256', kid: idp.signingKey('ES256').kid }, claims());
+        },
+      ],
+      [
+        'HS256 keyed with the issuer public key',
+        () => {
+          const rsa = idp.jwks().keys.find((key) => key.kid === idp.signingKey('RS256').kid)!;
+          const pem = createPublicKey({ key: rsa as JsonWebKey, format: 'jwk' }).export({
+            type: 'spki',
+            format: 'pem',
+          }) as string;
+          return signWith(pem, { alg: 'HS256', kid: rsa.kid }, claims());
+        },
+      ],
+      [
+        'a token with an unknown crit header',
+        () => idp.mint({ aud: AUDIENCE }, { header: { crit: ['urn:x'], 'urn:x': 1 } }),
+      ],
     ])('refuses %s with 401', async (_name, token) => {
       await get('/legacy', await token()).expect(401);
     });
@@ -206,7 +246,10 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
 
     beforeAll(async () => {
       subclassApp = await startApp(platform, {
-        imports: [JwksCacheModule.forRoot({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }), PassportModule],
+        imports: [
+          JwksCacheModule.forRoot({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }),
+          PassportModule,
+        ],
         controllers: [RoutesController],
         providers: [AppUserStrategy, LegacyJwtStrategy, { provide: ISSUER, useValue: idp.issuer }],
       });
@@ -216,7 +259,8 @@ describe.each(PLATFORMS)('passport interop on %s', (platform: Platform) => {
       await subclassApp?.close();
     });
 
-    const call = (token: string) => request(subclassApp.getHttpServer()).get('/passport').set('Authorization', `Bearer ${token}`);
+    const call = (token: string) =>
+      request(subclassApp.getHttpServer()).get('/passport').set('Authorization', `Bearer ${token}`);
 
     it('maps claims to the user with validate(), and refuses when it returns false', async () => {
       const accepted = await call(await idp.mint({ aud: AUDIENCE, sub: 'carol', tenant: 'acme' })).expect(200);

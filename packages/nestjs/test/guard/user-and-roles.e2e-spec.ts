@@ -114,7 +114,10 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
     if (claims.sub === 'nobody') return Promise.resolve(false);
     if (claims.sub === 'banned') return Promise.reject(new ForbiddenException('This account is suspended'));
     if (claims.sub === 'broken') return Promise.reject(new Error('user store down'));
-    return Promise.resolve({ id: `user:${String(claims.sub)}`, via: (req as { headers: Record<string, unknown> }).headers['x-client'] });
+    return Promise.resolve({
+      id: `user:${String(claims.sub)}`,
+      via: (req as { headers: Record<string, unknown> }).headers['x-client'],
+    });
   });
 
   const options = (guard: JwksCacheModuleOptions['guard']): JwksCacheModuleOptions => ({
@@ -170,7 +173,9 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
 
     it.each(['ghost', 'nobody'])('refuses a request it maps to no user (%s) with 401 invalid_token', async (sub) => {
       const response = await get(app, '/me', await token({ sub })).expect(401);
-      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The access token subject is not accepted"');
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer error="invalid_token", error_description="The access token subject is not accepted"',
+      );
     });
 
     it('passes a thrown HttpException through as the answer', async () => {
@@ -182,7 +187,11 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       const jwt = await token({ sub: 'broken' });
       const response = await get(app, '/me', jwt).expect(500);
-      expect(response.body).toEqual({ statusCode: 500, message: 'The user could not be resolved', error: 'Internal Server Error' });
+      expect(response.body).toEqual({
+        statusCode: 500,
+        message: 'The user could not be resolved',
+        error: 'Internal Server Error',
+      });
       expect(JSON.stringify(response.body)).not.toContain('user store down');
       expect(logged).toHaveBeenCalledTimes(1);
       const line = JSON.stringify(logged.mock.calls[0]);
@@ -191,7 +200,10 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
     });
 
     it('is a protected hook a JwtGuard subclass overrides with injected services', async () => {
-      await get(app, '/directory', await token({ sub: 'carol' })).expect(200, { user: { id: 'directory:carol', via: 'subclass' }, sub: 'carol' });
+      await get(app, '/directory', await token({ sub: 'carol' })).expect(200, {
+        user: { id: 'directory:carol', via: 'subclass' },
+        sub: 'carol',
+      });
       await get(app, '/directory', await token({ sub: 'stranger' })).expect(401);
       expect(mapUser).not.toHaveBeenCalled();
     });
@@ -204,21 +216,39 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
 
   describe('@AnyScope', () => {
     it('needs one of its scopes, from scope or scp', async () => {
-      await get(app, '/reports', await token({ roles: ['analyst'], scope: 'reports:admin other' })).expect(200, { reports: true });
-      await get(app, '/reports', await token({ roles: ['analyst'], scp: ['reports:read'] })).expect(200, { reports: true });
+      await get(app, '/reports', await token({ roles: ['analyst'], scope: 'reports:admin other' })).expect(200, {
+        reports: true,
+      });
+      await get(app, '/reports', await token({ roles: ['analyst'], scp: ['reports:read'] })).expect(200, {
+        reports: true,
+      });
     });
 
     it('refuses a token with none of them: 403 insufficient_scope naming the accepted scopes', async () => {
-      const response = await get(app, '/reports', await token({ roles: ['analyst'], scope: 'orders:read' })).expect(403);
-      expect(response.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="reports:read reports:admin"');
+      const response = await get(app, '/reports', await token({ roles: ['analyst'], scope: 'orders:read' })).expect(
+        403,
+      );
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer error="insufficient_scope", scope="reports:read reports:admin"',
+      );
     });
 
     it('combines with @Scopes: every @Scopes scope and one @AnyScope scope', async () => {
       const both = await token({ roles: ['analyst'], scope: 'reports:export reports:read' });
       await get(app, '/reports/export', both).expect(200, { exported: true });
-      const onlyAll = await get(app, '/reports/export', await token({ roles: ['analyst'], scope: 'reports:export' })).expect(403);
-      expect(onlyAll.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="reports:read reports:admin"');
-      const onlyAny = await get(app, '/reports/export', await token({ roles: ['analyst'], scope: 'reports:read' })).expect(403);
+      const onlyAll = await get(
+        app,
+        '/reports/export',
+        await token({ roles: ['analyst'], scope: 'reports:export' }),
+      ).expect(403);
+      expect(onlyAll.headers['www-authenticate']).toBe(
+        'Bearer error="insufficient_scope", scope="reports:read reports:admin"',
+      );
+      const onlyAny = await get(
+        app,
+        '/reports/export',
+        await token({ roles: ['analyst'], scope: 'reports:read' }),
+      ).expect(403);
       expect(onlyAny.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="reports:export"');
     });
   });
@@ -235,11 +265,15 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
       for (const roles of [['viewer'], undefined, 'Admin', [{ name: 'admin' }]]) {
         const response = await get(app, '/reports', await token({ scope, roles })).expect(403);
         expect(response.headers['www-authenticate']).toBeUndefined();
-        expect(response.body).toEqual({ statusCode: 403, message: 'The token has none of the accepted roles', error: 'Forbidden' });
+        expect(response.body).toEqual({
+          statusCode: 403,
+          message: 'The token has none of the accepted roles',
+          error: 'Forbidden',
+        });
       }
     });
 
-    it('on a handler replaces the controller\'s roles; an empty @Roles() lifts them', async () => {
+    it("on a handler replaces the controller's roles; an empty @Roles() lifts them", async () => {
       await get(app, '/reports/admin', await token({ scope, roles: ['analyst'] })).expect(403);
       await get(app, '/reports/admin', await token({ scope, roles: ['admin'] })).expect(200, { admin: true });
       await get(app, '/reports/any-role', await token({ scope })).expect(200, { anyRole: true });
@@ -254,7 +288,9 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
     });
 
     it('reads a claim named with dots whole (an Auth0 namespaced claim) before walking the path', async () => {
-      await get(auth0App, '/reports', await token({ scope, 'https://orders.example.com/roles': ['admin'] })).expect(200);
+      await get(auth0App, '/reports', await token({ scope, 'https://orders.example.com/roles': ['admin'] })).expect(
+        200,
+      );
       await get(auth0App, '/reports', await token({ scope, roles: ['admin'] })).expect(403);
     });
   });
@@ -262,8 +298,12 @@ describe.each(PLATFORMS)('guard.mapUser, @AnyScope and @Roles on %s', (platform:
 
 describe('the decorators refuse bad arguments when applied', () => {
   it('@AnyScope takes scope tokens only, @Roles non-empty strings', () => {
-    expect(() => AnyScope('reports read')).toThrow(new TypeError('@AnyScope(): "reports read" is not a valid scope (printable ASCII, no space, \'"\' or \'\\\')'));
+    expect(() => AnyScope('reports read')).toThrow(
+      new TypeError("@AnyScope(): \"reports read\" is not a valid scope (printable ASCII, no space, '\"' or '\\')"),
+    );
     expect(() => Roles('')).toThrow(new TypeError('@Roles(): "" is not a role (a non-empty string)'));
-    expect(() => Roles(7 as unknown as string)).toThrow(new TypeError('@Roles(): 7 is not a role (a non-empty string)'));
+    expect(() => Roles(7 as unknown as string)).toThrow(
+      new TypeError('@Roles(): 7 is not a role (a non-empty string)'),
+    );
   });
 });

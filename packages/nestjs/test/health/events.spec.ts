@@ -25,7 +25,15 @@ class Recorder {
   readonly seen: Array<{ event: JwksCacheEventName; payload: unknown }> = [];
 
   constructor(events: JwksCacheEvents) {
-    const names: JwksCacheEventName[] = ['jwks.fetched', 'jwks.fetch_failed', 'jwks.stale_served', 'jwks.unknown_kid', 'token.fetched', 'token.failed', 'store.error'];
+    const names: JwksCacheEventName[] = [
+      'jwks.fetched',
+      'jwks.fetch_failed',
+      'jwks.stale_served',
+      'jwks.unknown_kid',
+      'token.fetched',
+      'token.failed',
+      'store.error',
+    ];
     for (const event of names) events.on(event, (payload) => this.seen.push({ event, payload }));
   }
 
@@ -36,8 +44,17 @@ class Recorder {
 
 /** A Keyv store adapter whose every operation never answers (a hung shared store) or fails at once. */
 function brokenStore(mode: 'hangs' | 'fails'): Keyv {
-  const broken = () => (mode === 'hangs' ? new Promise<never>(() => undefined) : Promise.reject(new Error('store down')));
-  const adapter = { opts: {}, namespace: undefined, get: broken, set: broken, delete: broken, clear: broken, on: () => adapter };
+  const broken = () =>
+    mode === 'hangs' ? new Promise<never>(() => undefined) : Promise.reject(new Error('store down'));
+  const adapter = {
+    opts: {},
+    namespace: undefined,
+    get: broken,
+    set: broken,
+    delete: broken,
+    clear: broken,
+    on: () => adapter,
+  };
   return new Keyv({ store: adapter });
 }
 
@@ -54,7 +71,9 @@ describe('events: each one is emitted where it should be', () => {
   });
 
   /** Compiles the module, attaches the recorder, then runs start-up (so warm-up events are seen). */
-  async function start(options: (idp: LocalIssuer) => JwksCacheModuleOptions): Promise<{ idp: LocalIssuer; recorder: Recorder; provider: JwksProvider; tokens: TokenCacheService }> {
+  async function start(
+    options: (idp: LocalIssuer) => JwksCacheModuleOptions,
+  ): Promise<{ idp: LocalIssuer; recorder: Recorder; provider: JwksProvider; tokens: TokenCacheService }> {
     idp = await LocalIssuer.start({ clients: [CLIENT] });
     moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot(options(idp))] })
       .setLogger({ log() {}, error() {}, warn() {} })
@@ -72,7 +91,9 @@ describe('events: each one is emitted where it should be', () => {
 
   it('jwks.fetched: once per warm-up fetch, with the key counts and the source', async () => {
     const { idp, recorder } = await start(withIssuer);
-    expect(recorder.of('jwks.fetched')).toEqual([{ issuer: idp.issuer, keys: 5, skipped: 0, source: 'network', durationMs: expect.any(Number) }]);
+    expect(recorder.of('jwks.fetched')).toEqual([
+      { issuer: idp.issuer, keys: 5, skipped: 0, source: 'network', durationMs: expect.any(Number) },
+    ]);
   });
 
   it('jwks.fetch_failed: once per failed fetch, with the typed error', async () => {
@@ -100,7 +121,8 @@ describe('events: each one is emitted where it should be', () => {
   it('jwks.unknown_kid: one refetch, then the cooldown', async () => {
     const { idp, recorder, provider } = await start(withIssuer);
     fakeClock(Date.now() + 31_000);
-    for (let i = 0; i < 3; i++) await provider.verify(await idp.mint({}, { kid: `unknown-${i}` })).catch(() => undefined);
+    for (let i = 0; i < 3; i++)
+      await provider.verify(await idp.mint({}, { kid: `unknown-${i}` })).catch(() => undefined);
     expect(recorder.of('jwks.unknown_kid')).toEqual([
       { issuer: idp.issuer, refetched: true },
       { issuer: idp.issuer, refetched: false },
@@ -113,7 +135,9 @@ describe('events: each one is emitted where it should be', () => {
     await tokens.ensureToken('inventory');
     await tokens.ensureToken('inventory');
     const fetched = recorder.of('token.fetched');
-    expect(fetched).toEqual([{ name: 'inventory', tenant: undefined, expiresInMs: expect.any(Number), background: false }]);
+    expect(fetched).toEqual([
+      { name: 'inventory', tenant: undefined, expiresInMs: expect.any(Number), background: false },
+    ]);
     expect(fetched[0].expiresInMs).toBeGreaterThan(3_500_000);
   });
 
@@ -128,7 +152,11 @@ describe('events: each one is emitted where it should be', () => {
   });
 
   it('store.error: a hung shared store is a miss, reported per operation (get and set), and keys are still fetched', async () => {
-    const { idp, recorder, provider } = await start((issuer) => ({ ...withIssuer(issuer), stores: [brokenStore('hangs')], storeOptions: { timeout: 50 } }));
+    const { idp, recorder, provider } = await start((issuer) => ({
+      ...withIssuer(issuer),
+      stores: [brokenStore('hangs')],
+      storeOptions: { timeout: 50 },
+    }));
     const errors = recorder.of('store.error');
     expect(errors.map((entry) => entry.operation)).toEqual(expect.arrayContaining(['get', 'set']));
     for (const entry of errors) expect(entry.error).toBeInstanceOf(StoreError);
@@ -138,7 +166,11 @@ describe('events: each one is emitted where it should be', () => {
 
   // Keyv swallows a rejected read or write unless `throwOnErrors` is set; CacheStore sets it.
   it('store.error: a shared store whose operations fail at once is reported per operation', async () => {
-    const { recorder } = await start((issuer) => ({ ...withIssuer(issuer), stores: [brokenStore('fails')], storeOptions: { timeout: 50 } }));
+    const { recorder } = await start((issuer) => ({
+      ...withIssuer(issuer),
+      stores: [brokenStore('fails')],
+      storeOptions: { timeout: 50 },
+    }));
     expect(recorder.of('store.error').map((entry) => entry.operation)).toEqual(expect.arrayContaining(['get', 'set']));
   });
 });

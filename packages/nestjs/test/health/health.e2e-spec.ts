@@ -103,7 +103,11 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
     expect(stale.status).toBe(200);
     expect(healthBody(stale).status).toBe('degraded');
     expect(healthBody(stale).details.jwks.status).toBe('degraded');
-    expect(healthBody(stale).details.jwks.issuers[issuer]).toMatchObject({ freshness: 'stale', keys: 5, lastErrorCode: 'ERR_FETCH_FAILED' });
+    expect(healthBody(stale).details.jwks.issuers[issuer]).toMatchObject({
+      freshness: 'stale',
+      keys: 5,
+      lastErrorCode: 'ERR_FETCH_FAILED',
+    });
 
     // The background retry notices the issuer is back.
     const refetched = nextEvent(app, 'jwks.fetched');
@@ -136,7 +140,10 @@ describe('JwksHealthIndicator through a terminus /health route', () => {
     const empty = await request(app.getHttpServer()).get('/health');
     expect(empty.status).toBe(503);
     expect(healthBody(empty).status).toBe('error');
-    expect(healthBody(empty).details.jwks).toMatchObject({ status: 'down', issuers: { [idp.issuer]: { freshness: 'empty', keys: 0 } } });
+    expect(healthBody(empty).details.jwks).toMatchObject({
+      status: 'down',
+      issuers: { [idp.issuer]: { freshness: 'empty', keys: 0 } },
+    });
 
     const fetched = nextEvent(app, 'jwks.fetched');
     idp.clearFaults();

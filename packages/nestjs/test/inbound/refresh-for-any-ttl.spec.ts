@@ -14,7 +14,10 @@ const STEP = 100;
  * is 2 s of the fake clock, advanced by the test; sockets, `setImmediate` and microtasks stay real.
  */
 function useFakeClock(): void {
-  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'hrtime', 'performance'], now: T0 });
+  jest.useFakeTimers({
+    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'hrtime', 'performance'],
+    now: T0,
+  });
 }
 
 /**
@@ -40,7 +43,11 @@ describe('no request waits on the IdP for a kid it holds, whatever the ttl (issu
     cleanup.push(() => idp.close());
     useFakeClock();
     // The verified-token cache off: every request goes to the key set.
-    const { provider } = createProvider({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }], jwks, verify: { verifiedTokenCacheSize: 0 } });
+    const { provider } = createProvider({
+      issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri }],
+      jwks,
+      verify: { verifiedTokenCacheSize: 0 },
+    });
     cleanup.push(() => provider.onModuleDestroy());
     const token = await idp.mint({}, { expiresIn: 3_600 });
     await provider.verify(token); // the cold start: the one request that waits

@@ -6,7 +6,20 @@ import { dirname, join, normalize, relative, sep } from 'node:path';
  * DESIGN.md's layout: a folder of src may use those below it in this list, never one above. Read
  * from the import statements of every non-test source file.
  */
-const ORDER = ['config', 'guard', 'passport', 'health', 'token-cache', 'dpop', 'jwks', 'discovery', 'store', 'observability', 'internal', 'errors.ts'];
+const ORDER = [
+  'config',
+  'guard',
+  'passport',
+  'health',
+  'token-cache',
+  'dpop',
+  'jwks',
+  'discovery',
+  'store',
+  'observability',
+  'internal',
+  'errors.ts',
+];
 
 /**
  * Runtime imports up the list that are known and allowed for now (docs/architecture.md, "Known
@@ -53,7 +66,8 @@ function upwardImports(): string[] {
       const toRoot = to === undefined && relative(SRC, target).split(sep).length === 1;
       if (toRoot && from !== undefined) {
         // The root files hold the module: only its injection tokens may be used from below.
-        if (!target.endsWith('jwks-cache.module-definition.ts')) found.push(`${relative(SRC, file)} → ${relative(SRC, target)}`);
+        if (!target.endsWith('jwks-cache.module-definition.ts'))
+          found.push(`${relative(SRC, file)} → ${relative(SRC, target)}`);
         continue;
       }
       if (to === undefined || ORDER.indexOf(to) >= ORDER.indexOf(from)) continue;

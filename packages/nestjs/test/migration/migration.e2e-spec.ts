@@ -27,14 +27,17 @@ function appFiles(dir: string): Map<string, string> {
 const MIGRATIONS = ['auth-guard', 'secret-provider'] as const;
 const diffs = codeBlocks(readmeSection('Migrating from jwks-rsa + passport-jwt'), 'diff');
 
-describe('the README\'s passport migration', () => {
+describe("the README's passport migration", () => {
   it('shows one diff per migration', () => {
     expect(diffs).toHaveLength(MIGRATIONS.length);
   });
 
-  it.each(MIGRATIONS.map((name, index) => [name, index] as const))('diff %s turns the app in before/ into the tested one', (name, index) => {
-    expect(applyDiff(appFiles('before'), diffs[index])).toEqual(appFiles(name));
-  });
+  it.each(MIGRATIONS.map((name, index) => [name, index] as const))(
+    'diff %s turns the app in before/ into the tested one',
+    (name, index) => {
+      expect(applyDiff(appFiles('before'), diffs[index])).toEqual(appFiles(name));
+    },
+  );
 });
 
 /** Builds the migrated app with its JWKS at the local issuer: everything else as written. */
@@ -44,9 +47,10 @@ async function startMigratedApp(platform: Platform, ordersModule: Type, idp: Loc
     .overrideProvider(JWKS_CACHE_OPTIONS)
     .useValue({ ...options, issuers: (options.issuers ?? []).map((issuer) => ({ ...issuer, jwksUri: idp.jwksUri })) })
     .compile();
-  const app = platform === 'express'
-    ? moduleRef.createNestApplication<HttpApp>(new ExpressAdapter(), { logger: false })
-    : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  const app =
+    platform === 'express'
+      ? moduleRef.createNestApplication<HttpApp>(new ExpressAdapter(), { logger: false })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return app;
@@ -95,7 +99,9 @@ describe.each(MIGRATIONS)('the app migrated by %s', (migration) => {
       it('keeps the RFC 6750 challenge on its 401s', async () => {
         await get().expect(401).expect('WWW-Authenticate', 'Bearer');
         const refused = await get(await idp.mint({ iss: ISSUER, aud: 'billing-api' })).expect(401);
-        expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The access token audience is not accepted"');
+        expect(refused.headers['www-authenticate']).toBe(
+          'Bearer error="invalid_token", error_description="The access token audience is not accepted"',
+        );
       });
     }
   });

@@ -63,7 +63,12 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
       issuer: idp.issuer,
       audience: AUDIENCE,
       typ: TYP,
-      keys: { RS256: keyHandle(idp, 'RS256'), PS256: keyHandle(idp, 'PS256'), ES256: keyHandle(idp, 'ES256'), EdDSA: keyHandle(idp, 'EdDSA') },
+      keys: {
+        RS256: keyHandle(idp, 'RS256'),
+        PS256: keyHandle(idp, 'PS256'),
+        ES256: keyHandle(idp, 'ES256'),
+        EdDSA: keyHandle(idp, 'EdDSA'),
+      },
       hsIssuer: { issuer: hsIdp.issuer, rsa: keyHandle(hsIdp, 'RS256') },
       attacker: { RS256: attackerRsa, ES256: await generateAttackerKey('ES256') },
       attackerIssuer: attackerIdp.issuer,
@@ -86,7 +91,10 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
 
   it('control: a well-formed token of each configured issuer passes the guard and verify', async () => {
     const claims = { aud: AUDIENCE, sub: 'alice' };
-    for (const token of [await idp.mint(claims, { header: { typ: TYP } }), await hsIdp.mint(claims, { header: { typ: TYP } })]) {
+    for (const token of [
+      await idp.mint(claims, { header: { typ: TYP } }),
+      await hsIdp.mint(claims, { header: { typ: TYP } }),
+    ]) {
       sentTokens.push(token);
       const response = await request(guarded.server).get('/guarded').set('Authorization', `Bearer ${token}`);
       expect(response.status).toBe(200);
@@ -102,7 +110,9 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
     const response = await request(guarded.server).get('/guarded').set('Authorization', `Bearer ${token}`);
     const expectedStatus = row.httpStatus ?? 401;
     expect(response.status).toBe(expectedStatus);
-    expect(response.headers['www-authenticate']).toContain(expectedStatus === 401 ? 'error="invalid_token"' : 'error="invalid_request"');
+    expect(response.headers['www-authenticate']).toContain(
+      expectedStatus === 401 ? 'error="invalid_token"' : 'error="invalid_request"',
+    );
 
     const error = await rejectionOf(guarded.provider.verify(token));
     expect(error).toBeInstanceOf(row.expected);
@@ -112,7 +122,10 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
     expect(attackerIdp.requests.total).toBe(0);
   }
 
-  it.each(ATTACK_CASES.filter((row) => row.knownGap === undefined).map((row) => [row.name, row] as const))('%s', (_name, row) => expectRefused(row));
+  it.each(ATTACK_CASES.filter((row) => row.knownGap === undefined).map((row) => [row.name, row] as const))(
+    '%s',
+    (_name, row) => expectRefused(row),
+  );
 
   // Reported gaps: these fail today; each flips to red once the library refuses the token.
   const knownGaps = ATTACK_CASES.filter((row) => row.knownGap !== undefined).map((row) => [row.name, row] as const);
@@ -121,7 +134,13 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
   it('never follows jku/x5u even on a token the issuer really signed: it verifies with the configured key only', async () => {
     const token = signWith(
       context.keys.RS256.privateKey,
-      { alg: 'RS256', kid: context.keys.RS256.kid, typ: TYP, jku: attackerIdp.jwksUri, x5u: `${attackerIdp.issuer}/cert.pem` },
+      {
+        alg: 'RS256',
+        kid: context.keys.RS256.kid,
+        typ: TYP,
+        jku: attackerIdp.jwksUri,
+        x5u: `${attackerIdp.issuer}/cert.pem`,
+      },
       { iss: idp.issuer, aud: AUDIENCE, sub: 'alice', iat: context.now, exp: context.now + 600 },
     );
     sentTokens.push(token);
@@ -141,7 +160,9 @@ describe('attack corpus: every hostile token is refused, with no request to anyo
   it('wrote no token, no token part and no private key material to the logs', async () => {
     expect(guarded.logs.lines.length).toBeGreaterThan(0);
     expect(guarded.logs.leaked(sentTokens)).toEqual([]);
-    const privateParts = await Promise.all([context.keys.RS256.privateKey, context.attacker.RS256.privateKey].map(async (key) => (await exportJWK(key)).d!));
+    const privateParts = await Promise.all(
+      [context.keys.RS256.privateKey, context.attacker.RS256.privateKey].map(async (key) => (await exportJWK(key)).d!),
+    );
     expect(guarded.logs.leaked(privateParts)).toEqual([]);
   });
 });

@@ -25,8 +25,29 @@ export interface TokenUniverse {
 }
 
 const ALGORITHMS = [
-  'none', 'None', 'NONE', 'nOnE', '', 'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384',
-  'PS512', 'ES256', 'ES384', 'ES512', 'ES256K', 'EdDSA', 'Ed25519', 'RSA-OAEP', 'A128KW', 'dir',
+  'none',
+  'None',
+  'NONE',
+  'nOnE',
+  '',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'ES256K',
+  'EdDSA',
+  'Ed25519',
+  'RSA-OAEP',
+  'A128KW',
+  'dir',
 ];
 
 const HOSTILE_KIDS = ['../../etc/passwd', "' OR '1'='1", '%00', '\u0000', '__proto__', 'constructor', 'a'.repeat(512)];
@@ -82,7 +103,11 @@ export function claimsArbitrary(universe: TokenUniverse): fc.Arbitrary<Record<st
         fc.string({ maxLength: 30 }),
         anyJson,
       ),
-      aud: fc.oneof(fc.constantFrom(universe.audience, 'someone-else'), fc.array(fc.string({ maxLength: 10 })), anyJson),
+      aud: fc.oneof(
+        fc.constantFrom(universe.audience, 'someone-else'),
+        fc.array(fc.string({ maxLength: 10 })),
+        anyJson,
+      ),
       sub: fc.oneof(fc.string({ maxLength: 20 }), anyJson),
       exp: timeClaim(),
       nbf: timeClaim(),
@@ -98,7 +123,10 @@ export function claimsArbitrary(universe: TokenUniverse): fc.Arbitrary<Record<st
  * Valid claims with a random subset replaced by random (often wrong) values or removed, so that
  * many runs pass every check but one — and some pass them all.
  */
-export function perturbedClaimsArbitrary(universe: TokenUniverse, valid: () => Record<string, unknown>): fc.Arbitrary<Record<string, unknown>> {
+export function perturbedClaimsArbitrary(
+  universe: TokenUniverse,
+  valid: () => Record<string, unknown>,
+): fc.Arbitrary<Record<string, unknown>> {
   const names = ['iss', 'aud', 'sub', 'exp', 'nbf', 'iat'];
   return fc.tuple(claimsArbitrary(universe), fc.subarray(names, { maxLength: 2 })).map(([random, replaced]) => {
     const claims = valid();
@@ -112,7 +140,9 @@ export function perturbedClaimsArbitrary(universe: TokenUniverse, valid: () => R
 
 /** At most two hostile header parameters at a time, often none. */
 export function sparseHeaderExtrasArbitrary(universe: TokenUniverse): fc.Arbitrary<Record<string, unknown>> {
-  return fc.tuple(headerExtrasArbitrary(universe), fc.integer({ min: 0, max: 2 })).map(([extras, count]) => Object.fromEntries(Object.entries(extras).slice(0, count)));
+  return fc
+    .tuple(headerExtrasArbitrary(universe), fc.integer({ min: 0, max: 2 }))
+    .map(([extras, count]) => Object.fromEntries(Object.entries(extras).slice(0, count)));
 }
 
 /** A segment: JSON of a value (object or not), raw text, or raw bytes — all base64url-encoded. */
@@ -171,7 +201,10 @@ export const mutationArbitrary: fc.Arbitrary<{ kind: TokenMutation['kind']; at: 
   });
 
 /** Applies a mutation drawn by {@link mutationArbitrary} to `token`. */
-export function mutate(token: string, drawn: { kind: TokenMutation['kind']; at: number; other: number; text: string }): string {
+export function mutate(
+  token: string,
+  drawn: { kind: TokenMutation['kind']; at: number; other: number; text: string },
+): string {
   const index = Math.floor(drawn.at * token.length);
   const parts = token.split('.');
   const part = Math.floor(drawn.at * parts.length);
@@ -228,7 +261,9 @@ function jwkLike(): fc.Arbitrary<Record<string, unknown>> {
 export function jwksBodyArbitrary(validKeys: Record<string, unknown>[]): fc.Arbitrary<string> {
   const keysArray = fc
     .tuple(fc.array(jwkLike(), { maxLength: 6 }), fc.subarray(validKeys))
-    .chain(([random, valid]) => fc.shuffledSubarray([...random, ...valid], { minLength: random.length + valid.length }));
+    .chain(([random, valid]) =>
+      fc.shuffledSubarray([...random, ...valid], { minLength: random.length + valid.length }),
+    );
   return fc.oneof(
     { weight: 4, arbitrary: keysArray.map((keys) => JSON.stringify({ keys })) },
     { weight: 1, arbitrary: fc.record({ keys: anyJson }).map((body) => JSON.stringify(body)) },

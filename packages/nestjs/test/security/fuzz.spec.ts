@@ -72,11 +72,22 @@ describe('fuzzing JwksProvider (fast-check, seed 42)', () => {
 
   beforeAll(async () => {
     fakeClock(NOW);
-    [idp, scripted, foreign] = await Promise.all([LocalIssuer.start({ algorithms: ['RS256', 'ES256', 'EdDSA'] }), ScriptedServer.start(), ScriptedServer.start()]);
+    [idp, scripted, foreign] = await Promise.all([
+      LocalIssuer.start({ algorithms: ['RS256', 'ES256', 'EdDSA'] }),
+      ScriptedServer.start(),
+      ScriptedServer.start(),
+    ]);
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: 'scripted-1', alg: 'ES256', use: 'sig' };
     const now = Math.floor(Date.now() / 1000);
-    scriptedKey = { publicJwk, token: signWith(privateKey, { alg: 'ES256', kid: 'scripted-1' }, { iss: scriptedIssuer, iat: now, exp: now + 3600 }) };
+    scriptedKey = {
+      publicJwk,
+      token: signWith(
+        privateKey,
+        { alg: 'ES256', kid: 'scripted-1' },
+        { iss: scriptedIssuer, iat: now, exp: now + 3600 },
+      ),
+    };
     scripted.serve(JSON.stringify({ keys: [publicJwk] }));
 
     moduleRef = await Test.createTestingModule({
@@ -95,7 +106,12 @@ describe('fuzzing JwksProvider (fast-check, seed 42)', () => {
       .compile();
     await moduleRef.init();
     provider = moduleRef.get(JwksProvider);
-    universe = { issuer: idp.issuer, foreignIssuer: foreign.origin, knownKids: idp.publishedKids(), audience: AUDIENCE };
+    universe = {
+      issuer: idp.issuer,
+      foreignIssuer: foreign.origin,
+      knownKids: idp.publishedKids(),
+      audience: AUDIENCE,
+    };
   });
 
   afterAll(async () => {
@@ -129,23 +145,27 @@ describe('fuzzing JwksProvider (fast-check, seed 42)', () => {
     };
     let verified = 0;
     await fc.assert(
-      fc.asyncProperty(perturbedClaimsArbitrary(universe, validClaims), sparseHeaderExtrasArbitrary(universe), async (claims, header) => {
-        const token = await idp.mint(claims, { header, omit: ['iss', 'sub', 'iat', 'exp'] });
-        const outcome = await outcomeOf(provider, token);
-        if (!outcome.ok) {
-          expect(outcome.error).toBeInstanceOf(JwksCacheError);
-          return;
-        }
-        verified++;
-        // Whatever passed was meant for us, from our issuer, current, and had no crit header.
-        const { payload, protectedHeader } = outcome.result;
-        const nowSeconds = Date.now() / 1000;
-        expect(payload.iss).toBe(idp.issuer);
-        expect(payload.aud === AUDIENCE || (Array.isArray(payload.aud) && payload.aud.includes(AUDIENCE))).toBe(true);
-        if (payload.exp !== undefined) expect(payload.exp).toBeGreaterThan(nowSeconds - 5);
-        if (payload.nbf !== undefined) expect(payload.nbf).toBeLessThanOrEqual(nowSeconds + 5);
-        expect(protectedHeader.crit).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        perturbedClaimsArbitrary(universe, validClaims),
+        sparseHeaderExtrasArbitrary(universe),
+        async (claims, header) => {
+          const token = await idp.mint(claims, { header, omit: ['iss', 'sub', 'iat', 'exp'] });
+          const outcome = await outcomeOf(provider, token);
+          if (!outcome.ok) {
+            expect(outcome.error).toBeInstanceOf(JwksCacheError);
+            return;
+          }
+          verified++;
+          // Whatever passed was meant for us, from our issuer, current, and had no crit header.
+          const { payload, protectedHeader } = outcome.result;
+          const nowSeconds = Date.now() / 1000;
+          expect(payload.iss).toBe(idp.issuer);
+          expect(payload.aud === AUDIENCE || (Array.isArray(payload.aud) && payload.aud.includes(AUDIENCE))).toBe(true);
+          if (payload.exp !== undefined) expect(payload.exp).toBeGreaterThan(nowSeconds - 5);
+          if (payload.nbf !== undefined) expect(payload.nbf).toBeLessThanOrEqual(nowSeconds + 5);
+          expect(protectedHeader.crit).toBeUndefined();
+        },
+      ),
       RUNS,
     );
     // Both branches ran: some tokens passed every check, most failed one.
@@ -202,7 +222,9 @@ describe('fuzzing JwksProvider (fast-check, seed 42)', () => {
 
   it('left every cache within its bound and made no request to a foreign origin', async () => {
     // More distinct valid tokens than the verified-token bound, so the bound is what limits it.
-    const tokens = await Promise.all(Array.from({ length: VERIFIED_TOKEN_BOUND * 2 }, (_, i) => idp.mint({ aud: AUDIENCE, jti: `t-${i}` })));
+    const tokens = await Promise.all(
+      Array.from({ length: VERIFIED_TOKEN_BOUND * 2 }, (_, i) => idp.mint({ aud: AUDIENCE, jti: `t-${i}` })),
+    );
     for (const token of tokens) await provider.verify(token);
     const stats = provider.stats();
     expect(stats.verifiedTokens.size).toBe(VERIFIED_TOKEN_BOUND);

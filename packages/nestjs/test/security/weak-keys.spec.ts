@@ -39,7 +39,12 @@ describe('weak public keys are skipped, so no forgery passes (issue 13, item 4)'
   let claims: object;
   const rsa2048 = publicJwk('rsa', { modulusLength: 2048 });
   const exponentOne: JWK = { ...rsa2048, e: 'AQ', kid: 'e-one', alg: 'RS256' };
-  const identityEd25519: JWK = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from([1, ...new Array<number>(31).fill(0)]).toString('base64url'), kid: 'ed-identity' };
+  const identityEd25519: JWK = {
+    kty: 'OKP',
+    crv: 'Ed25519',
+    x: Buffer.from([1, ...new Array<number>(31).fill(0)]).toString('base64url'),
+    kid: 'ed-identity',
+  };
   const rsa1024: JWK = { ...publicJwk('rsa', { modulusLength: 1024 }), kid: 'rsa-1024', alg: 'RS256' };
   const good: JWK = { ...publicJwk('ec', { namedCurve: 'P-256' }), kid: 'good', alg: 'ES256' };
 
@@ -71,7 +76,10 @@ describe('weak public keys are skipped, so no forgery passes (issue 13, item 4)'
   it.each([
     ['RSA e = 1, with its kid', () => forgeWithExponentOne(256, { alg: 'RS256', kid: 'e-one' }, claims)],
     ['RSA e = 1, without a kid', () => forgeWithExponentOne(256, { alg: 'RS256' }, claims)],
-    ['Ed25519 identity point, with its kid', () => forgeWithIdentityPoint({ alg: 'EdDSA', kid: 'ed-identity' }, claims)],
+    [
+      'Ed25519 identity point, with its kid',
+      () => forgeWithIdentityPoint({ alg: 'EdDSA', kid: 'ed-identity' }, claims),
+    ],
     ['Ed25519 identity point, without a kid', () => forgeWithIdentityPoint({ alg: 'EdDSA' }, claims)],
   ])('refuses a token forged for the %s with a NoMatchingKeyError', async (_name, forge) => {
     const token = forge();
@@ -80,11 +88,13 @@ describe('weak public keys are skipped, so no forgery passes (issue 13, item 4)'
     expect(viaResolver).toBeInstanceOf(NoMatchingKeyError);
   });
 
-  it('never hands out the 1024-bit key: getKey and keyResolver refuse with a typed error, not jose\'s TypeError', async () => {
+  it("never hands out the 1024-bit key: getKey and keyResolver refuse with a typed error, not jose's TypeError", async () => {
     const getKey = await outcome(provider.getKey(issuer, { kid: 'rsa-1024', alg: 'RS256' }));
     expect(getKey).toBeInstanceOf(NoMatchingKeyError);
     const resolver = provider.keyResolver(issuer);
-    const resolved = await outcome(Promise.resolve().then(() => resolver({ alg: 'RS256', kid: 'rsa-1024' }, { payload: '', signature: '' })));
+    const resolved = await outcome(
+      Promise.resolve().then(() => resolver({ alg: 'RS256', kid: 'rsa-1024' }, { payload: '', signature: '' })),
+    );
     expect(resolved).toBeInstanceOf(NoMatchingKeyError);
   });
 });

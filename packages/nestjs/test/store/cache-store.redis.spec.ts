@@ -28,10 +28,16 @@ describeWithRedis('CacheStore with a real Redis', () => {
    * call is generous (2 s, a healthy local Redis answers in well under 1 ms) so that a busy machine
    * never turns a healthy call into a timeout; calls to a Redis known to be down fail at once anyway.
    */
-  async function instance(options: Omit<JwksCacheModuleOptions, 'stores'> = {}, events = new JwksCacheEvents()): Promise<CacheStore> {
+  async function instance(
+    options: Omit<JwksCacheModuleOptions, 'stores'> = {},
+    events = new JwksCacheEvents(),
+  ): Promise<CacheStore> {
     const keyv = createKeyv(redis.url);
     keyvs.push(keyv);
-    const store = new CacheStore({ ...options, stores: [keyv], storeOptions: { timeout: 2_000, ...options.storeOptions } }, events);
+    const store = new CacheStore(
+      { ...options, stores: [keyv], storeOptions: { timeout: 2_000, ...options.storeOptions } },
+      events,
+    );
     await store.onModuleInit();
     return store;
   }
@@ -54,7 +60,12 @@ describeWithRedis('CacheStore with a real Redis', () => {
 
   /** Waits (up to 10 s) until every instance's client noticed the crash (an in-flight command is a plain miss). */
   async function untilConnectionsLost(): Promise<void> {
-    for (let attempt = 0; attempt < 1_000 && keyvs.some((keyv) => ((keyv.store as KeyvRedis<unknown>).client as { isReady?: boolean }).isReady === true); attempt += 1) {
+    for (
+      let attempt = 0;
+      attempt < 1_000 &&
+      keyvs.some((keyv) => ((keyv.store as KeyvRedis<unknown>).client as { isReady?: boolean }).isReady === true);
+      attempt += 1
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -132,7 +143,9 @@ describeWithRedis('CacheStore with a real Redis', () => {
     const lines = warn.mock.calls.map((call) => String(call[0]));
     expect(lines.filter((line) => line.startsWith('Cache store get'))).toHaveLength(1);
     expect(lines.filter((line) => line.startsWith('Cache store set'))).toHaveLength(1);
-    expect(lines.filter((line) => line.startsWith('Shared cache store reported')).length).toBeLessThanOrEqual(keyvs.length);
+    expect(lines.filter((line) => line.startsWith('Shared cache store reported')).length).toBeLessThanOrEqual(
+      keyvs.length,
+    );
     expect(lines.join('\n')).not.toContain('value-while-down');
 
     await redis.restart();
@@ -220,7 +233,9 @@ describeWithRedis('CacheStore with a real Redis', () => {
     expect((await rawEntry(secretSet)).value).toMatchObject({ enc: { kid: 'default' } });
     expect(await admin.get(secretSet)).not.toContain('c2VjcmV0');
     const peer = await instance({ integrityKey: INTEGRITY_KEY, encryptionKey: KEY_ONE });
-    expect(await peer.get(secretSet, { confidential: true })).toEqual({ jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } });
+    expect(await peer.get(secretSet, { confidential: true })).toEqual({
+      jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] },
+    });
 
     // A confidential entry in clear was not written by us: rejected, even with a valid HMAC.
     const clearWithMac = await instance({ integrityKey: INTEGRITY_KEY });
@@ -304,7 +319,10 @@ describeWithRedis('CacheStore with a real Redis', () => {
     const obtain = async (store: CacheStore): Promise<{ loadedBy: number }> => {
       const cached = await store.get<{ loadedBy: number }>(key);
       if (cached !== undefined) return cached;
-      const outcome = await store.withLock(key, async () => (await store.get<{ loadedBy: number }>(key, { skipL1: true })) ?? load(store));
+      const outcome = await store.withLock(
+        key,
+        async () => (await store.get<{ loadedBy: number }>(key, { skipL1: true })) ?? load(store),
+      );
       if (outcome.acquired) return outcome.result;
       return (await store.waitFor<{ loadedBy: number }>(key, { timeout: 20_000, interval: 10 })) ?? load(store);
     };

@@ -16,7 +16,18 @@ const TOKEN_KEY = CacheStore.key('token', 'inventory', '-');
 /** Moves only `Date`; real timers keep running (the store's bounded waits use them). */
 function fakeDateOnly(): void {
   jest.useFakeTimers({
-    doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    doNotFake: [
+      'nextTick',
+      'setImmediate',
+      'clearImmediate',
+      'setTimeout',
+      'clearTimeout',
+      'setInterval',
+      'clearInterval',
+      'queueMicrotask',
+      'hrtime',
+      'performance',
+    ],
   });
   jest.setSystemTime(START);
 }
@@ -30,7 +41,10 @@ function hangingKeyv(): Keyv {
 /** A Keyv whose adapter fails every call, with errors surfacing (`throwOnErrors`). */
 function failingKeyv(): Keyv {
   const fail = (): Promise<never> => Promise.reject(new Error('connection refused'));
-  return new Keyv({ store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never, throwOnErrors: true });
+  return new Keyv({
+    store: { get: fail, set: fail, delete: fail, clear: fail, on: () => undefined } as never,
+    throwOnErrors: true,
+  });
 }
 
 function storeWith(options: JwksCacheModuleOptions, events = new JwksCacheEvents()): CacheStore {
@@ -152,7 +166,8 @@ describe('CacheStore', () => {
         await store.set(TOKEN_KEY, { token: 'do-not-log-me' }, 60_000);
         expect(await store.get(TOKEN_KEY, { skipL1: true })).toBeUndefined();
       }
-      const operationLines = (): string[] => warn.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith('Cache store'));
+      const operationLines = (): string[] =>
+        warn.mock.calls.map((call) => String(call[0])).filter((line) => line.startsWith('Cache store'));
       expect(store.stats()).toMatchObject({ errors: 10, misses: 5 });
       expect(operationLines()).toHaveLength(2);
 
@@ -167,7 +182,8 @@ describe('CacheStore', () => {
       const shared = new Keyv();
       await storeWith({ stores: [shared] }).set(TOKEN_KEY, { token: 42 }, 60_000);
       const reader = storeWith({ stores: [shared] });
-      const isTokenEntry = (value: unknown): value is { token: string } => typeof (value as { token?: unknown }).token === 'string';
+      const isTokenEntry = (value: unknown): value is { token: string } =>
+        typeof (value as { token?: unknown }).token === 'string';
 
       expect(await reader.get(TOKEN_KEY, { validate: isTokenEntry })).toBeUndefined();
       expect(reader.stats()).toMatchObject({ rejectedEntries: 1, misses: 1 });
@@ -181,7 +197,9 @@ describe('CacheStore', () => {
 
       expect(await b.waitFor(JWKS_KEY, { timeout: 20_000, interval: 10 })).toEqual({ n: 1 }); // returns as soon as the entry appears
       expect(await b.waitFor(CacheStore.key('jwks', 'never'), { timeout: 30, interval: 10 })).toBeUndefined();
-      expect(await b.waitFor<{ n: number }>(JWKS_KEY, { timeout: 30, interval: 10, until: (value) => value.n > 1 })).toBeUndefined();
+      expect(
+        await b.waitFor<{ n: number }>(JWKS_KEY, { timeout: 30, interval: 10, until: (value) => value.n > 1 }),
+      ).toBeUndefined();
     });
   });
 });
@@ -193,11 +211,15 @@ describe('storeOptions validation', () => {
     [{ l1MaxEntries: Number.NaN }, 'storeOptions.l1MaxEntries'],
     [{ logInterval: -5 }, 'storeOptions.logInterval'],
   ])('rejects %j with a TypeError naming %s', (storeOptions, path) => {
-    expect(() => validateOptions({ tokens: {}, storeOptions })).toThrow(new RegExp(`option ${path.replace('.', '\\.')} `));
+    expect(() => validateOptions({ tokens: {}, storeOptions })).toThrow(
+      new RegExp(`option ${path.replace('.', '\\.')} `),
+    );
   });
 
   it('accepts the defaults and valid values', () => {
-    expect(() => validateOptions({ tokens: {}, storeOptions: { l1Ttl: 1_000, l1MaxEntries: 10, timeout: 50, logInterval: 0 } })).not.toThrow();
+    expect(() =>
+      validateOptions({ tokens: {}, storeOptions: { l1Ttl: 1_000, l1MaxEntries: 10, timeout: 50, logInterval: 0 } }),
+    ).not.toThrow();
   });
 });
 
@@ -213,7 +235,10 @@ describe('EnvelopeCodec', () => {
     const codec = new EnvelopeCodec(INTEGRITY_KEY, undefined);
     const sealed = codec.seal(JWKS_KEY, 'jwks', { keys: [] }, START + 1_000);
 
-    expect(codec.open(JWKS_KEY, 'jwks', JSON.parse(JSON.stringify(sealed)))).toEqual({ status: 'ok', value: { keys: [] } });
+    expect(codec.open(JWKS_KEY, 'jwks', JSON.parse(JSON.stringify(sealed)))).toEqual({
+      status: 'ok',
+      value: { keys: [] },
+    });
     jest.setSystemTime(START + 1_000);
     expect(codec.open(JWKS_KEY, 'jwks', sealed)).toEqual({ status: 'expired' });
   });
@@ -225,7 +250,11 @@ describe('EnvelopeCodec', () => {
     ['another kind', { v: 1, kind: 'token', exp: Number.MAX_SAFE_INTEGER, value: {} }, 'kind'],
     ['no exp', { v: 1, kind: 'jwks', value: {} }, 'shape'],
     ['no value', { v: 1, kind: 'jwks', exp: Number.MAX_SAFE_INTEGER }, 'shape'],
-    ['both value and ciphertext', { v: 1, kind: 'jwks', exp: Number.MAX_SAFE_INTEGER, value: {}, enc: { kid: 'k', iv: '', tag: '', data: '' } }, 'shape'],
+    [
+      'both value and ciphertext',
+      { v: 1, kind: 'jwks', exp: Number.MAX_SAFE_INTEGER, value: {}, enc: { kid: 'k', iv: '', tag: '', data: '' } },
+      'shape',
+    ],
     ['a malformed ciphertext', { v: 1, kind: 'jwks', exp: Number.MAX_SAFE_INTEGER, enc: { kid: 1 } }, 'shape'],
   ])('rejects %s', (_name, raw, reason) => {
     expect(new EnvelopeCodec(undefined, undefined).open(JWKS_KEY, 'jwks', raw)).toEqual({ status: 'rejected', reason });
@@ -233,28 +262,51 @@ describe('EnvelopeCodec', () => {
 
   it('rejects a ciphertext when it has no key, and ignores a MAC when it has no integrity key', () => {
     const cipher = new EntryCipher('77f59aaef06e4e4f7608155d67c5b1a5785804fde32b51972b9cc592d9e8ddfd');
-    const sealed = new EnvelopeCodec(INTEGRITY_KEY, cipher).seal(TOKEN_KEY, 'token', { token: 't' }, Number.MAX_SAFE_INTEGER);
+    const sealed = new EnvelopeCodec(INTEGRITY_KEY, cipher).seal(
+      TOKEN_KEY,
+      'token',
+      { token: 't' },
+      Number.MAX_SAFE_INTEGER,
+    );
 
     expect(sealed.value).toBeUndefined();
-    expect(new EnvelopeCodec(undefined, undefined).open(TOKEN_KEY, 'token', sealed)).toEqual({ status: 'rejected', reason: 'decryption' });
-    expect(new EnvelopeCodec(undefined, cipher).open(TOKEN_KEY, 'token', sealed)).toEqual({ status: 'ok', value: { token: 't' } });
+    expect(new EnvelopeCodec(undefined, undefined).open(TOKEN_KEY, 'token', sealed)).toEqual({
+      status: 'rejected',
+      reason: 'decryption',
+    });
+    expect(new EnvelopeCodec(undefined, cipher).open(TOKEN_KEY, 'token', sealed)).toEqual({
+      status: 'ok',
+      value: { token: 't' },
+    });
   });
 
   it('keys by their decoded bytes: the same 32 bytes in base64, hex or as a Uint8Array seal and open alike', () => {
     const bytes = Buffer.from(INTEGRITY_KEY, 'base64');
-    const sealed = new EnvelopeCodec(INTEGRITY_KEY, new EntryCipher(bytes.toString('hex'))).seal(TOKEN_KEY, 'token', { token: 't' }, Number.MAX_SAFE_INTEGER);
+    const sealed = new EnvelopeCodec(INTEGRITY_KEY, new EntryCipher(bytes.toString('hex'))).seal(
+      TOKEN_KEY,
+      'token',
+      { token: 't' },
+      Number.MAX_SAFE_INTEGER,
+    );
     const reader = new EnvelopeCodec(bytes.toString('hex'), new EntryCipher({ default: new Uint8Array(bytes) }));
     expect(reader.open(TOKEN_KEY, 'token', sealed)).toEqual({ status: 'ok', value: { token: 't' } });
   });
 
   it('refuses a passphrase as a key, wherever it is given', () => {
-    expect(() => new EnvelopeCodec('0123456789abcdef0123456789abcdef', undefined)).toThrow(/option integrityKey must be 32 random bytes.*openssl rand -base64 32/);
-    expect(() => new EntryCipher({ k1: '0123456789abcdef0123456789abcdef' })).toThrow(/option encryptionKey\.k1 must be 32 random bytes/);
+    expect(() => new EnvelopeCodec('0123456789abcdef0123456789abcdef', undefined)).toThrow(
+      /option integrityKey must be 32 random bytes.*openssl rand -base64 32/,
+    );
+    expect(() => new EntryCipher({ k1: '0123456789abcdef0123456789abcdef' })).toThrow(
+      /option encryptionKey\.k1 must be 32 random bytes/,
+    );
   });
 
   it('binds the MAC to the expiry: an attacker cannot extend an entry', () => {
     const codec = new EnvelopeCodec(INTEGRITY_KEY, undefined);
     const sealed = codec.seal(JWKS_KEY, 'jwks', { keys: [] }, Date.now() + 1_000);
-    expect(codec.open(JWKS_KEY, 'jwks', { ...sealed, exp: sealed.exp + 86_400_000 })).toEqual({ status: 'rejected', reason: 'integrity' });
+    expect(codec.open(JWKS_KEY, 'jwks', { ...sealed, exp: sealed.exp + 86_400_000 })).toEqual({
+      status: 'rejected',
+      reason: 'integrity',
+    });
   });
 });

@@ -4,7 +4,13 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { createClient, createKeyv, type Keyv } from '@keyv/redis';
 import { exportJWK, generateKeyPair } from 'jose';
 import { generateAttackerKey, LocalIssuer } from '@jwks-cache/testing';
-import { JwksCacheEvents, JwksCacheModule, JwksProvider, TokenCacheService, type JwksCacheModuleOptions } from '../../src/index.js';
+import {
+  JwksCacheEvents,
+  JwksCacheModule,
+  JwksProvider,
+  TokenCacheService,
+  type JwksCacheModuleOptions,
+} from '../../src/index.js';
 import { CacheStore } from '../../src/store/index.js';
 import { describeWithRedis, startRedis, type TestRedis } from '../support/redis-server.js';
 
@@ -49,13 +55,20 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
       stores: [keyv],
       storeOptions: PATIENT_STORE,
       jwks: { timeout: PATIENT_REQUEST_MS },
-      tokens: { inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, timeout: PATIENT_REQUEST_MS } } },
+      tokens: {
+        inventory: { clientCredentials: { tokenEndpoint: idp.tokenEndpoint, ...CLIENT, timeout: PATIENT_REQUEST_MS } },
+      },
       ...extra,
     };
     const moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot(options)] }).compile();
     modules.push(moduleRef);
     await moduleRef.init();
-    return { provider: moduleRef.get(JwksProvider), tokens: moduleRef.get(TokenCacheService), store: moduleRef.get(CacheStore), events: moduleRef.get(JwksCacheEvents) };
+    return {
+      provider: moduleRef.get(JwksProvider),
+      tokens: moduleRef.get(TokenCacheService),
+      store: moduleRef.get(CacheStore),
+      events: moduleRef.get(JwksCacheEvents),
+    };
   }
 
   async function reconnectAdmin(): Promise<void> {
@@ -129,7 +142,9 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
     const accessTokens = await Promise.all(instances.map((instance) => instance.tokens.ensureToken('inventory')));
 
     // No Redis call was abandoned: every instance saw the fleet lock and its holder's result.
-    expect(instances.map((instance) => instance.store.stats().timeouts + instance.store.stats().errors)).toEqual([0, 0, 0, 0]);
+    expect(instances.map((instance) => instance.store.stats().timeouts + instance.store.stats().errors)).toEqual([
+      0, 0, 0, 0,
+    ]);
     expect(idp.requests.jwks).toBe(1);
     expect(idp.requests.token).toBe(1);
     expect(new Set(accessTokens).size).toBe(1);
@@ -147,7 +162,9 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
     const third = await startInstance(faultBound);
     for (const instance of [first, second, third]) {
       for (let i = 0; i < 3; i += 1) {
-        await expect(instance.provider.verify(await idp.mint({ sub: `user-${i}` }))).resolves.toMatchObject({ issuer: idp.issuer });
+        await expect(instance.provider.verify(await idp.mint({ sub: `user-${i}` }))).resolves.toMatchObject({
+          issuer: idp.issuer,
+        });
       }
       await expect(instance.tokens.ensureToken('inventory')).resolves.toEqual(expect.any(String));
     }
@@ -210,15 +227,21 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
 
     const keys = await admin.keys('*');
     expect(keys.every((key) => key.startsWith('jwks-cache:v1:'))).toBe(true);
-    const everything = (await Promise.all(keys.filter((key) => !key.includes(':lock:')).map((key) => admin.get(key)))).join('\n');
+    const everything = (
+      await Promise.all(keys.filter((key) => !key.includes(':lock:')).map((key) => admin.get(key)))
+    ).join('\n');
     expect(everything).not.toContain(CLIENT.clientSecret);
     expect(everything).not.toContain(CLIENT.clientId);
     expect(everything).not.toContain(accessToken.split('.')[1]);
   });
 
-  it('two apps sharing Redis, both with a token function named default: B never gets A\'s token; shareKey shares on purpose', async () => {
-    const appA = await startInstance({ tokens: { default: { tokenFunction: () => ({ access_token: 'orders-token', expires_in: 3600 }) } } });
-    const appB = await startInstance({ tokens: { default: { tokenFunction: () => ({ access_token: 'billing-token', expires_in: 3600 }) } } });
+  it("two apps sharing Redis, both with a token function named default: B never gets A's token; shareKey shares on purpose", async () => {
+    const appA = await startInstance({
+      tokens: { default: { tokenFunction: () => ({ access_token: 'orders-token', expires_in: 3600 }) } },
+    });
+    const appB = await startInstance({
+      tokens: { default: { tokenFunction: () => ({ access_token: 'billing-token', expires_in: 3600 }) } },
+    });
     await expect(appA.tokens.ensureToken()).resolves.toBe('orders-token');
     await expect(appB.tokens.ensureToken()).resolves.toBe('billing-token');
     await expect(appB.tokens.ensureToken('default', 'tenant-1')).resolves.toBe('billing-token');
@@ -228,7 +251,14 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
 
     // Two instances of one app opt in with the same shareKey: one call for both.
     let calls = 0;
-    const shared = { tokens: { default: { shareKey: 'orders-api', tokenFunction: () => ({ access_token: `orders-shared-${++calls}`, expires_in: 3600 }) } } };
+    const shared = {
+      tokens: {
+        default: {
+          shareKey: 'orders-api',
+          tokenFunction: () => ({ access_token: `orders-shared-${++calls}`, expires_in: 3600 }),
+        },
+      },
+    };
     const first = await startInstance(shared);
     const second = await startInstance(shared);
     await expect(first.tokens.ensureToken()).resolves.toBe('orders-shared-1');
@@ -255,7 +285,9 @@ describeWithRedis('a fleet of instances sharing Redis', () => {
     expect(idp.tokenRequests()).toHaveLength(variants.length);
 
     // The same settings in another app: the token comes from Redis, with no request.
-    const twin = await startInstance({ tokens: { default: { clientCredentials: { ...credentials, scope: 'orders:read' } } } });
+    const twin = await startInstance({
+      tokens: { default: { clientCredentials: { ...credentials, scope: 'orders:read' } } },
+    });
     await expect(twin.tokens.ensureToken()).resolves.toBe(tokens[1]);
     expect(idp.tokenRequests()).toHaveLength(variants.length);
   });

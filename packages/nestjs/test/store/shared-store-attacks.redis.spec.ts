@@ -44,10 +44,16 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
   async function startInstance(options: Omit<JwksCacheModuleOptions, 'stores'>): Promise<Instance> {
     const keyv = createKeyv(redis.url);
     keyvs.push(keyv);
-    const moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot({ ...options, stores: [keyv] })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [JwksCacheModule.forRoot({ ...options, stores: [keyv] })],
+    }).compile();
     modules.push(moduleRef);
     await moduleRef.init();
-    return { provider: moduleRef.get(JwksProvider), tokens: moduleRef.get(TokenCacheService), store: moduleRef.get(CacheStore) };
+    return {
+      provider: moduleRef.get(JwksProvider),
+      tokens: moduleRef.get(TokenCacheService),
+      store: moduleRef.get(CacheStore),
+    };
   }
 
   async function scriptedServer(body: object): Promise<ScriptedServer> {
@@ -100,18 +106,33 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
   describe('item 1: a planted discovery document', () => {
     it('without integrityKey, never sends the client secret to the token_endpoint it names, nor fetches keys from its jwks_uri', async () => {
       const attacker = await generateAttackerKey('RS256');
-      const stolenTokens = await scriptedServer({ access_token: 'attacker-token', token_type: 'Bearer', expires_in: 3600 });
-      const attackerJwks = await scriptedServer({ keys: [{ ...attacker.publicJwk, kid: 'attacker', alg: 'RS256', use: 'sig' }] });
+      const stolenTokens = await scriptedServer({
+        access_token: 'attacker-token',
+        token_type: 'Bearer',
+        expires_in: 3600,
+      });
+      const attackerJwks = await scriptedServer({
+        keys: [{ ...attacker.publicJwk, kid: 'attacker', alg: 'RS256', use: 'sig' }],
+      });
       const now = Date.now();
-      const document = { issuer: idp.issuer, token_endpoint: `${stolenTokens.origin}/token`, jwks_uri: `${attackerJwks.origin}/jwks` };
-      await admin.set(CacheStore.key('discovery', idp.issuer), planted('discovery', { document, freshUntil: now + TEN_YEARS_MS }, now + TEN_YEARS_MS));
+      const document = {
+        issuer: idp.issuer,
+        token_endpoint: `${stolenTokens.origin}/token`,
+        jwks_uri: `${attackerJwks.origin}/jwks`,
+      };
+      await admin.set(
+        CacheStore.key('discovery', idp.issuer),
+        planted('discovery', { document, freshUntil: now + TEN_YEARS_MS }, now + TEN_YEARS_MS),
+      );
 
       const instance = await startInstance({
         issuers: [{ issuer: idp.issuer }],
         tokens: { inventory: { clientCredentials: { issuer: idp.issuer, ...CLIENT } } },
       });
       await expect(instance.tokens.ensureToken('inventory')).resolves.not.toBe('attacker-token');
-      await expect(instance.provider.verify(await idp.mint({}, { key: attacker.privateKey, kid: 'attacker' }))).rejects.toThrow();
+      await expect(
+        instance.provider.verify(await idp.mint({}, { key: attacker.privateKey, kid: 'attacker' })),
+      ).rejects.toThrow();
       await expect(instance.provider.verify(await idp.mint())).resolves.toMatchObject({ issuer: idp.issuer });
 
       // What an operator does on suspicion: empty Redis and drop the token. Nothing planted survives.
@@ -133,20 +154,29 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
       expect(await admin.get(CacheStore.key('jwks', idp.issuer))).not.toBeNull();
     });
 
-    it('with integrityKey, shares discovery documents, but a replayed one is fresh only for this process\'s ttl', async () => {
+    it("with integrityKey, shares discovery documents, but a replayed one is fresh only for this process's ttl", async () => {
       clock = fakeClock();
-      const writer = await startInstance({ issuers: [{ issuer: idp.issuer, jwks: { ttl: HOUR_MS } }], integrityKey: INTEGRITY_KEY });
+      const writer = await startInstance({
+        issuers: [{ issuer: idp.issuer, jwks: { ttl: HOUR_MS } }],
+        integrityKey: INTEGRITY_KEY,
+      });
       await writer.provider.verify(await idp.mint());
       expect(idp.requests).toMatchObject({ discovery: 1, jwks: 1 });
 
       // A reader within the writer's hour, but past its own one-minute ttl: it asks the issuer again.
       clock.advance(5 * MINUTE_MS);
-      const reader = await startInstance({ issuers: [{ issuer: idp.issuer, jwks: { ttl: MINUTE_MS } }], integrityKey: INTEGRITY_KEY });
+      const reader = await startInstance({
+        issuers: [{ issuer: idp.issuer, jwks: { ttl: MINUTE_MS } }],
+        integrityKey: INTEGRITY_KEY,
+      });
       await reader.provider.verify(await idp.mint());
       expect(idp.requests).toMatchObject({ discovery: 2, jwks: 2 });
 
       // A reader whose ttl covers the entry's age shares it: no request at all.
-      const sharing = await startInstance({ issuers: [{ issuer: idp.issuer, jwks: { ttl: HOUR_MS } }], integrityKey: INTEGRITY_KEY });
+      const sharing = await startInstance({
+        issuers: [{ issuer: idp.issuer, jwks: { ttl: HOUR_MS } }],
+        integrityKey: INTEGRITY_KEY,
+      });
       await sharing.provider.verify(await idp.mint());
       expect(idp.requests).toMatchObject({ discovery: 2, jwks: 2 });
     });
@@ -157,16 +187,38 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
     const secret = randomBytes(32);
     const octJwk = { kty: 'oct', k: secret.toString('base64url'), kid: 'hs-1', alg: 'HS256' };
     const mintHs = (key: Uint8Array, kid = 'hs-1') =>
-      new SignJWT({ sub: 'user' }).setProtectedHeader({ alg: 'HS256', kid }).setIssuer(HS_ISSUER).setIssuedAt().setExpirationTime('5m').sign(key);
+      new SignJWT({ sub: 'user' })
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .setIssuer(HS_ISSUER)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(key);
 
-    async function hsOptions(extra: Partial<JwksCacheModuleOptions> = {}): Promise<{ options: Omit<JwksCacheModuleOptions, 'stores'>; jwks: ScriptedServer }> {
+    async function hsOptions(
+      extra: Partial<JwksCacheModuleOptions> = {},
+    ): Promise<{ options: Omit<JwksCacheModuleOptions, 'stores'>; jwks: ScriptedServer }> {
       const jwks = await scriptedServer({ keys: [octJwk] });
-      const options = { issuers: [{ issuer: HS_ISSUER, jwksUri: `${jwks.origin}/jwks`, algorithms: ['HS256' as const], allowSymmetricAlgorithms: true }], ...extra };
+      const options = {
+        issuers: [
+          {
+            issuer: HS_ISSUER,
+            jwksUri: `${jwks.origin}/jwks`,
+            algorithms: ['HS256' as const],
+            allowSymmetricAlgorithms: true,
+          },
+        ],
+        ...extra,
+      };
       return { options, jwks };
     }
 
     function encodingsOfSecret(): string[] {
-      return [secret.toString('base64url'), secret.toString('base64'), secret.toString('hex'), secret.toString('latin1')];
+      return [
+        secret.toString('base64url'),
+        secret.toString('base64'),
+        secret.toString('hex'),
+        secret.toString('latin1'),
+      ];
     }
 
     it('with integrityKey but no encryptionKey, writes the key set to no shared store: the secret is in Redis in no encoding', async () => {
@@ -198,7 +250,12 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
     it('never takes an oct key from a clear entry, even for an HS* issuer without integrityKey: a planted secret forges nothing', async () => {
       const attackerSecret = randomBytes(32);
       const now = Date.now();
-      const plantedSet = { jwks: { keys: [{ kty: 'oct', k: attackerSecret.toString('base64url'), kid: 'attacker', alg: 'HS256' }] }, fetchedAt: now, freshUntil: now + HOUR_MS, skipped: 0 };
+      const plantedSet = {
+        jwks: { keys: [{ kty: 'oct', k: attackerSecret.toString('base64url'), kid: 'attacker', alg: 'HS256' }] },
+        fetchedAt: now,
+        freshUntil: now + HOUR_MS,
+        skipped: 0,
+      };
       await admin.set(CacheStore.key('jwks', HS_ISSUER), planted('jwks', plantedSet, now + HOUR_MS));
 
       const { options, jwks } = await hsOptions({ encryptionKey: ENCRYPTION_KEY });
@@ -213,7 +270,10 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
     it('a cold instance given an envelope older than its own freshness refetches, and never trusts the key the issuer removed', async () => {
       clock = fakeClock();
       const oldKid = idp.publishedKids()[0];
-      const writer = await startInstance({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: HOUR_MS } }], integrityKey: INTEGRITY_KEY });
+      const writer = await startInstance({
+        issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: HOUR_MS } }],
+        integrityKey: INTEGRITY_KEY,
+      });
       await writer.provider.verify(await idp.mint());
       const oldEnvelope = (await admin.get(CacheStore.key('jwks', idp.issuer)))!;
       expect(oldEnvelope).toContain(oldKid);
@@ -225,18 +285,28 @@ describeWithRedis('a shared Redis under an attacker who can read or write it', (
       await admin.set(CacheStore.key('jwks', idp.issuer), oldEnvelope);
       idp.resetCounters();
 
-      const cold = await startInstance({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: MINUTE_MS } }], integrityKey: INTEGRITY_KEY });
+      const cold = await startInstance({
+        issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: MINUTE_MS } }],
+        integrityKey: INTEGRITY_KEY,
+      });
       await expect(cold.provider.verify(await idp.mint({}, { kid: oldKid }))).rejects.toThrow();
-      await expect(cold.provider.verify(await idp.mint({}, { kid: newKid }))).resolves.toMatchObject({ issuer: idp.issuer });
+      await expect(cold.provider.verify(await idp.mint({}, { kid: newKid }))).resolves.toMatchObject({
+        issuer: idp.issuer,
+      });
       expect(idp.requests.jwks).toBe(1);
     });
 
-    it('caps a planted freshUntil ten years ahead to this process\'s ttl (in process too)', async () => {
+    it("caps a planted freshUntil ten years ahead to this process's ttl (in process too)", async () => {
       const now = Date.now();
       const jwks = idp.jwks();
-      await admin.set(CacheStore.key('jwks', idp.issuer), planted('jwks', { jwks, fetchedAt: now, freshUntil: now + TEN_YEARS_MS, skipped: 0 }, now + TEN_YEARS_MS));
+      await admin.set(
+        CacheStore.key('jwks', idp.issuer),
+        planted('jwks', { jwks, fetchedAt: now, freshUntil: now + TEN_YEARS_MS, skipped: 0 }, now + TEN_YEARS_MS),
+      );
 
-      const instance = await startInstance({ issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: MINUTE_MS } }] });
+      const instance = await startInstance({
+        issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, jwks: { ttl: MINUTE_MS } }],
+      });
       await instance.provider.verify(await idp.mint());
       const { freshUntil } = instance.provider.stats().issuers[idp.issuer];
       expect(freshUntil).toBeDefined();

@@ -20,7 +20,13 @@ export interface DpopTestKey {
 export async function dpopTestKey(alg = 'ES256'): Promise<DpopTestKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = await exportJWK(publicKey);
-  return { alg, privateKey, publicJwk, privateJwk: await exportJWK(privateKey), jkt: await calculateJwkThumbprint(publicJwk, 'sha256') };
+  return {
+    alg,
+    privateKey,
+    publicJwk,
+    privateJwk: await exportJWK(privateKey),
+    jkt: await calculateJwkThumbprint(publicJwk, 'sha256'),
+  };
 }
 
 /** What a proof says; everything has a valid default but `htm` and `htu`. */
@@ -60,7 +66,9 @@ export async function mintProof(key: DpopTestKey, parts: ProofParts): Promise<st
   for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name];
   const signingAlg = parts.signingAlg ?? key.alg;
   // jose signs with the header's alg: sign with the real one, then swap the header when it differs.
-  const signed = await new SignJWT(claims).setProtectedHeader({ ...header, alg: signingAlg }).sign(parts.signingKey ?? key.privateKey);
+  const signed = await new SignJWT(claims)
+    .setProtectedHeader({ ...header, alg: signingAlg })
+    .sign(parts.signingKey ?? key.privateKey);
   if (header.alg === signingAlg) return signed;
   const [, payload, signature] = signed.split('.');
   return `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`;

@@ -18,7 +18,10 @@ export interface DpopTokenEndpoint {
   close(): Promise<void>;
 }
 
-export async function startDpopTokenEndpoint(issuer: LocalIssuer, options: { requireNonce?: boolean; audience?: string } = {}): Promise<DpopTokenEndpoint> {
+export async function startDpopTokenEndpoint(
+  issuer: LocalIssuer,
+  options: { requireNonce?: boolean; audience?: string } = {},
+): Promise<DpopTokenEndpoint> {
   const nonce = 'token-endpoint-nonce-1';
   const counts = { requests: 0, issued: 0, nonceChallenges: 0 };
   const boundTo: string[] = [];
@@ -28,19 +31,36 @@ export async function startDpopTokenEndpoint(issuer: LocalIssuer, options: { req
       counts.requests += 1;
       await readBody(request);
       const answer = (status: number, body: object, headers: Record<string, string> = {}) =>
-        response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
+        response
+          .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })
+          .end(JSON.stringify(body));
       const proof = request.headers.dpop;
       if (typeof proof !== 'string') return answer(400, { error: 'invalid_dpop_proof' });
       if (options.requireNonce === true) {
-        const claims = JSON.parse(Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString('utf8')) as { nonce?: unknown };
+        const claims = JSON.parse(Buffer.from(proof.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+          nonce?: unknown;
+        };
         if (claims.nonce !== nonce) {
           counts.nonceChallenges += 1;
-          return answer(400, { error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof' }, { 'dpop-nonce': nonce });
+          return answer(
+            400,
+            { error: 'use_dpop_nonce', error_description: 'Authorization server requires nonce in DPoP proof' },
+            { 'dpop-nonce': nonce },
+          );
         }
       }
       try {
-        const verified = await verifyDpopProof(proof, { method: 'POST', url, algorithms: new Set(['ES256', 'RS256', 'EdDSA']), maxProofAge: 60_000, clockTolerance: 5_000 });
-        const token = await issuer.mint({ aud: options.audience, sub: 'orders-service', cnf: { jkt: verified.jkt } }, { expiresIn: 3600 });
+        const verified = await verifyDpopProof(proof, {
+          method: 'POST',
+          url,
+          algorithms: new Set(['ES256', 'RS256', 'EdDSA']),
+          maxProofAge: 60_000,
+          clockTolerance: 5_000,
+        });
+        const token = await issuer.mint(
+          { aud: options.audience, sub: 'orders-service', cnf: { jkt: verified.jkt } },
+          { expiresIn: 3600 },
+        );
         counts.issued += 1;
         boundTo.push(verified.jkt);
         answer(200, { access_token: token, token_type: 'DPoP', expires_in: 3600 });
@@ -55,10 +75,11 @@ export async function startDpopTokenEndpoint(issuer: LocalIssuer, options: { req
     url,
     counts,
     boundTo,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

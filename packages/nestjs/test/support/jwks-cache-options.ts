@@ -12,7 +12,9 @@ export function forRootOptions(moduleClass: Type): JwksCacheModuleOptions {
   for (const entry of imports) {
     const dynamic = entry as Partial<DynamicModule>;
     if (dynamic.module !== JwksCacheModule) continue;
-    const provider = (dynamic.providers ?? []).find((candidate: Provider) => (candidate as { provide?: unknown }).provide === JWKS_CACHE_OPTIONS);
+    const provider = (dynamic.providers ?? []).find(
+      (candidate: Provider) => (candidate as { provide?: unknown }).provide === JWKS_CACHE_OPTIONS,
+    );
     if (provider !== undefined) return (provider as { useValue: JwksCacheModuleOptions }).useValue;
   }
   throw new Error(`${moduleClass.name} does not import JwksCacheModule.forRoot(...)`);

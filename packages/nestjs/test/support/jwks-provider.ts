@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../../src/observability/jwks-cache-events.js';
+import {
+  JwksCacheEvents,
+  type JwksCacheEventMap,
+  type JwksCacheEventName,
+} from '../../src/observability/jwks-cache-events.js';
 import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { CacheStore } from '../../src/store/cache-store.js';
 import { validateOptions } from '../../src/config/validate-options.js';
@@ -39,7 +43,7 @@ export function recordEvents(events: JwksCacheEvents) {
     seen[name] = [];
     events.on(name, (payload) => (seen[name] as unknown[]).push(payload));
   }
-  return { emitter: events, of: <E extends JwksCacheEventName>(name: E) => (seen[name] ?? []) };
+  return { emitter: events, of: <E extends JwksCacheEventName>(name: E) => seen[name] ?? [] };
 }
 
 /** A tiny JSON server on 127.0.0.1 answering `answer(path)`; counts requests. */
@@ -55,7 +59,11 @@ export async function serveJson(answer: (path: string) => { status?: number; bod
   return {
     url,
     requests: () => requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -36,7 +36,8 @@ function filePatches(diff: string): FilePatch[] {
       continue;
     }
     const to = lines[++i];
-    if (to !== `+++ b/${from[1]}` && to !== '+++ /dev/null') throw new Error(`diff line ${i + 1}: expected "+++ b/${from[1]}" or "+++ /dev/null"`);
+    if (to !== `+++ b/${from[1]}` && to !== '+++ /dev/null')
+      throw new Error(`diff line ${i + 1}: expected "+++ b/${from[1]}" or "+++ /dev/null"`);
     patches.push({ path: from[1], deleted: to === '+++ /dev/null', lines: [] });
   }
   return patches;
@@ -62,7 +63,10 @@ function applyHunks(path: string, before: string, lines: string[]): string {
       continue;
     }
     if (mark !== ' ' && mark !== '-') throw new Error(`${path}: not a diff line: ${line}`);
-    if (source[next] !== text) throw new Error(`${path}:${next + 1}: the diff expects ${JSON.stringify(text)}, the file has ${JSON.stringify(source[next])}`);
+    if (source[next] !== text)
+      throw new Error(
+        `${path}:${next + 1}: the diff expects ${JSON.stringify(text)}, the file has ${JSON.stringify(source[next])}`,
+      );
     if (mark === ' ') result.push(text);
     next++;
   }

@@ -69,7 +69,11 @@ export class TenantIdp {
    * A token of `tenant` (its `iss`, a `tid` claim equal to the tenant unless `claims` sets one),
    * signed with the common key in `shared` mode or with `signWith: 'shared'`, else with the tenant's own.
    */
-  async mint(tenant: string, claims: Record<string, unknown> = {}, options: { signWith?: 'shared' | 'tenant'; iss?: string } = {}): Promise<string> {
+  async mint(
+    tenant: string,
+    claims: Record<string, unknown> = {},
+    options: { signWith?: 'shared' | 'tenant'; iss?: string } = {},
+  ): Promise<string> {
     const useShared = (options.signWith ?? (this.mode === 'shared' ? 'shared' : 'tenant')) === 'shared';
     const key = useShared ? this.shared : await this.keyOf(tenant);
     const now = Math.floor(Date.now() / 1000);
@@ -96,7 +100,8 @@ export class TenantIdp {
     const path = new URL(request.url ?? '/', this.origin).pathname;
     this.requests++;
     this.byPath.set(path, (this.byPath.get(path) ?? 0) + 1);
-    const send = (status: number, body: unknown): void => void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (status: number, body: unknown): void =>
+      void response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (this.failing) return send(503, { error: 'unavailable' });
     if (path === '/common/keys') return send(200, { keys: [this.shared.jwk] });
     const tenantPath = /^\/t\/([^/]+)\/(\.well-known\/openid-configuration|keys)$/.exec(path);

@@ -1,7 +1,11 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwksCacheEvents, type JwksCacheEventMap, type JwksCacheEventName } from '../../src/observability/jwks-cache-events.js';
+import {
+  JwksCacheEvents,
+  type JwksCacheEventMap,
+  type JwksCacheEventName,
+} from '../../src/observability/jwks-cache-events.js';
 import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { CacheStore } from '../../src/store/cache-store.js';
 import { TokenCacheService } from '../../src/token-cache/token-cache-service.js';
@@ -34,10 +38,11 @@ export async function startTestServer(respond: TestServer['respond']): Promise<T
     url: '',
     received: [],
     respond,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   server.on('request', (request, response) => {
     const chunks: Buffer[] = [];
@@ -64,11 +69,18 @@ export function unsignedJwt(claims: Record<string, unknown>): string {
 /** A token endpoint answer with a JWT valid for `lifetimeSeconds` from the (possibly faked) clock, numbered by `index`. */
 export function jwtAnswer(index: number, lifetimeSeconds = 3600): TestAnswer {
   const now = Math.floor(Date.now() / 1000);
-  return { status: 200, body: { access_token: unsignedJwt({ n: index, iat: now, exp: now + lifetimeSeconds }), token_type: 'Bearer' } };
+  return {
+    status: 200,
+    body: { access_token: unsignedJwt({ n: index, iat: now, exp: now + lifetimeSeconds }), token_type: 'Bearer' },
+  };
 }
 
 /** The service outside a Nest container, built with every dependency as the module would: its own events, store, discovery and JwksProvider. */
-export function createService(options: JwksCacheModuleOptions): { service: TokenCacheService; events: JwksCacheEvents; store: CacheStore } {
+export function createService(options: JwksCacheModuleOptions): {
+  service: TokenCacheService;
+  events: JwksCacheEvents;
+  store: CacheStore;
+} {
   const events = new JwksCacheEvents();
   const store = new CacheStore(options, events);
   const discovery = new OidcDiscovery(options, store);
@@ -77,7 +89,10 @@ export function createService(options: JwksCacheModuleOptions): { service: Token
 }
 
 /** Resolves with the payload of the next `event`. */
-export function nextEvent<E extends JwksCacheEventName>(events: JwksCacheEvents, event: E): Promise<JwksCacheEventMap[E]> {
+export function nextEvent<E extends JwksCacheEventName>(
+  events: JwksCacheEvents,
+  event: E,
+): Promise<JwksCacheEventMap[E]> {
   return new Promise((resolve) => {
     const off = events.on(event, (payload) => {
       off();

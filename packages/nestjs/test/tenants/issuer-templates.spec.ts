@@ -56,20 +56,39 @@ describe('issuer templates (many tenants, one module)', () => {
     restoreClock();
   });
 
-  const entra = (overrides: Partial<IssuerOptions> = {}): IssuerOptions => ({ issuer: idp.issuerTemplate, jwksUri: idp.commonJwksUri, audience: 'api', ...overrides });
+  const entra = (overrides: Partial<IssuerOptions> = {}): IssuerOptions => ({
+    issuer: idp.issuerTemplate,
+    jwksUri: idp.commonJwksUri,
+    audience: 'api',
+    ...overrides,
+  });
 
   describe('key sets keyed by JWKS URI', () => {
     it('serves any number of tenants sharing one jwksUri with one key set and one JWKS request', async () => {
       const { provider, created } = makeProvider([entra()]);
       const tenants = ['acme', 'globex', 'initech', 'umbrella', 'hooli'];
       const results = await Promise.all(tenants.map(async (tenant) => provider.verify(await idp.mint(tenant))));
-      expect(results.map(({ issuer, params }) => ({ issuer, params }))).toEqual(tenants.map((tenant) => ({ issuer: idp.issuerOf(tenant), params: { tenant } })));
+      expect(results.map(({ issuer, params }) => ({ issuer, params }))).toEqual(
+        tenants.map((tenant) => ({ issuer: idp.issuerOf(tenant), params: { tenant } })),
+      );
       expect(idp.requests).toBe(1);
       const stats = provider.stats();
       expect(Object.keys(stats.keySets)).toEqual([idp.commonJwksUri]);
       expect(stats.keySets[idp.commonJwksUri]).toMatchObject({ issuers: 5, fetches: 1, keys: 1 });
-      expect(stats.issuers[idp.issuerOf('acme')]).toMatchObject({ template: idp.issuerTemplate, params: { tenant: 'acme' }, jwksUri: idp.commonJwksUri, keys: 1 });
-      expect(stats.templates[idp.issuerTemplate]).toMatchObject({ live: 5, created: 5, refused: 0, rateLimited: 0, evicted: 0, failed: 0 });
+      expect(stats.issuers[idp.issuerOf('acme')]).toMatchObject({
+        template: idp.issuerTemplate,
+        params: { tenant: 'acme' },
+        jwksUri: idp.commonJwksUri,
+        keys: 1,
+      });
+      expect(stats.templates[idp.issuerTemplate]).toMatchObject({
+        live: 5,
+        created: 5,
+        refused: 0,
+        rateLimited: 0,
+        evicted: 0,
+        failed: 0,
+      });
       // In the order the tenants' tokens came in (minting is asynchronous).
       expect(created.map((event) => event.params.tenant).sort()).toEqual([...tenants].sort());
     });
@@ -91,7 +110,10 @@ describe('issuer templates (many tenants, one module)', () => {
       // Signed with acme's own key, but claiming globex: globex's key set does not hold acme's key.
       const forged = await idp.mint('acme', { tid: 'globex' }, { iss: idp.issuerOf('globex') });
       await expect(provider.verify(forged)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
-      expect(Object.keys(provider.stats().keySets).sort()).toEqual([`${idp.origin}/t/acme/keys`, `${idp.origin}/t/globex/keys`]);
+      expect(Object.keys(provider.stats().keySets).sort()).toEqual([
+        `${idp.origin}/t/acme/keys`,
+        `${idp.origin}/t/globex/keys`,
+      ]);
     });
   });
 
@@ -101,14 +123,19 @@ describe('issuer templates (many tenants, one module)', () => {
       const ofAcme = await idp.mint('acme');
       const first = await provider.verify(ofAcme);
       expect(first).toMatchObject({ issuer: idp.issuerOf('acme'), params: { tenant: 'acme' } });
-      await expect(provider.verify(await idp.mint('globex'))).resolves.toMatchObject({ issuer: idp.issuerOf('globex'), params: { tenant: 'globex' } });
+      await expect(provider.verify(await idp.mint('globex'))).resolves.toMatchObject({
+        issuer: idp.issuerOf('globex'),
+        params: { tenant: 'globex' },
+      });
       // Cached for acme; asked for as globex, the cache key differs and the issuer check runs again.
       expect(provider.verifyCached(ofAcme)).toBe(first);
       const asGlobex = await settle(provider.verify(ofAcme, { issuer: idp.issuerOf('globex') }));
       expect(asGlobex).toBeInstanceOf(UnknownIssuerError);
       // Globex's iss on acme's tid: refused before any key is looked at.
       const before = idp.requests;
-      const mixed = await settle(provider.verify(await idp.mint('acme', { tid: 'acme' }, { iss: idp.issuerOf('globex') })));
+      const mixed = await settle(
+        provider.verify(await idp.mint('acme', { tid: 'acme' }, { iss: idp.issuerOf('globex') })),
+      );
       expect(mixed).toBeInstanceOf(ClaimValidationError);
       expect(mixed).toMatchObject({ claim: 'tid' });
       expect(idp.requests).toBe(before);
@@ -136,7 +163,17 @@ describe('issuer templates (many tenants, one module)', () => {
     it('asks tenants once per new issuer, however many tokens arrive at once, and remembers a refusal for the cooldown', async () => {
       const asked: string[] = [];
       const customers = new Set(['acme']);
-      const { provider, refused } = makeProvider([entra({ tenants: ({ tenant }) => { asked.push(tenant); return Promise.resolve(customers.has(tenant)); } })], { jwks: { cooldown: 30_000 } });
+      const { provider, refused } = makeProvider(
+        [
+          entra({
+            tenants: ({ tenant }) => {
+              asked.push(tenant);
+              return Promise.resolve(customers.has(tenant));
+            },
+          }),
+        ],
+        { jwks: { cooldown: 30_000 } },
+      );
       const acme = await Promise.all(Array.from({ length: 20 }, () => idp.mint('acme')));
       const evil = await Promise.all(Array.from({ length: 20 }, () => idp.mint('evil')));
       const outcomes = await Promise.all([...acme, ...evil].map((token) => settle(provider.verify(token))));
@@ -159,16 +196,26 @@ describe('issuer templates (many tenants, one module)', () => {
     });
 
     it('refuses when tenants throws, without keeping its error', async () => {
-      const { provider } = makeProvider([entra({ tenants: () => { throw new Error('database password is hunter2'); } })]);
+      const { provider } = makeProvider([
+        entra({
+          tenants: () => {
+            throw new Error('database password is hunter2');
+          },
+        }),
+      ]);
       const error = await settle(provider.verify(await idp.mint('acme')));
       expect(error).toBeInstanceOf(UnknownIssuerError);
-      expect(JSON.stringify({ message: (error as Error).message, cause: String((error as Error).cause) })).not.toContain('hunter2');
+      expect(
+        JSON.stringify({ message: (error as Error).message, cause: String((error as Error).cause) }),
+      ).not.toContain('hunter2');
       expect(idp.requests).toBe(0);
     });
 
     it('checks the algorithm before admitting: a token that fails a cheap check costs no admission', async () => {
       const { provider } = makeProvider([entra({ algorithms: ['RS256'], newIssuersPerSecond: 1 })]);
-      await expect(provider.verify(await idp.mint('acme'))).rejects.toMatchObject({ code: 'ERR_ALGORITHM_NOT_ALLOWED' });
+      await expect(provider.verify(await idp.mint('acme'))).rejects.toMatchObject({
+        code: 'ERR_ALGORITHM_NOT_ALLOWED',
+      });
       expect(provider.stats().templates[idp.issuerTemplate]).toMatchObject({ live: 0, rateLimited: 0, created: 0 });
       expect(idp.requests).toBe(0);
     });
@@ -177,13 +224,19 @@ describe('issuer templates (many tenants, one module)', () => {
   describe('bounds', () => {
     it('costs at most ~11 fetches and stays bounded under 2 000 tokens with random tenants in one second', async () => {
       const { provider, refused } = makeProvider([entra({ jwksUri: `${idp.origin}/t/{tenant}/keys` })]);
-      const tokens = await Promise.all(Array.from({ length: 2_000 }, (_, i) => idp.mint(`random-${i}-${Math.random().toString(36).slice(2)}`)));
+      const tokens = await Promise.all(
+        Array.from({ length: 2_000 }, (_, i) => idp.mint(`random-${i}-${Math.random().toString(36).slice(2)}`)),
+      );
       const outcomes = await Promise.all(tokens.map((token) => settle(provider.verify(token))));
       const verified = outcomes.filter((outcome) => !(outcome instanceof Error)).length;
       expect(verified).toBe(10);
       expect(outcomes.filter((outcome) => outcome instanceof UnknownIssuerError)).toHaveLength(1_990);
       expect(idp.requests).toBeLessThanOrEqual(11);
-      expect(provider.stats().templates[idp.issuerTemplate]).toMatchObject({ live: 10, created: 10, rateLimited: 1_990 });
+      expect(provider.stats().templates[idp.issuerTemplate]).toMatchObject({
+        live: 10,
+        created: 10,
+        rateLimited: 1_990,
+      });
       expect(refused.filter((event) => event.reason === 'rate_limited')).toHaveLength(1_990);
       expect(JSON.stringify(refused)).not.toContain(tokens[1_999].split('.')[2]);
     });
@@ -204,10 +257,14 @@ describe('issuer templates (many tenants, one module)', () => {
     });
 
     it('keeps at most maxIssuers live and as many key sets, and makes an evicted issuer again from the store without a request', async () => {
-      const { provider } = makeProvider([entra({ jwksUri: `${idp.origin}/t/{tenant}/keys`, maxIssuers: 25, newIssuersPerSecond: 10 })]);
+      const { provider } = makeProvider([
+        entra({ jwksUri: `${idp.origin}/t/{tenant}/keys`, maxIssuers: 25, newIssuersPerSecond: 10 }),
+      ]);
       for (let round = 0; round < 20; round++) {
         clock.advance(1_001);
-        await Promise.all(Array.from({ length: 10 }, async (_, i) => provider.verify(await idp.mint(`r${round}-t${i}`))));
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => provider.verify(await idp.mint(`r${round}-t${i}`))),
+        );
         const stats = provider.stats();
         expect(stats.templates[idp.issuerTemplate].live).toBeLessThanOrEqual(25);
         expect(Object.keys(stats.keySets).length).toBeLessThanOrEqual(25);
@@ -223,7 +280,9 @@ describe('issuer templates (many tenants, one module)', () => {
     });
 
     it('remembers an issuer whose keys failed for the cooldown: its next tokens cost no request', async () => {
-      const { provider, refused } = makeProvider([entra({ jwksUri: `${idp.origin}/t/{tenant}/keys` })], { jwks: { cooldown: 30_000 } });
+      const { provider, refused } = makeProvider([entra({ jwksUri: `${idp.origin}/t/{tenant}/keys` })], {
+        jwks: { cooldown: 30_000 },
+      });
       idp.failing = true;
       await expect(provider.verify(await idp.mint('acme'))).rejects.toBeInstanceOf(KeySetUnavailableError);
       const afterFirst = idp.requests;
@@ -241,7 +300,7 @@ describe('issuer templates (many tenants, one module)', () => {
   });
 
   describe('the verified-token cache', () => {
-    it('refreshes a template key set ahead from cache hits alone, and stops trusting an evicted issuer\'s hits', async () => {
+    it("refreshes a template key set ahead from cache hits alone, and stops trusting an evicted issuer's hits", async () => {
       const { provider } = makeProvider([entra({ maxIssuers: 1 })], { jwks: { ttl: 60_000, refreshAhead: 30_000 } });
       const ofAcme = await idp.mint('acme');
       await provider.verify(ofAcme);
@@ -253,14 +312,23 @@ describe('issuer templates (many tenants, one module)', () => {
       await provider.verify(await idp.mint('globex'));
       expect(provider.verifyCached(ofAcme)).toBeUndefined();
       clock.advance(1_001);
-      await expect(provider.verify(ofAcme)).resolves.toMatchObject({ issuer: idp.issuerOf('acme'), params: { tenant: 'acme' } });
+      await expect(provider.verify(ofAcme)).resolves.toMatchObject({
+        issuer: idp.issuerOf('acme'),
+        params: { tenant: 'acme' },
+      });
     });
   });
 
   describe('beside configured issuers', () => {
     it('prefers a configured issuer equal to iss (no params), and lists only configured issuers in issuerIds()', async () => {
-      const { provider } = makeProvider([{ issuer: idp.issuerOf('acme'), jwksUri: idp.commonJwksUri, audience: 'api' }, entra()]);
-      await expect(provider.verify(await idp.mint('acme'))).resolves.toMatchObject({ issuer: idp.issuerOf('acme'), params: {} });
+      const { provider } = makeProvider([
+        { issuer: idp.issuerOf('acme'), jwksUri: idp.commonJwksUri, audience: 'api' },
+        entra(),
+      ]);
+      await expect(provider.verify(await idp.mint('acme'))).resolves.toMatchObject({
+        issuer: idp.issuerOf('acme'),
+        params: {},
+      });
       await expect(provider.verify(await idp.mint('globex'))).resolves.toMatchObject({ params: { tenant: 'globex' } });
       expect(provider.issuerIds()).toEqual([idp.issuerOf('acme')]);
       expect(provider.stats().templates[idp.issuerTemplate]).toMatchObject({ live: 1 });

@@ -34,7 +34,13 @@ describe.each(PLATFORMS)('DPoP settings of an issuer template, on %s', (platform
     app = await startApp(platform, {
       imports: [
         JwksCacheModule.forRoot({
-          issuers: [{ issuer: idp.realmIssuerTemplate(), audience: AUDIENCE, dpop: { mode: 'required', algorithms: ['ES256'] } }],
+          issuers: [
+            {
+              issuer: idp.realmIssuerTemplate(),
+              audience: AUDIENCE,
+              dpop: { mode: 'required', algorithms: ['ES256'] },
+            },
+          ],
           guard: { publicUrl: PUBLIC_URL },
         }),
       ],
@@ -57,10 +63,16 @@ describe.each(PLATFORMS)('DPoP settings of an issuer template, on %s', (platform
   it("a tenant's DPoP-bound token with a valid proof is admitted, and the proof is still checked (replay refused)", async () => {
     const token = await idp.realm('globex').mint({ aud: AUDIENCE, sub: 'bob', cnf: { jkt: key.jkt } });
     const proof = await mintProof(key, { htm: 'GET', htu: `${PUBLIC_URL}/orders`, accessToken: token });
-    const admitted = await request(app.getHttpServer()).get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', proof);
+    const admitted = await request(app.getHttpServer())
+      .get('/orders')
+      .set('Authorization', `DPoP ${token}`)
+      .set('DPoP', proof);
     expect(admitted.status).toBe(200);
     expect(admitted.body).toEqual({ sub: 'bob' });
-    const replayed = await request(app.getHttpServer()).get('/orders').set('Authorization', `DPoP ${token}`).set('DPoP', proof);
+    const replayed = await request(app.getHttpServer())
+      .get('/orders')
+      .set('Authorization', `DPoP ${token}`)
+      .set('DPoP', proof);
     expect(replayed.status).toBe(401);
   });
 });

@@ -21,7 +21,11 @@ describeWithRedis('issuer templates in a fleet sharing Redis', () => {
   async function startInstance(extra: Partial<JwksCacheModuleOptions> = {}): Promise<JwksProvider> {
     const keyv = createKeyv(redis.url);
     keyvs.push(keyv);
-    const options: JwksCacheModuleOptions = { issuers: [{ issuer: idp.issuerTemplate, audience: 'api' }], stores: [keyv], ...extra };
+    const options: JwksCacheModuleOptions = {
+      issuers: [{ issuer: idp.issuerTemplate, audience: 'api' }],
+      stores: [keyv],
+      ...extra,
+    };
     const moduleRef = await Test.createTestingModule({ imports: [JwksCacheModule.forRoot(options)] }).compile();
     modules.push(moduleRef);
     await moduleRef.init();
@@ -55,7 +59,7 @@ describeWithRedis('issuer templates in a fleet sharing Redis', () => {
     jest.restoreAllMocks();
   });
 
-  it('with integrityKey, a second instance gets a tenant\'s discovery document and key set from the store: no request', async () => {
+  it("with integrityKey, a second instance gets a tenant's discovery document and key set from the store: no request", async () => {
     const first = await startInstance({ integrityKey: INTEGRITY_KEY });
     await expect(first.verify(await idp.mint('acme'))).resolves.toMatchObject({ params: { tenant: 'acme' } });
     expect(idp.requests).toBe(2);
@@ -74,14 +78,20 @@ describeWithRedis('issuer templates in a fleet sharing Redis', () => {
     expect(idp.requestsTo('/common/keys')).toBe(1);
   });
 
-  it('with integrityKey, a key set planted in Redis for a template\'s JWKS URI is ignored: the attacker\'s key verifies nothing', async () => {
+  it("with integrityKey, a key set planted in Redis for a template's JWKS URI is ignored: the attacker's key verifies nothing", async () => {
     const first = await startInstance({ integrityKey: INTEGRITY_KEY });
     await first.verify(await idp.mint('acme'));
     const attacker = await generateKeyPair('ES256');
     const attackerJwk = { ...(await exportJWK(attacker.publicKey)), kid: 'attacker', alg: 'ES256' };
     const now = Date.now();
     const planted = JSON.stringify({
-      value: { v: 1, kind: 'jwks', exp: now + HOUR_MS, value: { jwks: { keys: [attackerJwk] }, fetchedAt: now, freshUntil: now + HOUR_MS, skipped: 0 }, mac: 'AAAA' },
+      value: {
+        v: 1,
+        kind: 'jwks',
+        exp: now + HOUR_MS,
+        value: { jwks: { keys: [attackerJwk] }, fetchedAt: now, freshUntil: now + HOUR_MS, skipped: 0 },
+        mac: 'AAAA',
+      },
       expires: null,
     });
     const keySetKeys = (await admin.keys('*')).filter((key) => key.includes(':jwks:'));

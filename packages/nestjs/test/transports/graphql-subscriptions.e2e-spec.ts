@@ -16,8 +16,13 @@ import { LocalIssuer } from '@jwks-cache/testing';
 
 const AUDIENCE = 'orders-api';
 const typeDefs = /* GraphQL */ `
-  type Query { health: String }
-  type Subscription { orderPlaced: String, auditTrail: String }
+  type Query {
+    health: String
+  }
+  type Subscription {
+    orderPlaced: String
+    auditTrail: String
+  }
 `;
 
 @Resolver()
@@ -49,7 +54,11 @@ type Driver = 'Apollo' | 'Mercurius';
 
 function graphqlModule(driver: Driver) {
   return driver === 'Apollo'
-    ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, subscriptions: { 'graphql-ws': true } })
+    ? GraphQLModule.forRoot<ApolloDriverConfig>({
+        driver: ApolloDriver,
+        typeDefs,
+        subscriptions: { 'graphql-ws': true },
+      })
     : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, subscription: true });
 }
 
@@ -76,16 +85,20 @@ describe.each<Driver>(['Apollo', 'Mercurius'])('JwtGuard on GraphQL subscription
     idp = await LocalIssuer.start();
     @Module({
       imports: [
-        JwksCacheModule.forRoot({ isGlobal: true, issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }),
+        JwksCacheModule.forRoot({
+          isGlobal: true,
+          issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
+        }),
         graphqlModule(driver),
       ],
       providers: [OrdersResolver],
     })
     class AppModule {}
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    app = driver === 'Apollo'
-      ? moduleRef.createNestApplication<INestApplication<Server>>({ logger: false })
-      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    app =
+      driver === 'Apollo'
+        ? moduleRef.createNestApplication<INestApplication<Server>>({ logger: false })
+        : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     await app.listen(0, '127.0.0.1');
     url = `ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/graphql`;
   });
@@ -96,25 +109,39 @@ describe.each<Driver>(['Apollo', 'Mercurius'])('JwtGuard on GraphQL subscription
   });
 
   it('admits a subscription with the token in connectionParams.authorization, and gives the resolver its claims', async () => {
-    await expect(subscribe('subscription { orderPlaced }', { authorization: `Bearer ${await mint()}` })).resolves.toEqual({ data: { orderPlaced: 'order of alice' } });
+    await expect(
+      subscribe('subscription { orderPlaced }', { authorization: `Bearer ${await mint()}` }),
+    ).resolves.toEqual({ data: { orderPlaced: 'order of alice' } });
   });
 
   it('takes a raw connectionParams.token too', async () => {
-    await expect(subscribe('subscription { orderPlaced }', { token: await mint({ sub: 'bob' }) })).resolves.toEqual({ data: { orderPlaced: 'order of bob' } });
+    await expect(subscribe('subscription { orderPlaced }', { token: await mint({ sub: 'bob' }) })).resolves.toEqual({
+      data: { orderPlaced: 'order of bob' },
+    });
   });
 
   it('refuses a subscription without a token as UNAUTHENTICATED', async () => {
-    await expect(subscribe('subscription { orderPlaced }', {})).resolves.toEqual({ errors: [expect.objectContaining({ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } })] });
+    await expect(subscribe('subscription { orderPlaced }', {})).resolves.toEqual({
+      errors: [expect.objectContaining({ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } })],
+    });
   });
 
   it('refuses an expired token and says why', async () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await mint({ iat: now - 7200, exp: now - 3600 });
-    await expect(subscribe('subscription { orderPlaced }', { authorization: `Bearer ${expired}` })).resolves.toEqual({ errors: [expect.objectContaining({ message: 'The access token expired', extensions: { code: 'UNAUTHENTICATED' } })] });
+    await expect(subscribe('subscription { orderPlaced }', { authorization: `Bearer ${expired}` })).resolves.toEqual({
+      errors: [
+        expect.objectContaining({ message: 'The access token expired', extensions: { code: 'UNAUTHENTICATED' } }),
+      ],
+    });
   });
 
   it('refuses a subscription lacking its @Scopes as FORBIDDEN', async () => {
-    await expect(subscribe('subscription { auditTrail }', { authorization: `Bearer ${await mint()}` })).resolves.toEqual({ errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] });
-    await expect(subscribe('subscription { auditTrail }', { authorization: `Bearer ${await mint({ scope: 'orders:audit' })}` })).resolves.toEqual({ data: { auditTrail: 'audited' } });
+    await expect(
+      subscribe('subscription { auditTrail }', { authorization: `Bearer ${await mint()}` }),
+    ).resolves.toEqual({ errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] });
+    await expect(
+      subscribe('subscription { auditTrail }', { authorization: `Bearer ${await mint({ scope: 'orders:audit' })}` }),
+    ).resolves.toEqual({ data: { auditTrail: 'audited' } });
   });
 });

@@ -6,14 +6,29 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, GraphQLModule, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import request from 'supertest';
-import { JwksCacheModule, JwtClaims, type JwtClaimsPayload, JwtContext, JwtGuard, Public, Roles, Scopes } from '@jwks-cache/nestjs';
+import {
+  JwksCacheModule,
+  JwtClaims,
+  type JwtClaimsPayload,
+  JwtContext,
+  JwtGuard,
+  Public,
+  Roles,
+  Scopes,
+} from '@jwks-cache/nestjs';
 import { LocalIssuer } from '@jwks-cache/testing';
 import { type HttpApp, type Platform, startApp } from '../guard/support/platform-app.js';
 
 const AUDIENCE = 'orders-api';
 const typeDefs = /* GraphQL */ `
-  type Me { sub: String, scope: String }
-  type Order { id: ID!, secret: String }
+  type Me {
+    sub: String
+    scope: String
+  }
+  type Order {
+    id: ID!
+    secret: String
+  }
   type Query {
     me: Me
     catalog: [String!]!
@@ -87,7 +102,11 @@ const SETUPS: [string, Driver, Platform][] = [
 function graphqlModule(driver: Driver) {
   return driver === 'apollo'
     ? GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, typeDefs, fieldResolverEnhancers: ['guards'] })
-    : GraphQLModule.forRoot<MercuriusDriverConfig>({ driver: MercuriusDriver, typeDefs, fieldResolverEnhancers: ['guards'] });
+    : GraphQLModule.forRoot<MercuriusDriverConfig>({
+        driver: MercuriusDriver,
+        typeDefs,
+        fieldResolverEnhancers: ['guards'],
+      });
 }
 
 interface GraphQLAnswer {
@@ -102,7 +121,10 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
   const query = async (text: string, token?: string) => {
     const call = request(app.getHttpServer()).post('/graphql').send({ query: text });
     const response = await (token === undefined ? call : call.set('Authorization', `Bearer ${token}`));
-    return { body: response.body as GraphQLAnswer, challenge: response.headers['www-authenticate'] as string | undefined };
+    return {
+      body: response.body as GraphQLAnswer,
+      challenge: response.headers['www-authenticate'] as string | undefined,
+    };
   };
   const expectChallenge = (challenge: string | undefined, expected: string) => expect(challenge).toBe(expected);
   const mint = (claims: Record<string, unknown> = {}) => idp.mint({ aud: AUDIENCE, sub: 'alice', ...claims });
@@ -110,7 +132,13 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
   beforeAll(async () => {
     idp = await LocalIssuer.start();
     @Module({
-      imports: [JwksCacheModule.forRoot({ isGlobal: true, issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] }), graphqlModule(driver)],
+      imports: [
+        JwksCacheModule.forRoot({
+          isGlobal: true,
+          issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
+        }),
+        graphqlModule(driver),
+      ],
       providers: [QueryResolver, OrderResolver, { provide: APP_GUARD, useClass: JwtGuard }],
     })
     class AppModule {}
@@ -136,7 +164,13 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
   it('refuses a query without a token as UNAUTHENTICATED, with the bare challenge', async () => {
     const { body, challenge } = await query('{ me { sub } }');
     expect(body.data).toEqual({ me: null });
-    expect(body.errors).toEqual([expect.objectContaining({ message: 'Unauthorized', path: ['me'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Unauthorized',
+        path: ['me'],
+        extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+      }),
+    ]);
     expectChallenge(challenge, 'Bearer');
     expect(body.errors?.[0]?.extensions).not.toHaveProperty('http');
   });
@@ -144,7 +178,12 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
   it('refuses an expired token as UNAUTHENTICATED and says why', async () => {
     const now = Math.floor(Date.now() / 1000);
     const { body, challenge } = await query('{ me { sub } }', await mint({ iat: now - 7200, exp: now - 3600 }));
-    expect(body.errors?.[0]).toEqual(expect.objectContaining({ message: 'The access token expired', extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }));
+    expect(body.errors?.[0]).toEqual(
+      expect.objectContaining({
+        message: 'The access token expired',
+        extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+      }),
+    );
     expectChallenge(challenge, 'Bearer error="invalid_token", error_description="The access token expired"');
   });
 
@@ -165,7 +204,12 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
 
   it('refuses a query lacking its @Roles as FORBIDDEN, without a challenge', async () => {
     const { body, challenge } = await query('{ refunds }', await mint());
-    expect(body.errors?.[0]).toEqual(expect.objectContaining({ message: 'The token has none of the accepted roles', extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+    expect(body.errors?.[0]).toEqual(
+      expect.objectContaining({
+        message: 'The token has none of the accepted roles',
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    );
     expect(challenge).toBeUndefined();
     expect((await query('{ refunds }', await mint({ roles: ['refunder'] }))).body).toEqual({ data: { refunds: true } });
   });
@@ -180,7 +224,12 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
     const token = await mint({ scope: 'orders:read' });
     const { body } = await query('{ order(id: "7") { id secret } }', token);
     expect(body.data).toEqual({ order: { id: '7', secret: null } });
-    expect(body.errors).toEqual([expect.objectContaining({ path: ['order', 'secret'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        path: ['order', 'secret'],
+        extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+      }),
+    ]);
     const granted = await query('{ order(id: "7") { id secret } }', await mint({ scope: 'orders:read orders:secret' }));
     expect(granted.body).toEqual({ data: { order: { id: '7', secret: '7 for alice' } } });
   });

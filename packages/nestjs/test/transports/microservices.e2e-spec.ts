@@ -1,7 +1,18 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, type INestMicroservice, UseGuards } from '@nestjs/common';
-import { ClientGrpcProxy, ClientNats, type ClientProxy, ClientRMQ, ClientTCP, GrpcMethod, MessagePattern, type MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
+import {
+  ClientGrpcProxy,
+  ClientNats,
+  type ClientProxy,
+  ClientRMQ,
+  ClientTCP,
+  GrpcMethod,
+  MessagePattern,
+  type MicroserviceOptions,
+  Payload,
+  Transport,
+} from '@nestjs/microservices';
 import { Metadata } from '@grpc/grpc-js';
 import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
@@ -76,11 +87,13 @@ async function startFixture(options: MicroserviceOptions): Promise<Fixture> {
   let calls = 0;
   const mint = (claims: Record<string, unknown> = {}) => idp.mint({ aud: AUDIENCE, sub: 'billing-service', ...claims });
   const moduleRef = await Test.createTestingModule({
-    imports: [JwksCacheModule.forRoot({
-      isGlobal: true,
-      issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
-      tokens: { orders: { tokenFunction: () => (calls++, mint({ scope: 'orders:read' })) } },
-    })],
+    imports: [
+      JwksCacheModule.forRoot({
+        isGlobal: true,
+        issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
+        tokens: { orders: { tokenFunction: () => (calls++, mint({ scope: 'orders:read' })) } },
+      }),
+    ],
     controllers: [OrdersHandler],
   }).compile();
   const service = moduleRef.createNestMicroservice<MicroserviceOptions>({ ...options, logger: false });
@@ -114,7 +127,10 @@ async function refusal(call: Observable<unknown>): Promise<unknown> {
 }
 
 /** The same cases on every transport with message headers or a payload field. */
-function messageTransportCases(serverOptions: () => Promise<MicroserviceOptions>, makeClient: (options: MicroserviceOptions) => AnyClient): void {
+function messageTransportCases(
+  serverOptions: () => Promise<MicroserviceOptions>,
+  makeClient: (options: MicroserviceOptions) => AnyClient,
+): void {
   let fixture: Fixture;
   let client: AnyClient;
 
@@ -138,20 +154,33 @@ function messageTransportCases(serverOptions: () => Promise<MicroserviceOptions>
   });
 
   it('refuses a message without a token as UNAUTHENTICATED (16)', async () => {
-    await expect(refusal(client.send(GET, { id: '7' }))).resolves.toEqual({ status: 'error', code: 16, statusCode: 401, message: 'Unauthorized' });
+    await expect(refusal(client.send(GET, { id: '7' }))).resolves.toEqual({
+      status: 'error',
+      code: 16,
+      statusCode: 401,
+      message: 'Unauthorized',
+    });
   });
 
   it('refuses an expired token and says why', async () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await fixture.mint({ iat: now - 7200, exp: now - 3600 });
-    await expect(refusal(withToken(client, fixedToken(expired)).send(GET, { id: '7' }))).resolves.toEqual({ status: 'error', code: 16, statusCode: 401, message: 'The access token expired' });
+    await expect(refusal(withToken(client, fixedToken(expired)).send(GET, { id: '7' }))).resolves.toEqual({
+      status: 'error',
+      code: 16,
+      statusCode: 401,
+      message: 'The access token expired',
+    });
   });
 
   it('refuses a token of another issuer', async () => {
     const other = await LocalIssuer.start();
     try {
       const foreign = await other.mint({ aud: AUDIENCE });
-      await expect(refusal(withToken(client, fixedToken(foreign)).send(GET, { id: '7' }))).resolves.toMatchObject({ code: 16, message: 'The access token issuer is not trusted' });
+      await expect(refusal(withToken(client, fixedToken(foreign)).send(GET, { id: '7' }))).resolves.toMatchObject({
+        code: 16,
+        message: 'The access token issuer is not trusted',
+      });
     } finally {
       await other.close();
     }
@@ -159,14 +188,24 @@ function messageTransportCases(serverOptions: () => Promise<MicroserviceOptions>
 
   it('refuses a message lacking its @Scopes as PERMISSION_DENIED (7)', async () => {
     const orders = withToken(client, fixture.tokens, { token: 'orders' });
-    await expect(refusal(orders.send(EXPORT, { id: '7' }))).resolves.toEqual({ status: 'error', code: 7, statusCode: 403, message: 'Forbidden' });
+    await expect(refusal(orders.send(EXPORT, { id: '7' }))).resolves.toEqual({
+      status: 'error',
+      code: 7,
+      statusCode: 403,
+      message: 'Forbidden',
+    });
     const exporter = withToken(client, fixedToken(await fixture.mint({ scope: 'orders:export' })));
     await expect(lastValueFrom(exporter.send(EXPORT, { id: '7' }))).resolves.toEqual({ exported: true });
   });
 
   it('refuses a message lacking its @Roles as PERMISSION_DENIED (7)', async () => {
     const orders = withToken(client, fixture.tokens, { token: 'orders' });
-    await expect(refusal(orders.send(REFUND, { id: '7' }))).resolves.toEqual({ status: 'error', code: 7, statusCode: 403, message: 'The token has none of the accepted roles' });
+    await expect(refusal(orders.send(REFUND, { id: '7' }))).resolves.toEqual({
+      status: 'error',
+      code: 7,
+      statusCode: 403,
+      message: 'The token has none of the accepted roles',
+    });
     const refunder = withToken(client, fixedToken(await fixture.mint({ roles: ['refunder'] })));
     await expect(lastValueFrom(refunder.send(REFUND, { id: '7' }))).resolves.toEqual({ refunded: true });
   });
@@ -176,7 +215,7 @@ function messageTransportCases(serverOptions: () => Promise<MicroserviceOptions>
   });
 }
 
-describe('JwtGuard on TCP microservices (token in the payload\'s headers.authorization)', () => {
+describe("JwtGuard on TCP microservices (token in the payload's headers.authorization)", () => {
   messageTransportCases(
     async () => ({ transport: Transport.TCP, options: { host: '127.0.0.1', port: await freePort() } }),
     (options) => new ClientTCP({ host: '127.0.0.1', port: (options as { options: { port: number } }).options.port }),
@@ -205,17 +244,29 @@ describe('JwtGuard on TCP microservices (token in the payload\'s headers.authori
   });
 });
 
-const brokerSuite = (broker: Broker, name: string, serverOptions: () => Promise<MicroserviceOptions>, makeClient: (options: MicroserviceOptions) => AnyClient) =>
-  describeWithBroker(broker, name, () => messageTransportCases(serverOptions, makeClient));
+const brokerSuite = (
+  broker: Broker,
+  name: string,
+  serverOptions: () => Promise<MicroserviceOptions>,
+  makeClient: (options: MicroserviceOptions) => AnyClient,
+) => describeWithBroker(broker, name, () => messageTransportCases(serverOptions, makeClient));
 
-brokerSuite(NATS, 'JwtGuard on NATS microservices (token in the message headers)',
+brokerSuite(
+  NATS,
+  'JwtGuard on NATS microservices (token in the message headers)',
   () => Promise.resolve({ transport: Transport.NATS, options: { servers: [NATS.url] } }),
   () => new ClientNats({ servers: [NATS.url] }),
 );
 
 const QUEUE = `jwks-cache-orders-${RUN}`;
-brokerSuite(RABBITMQ, 'JwtGuard on RabbitMQ microservices (token in the message headers)',
-  () => Promise.resolve({ transport: Transport.RMQ, options: { urls: [RABBITMQ.url], queue: QUEUE, queueOptions: { durable: false, autoDelete: true } } }),
+brokerSuite(
+  RABBITMQ,
+  'JwtGuard on RabbitMQ microservices (token in the message headers)',
+  () =>
+    Promise.resolve({
+      transport: Transport.RMQ,
+      options: { urls: [RABBITMQ.url], queue: QUEUE, queueOptions: { durable: false, autoDelete: true } },
+    }),
   () => new ClientRMQ({ urls: [RABBITMQ.url], queue: QUEUE, queueOptions: { durable: false, autoDelete: true } }),
 );
 
@@ -246,7 +297,10 @@ describe('JwtGuard on gRPC microservices (token in the authorization metadata)',
   it('admits a call with a TokenCacheService token in its metadata, and gives the handler its claims', async () => {
     const metadata = await tokenMetadata(new Metadata(), fixture.tokens, { token: 'orders' });
     expect(metadata.get('authorization')[0]).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-    await expect(lastValueFrom(orders.getOrder({ id: '7' }, metadata))).resolves.toEqual({ id: '7', sub: 'billing-service' });
+    await expect(lastValueFrom(orders.getOrder({ id: '7' }, metadata))).resolves.toEqual({
+      id: '7',
+      sub: 'billing-service',
+    });
   });
 
   it('refuses a call without a token with status UNAUTHENTICATED (16)', async () => {
@@ -256,13 +310,22 @@ describe('JwtGuard on gRPC microservices (token in the authorization metadata)',
   it('refuses an expired token with UNAUTHENTICATED, and says why', async () => {
     const now = Math.floor(Date.now() / 1000);
     const metadata = await metadataWith(await fixture.mint({ iat: now - 7200, exp: now - 3600 }));
-    await expect(refusal(orders.getOrder({ id: '7' }, metadata))).resolves.toMatchObject({ code: 16, details: 'The access token expired' });
+    await expect(refusal(orders.getOrder({ id: '7' }, metadata))).resolves.toMatchObject({
+      code: 16,
+      details: 'The access token expired',
+    });
   });
 
   it('refuses a call lacking its @Scopes with PERMISSION_DENIED (7)', async () => {
     const metadata = await tokenMetadata(new Metadata(), fixture.tokens, { token: 'orders' });
-    await expect(refusal(orders.exportOrders({ id: '7' }, metadata))).resolves.toMatchObject({ code: 7, details: 'Forbidden' });
+    await expect(refusal(orders.exportOrders({ id: '7' }, metadata))).resolves.toMatchObject({
+      code: 7,
+      details: 'Forbidden',
+    });
     const granted = await metadataWith(await fixture.mint({ scope: 'orders:export' }));
-    await expect(lastValueFrom(orders.exportOrders({ id: '7' }, granted))).resolves.toEqual({ id: '7', sub: 'exported' });
+    await expect(lastValueFrom(orders.exportOrders({ id: '7' }, granted))).resolves.toEqual({
+      id: '7',
+      sub: 'exported',
+    });
   });
 });

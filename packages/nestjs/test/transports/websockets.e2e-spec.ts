@@ -64,20 +64,22 @@ function socketIoConnection(url: string, credentials: Credentials): Connection {
   let disconnected = false;
   socket.on('disconnect', () => (disconnected = true));
   return {
-    ask: (event, data = {}) => new Promise<Answer>((resolve) => {
-      socket.onAny(function listener(name: string, payload: unknown) {
-        socket.offAny(listener);
-        resolve({ event: name, data: payload });
-      });
-      socket.emit(event, data);
-    }),
+    ask: (event, data = {}) =>
+      new Promise<Answer>((resolve) => {
+        socket.onAny(function listener(name: string, payload: unknown) {
+          socket.offAny(listener);
+          resolve({ event: name, data: payload });
+        });
+        socket.emit(event, data);
+      }),
     closed: () => waitUntil(() => disconnected, 20_000, 'socket.io disconnect'),
     close: () => socket.close(),
   };
 }
 
 function wsConnection(url: string, credentials: Credentials): Connection {
-  const headers: Record<string, string> = credentials.authorization === undefined ? {} : { authorization: credentials.authorization };
+  const headers: Record<string, string> =
+    credentials.authorization === undefined ? {} : { authorization: credentials.authorization };
   const socket = new WebSocket(url.replace(/^http/, 'ws'), { headers });
   const opened = once(socket, 'open');
   let closedWith: number | undefined;
@@ -119,7 +121,12 @@ describe.each(LIBRARIES)('JwtGuard on WebSocket gateways: %s', (library, connect
   beforeAll(async () => {
     idp = await LocalIssuer.start();
     const moduleRef = await Test.createTestingModule({
-      imports: [JwksCacheModule.forRoot({ isGlobal: true, issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }] })],
+      imports: [
+        JwksCacheModule.forRoot({
+          isGlobal: true,
+          issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
+        }),
+      ],
       providers: [ChatGateway],
     }).compile();
     app = moduleRef.createNestApplication<INestApplication<Server>>({ logger: false });
@@ -145,7 +152,7 @@ describe.each(LIBRARIES)('JwtGuard on WebSocket gateways: %s', (library, connect
   });
 
   if (library === 'socket.io') {
-    it('takes the token from the handshake\'s auth.token', async () => {
+    it("takes the token from the handshake's auth.token", async () => {
       const chat = connection({ token: await mint({ sub: 'bob' }) });
       await expect(chat.ask('whoami')).resolves.toEqual({ event: 'whoami', data: { sub: 'bob' } });
     });
@@ -153,13 +160,19 @@ describe.each(LIBRARIES)('JwtGuard on WebSocket gateways: %s', (library, connect
 
   it('refuses a connection without a token with a WsException, then disconnects it', async () => {
     const chat = connection({});
-    await expect(chat.ask('whoami')).resolves.toEqual({ event: 'exception', data: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, message: 'Unauthorized' } });
+    await expect(chat.ask('whoami')).resolves.toEqual({
+      event: 'exception',
+      data: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, message: 'Unauthorized' },
+    });
     await chat.closed();
   });
 
   it('refuses a handshake token of another audience, says why, and disconnects', async () => {
     const chat = connection({ authorization: `Bearer ${await mint({ aud: 'elsewhere' })}` });
-    await expect(chat.ask('whoami')).resolves.toMatchObject({ event: 'exception', data: { code: 'UNAUTHENTICATED', message: 'The access token audience is not accepted' } });
+    await expect(chat.ask('whoami')).resolves.toMatchObject({
+      event: 'exception',
+      data: { code: 'UNAUTHENTICATED', message: 'The access token audience is not accepted' },
+    });
     await chat.closed();
   });
 
@@ -169,14 +182,20 @@ describe.each(LIBRARIES)('JwtGuard on WebSocket gateways: %s', (library, connect
     // 40 s on: past exp and its 5 s tolerance, short of the 45 s after which engine.io's client
     // (which reads Date) would take its connection for dead.
     fakeClock(Date.now() + 40_000);
-    await expect(chat.ask('whoami')).resolves.toEqual({ event: 'exception', data: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, message: 'The access token expired' } });
+    await expect(chat.ask('whoami')).resolves.toEqual({
+      event: 'exception',
+      data: { status: 'error', code: 'UNAUTHENTICATED', statusCode: 401, message: 'The access token expired' },
+    });
     // The public message still gets through: the connection was admitted once and stays open.
     await expect(chat.ask('ping')).resolves.toEqual({ event: 'pong', data: true });
   });
 
   it('refuses a message lacking its @Scopes as FORBIDDEN, keeping the connection', async () => {
     const chat = connection({ authorization: `Bearer ${await mint({ scope: 'chat:read' })}` });
-    await expect(chat.ask('kick', { who: 'mallory' })).resolves.toEqual({ event: 'exception', data: { status: 'error', code: 'FORBIDDEN', statusCode: 403, message: 'Forbidden' } });
+    await expect(chat.ask('kick', { who: 'mallory' })).resolves.toEqual({
+      event: 'exception',
+      data: { status: 'error', code: 'FORBIDDEN', statusCode: 403, message: 'Forbidden' },
+    });
     await expect(chat.ask('whoami')).resolves.toEqual({ event: 'whoami', data: { sub: 'alice' } });
     const admin = connection({ authorization: `Bearer ${await mint({ scope: 'chat:admin' })}` });
     await expect(admin.ask('kick', { who: 'mallory' })).resolves.toEqual({ event: 'kicked', data: 'mallory' });

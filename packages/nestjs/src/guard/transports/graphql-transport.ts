@@ -44,12 +44,17 @@ function text(value: unknown): string | undefined {
  * A subscription's request: the upgrade request's headers, with the token of the client's
  * connection parameters (`authorization`, or a raw `token`), kept under `key`.
  */
-function subscriptionRequest(key: object, connectionParams: Record<string, unknown> | null | undefined, upgrade: TransportRequest | undefined): TransportRequest {
+function subscriptionRequest(
+  key: object,
+  connectionParams: Record<string, unknown> | null | undefined,
+  upgrade: TransportRequest | undefined,
+): TransportRequest {
   let request = subscriptionRequests.get(key);
   if (request !== undefined) return request;
   const params = connectionParams ?? {};
   const token = text(params.token);
-  const authorization = text(params.authorization) ?? text(params.Authorization) ?? (token === undefined ? undefined : `Bearer ${token}`);
+  const authorization =
+    text(params.authorization) ?? text(params.Authorization) ?? (token === undefined ? undefined : `Bearer ${token}`);
   const headers = upgrade?.headers ?? {};
   request = { headers: authorization === undefined ? headers : { ...headers, authorization } };
   subscriptionRequests.set(key, request);
@@ -74,7 +79,9 @@ function isMercuriusSubscription(gqlContext: GraphQLContext): boolean {
 function graphqlContext(context: ExecutionContext): GraphQLContext {
   const gqlContext = context.getArgByIndex<GraphQLContext | undefined>(CONTEXT_ARG);
   if (gqlContext === undefined || (gqlContext.req === undefined && !isMercuriusSubscription(gqlContext))) {
-    throw new TypeError(`${FEATURE}: the GraphQL context has no "req"; a custom \`context\` factory of GraphQLModule must keep the request as \`req\``);
+    throw new TypeError(
+      `${FEATURE}: the GraphQL context has no "req"; a custom \`context\` factory of GraphQLModule must keep the request as \`req\``,
+    );
   }
   return gqlContext;
 }
@@ -100,12 +107,16 @@ export const graphqlTransport: TransportAdapter = {
     // A subscription's refusal goes over its WebSocket, with no HTTP response to challenge on; a
     // missing role has no challenge.
     const subscription = gqlContext.req === undefined || isSubscription(gqlContext.req);
-    if (subscription || !(exception instanceof BearerChallengeException)) return new GraphQLError(exception.message, { extensions: { code } });
+    if (subscription || !(exception instanceof BearerChallengeException))
+      return new GraphQLError(exception.message, { extensions: { code } });
     const response = gqlContext.res ?? gqlContext.reply ?? gqlContext.req?.res;
     setChallengeOnResponse(response, exception);
     // Without a response in the context (Apollo on Fastify), Apollo Server sets the headers of
     // `extensions.http` on the response and leaves them out of the answer's errors.
-    const http = response === undefined ? { http: { headers: new Map([[BearerChallengeException.header, exception.challenge]]) } } : {};
+    const http =
+      response === undefined
+        ? { http: { headers: new Map([[BearerChallengeException.header, exception.challenge]]) } }
+        : {};
     return new GraphQLError(exception.message, { extensions: { code, ...http } });
   },
 };

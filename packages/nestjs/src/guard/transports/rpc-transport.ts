@@ -29,7 +29,9 @@ interface MetadataContextLike {
 const FEATURE = 'JwtGuard on a microservice handler';
 
 function has<T>(value: unknown, method: keyof T): value is T {
-  return typeof value === 'object' && value !== null && typeof (value as Record<PropertyKey, unknown>)[method] === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as Record<PropertyKey, unknown>)[method] === 'function'
+  );
 }
 
 function text(value: unknown): string | undefined {
@@ -55,9 +57,14 @@ function authorizationOf(context: ExecutionContext): string | undefined {
     const headers = transportContext.getMessage()?.properties?.headers;
     return text(headers?.authorization) ?? text(headers?.Authorization);
   }
-  const metadata = has<MetadataContextLike>(transportContext, 'getMetadata') ? transportContext.getMetadata() : undefined;
+  const metadata = has<MetadataContextLike>(transportContext, 'getMetadata')
+    ? transportContext.getMetadata()
+    : undefined;
   const payload = context.getArgByIndex<{ headers?: { authorization?: unknown } } | undefined>(0);
-  return text(metadata?.authorization) ?? (typeof payload === 'object' && payload !== null ? text(payload.headers?.authorization) : undefined);
+  return (
+    text(metadata?.authorization) ??
+    (typeof payload === 'object' && payload !== null ? text(payload.headers?.authorization) : undefined)
+  );
 }
 
 /** One request per message: the transport context (gRPC: the call's metadata) is one object per message. */

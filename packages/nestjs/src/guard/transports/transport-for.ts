@@ -4,7 +4,9 @@ import { rpcTransport } from './rpc-transport.js';
 import { wsTransport } from './ws-transport.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
 
-const ADAPTERS: ReadonlyMap<string, TransportAdapter> = new Map([graphqlTransport, rpcTransport, wsTransport].map((adapter) => [adapter.type, adapter]));
+const ADAPTERS: ReadonlyMap<string, TransportAdapter> = new Map(
+  [graphqlTransport, rpcTransport, wsTransport].map((adapter) => [adapter.type, adapter]),
+);
 
 /**
  * The adapter of a context type other than `http`.
@@ -13,7 +15,9 @@ const ADAPTERS: ReadonlyMap<string, TransportAdapter> = new Map([graphqlTranspor
 export function transportFor(type: string): TransportAdapter {
   const adapter = ADAPTERS.get(type);
   if (adapter === undefined) {
-    throw new TypeError(`JwtGuard: no request adapter for the "${type}" execution context; override getRequest() and handleError() in a subclass`);
+    throw new TypeError(
+      `JwtGuard: no request adapter for the "${type}" execution context; override getRequest() and handleError() in a subclass`,
+    );
   }
   return adapter;
 }

@@ -17,8 +17,9 @@ interface WsClient {
 const FEATURE = 'JwtGuard on a WebSocket gateway';
 /** RFC 6455 §7.4.1: "policy violation", the close code of a refused handshake. */
 const POLICY_VIOLATION = 1008;
-const NO_HANDSHAKE = `${FEATURE}: this connection's handshake is unknown: for \`ws\`, use the adapter that keeps it, `
-  + '`app.useWebSocketAdapter(new JwtWsAdapter(app))` from @jwks-cache/nestjs/websockets (Nest\'s WsAdapter drops the upgrade request\'s headers)';
+const NO_HANDSHAKE =
+  `${FEATURE}: this connection's handshake is unknown: for \`ws\`, use the adapter that keeps it, ` +
+  "`app.useWebSocketAdapter(new JwtWsAdapter(app))` from @jwks-cache/nestjs/websockets (Nest's WsAdapter drops the upgrade request's headers)";
 
 function isSocketIo(client: unknown): client is SocketIoClient {
   return typeof (client as SocketIoClient | undefined)?.handshake === 'object';
@@ -29,7 +30,7 @@ function isSocketIo(client: unknown): client is SocketIoClient {
  * socket.io client sent `auth: { token }` (which wins over an `Authorization` header).
  */
 function handshakeRequest(client: object): TransportRequest {
-  const headers = isSocketIo(client) ? client.handshake.headers ?? {} : upgradeHeadersOf(client);
+  const headers = isSocketIo(client) ? (client.handshake.headers ?? {}) : upgradeHeadersOf(client);
   if (headers === undefined) throw new TypeError(NO_HANDSHAKE);
   const token = isSocketIo(client) ? client.handshake.auth?.token : undefined;
   if (typeof token !== 'string' || token === '') return { headers };

@@ -20,9 +20,10 @@ export type HttpApp = INestApplication<Server>;
  */
 export async function startApp(platform: Platform, metadata: ModuleMetadata): Promise<HttpApp> {
   const moduleRef = await Test.createTestingModule(metadata).compile();
-  const app = platform === 'express'
-    ? moduleRef.createNestApplication<HttpApp>(new ExpressAdapter(), { logger: false })
-    : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  const app =
+    platform === 'express'
+      ? moduleRef.createNestApplication<HttpApp>(new ExpressAdapter(), { logger: false })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
   await app.init();
   if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   // Read by Node's HTTP server for each new connection (the `maxHeaderSize` option of createServer).

@@ -49,7 +49,9 @@ export class CapturingLogger implements LoggerService {
   }
 
   private capture(level: string, message: unknown, optionalParams: unknown[]): void {
-    const rendered = [message, ...optionalParams].map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 5 })));
+    const rendered = [message, ...optionalParams].map((part) =>
+      typeof part === 'string' ? part : inspect(part, { depth: 5 }),
+    );
     this.lines.push(`[${level}] ${rendered.join(' ')}`);
   }
 }

@@ -40,7 +40,10 @@ export interface GuardedApp {
  * Starts the app on 127.0.0.1. The server's header limit is raised so that oversized tokens reach
  * the guard (and are rejected by it, not by Node's HTTP parser).
  */
-export async function startGuardedApp(options: JwksCacheModuleOptions, logs = new CapturingLogger()): Promise<GuardedApp> {
+export async function startGuardedApp(
+  options: JwksCacheModuleOptions,
+  logs = new CapturingLogger(),
+): Promise<GuardedApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [JwksCacheModule.forRoot(options)],
     controllers: [GuardedController],

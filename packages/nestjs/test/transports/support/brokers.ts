@@ -13,8 +13,18 @@ export interface Broker {
   readonly install: string;
 }
 
-export const NATS: Broker = { name: 'NATS', port: 4222, url: 'nats://127.0.0.1:4222', install: 'apt-get install nats-server, then start it on 127.0.0.1:4222' };
-export const RABBITMQ: Broker = { name: 'RabbitMQ', port: 5672, url: 'amqp://guest:guest@127.0.0.1:5672', install: 'apt-get install rabbitmq-server, then start it on 127.0.0.1:5672' };
+export const NATS: Broker = {
+  name: 'NATS',
+  port: 4222,
+  url: 'nats://127.0.0.1:4222',
+  install: 'apt-get install nats-server, then start it on 127.0.0.1:4222',
+};
+export const RABBITMQ: Broker = {
+  name: 'RabbitMQ',
+  port: 5672,
+  url: 'amqp://guest:guest@127.0.0.1:5672',
+  install: 'apt-get install rabbitmq-server, then start it on 127.0.0.1:5672',
+};
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port` (probed synchronously, so `describe` can decide). */
 function listening(port: number): boolean {
@@ -34,10 +44,14 @@ export function describeWithBroker(broker: Broker, name: string, body: () => voi
   }
   if (process.env.CI === 'true') {
     describe(name, () => {
-      throw new Error(`${broker.name} does not listen on 127.0.0.1:${broker.port}, and CI=true requires the ${broker.name} suites to run`);
+      throw new Error(
+        `${broker.name} does not listen on 127.0.0.1:${broker.port}, and CI=true requires the ${broker.name} suites to run`,
+      );
     });
     return;
   }
-  console.warn(`\n*** SKIPPED "${name}": ${broker.name} does not listen on 127.0.0.1:${broker.port} (${broker.install}). ***\n`);
+  console.warn(
+    `\n*** SKIPPED "${name}": ${broker.name} does not listen on 127.0.0.1:${broker.port} (${broker.install}). ***\n`,
+  );
   describe.skip(name, body);
 }
