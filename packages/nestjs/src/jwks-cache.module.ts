@@ -5,6 +5,7 @@ import type { JwksCacheModuleOptions } from './config/options.js';
 import { validateOptions } from './config/validate-options.js';
 import { resolveConfig } from './config/resolve-config.js';
 import { startupWarnings } from './config/startup-warnings.js';
+import { jwtContextEnabled } from './config/jwt-context-enabled.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
 import { OidcDiscovery } from './discovery/oidc-discovery.js';
@@ -32,7 +33,8 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
 /**
  * The module: `JwksCacheModule.forRoot(options)` or `JwksCacheModule.forRootAsync({ imports,
  * inject, useFactory, isGlobal })`. Provides and exports `JwksProvider`, `DpopRequestVerifier`,
- * `JwtGuard`, `JwtContext` and `TokenCacheService`; registers `JwtContextInterceptor` as a global interceptor.
+ * `JwtGuard`, `JwtContext` and `TokenCacheService`; registers `JwtContextInterceptor` as a global interceptor when the
+ * request context is on (`guard.context`; by default only when a `tenantFrom` needs it).
  */
 @Module({
   imports: [DiscoveryModule],
@@ -46,7 +48,14 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     JwtGuard,
     JwtVerifyCheck,
     JwtContext,
-    { provide: APP_INTERCEPTOR, useClass: JwtContextInterceptor },
+    // Only when the context is on: a global interceptor costs every route (a factory returning
+    // nothing adds none; Nest skips it).
+    {
+      provide: APP_INTERCEPTOR,
+      inject: [JWKS_CACHE_CONFIG],
+      useFactory: (config: JwksCacheModuleOptions) =>
+        jwtContextEnabled(config) ? new JwtContextInterceptor(config) : undefined,
+    },
     TokenCacheService,
     JwksEventLogger,
   ],

@@ -522,9 +522,10 @@ export interface GuardOptions {
   tenantFrom?: (claims: JwtClaimsPayload) => string | undefined;
   /**
    * Whether `JwtGuard` opens a `JwtContext` (AsyncLocalStorage) around each admitted request.
-   * `false` saves its cost where nothing reads it: `JwtContext.claims()` is then always `undefined`,
-   * and no token source may use `tenantFrom`.
-   * @default true
+   * It costs every route (a global interceptor, and AsyncLocalStorage's promise hooks on Node 20),
+   * so it is on only where something reads it: set `true` to use `JwtContext.claims()`. When off,
+   * `JwtContext.claims()` is always `undefined`, and `false` with a `tenantFrom` is refused at start.
+   * @default on when `guard.tenantFrom`, `tokenDefaults.tenantFrom` or a token source's `tenantFrom` is set; otherwise off
    */
   context?: boolean;
 }

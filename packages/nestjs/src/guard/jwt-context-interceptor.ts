@@ -3,6 +3,7 @@ import { Observable } from 'rxjs';
 import { jwtContextStorage } from '../internal/jwt-context-storage.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from '../config/options.js';
+import { jwtContextEnabled } from '../config/jwt-context-enabled.js';
 import { requestContextOf } from './request-context.js';
 import { transportRequestIfAny } from './transports/transport-for.js';
 
@@ -10,8 +11,9 @@ import { transportRequestIfAny } from './transports/transport-for.js';
  * Opens the `JwtContext` of a request `JwtGuard` admitted: the rest of the interceptor chain (also
  * what interceptors do with the handler's result) and the handler run inside
  * `AsyncLocalStorage.run()` with that request's claims. A request the guard did not admit passes
- * through untouched. `JwksCacheModule` registers it as a global interceptor (`APP_INTERCEPTOR`);
- * `guard.context: false` turns it off. Nest applies the app module's own global interceptors
+ * through untouched. `JwksCacheModule` registers it as a global interceptor (`APP_INTERCEPTOR`) when
+ * the context is on (`guard.context`, or a `tenantFrom` that needs it: see `jwtContextEnabled`); otherwise
+ * no interceptor is added to any route. Nest applies the app module's own global interceptors
  * before an imported module's: list `{ provide: APP_INTERCEPTOR, useClass: JwtContextInterceptor }`
  * first in the app module for them to see the context before `next.handle()` as well.
  *
@@ -23,7 +25,7 @@ export class JwtContextInterceptor implements NestInterceptor {
   private readonly enabled: boolean;
 
   constructor(@Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions) {
-    this.enabled = config.guard?.context !== false;
+    this.enabled = jwtContextEnabled(config);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

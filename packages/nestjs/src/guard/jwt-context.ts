@@ -6,14 +6,15 @@ import type { JwksCacheModuleOptions, JwtClaimsPayload } from '../config/options
 /**
  * The verified claims of the request being served, in any provider, without passing them down:
  * inject `JwtContext` and call {@link claims} or {@link tenant}. Backed by AsyncLocalStorage: the
- * context is opened (by `JwtContextInterceptor`, which `JwksCacheModule` registers globally) for
+ * context is opened (by `JwtContextInterceptor`, which `JwksCacheModule` registers globally when
+ * `guard.context` is on — set it to `true`, or it is on by itself when a `tenantFrom` is set) for
  * each request `JwtGuard` admitted, and covers the interceptors, pipes, the handler and any async
  * work the handler starts (awaited or not, timers included), on every transport whose request
  * `JwtGuard` reads. Guards (`guard.mapUser` included) run before it opens: they get the claims as
  * arguments or from `@JwtClaims`. The app module's own global interceptors see it before
  * `next.handle()` only when `JwtContextInterceptor` is listed ahead of them there.
  *
- * Outside such a request (start-up, a queue consumer, a `@Public` route, `guard.context: false`),
+ * Outside such a request (start-up, a queue consumer, a `@Public` route, the context off),
  * both give `undefined`; nothing throws. Concurrent requests never see each other's claims.
  *
  * ```ts

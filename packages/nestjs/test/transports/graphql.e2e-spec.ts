@@ -136,6 +136,8 @@ describe.each(SETUPS)('JwtGuard on GraphQL: %s', (_name, driver, platform) => {
         JwksCacheModule.forRoot({
           isGlobal: true,
           issuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE }],
+          // The resolver reads JwtContext: the context is off unless asked for.
+          guard: { context: true },
         }),
         graphqlModule(driver),
       ],
