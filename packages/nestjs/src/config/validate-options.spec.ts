@@ -217,7 +217,7 @@ describe('validateOptions', () => {
     });
 
     it('checks the settings a clientCredentials function returns, at run time, by the same rule (validateClientCredentials)', async () => {
-      const { validateClientCredentials } = await import('./validate-options.js');
+      const { validateClientCredentials } = await import('./validate-token-options.js');
       expect(() =>
         validateClientCredentials({ ...SOURCE.clientCredentials, scopes: 'a' }, 'tokens.x.clientCredentials("t")'),
       ).toThrow(/option tokens\.x\.clientCredentials\("t"\)\.scopes is not a known option; did you mean scope\?/);

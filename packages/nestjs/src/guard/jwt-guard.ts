@@ -17,25 +17,20 @@ import {
   type GuardOptions,
   type JwksCacheModuleOptions,
   type JwtClaimsPayload,
-  type VerifyOverrides,
 } from '../config/options.js';
-import { ANY_SCOPE_KEY } from './any-scope.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
 import { rememberVerified } from './jwt-issuer.js';
-import { JWT_VERIFY_OVERRIDES_KEY } from './jwt-verify.js';
 import { mapUserFailure } from './map-user-failure.js';
-import { PUBLIC_ROUTE_KEY } from './public.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { RejectionAnswer } from './rejection-answer.js';
 import { rejectionException } from './rejection-exception.js';
 import { setRequestContext } from './request-context.js';
-import { REQUIRED_ROLES_KEY } from './roles.js';
-import { assertRequirements, meetsRequirements, type RouteRequirements } from './route-requirements.js';
-import { REQUIRED_SCOPES_KEY } from './scopes.js';
-import { setChallengeHeader, setHttpHeader } from './set-challenge-header.js';
-import { DPOP_NONCE_HEADER, dpopRejectionException } from './dpop-rejection.js';
+import { assertRequirements, meetsRequirements } from './route-requirements.js';
+import { type RouteMetadata, RouteMetadataReader } from './route-metadata.js';
+import { setChallengeHeader } from './set-challenge-header.js';
+import { dpopRejectionException } from './dpop-rejection.js';
+import { usesDpopScheme, verifyDpopRequest } from './dpop-scheme.js';
 import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
-import { requestUrl } from '../dpop/htu.js';
 import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
 import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
 
@@ -50,12 +45,6 @@ const MODULE_NOT_VISIBLE =
  */
 export interface JwtGuardRequest extends RequestWithHeaders {
   user?: unknown;
-}
-
-/** The decorators' metadata of one route. */
-interface RouteMetadata extends RouteRequirements {
-  isPublic: boolean;
-  overrides: VerifyOverrides | undefined;
 }
 
 /**
@@ -89,7 +78,7 @@ export class JwtGuard implements CanActivate {
   protected readonly logger = new Logger(JwtGuard.name);
   /** The rejection → answer mapping shared with the passport strategy (logging included). */
   private readonly rejections: RejectionAnswer;
-  private readonly routeCache = new WeakMap<object, WeakMap<object, RouteMetadata>>();
+  private readonly routes: RouteMetadataReader;
   /** The `guard` block of the module options. */
   protected readonly guardOptions: GuardOptions;
   /** Whether {@link extractToken} is not overridden, so the cache lookup may use {@link findBearerToken}. */
@@ -117,6 +106,7 @@ export class JwtGuard implements CanActivate {
   ) {
     if (provider === undefined || config === undefined) throw new Error(MODULE_NOT_VISIBLE);
     this.provider = provider;
+    this.routes = new RouteMetadataReader(reflector);
     this.guardOptions = config.guard ?? {};
     this.rejections = new RejectionAnswer(this.logger, this.guardOptions.realm);
     this.rolesPath = rolesClaimPath(this.guardOptions.rolesClaim ?? DEFAULT_ROLES_CLAIM);
@@ -128,7 +118,7 @@ export class JwtGuard implements CanActivate {
    * hot path of a repeated token costs no promise (Nest awaits only what is a promise).
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const route = this.routeMetadata(context);
+    const route = this.routes.read(context);
     if (route.isPublic) return true;
     const request = this.getRequest(context);
     const token = this.lookupToken(request);
@@ -175,7 +165,15 @@ export class JwtGuard implements CanActivate {
     try {
       // DPoP needs the HTTP method and URL (htm, htu): on other transports, Bearer only.
       if (context.getType() === 'http' && usesDpopScheme(request)) {
-        verified = await this.verifyDpop(context, request, route);
+        // `Authorization: DPoP`: the token, its proof (against this request's method and URL) and the binding.
+        verified = await verifyDpopRequest(
+          this.provider,
+          context,
+          request,
+          this.guardOptions.publicUrl,
+          route.overrides,
+        );
+        assertRequirements(verified.payload, route, this.rolesPath);
       } else {
         const token = this.extractToken(request);
         if (token === undefined) throw new TokenMissingError('The request carries no bearer token');
@@ -192,23 +190,6 @@ export class JwtGuard implements CanActivate {
       return this.handleError(error, context);
     }
     return this.admit(context, request, verified);
-  }
-
-  /** `Authorization: DPoP`: the token, its proof (against this request's method and URL) and the binding. */
-  private async verifyDpop(
-    context: ExecutionContext,
-    request: JwtGuardRequest,
-    route: RouteMetadata,
-  ): Promise<VerifiedToken> {
-    const http = request as JwtGuardRequest & { method?: string };
-    const url = requestUrl(http, this.guardOptions.publicUrl) ?? '';
-    const verified = await this.provider.verifyRequest(
-      { method: http.method ?? '', url, headers: request.headers ?? {} },
-      route.overrides,
-    );
-    if (verified.nonce !== undefined) setHttpHeader(context, DPOP_NONCE_HEADER, verified.nonce);
-    assertRequirements(verified.payload, route, this.rolesPath);
-    return verified;
   }
 
   /**
@@ -258,26 +239,6 @@ export class JwtGuard implements CanActivate {
   protected mapUser(claims: JwtClaimsPayload, request: JwtGuardRequest): unknown {
     const { mapUser } = this.guardOptions;
     return mapUser === undefined ? claims : mapUser(claims, request);
-  }
-
-  /** `@Public`, `@Scopes`, `@AnyScope`, `@Roles` and `@JwtVerify` of a route, read once per handler and class. */
-  private routeMetadata(context: ExecutionContext): RouteMetadata {
-    const handler = context.getHandler();
-    const type = context.getClass();
-    let byHandler = this.routeCache.get(type);
-    if (byHandler === undefined) this.routeCache.set(type, (byHandler = new WeakMap()));
-    let route = byHandler.get(handler);
-    if (route === undefined) {
-      route = {
-        isPublic: this.metadata<boolean>(PUBLIC_ROUTE_KEY, context) === true,
-        overrides: this.metadata<VerifyOverrides>(JWT_VERIFY_OVERRIDES_KEY, context),
-        scopes: this.metadata<readonly string[]>(REQUIRED_SCOPES_KEY, context) ?? [],
-        anyScopes: this.metadata<readonly string[]>(ANY_SCOPE_KEY, context) ?? [],
-        roles: this.metadata<readonly string[]>(REQUIRED_ROLES_KEY, context) ?? [],
-      };
-      byHandler.set(handler, route);
-    }
-    return route;
   }
 
   /**
@@ -337,17 +298,6 @@ export class JwtGuard implements CanActivate {
     if (this.dpopVerifier === undefined) throw new Error(MODULE_NOT_VISIBLE);
     return this.dpopVerifier;
   }
-
-  private metadata<T>(key: string, context: ExecutionContext): T | undefined {
-    return this.reflector.getAllAndOverride<T | undefined>(key, [context.getHandler(), context.getClass()]);
-  }
-}
-
-/** Whether the request's `Authorization` uses the DPoP scheme (RFC 9449 §7.1). */
-function usesDpopScheme(request: JwtGuardRequest | undefined): boolean {
-  const value = request?.headers?.authorization;
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' && /^dpop(?: |$)/i.test(first);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { FlattenedJWSInput, JWK, JWTHeaderParameters, JWTVerifyGetKey } from 'jose';
-import { HeaderNotAllowedError, InvalidResponseError, JwksCacheError } from '../errors.js';
+import { HeaderNotAllowedError, InvalidResponseError } from '../errors.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
@@ -8,10 +8,10 @@ import { resolveConfig } from '../config/resolve-config.js';
 import type { JwksCacheModuleOptions, VerifyOverrides } from '../config/options.js';
 import { CacheStore } from '../store/cache-store.js';
 import { ImportedKeyCache, type VerificationKey } from './imported-key-cache.js';
-import type { IssuerHealth, IssuerKeyState, IssuerKeyStats, SeedOutcome } from './issuer-key-state.js';
+import type { IssuerHealth, IssuerKeyState, SeedOutcome } from './issuer-key-state.js';
 import type { IssuerSettings } from './issuer-settings.js';
-import type { DynamicIssuerStats, IssuerTemplateStats } from './dynamic-issuers.js';
-import type { JwksProviderStats } from './jwks-provider-stats.js';
+import { collectProviderStats, type JwksProviderStats } from './jwks-provider-stats.js';
+import { applyConfiguredSeed, warmUpIssuers } from './issuer-start-up.js';
 import { IssuerDirectory } from './issuer-directory.js';
 import { TokenVerifier } from './token-verifier.js';
 import { checkAlgorithm } from './token-checks.js';
@@ -66,7 +66,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
         jwksUriOf: (settings) => this.jwksUriOf(settings),
         forgetDiscovery: (issuer) => this.discovery.forget(issuer),
       },
-      (state, issuer, seed) => this.applyConfiguredSeed(state, issuer, seed),
+      (state, issuer, seed) => applyConfiguredSeed(state, issuer, seed, this.logger),
     );
     this.verifier = new TokenVerifier(
       this.directory,
@@ -257,20 +257,7 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
    * imported keys. No network call.
    */
   stats(): JwksProviderStats {
-    const issuers: Record<string, IssuerKeyStats | DynamicIssuerStats> = {};
-    for (const [issuer, state] of this.directory.configuredStates()) issuers[issuer] = state.stats();
-    const templates: Record<string, IssuerTemplateStats> = {};
-    for (const template of this.directory.templateList()) {
-      for (const [issuer, stats] of Object.entries(template.issuerStats())) issuers[issuer] ??= stats;
-      templates[template.source] = template.stats();
-    }
-    return {
-      issuers,
-      keySets: this.directory.keySets.stats(),
-      templates,
-      verifiedTokens: this.verifiedTokens.stats(),
-      importedKeys: { size: this.importedKeys.size },
-    };
+    return collectProviderStats(this.directory, this.verifiedTokens, this.importedKeys);
   }
 
   /** Whether the issuer's keys are fresh, stale but still servable, or missing. No network call. */
@@ -284,43 +271,13 @@ export class JwksProvider implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Warm-up: fetches every issuer's keys at start; a failure is logged, fatal only with `failOnStartup`. */
-  async onApplicationBootstrap(): Promise<void> {
-    const warming = this.directory.configuredIssuers().filter((settings) => settings.jwks.warmUp);
-    const outcomes = await Promise.allSettled(
-      warming.map((settings) => this.stateOf(settings.issuer).warmUp(!settings.jwks.failOnStartup)),
-    );
-    let fatal: JwksCacheError | undefined;
-    outcomes.forEach((outcome, index) => {
-      if (outcome.status === 'fulfilled') return;
-      const settings = warming[index];
-      const error = outcome.reason as JwksCacheError;
-      this.logger.warn(
-        `Fetching the keys of issuer ${settings.issuer} at start-up failed: ${error.code} ${error.message}`,
-      );
-      if (settings.jwks.failOnStartup) fatal ??= error;
-    });
-    if (fatal !== undefined) throw fatal;
+  onApplicationBootstrap(): Promise<void> {
+    return warmUpIssuers(this.directory, this.logger);
   }
 
   /** Stops background retries (and drops the templates' issuers). */
   onModuleDestroy(): void {
     this.directory.close();
-  }
-
-  /** `issuers[i].seed`: a bad one is logged (never its content) and ignored, not fatal. */
-  private applyConfiguredSeed(state: IssuerKeyState, issuer: string, seed: unknown): void {
-    state.seed(seed).then(
-      (outcome) => {
-        if (outcome === 'refused')
-          this.logger.warn(
-            `The configured key-set seed of issuer ${issuer} was refused (no usable public key, or fetchedAt in the future); fetching instead`,
-          );
-      },
-      () =>
-        this.logger.warn(
-          `The configured key-set seed of issuer ${issuer} is not { jwks, fetchedAt, freshUntil }; ignored`,
-        ),
-    );
   }
 
   private async jwksUriOf(settings: IssuerSettings): Promise<string> {

@@ -1,21 +1,19 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createCache, type Cache } from 'cache-manager';
-import { createHmac, randomUUID } from 'node:crypto';
-import type { Keyv } from 'keyv';
-import { StoreEntryRejectedError, StoreError, StoreTimeoutError } from '../errors.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions, StoreOptions } from '../config/options.js';
 import { resolveConfig } from '../config/resolve-config.js';
-import { pause, withinBound } from './bounded-wait.js';
+import { pause } from './bounded-wait.js';
 import { EntryCipher } from './entry-cipher.js';
 import { MemoryTier } from './memory-tier.js';
-import { RateLimitedLogger } from '../observability/rate-limited-logger.js';
 import { RedisConnection } from './redis-connection.js';
 import { parseSecretKey } from './secret-key.js';
-import { EnvelopeCodec, type RejectionReason } from './store-envelope.js';
+import { EnvelopeCodec } from './store-envelope.js';
+import { FleetLock } from './fleet-lock.js';
+import { FAULT, SharedStoreCalls } from './shared-store-calls.js';
 import { clock } from '../internal/clock.js';
-import { kindOf, lockKeyOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
+import { kindOf, STORE_KEY_PREFIX, storeKey, type StoreEntryKind } from './store-keys.js';
 import type {
   ClaimOutcome,
   LockOutcome,
@@ -25,13 +23,8 @@ import type {
   WaitForOptions,
 } from './store-types.js';
 
-type StoreOperation = 'get' | 'set' | 'delete';
-
 /** Kinds whose entries name URLs: shared only when an HMAC (`integrityKey`) authenticates them. */
 const URL_BEARING_KINDS: ReadonlySet<string> = new Set(['discovery']);
-
-/** A shared-store operation that failed or timed out (already counted, logged and emitted). */
-const FAULT = Symbol('store fault');
 
 const DEFAULT_LOCK_TTL_MS = 10_000;
 const DEFAULT_WAIT_TIMEOUT_MS = 2_000;
@@ -59,10 +52,9 @@ export class CacheStore implements OnModuleInit {
   private readonly redis: RedisConnection | undefined;
   private readonly codec: EnvelopeCodec;
   private readonly authenticates: boolean;
-  private readonly integrityKeyBytes: Buffer | undefined;
   private readonly encrypts: boolean;
-  private readonly log: RateLimitedLogger;
-  private readonly heldLocks = new Map<string, string>();
+  private readonly calls: SharedStoreCalls;
+  private readonly fleetLock: FleetLock;
   private readonly counters: StoreStats = {
     l1Hits: 0,
     l2Hits: 0,
@@ -72,10 +64,7 @@ export class CacheStore implements OnModuleInit {
     rejectedEntries: 0,
   };
 
-  constructor(
-    @Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions,
-    private readonly events: JwksCacheEvents,
-  ) {
+  constructor(@Inject(JWKS_CACHE_CONFIG) options: JwksCacheModuleOptions, events: JwksCacheEvents) {
     this.settings = resolveConfig(options).storeOptions;
     this.l1 = new MemoryTier(this.settings.l1MaxEntries);
     this.l2 = toSharedCache(options.stores);
@@ -83,14 +72,16 @@ export class CacheStore implements OnModuleInit {
     const cipher = options.encryptionKey === undefined ? undefined : new EntryCipher(options.encryptionKey);
     this.codec = new EnvelopeCodec(options.integrityKey, cipher);
     this.authenticates = options.integrityKey !== undefined;
-    this.integrityKeyBytes =
+    const integrityKeyBytes =
       options.integrityKey === undefined ? undefined : parseSecretKey(options.integrityKey, 'integrityKey');
     this.encrypts = cipher !== undefined;
-    this.log = new RateLimitedLogger(this.logger, this.settings.logInterval);
-    this.l2?.stores.forEach((tier) => this.watchTierErrors(tier));
+    const { logInterval, timeout } = this.settings;
+    this.calls = new SharedStoreCalls(this.counters, events, this.logger, logInterval, timeout, this.redis);
+    this.fleetLock = new FleetLock(this.redis, this.calls, integrityKeyBytes);
+    this.l2?.stores.forEach((tier) => this.calls.watchTierErrors(tier));
     // A shared `Cache` (the app's CACHE_MANAGER) also serves the app: only our keys are ours.
     this.l2?.on('get', ({ key, error }) => {
-      if (error !== undefined && key.startsWith(STORE_KEY_PREFIX)) this.onSwallowedReadError(key, error);
+      if (error !== undefined && key.startsWith(STORE_KEY_PREFIX)) this.calls.onSwallowedReadError(key, error);
     });
   }
 
@@ -104,7 +95,7 @@ export class CacheStore implements OnModuleInit {
    * lock is always granted, so callers may skip the lock-and-re-read dance altogether.
    */
   get hasFleetLock(): boolean {
-    return this.redis !== undefined;
+    return this.fleetLock.coordinates;
   }
 
   /** Connects a configured Redis early, so the first requests do not pay for it. Never fails. */
@@ -149,7 +140,7 @@ export class CacheStore implements OnModuleInit {
     }
     this.l1.set(key, value, this.l1TtlFor(ttlMs));
     const envelope = this.codec.seal(key, kindOf(key), value, clock.now() + ttlMs, confidential);
-    await this.callShared('set', () => l2.set(key, envelope, ttlMs));
+    await this.calls.call('set', () => l2.set(key, envelope, ttlMs));
   }
 
   /**
@@ -168,7 +159,7 @@ export class CacheStore implements OnModuleInit {
     this.l1.delete(key);
     const l2 = this.l2;
     if (l2 === undefined) return;
-    await this.callShared('delete', () => l2.del(key));
+    await this.calls.call('delete', () => l2.del(key));
   }
 
   /** A snapshot of the counters. */
@@ -181,14 +172,8 @@ export class CacheStore implements OnModuleInit {
    * caller holds it — and also when there is no Redis tier, or Redis is unreachable: then every
    * instance fetches for itself, availability over deduplication. `false` when a peer holds it.
    */
-  async lock(key: string, ttlMs: number = DEFAULT_LOCK_TTL_MS): Promise<boolean> {
-    const redis = this.redis;
-    if (redis === undefined) return true;
-    const token = randomUUID();
-    const acquired = await this.callShared('set', () => redis.acquire(lockKeyOf(key), token, ttlMs));
-    if (acquired === FAULT) return true;
-    if (acquired) this.heldLocks.set(key, token);
-    return acquired;
+  lock(key: string, ttlMs: number = DEFAULT_LOCK_TTL_MS): Promise<boolean> {
+    return this.fleetLock.lock(key, ttlMs);
   }
 
   /**
@@ -197,27 +182,13 @@ export class CacheStore implements OnModuleInit {
    * (a planted key) or forget (a deleted one), never forge a value; with an `integrityKey` the
    * key is an HMAC, so one cannot be planted ahead for a given input.
    */
-  async claimOnce(key: string, ttlMs: number): Promise<ClaimOutcome> {
-    const redis = this.redis;
-    if (redis === undefined) return 'unavailable';
-    const claimed = await this.callShared('set', () => redis.acquire(this.onceKeyOf(key), '1', ttlMs));
-    if (claimed === FAULT) return 'unavailable';
-    return claimed ? 'claimed' : 'taken';
-  }
-
-  private onceKeyOf(key: string): string {
-    const rest = key.startsWith(STORE_KEY_PREFIX) ? key.slice(STORE_KEY_PREFIX.length) : key;
-    if (this.integrityKeyBytes === undefined) return `${STORE_KEY_PREFIX}once:${rest}`;
-    return `${STORE_KEY_PREFIX}once:${createHmac('sha256', this.integrityKeyBytes).update(rest).digest('base64url')}`;
+  claimOnce(key: string, ttlMs: number): Promise<ClaimOutcome> {
+    return this.fleetLock.claimOnce(key, ttlMs);
   }
 
   /** Releases a lock taken by {@link lock} on this instance (only if it still holds it). */
-  async unlock(key: string): Promise<void> {
-    const token = this.heldLocks.get(key);
-    const redis = this.redis;
-    if (token === undefined || redis === undefined) return;
-    this.heldLocks.delete(key);
-    await this.callShared('delete', () => redis.release(lockKeyOf(key), token));
+  unlock(key: string): Promise<void> {
+    return this.fleetLock.unlock(key);
   }
 
   /**
@@ -249,7 +220,7 @@ export class CacheStore implements OnModuleInit {
       const shared = await this.readShared<T>(key, undefined, options.confidential === true);
       if (shared === FAULT) return undefined;
       if (shared !== undefined && accepts(shared)) return this.countWaitHit(shared);
-      if (options.stopWhenUnlocked !== false && !(await this.lockStillHeld(key))) {
+      if (options.stopWhenUnlocked !== false && !(await this.fleetLock.isHeld(key))) {
         // The holder may have written just before letting go: one last look.
         const last = await this.readShared<T>(key, undefined, options.confidential === true);
         return last !== FAULT && last !== undefined && accepts(last) ? this.countWaitHit(last) : undefined;
@@ -264,14 +235,6 @@ export class CacheStore implements OnModuleInit {
     return value;
   }
 
-  /** Whether a peer still holds the lock of `key`; `true` without Redis (nothing to ask). */
-  private async lockStillHeld(key: string): Promise<boolean> {
-    const redis = this.redis;
-    if (redis === undefined) return true;
-    const held = await this.callShared('get', () => redis.isLocked(lockKeyOf(key)));
-    return held !== false;
-  }
-
   private async readShared<T>(
     key: string,
     validate: ((value: unknown) => value is T) | undefined,
@@ -280,13 +243,13 @@ export class CacheStore implements OnModuleInit {
     const l2 = this.l2;
     // An entry that may not be shared is not read either: whatever is there, we did not write it.
     if (l2 === undefined || !this.shares(key, { confidential })) return undefined;
-    const raw = await this.callShared('get', () => l2.get<unknown>(key));
+    const raw = await this.calls.call('get', () => l2.get<unknown>(key));
     if (raw === FAULT) return FAULT;
     if (raw === undefined || raw === null) return undefined;
     const opened = this.codec.open(key, kindOf(key), raw, confidential);
     if (opened.status === 'expired') return undefined;
-    if (opened.status === 'rejected') return this.reject(key, opened.reason);
-    if (validate !== undefined && !validate(opened.value)) return this.reject(key, 'shape');
+    if (opened.status === 'rejected') return this.calls.reject(key, opened.reason);
+    if (validate !== undefined && !validate(opened.value)) return this.calls.reject(key, 'shape');
     this.l1.set(key, opened.value, this.l1TtlFor((raw as { exp: number }).exp - clock.now()));
     return opened.value as T;
   }
@@ -294,75 +257,10 @@ export class CacheStore implements OnModuleInit {
   private l1TtlFor(entryTtlMs: number): number {
     return this.l2 === undefined ? entryTtlMs : Math.min(this.settings.l1Ttl, entryTtlMs);
   }
-
-  /** Runs one shared-store operation within the bound; a failure or timeout becomes {@link FAULT}. */
-  private async callShared<R>(operation: StoreOperation, work: () => Promise<R>): Promise<R | typeof FAULT> {
-    const started = performance.now();
-    if (this.redis !== undefined && !(await this.redis.ready(this.settings.timeout))) {
-      this.recordFault(operation, new StoreError(`Cache store ${operation} skipped: Redis is not connected`));
-      return FAULT;
-    }
-    const remaining = Math.max(1, this.settings.timeout - (performance.now() - started));
-    try {
-      return await withinBound(work(), remaining, operation);
-    } catch (error) {
-      this.recordFault(operation, error);
-      return FAULT;
-    }
-  }
-
-  private recordFault(operation: StoreOperation, error: unknown): void {
-    const timedOut = error instanceof StoreTimeoutError;
-    if (timedOut) this.counters.timeouts += 1;
-    else this.counters.errors += 1;
-    const storeError =
-      error instanceof StoreError ? error : new StoreError(`Cache store ${operation} failed`, { cause: error });
-    this.log.warn(operation, `${storeError.message}; treated as a miss (${describeCause(error)})`);
-    this.events.emit('store.error', { operation, error: storeError });
-  }
-
-  private reject(key: string, reason: RejectionReason): undefined {
-    this.counters.rejectedEntries += 1;
-    const error = new StoreEntryRejectedError(
-      `Ignored a ${kindOf(key)} entry of the shared store: ${reason} check failed`,
-    );
-    this.log.warn('rejected', error.message);
-    this.events.emit('store.error', { operation: 'get', error });
-    return undefined;
-  }
-
-  /**
-   * cache-manager answers a failed tier read with a miss and reports it only as an event: an
-   * entry that does not even parse (garbage written into Redis) is a rejected entry, anything
-   * else a fault.
-   */
-  private onSwallowedReadError(key: string, error: unknown): void {
-    if (error instanceof SyntaxError) this.reject(key, 'shape');
-    else this.recordFault('get', error);
-  }
-
-  /** Keyv tiers swallow their adapter's errors (returning a miss); they are logged here. */
-  private watchTierErrors(tier: Keyv): void {
-    // Keyv answers a failed adapter call with a miss unless told to throw: make it throw, so the
-    // bounded call above sees the failure and counts, logs and emits it as a store.error.
-    tier.throwOnErrors = true;
-    tier.on('error', (error: unknown) =>
-      this.log.warn('connection', `Shared cache store reported an error (${describeCause(error)})`),
-    );
-  }
 }
 
 function toSharedCache(stores: JwksCacheModuleOptions['stores']): Cache | undefined {
   if (stores === undefined) return undefined;
   if (Array.isArray(stores)) return stores.length > 0 ? createCache({ stores }) : undefined;
   return stores;
-}
-
-/** Name and code of an error, never its payload (driver messages may echo a command). */
-function describeCause(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.name} ${code}` : error.name;
-  }
-  return typeof error === 'string' ? 'error event' : 'unknown error';
 }

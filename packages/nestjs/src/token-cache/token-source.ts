@@ -9,7 +9,7 @@ import {
   type TokenSourceOptions,
   type TokenTimingOptions,
 } from '../config/options.js';
-import { validateClientCredentials, validateTokenSource } from '../config/validate-options.js';
+import { validateClientCredentials, validateTokenSource } from '../config/validate-token-options.js';
 import type { TokenWindow } from './cached-token.js';
 import { scopeString, toArray } from './client-credentials-request.js';
 
