@@ -5,6 +5,7 @@ import { ImportedKeyCache } from '../jwks/imported-key-cache.js';
 import type { UsableKey } from '../jwks/key-set.js';
 import { DpopProofInvalidError, type DpopCheck } from '../errors.js';
 import { publicKeyProblem } from '../jwks/public-key-checks.js';
+import { ALGORITHM_KEY_TYPES } from '../jwks/key-selection.js';
 import { normalizeHtu } from './htu.js';
 
 /** What a proof must match: the request it came with and the issuer's DPoP settings. */
@@ -56,20 +57,11 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Members a public JWK never has: private RSA/EC/OKP parts, and symmetric key bytes. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
-/** The key type (and curve) each proof algorithm needs. */
-const KEY_TYPES: Readonly<Record<string, { kty: string; crv?: string }>> = {
-  RS256: { kty: 'RSA' },
-  RS384: { kty: 'RSA' },
-  RS512: { kty: 'RSA' },
-  PS256: { kty: 'RSA' },
-  PS384: { kty: 'RSA' },
-  PS512: { kty: 'RSA' },
-  ES256: { kty: 'EC', crv: 'P-256' },
-  ES384: { kty: 'EC', crv: 'P-384' },
-  ES512: { kty: 'EC', crv: 'P-521' },
-  EdDSA: { kty: 'OKP', crv: 'Ed25519' },
-  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
-};
+/** The key type (and curve) an asymmetric algorithm needs (the one table, `jwks/key-selection.ts`); symmetric ones have none here. */
+function asymmetricKeyType(alg: string): { readonly kty: string; readonly crv?: string } | undefined {
+  const type = ALGORITHM_KEY_TYPES[alg];
+  return type === undefined || type.kty === 'oct' ? undefined : type;
+}
 
 function refuse(check: DpopCheck, message: string): never {
   throw new DpopProofInvalidError(`DPoP proof refused: ${message}`, check);
@@ -94,7 +86,7 @@ export async function verifyDpopProof(proof: unknown, expected: DpopProofExpecta
   const header = decodeProofHeader(proof);
   if (header.typ !== 'dpop+jwt') refuse('typ', 'typ is not dpop+jwt');
   const alg = header.alg;
-  if (typeof alg !== 'string' || !expected.algorithms.has(alg) || KEY_TYPES[alg] === undefined)
+  if (typeof alg !== 'string' || !expected.algorithms.has(alg) || asymmetricKeyType(alg) === undefined)
     refuse('alg', 'alg is not an allowed asymmetric algorithm');
   const key = checkPublicJwk(header.jwk, alg, expected.keys ?? DEFAULT_PROOF_KEYS);
   const jwk = key.jwk as JWK;
@@ -140,7 +132,7 @@ function checkPublicJwk(value: unknown, alg: string, keys: ImportedKeyCache): Us
   const jwk = value as Record<string, unknown>;
   if (PRIVATE_MEMBERS.some((member) => Object.hasOwn(jwk, member)))
     refuse('jwk', 'the jwk header holds private or symmetric key material');
-  const type = KEY_TYPES[alg];
+  const type = asymmetricKeyType(alg)!;
   if (jwk.kty !== type.kty || (type.crv !== undefined && jwk.crv !== type.crv))
     refuse('jwk', 'the jwk key type does not fit alg');
   if (jwk.alg !== undefined && jwk.alg !== alg) refuse('jwk', 'the jwk alg is not the proof alg');

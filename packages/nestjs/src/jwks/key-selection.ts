@@ -16,7 +16,7 @@ export interface KeyQuery {
 export const MAX_CANDIDATES = 5;
 
 /** The key type (and curve) each signature algorithm needs. */
-const ALGORITHM_KEY_TYPES: Record<string, { kty: string; crv?: string }> = {
+export const ALGORITHM_KEY_TYPES: Readonly<Record<string, { readonly kty: string; readonly crv?: string }>> = {
   RS256: { kty: 'RSA' },
   RS384: { kty: 'RSA' },
   RS512: { kty: 'RSA' },

@@ -8,6 +8,7 @@ import { EntryCipher } from '../../src/store/entry-cipher.js';
 import { JwksCacheEvents, type JwksCacheEventMap } from '../../src/observability/jwks-cache-events.js';
 import type { JwksCacheModuleOptions } from '../../src/config/options.js';
 import { validateOptions } from '../../src/config/validate-options.js';
+import { fakeClock } from '../../../../test/support/fake-clock.js';
 
 const START = Date.UTC(2026, 0, 1);
 const JWKS_KEY = CacheStore.key('jwks', 'https://idp.example.com/');
@@ -15,21 +16,7 @@ const TOKEN_KEY = CacheStore.key('token', 'inventory', '-');
 
 /** Moves only `Date`; real timers keep running (the store's bounded waits use them). */
 function fakeDateOnly(): void {
-  jest.useFakeTimers({
-    doNotFake: [
-      'nextTick',
-      'setImmediate',
-      'clearImmediate',
-      'setTimeout',
-      'clearTimeout',
-      'setInterval',
-      'clearInterval',
-      'queueMicrotask',
-      'hrtime',
-      'performance',
-    ],
-  });
-  jest.setSystemTime(START);
+  fakeClock(START);
 }
 
 /** A Keyv whose adapter never answers, as a hung Redis would. */
