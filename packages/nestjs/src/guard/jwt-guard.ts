@@ -19,12 +19,11 @@ import {
   type JwtClaimsPayload,
 } from '../config/options.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
-import { rememberVerified } from './jwt-issuer.js';
 import { mapUserFailure } from './map-user-failure.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { RejectionAnswer } from './rejection-answer.js';
 import { rejectionException } from './rejection-exception.js';
-import { setRequestContext } from './request-context.js';
+import { rememberVerified } from './request-context.js';
 import { assertRequirements, meetsRequirements } from './route-requirements.js';
 import { type RouteMetadata, RouteMetadataReader } from './route-metadata.js';
 import { setChallengeHeader } from './set-challenge-header.js';
@@ -225,7 +224,6 @@ export class JwtGuard implements CanActivate {
     if (user === null || user === undefined || user === false)
       return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
     request.user = user;
-    setRequestContext(request, verified.payload);
     rememberVerified(request, verified);
     return true;
   }
