@@ -48,16 +48,29 @@ export async function authorizedFetch(
   }
   if (response.status !== 401) return response;
   const slot = tokens.slotFor(name, options.tenant);
-  const { state } = slot;
-  // A token obtained to retry after a 401 and refused again is not invalidated (nor retried):
-  // against a downstream that refuses every token, one extra token request in all.
-  if (token === state.retriedAfter401) return response;
-  await dropAfter401(tokens, slot, token);
+  if (!(await invalidateRejected(tokens, slot, token))) return response;
   if (!request.replayable) return response;
   await response.body?.cancel();
-  const retryToken = await tokens.ensureToken(name, options.tenant);
-  state.retriedAfter401 = retryToken;
-  return request.send(retryToken);
+  return request.send(await tokenForRetry(tokens, slot));
+}
+
+/**
+ * After a 401 (or a transport's `UNAUTHENTICATED`) answered to `rejectedToken`: drops it, once per
+ * token, and says whether to retry. `false` when `rejectedToken` was itself obtained by
+ * {@link tokenForRetry}: the refusal is then the downstream's answer, not the token's fault, and
+ * nothing is dropped (against a downstream that refuses every token, one extra token request in all).
+ */
+export async function invalidateRejected(tokens: TokenAccess, slot: TokenSlot, rejectedToken: string): Promise<boolean> {
+  if (rejectedToken === slot.state.retriedAfter401) return false;
+  await dropAfter401(tokens, slot, rejectedToken);
+  return true;
+}
+
+/** The token to resend with after {@link invalidateRejected}, remembered as a retry's token. */
+export async function tokenForRetry(tokens: TokenAccess, slot: TokenSlot): Promise<string> {
+  const retryToken = await tokens.ensureToken(slot.name, slot.tenant);
+  slot.state.retriedAfter401 = retryToken;
+  return retryToken;
 }
 
 /**

@@ -6,7 +6,13 @@ import { OidcDiscovery } from '../discovery/oidc-discovery.js';
 import { JwksProvider } from '../jwks/jwks-provider.js';
 import { JwksCacheEvents } from '../observability/jwks-cache-events.js';
 import { CacheStore } from '../store/cache-store.js';
-import { authorizedFetch, type TokenFetchOptions } from './authorized-fetch.js';
+import {
+  authorizedFetch,
+  invalidateRejected,
+  type TokenAccess,
+  type TokenFetchOptions,
+  tokenForRetry,
+} from './authorized-fetch.js';
 import type { FetchInput } from './bearer-request.js';
 import { TokenLoader } from './token-loader.js';
 import { TokenRegistry } from './token-registry.js';
@@ -123,17 +129,34 @@ export class TokenCacheService {
     } catch (error) {
       return Promise.reject(error);
     }
-    return authorizedFetch(
-      {
-        ensureToken: (name, tenant) => this.ensureToken(name, tenant),
-        slotFor: (name, tenant) => this.registry.slotFor(name, tenant),
-        drop: (slot) => this.loader.drop(slot),
-        dpopSigner: (name) => this.registry.sourceOf(name)?.dpop,
-      },
-      input,
-      init,
-      { ...options, tenant },
-    );
+    return authorizedFetch(this.access(), input, init, { ...options, tenant });
+  }
+
+  /**
+   * The retry step of {@link fetch}, for transports other than HTTP (`withToken` of
+   * `@jwks-cache/nestjs/microservices` uses it): after the downstream refused `rejected` as
+   * unauthenticated, invalidates it (once per token, as `fetch()` does after a 401) and resolves
+   * to a new token to resend with once. Resolves to `undefined`, invalidating nothing, when
+   * `rejected` was itself obtained by such a retry: pass that second refusal on unchanged.
+   * @param options the token name (default `'default'`) and tenant `rejected` was obtained for.
+   * @throws TokenRequestError when no new token could be obtained.
+   */
+  async tokenAfterRejection(rejected: string, options: TokenFetchOptions = {}): Promise<string | undefined> {
+    const name = options.token ?? 'default';
+    const access = this.access();
+    const slot = access.slotFor(name, this.tenantFor(name, options.tenant));
+    if (!(await invalidateRejected(access, slot, rejected))) return undefined;
+    return tokenForRetry(access, slot);
+  }
+
+  /** What the authorized fetch and its retry step need from this service. */
+  private access(): TokenAccess {
+    return {
+      ensureToken: (name, tenant) => this.ensureToken(name, tenant),
+      slotFor: (name, tenant) => this.registry.slotFor(name, tenant),
+      drop: (slot) => this.loader.drop(slot),
+      dpopSigner: (name) => this.registry.sourceOf(name)?.dpop,
+    };
   }
 
   /**
