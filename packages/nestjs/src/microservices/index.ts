@@ -3,6 +3,12 @@
  * messages. Needs `@nestjs/microservices` (and the transport's own package). The receiving side
  * needs nothing from here: `JwtGuard` reads the token of any message (`docs/transports.md`).
  */
-export { type MessageClient, type MetadataLike, tokenMetadata, withToken, type WithTokenOptions } from '../token-cache/with-token.js';
+export {
+  type MessageClient,
+  type MetadataLike,
+  tokenMetadata,
+  withToken,
+  type WithTokenOptions,
+} from '../token-cache/with-token.js';
 export { GRPC_PERMISSION_DENIED, GRPC_UNAUTHENTICATED } from '../guard/transports/rpc-transport.js';
 export { MissingPeerDependencyError } from '../errors.js';

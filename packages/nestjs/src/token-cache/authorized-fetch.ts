@@ -60,7 +60,11 @@ export async function authorizedFetch(
  * {@link tokenForRetry}: the refusal is then the downstream's answer, not the token's fault, and
  * nothing is dropped (against a downstream that refuses every token, one extra token request in all).
  */
-export async function invalidateRejected(tokens: TokenAccess, slot: TokenSlot, rejectedToken: string): Promise<boolean> {
+export async function invalidateRejected(
+  tokens: TokenAccess,
+  slot: TokenSlot,
+  rejectedToken: string,
+): Promise<boolean> {
   if (rejectedToken === slot.state.retriedAfter401) return false;
   await dropAfter401(tokens, slot, rejectedToken);
   return true;

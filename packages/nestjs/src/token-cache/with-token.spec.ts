@@ -177,7 +177,11 @@ describe('withToken', () => {
         new Promise((resolve, rejectPromise) =>
           withToken(client, tokens)
             .send('p', { id: 1 })
-            .subscribe({ next: (value) => values.push(value), error: rejectPromise, complete: () => resolve(undefined) }),
+            .subscribe({
+              next: (value) => values.push(value),
+              error: rejectPromise,
+              complete: () => resolve(undefined),
+            }),
         ),
       ).rejects.toBe(unauthenticated);
       expect([values, sent.length, rejections]).toEqual([['first'], 1, []]);

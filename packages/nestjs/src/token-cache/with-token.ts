@@ -112,7 +112,12 @@ export function withToken(
     return { token, packet: await messageWithToken(client, data, `Bearer ${token}`) };
   };
   /** One send with `token` (else the cached one); `retry`: whether an UNAUTHENTICATED refusal may be retried. */
-  const send = <TResult>(pattern: unknown, data: unknown, token: string | undefined, retry: boolean) =>
+  const send = <TResult>(
+    pattern: unknown,
+    data: unknown,
+    token: string | undefined,
+    retry: boolean,
+  ): Observable<TResult> =>
     defer(() => message(data, token)).pipe(
       switchMap(({ token: sent, packet }) => {
         let replied = false;

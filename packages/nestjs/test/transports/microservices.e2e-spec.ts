@@ -114,8 +114,12 @@ async function startFixture(options: MicroserviceOptions): Promise<Fixture> {
 /** ClientTCP, ClientNats, ClientRMQ: the part the cases use (their status types differ). */
 type AnyClient = Pick<ClientProxy, 'send' | 'emit' | 'connect' | 'close'>;
 
-/** A stand-in TokenCacheService that hands out one given token. */
-const fixedToken = (token: string) => ({ ensureToken: () => Promise.resolve(token) }) as unknown as TokenCacheService;
+/** A stand-in TokenCacheService that hands out one given token (and no other after a refusal). */
+const fixedToken = (token: string) =>
+  ({
+    ensureToken: () => Promise.resolve(token),
+    tokenAfterRejection: () => Promise.resolve(undefined),
+  }) as unknown as TokenCacheService;
 
 async function refusal(call: Observable<unknown>): Promise<unknown> {
   try {
@@ -151,6 +155,35 @@ function messageTransportCases(
     await expect(lastValueFrom(orders.send(GET, { id: '7' }))).resolves.toEqual({ id: '7', sub: 'billing-service' });
     await expect(lastValueFrom(orders.send(GET, { id: '8' }))).resolves.toEqual({ id: '8', sub: 'billing-service' });
     expect(fixture.tokenCalls()).toBe(1);
+  });
+
+  it('after an UNAUTHENTICATED refusal, sends once more with a new token, which is admitted', async () => {
+    // The first token is for another audience: the guard refuses it; the second one is good.
+    let minted = 0;
+    const name = `flaky-${randomUUID().slice(0, 8)}`;
+    fixture.tokens.register(name, {
+      tokenFunction: () => (minted++ === 0 ? fixture.mint({ aud: 'another-api' }) : fixture.mint()),
+    });
+    const flaky = withToken(client, fixture.tokens, { token: name });
+    await expect(lastValueFrom(flaky.send(GET, { id: '7' }))).resolves.toEqual({ id: '7', sub: 'billing-service' });
+    expect(minted).toBe(2);
+    expect(fixture.tokens.stats()[name]).toMatchObject({ fetched: 2, invalidations: 1 });
+    // The good token stays cached.
+    await lastValueFrom(flaky.send(GET, { id: '8' }));
+    expect(minted).toBe(2);
+  });
+
+  it('passes a second UNAUTHENTICATED refusal on, after one retry', async () => {
+    let minted = 0;
+    const name = `refused-${randomUUID().slice(0, 8)}`;
+    fixture.tokens.register(name, { tokenFunction: () => (minted++, fixture.mint({ aud: 'another-api' })) });
+    await expect(
+      refusal(withToken(client, fixture.tokens, { token: name }).send(GET, { id: '7' })),
+    ).resolves.toMatchObject({
+      code: 16,
+      statusCode: 401,
+    });
+    expect(minted).toBe(2);
   });
 
   it('refuses a message without a token as UNAUTHENTICATED (16)', async () => {
