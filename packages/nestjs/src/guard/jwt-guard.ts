@@ -32,6 +32,7 @@ import { usesDpopScheme, verifyDpopRequest } from './dpop-scheme.js';
 import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
 import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
 import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
+import { isThenable } from '../internal/is-thenable.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
 const MODULE_NOT_VISIBLE =
@@ -296,8 +297,4 @@ export class JwtGuard implements CanActivate {
     if (this.dpopVerifier === undefined) throw new Error(MODULE_NOT_VISIBLE);
     return this.dpopVerifier;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
