@@ -1,6 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
-import { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS, JwksCacheConfigurableModule } from './jwks-cache.module-definition.js';
+import {
+  JWKS_CACHE_CONFIG,
+  JWKS_CACHE_OPTIONS,
+  JWKS_CACHE_RESOLVED_CONFIG,
+  JwksCacheConfigurableModule,
+} from './jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from './config/options.js';
 import { validateOptions } from './config/validate-options.js';
 import { resolveConfig } from './config/resolve-config.js';
@@ -40,6 +45,7 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
   imports: [DiscoveryModule],
   providers: [
     { provide: JWKS_CACHE_CONFIG, inject: [JWKS_CACHE_OPTIONS], useFactory: validatedConfig },
+    { provide: JWKS_CACHE_RESOLVED_CONFIG, inject: [JWKS_CACHE_CONFIG], useFactory: resolveConfig },
     JwksCacheEvents,
     CacheStore,
     OidcDiscovery,
@@ -61,6 +67,7 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
   ],
   exports: [
     JWKS_CACHE_CONFIG,
+    JWKS_CACHE_RESOLVED_CONFIG,
     JwksCacheEvents,
     CacheStore,
     OidcDiscovery,
