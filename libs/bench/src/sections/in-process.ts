@@ -2,7 +2,7 @@ import { LocalIssuer } from '@jwks-cache/testing';
 import { CONTENDER_LABELS, createContender, shortReason, type Contender, type ContenderId } from '../contenders.js';
 import type { BenchAlgorithm, BenchMode } from '../mode.js';
 import type { Column, Section } from '../report.js';
-import { interleavedRounds, pairedRatio, type Series } from '../rounds.js';
+import { interleavedRounds, pairedRatio, rotated, type Series } from '../rounds.js';
 import { barCells, runSection, type Row, type Scenario } from '../section.js';
 import { opsPerSecond, opsPerSecondOnce, summarize } from '../stats.js';
 import { flattened, mintDistinct } from '../tokens.js';
@@ -42,9 +42,16 @@ function failureOf(message: string): string {
     : `failed (${message.length > 80 ? `${message.slice(0, 77)}...` : message})`;
 }
 
+/** Slices of the token list a never-seen round is cut into: the contenders take turns, slice by slice. */
+const NEVER_SEEN_SLICES = 10;
+
 /**
- * Never seen: every round starts a fresh instance of each contender, warms it with a token of its
- * own, then verifies each token of the list exactly once, so no token is ever served from a cache.
+ * Never seen: every round starts a fresh instance of each contender (warmed with a token of its
+ * own), collects the garbage of starting them when the run exposes `gc` (`--expose-gc`), then has
+ * each verify each token of the list exactly once, so no token is ever served from a cache. The
+ * contenders take turns slice by slice (one slice ≈ a few tens of ms), so that a drift of the
+ * host's speed during a round weighs on all of them alike; a contender's figure for the round is
+ * its tokens ÷ the time of its own slices.
  */
 async function measureNeverSeen(
   ids: ContenderId[],
@@ -54,14 +61,57 @@ async function measureNeverSeen(
   inFlight: number,
   mode: BenchMode,
 ): Promise<Map<ContenderId, Series<number>>> {
-  return interleavedRounds(ids, mode.rounds, async (id) => {
-    const contender = await started(id, idp, alg, tokens.warm);
+  const slices = slicesOf(tokens.list, NEVER_SEEN_SLICES);
+  const figures = new Map<ContenderId, number[]>(ids.map((id) => [id, []]));
+  const failures = new Map<ContenderId, string>();
+  for (let round = 0; round < 1 + mode.rounds; round++) {
+    const running = new Map<ContenderId, Contender>();
     try {
-      return await opsPerSecondOnce(tokens.list, contender.verify, inFlight);
+      for (const id of ids) {
+        if (failures.has(id)) continue;
+        try {
+          running.set(id, await started(id, idp, alg, tokens.warm));
+        } catch (error) {
+          failures.set(id, error instanceof Error ? error.message : String(error));
+        }
+      }
+      (globalThis as { gc?: () => void }).gc?.();
+      const elapsedMs = new Map<ContenderId, number>();
+      for (const [index, slice] of slices.entries()) {
+        for (const id of rotated([...running.keys()], round + index)) {
+          const verify = (running.get(id) as Contender).verify;
+          const start = performance.now();
+          try {
+            await opsPerSecondOnce(slice, verify, inFlight);
+          } catch (error) {
+            failures.set(id, error instanceof Error ? error.message : String(error));
+            running.delete(id);
+          }
+          elapsedMs.set(id, (elapsedMs.get(id) ?? 0) + performance.now() - start);
+        }
+      }
+      // The first round warms the JIT and is dropped, as in every other scenario.
+      if (round > 0)
+        for (const [id, ms] of elapsedMs)
+          if (!failures.has(id)) figures.get(id)?.push((tokens.list.length / ms) * 1_000);
     } finally {
-      await contender.close();
+      await Promise.all([...running.values()].map((contender) => contender.close()));
     }
-  });
+  }
+  return new Map(
+    ids.map((id) => [
+      id,
+      failures.has(id) ? { failure: failures.get(id) as string } : { rounds: figures.get(id) as number[] },
+    ]),
+  );
+}
+
+/** `items` cut into `count` consecutive slices of (nearly) equal length. */
+function slicesOf<T>(items: readonly T[], count: number): T[][] {
+  const size = Math.ceil(items.length / count);
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, index) =>
+    items.slice(index * size, (index + 1) * size),
+  );
 }
 
 /** Repeated or cycled: one instance per contender for all rounds, a token list cycled from a cursor kept across rounds. */
@@ -235,7 +285,7 @@ export async function runInProcessSection(mode: BenchMode, log: (line: string) =
         scenarios: algorithms.flatMap((alg) => scenariosOf(idp, alg, mode)),
         notes: [
           `Each scenario runs ${mode.rounds} measured rounds after one warm-up round, interleaved: round r measures every contender once, starting one contender further on each round. "in flight": 1 is one \`await verify(token)\` after another; ${inFlight} keeps ${inFlight} calls in flight at any time, as a server with many requests does (jose verifies through WebCrypto, off the main thread).`,
-          `never seen: every round starts a fresh instance of each contender (warmed with a token of its own), which then verifies each of ${tokens.toLocaleString('en-US')} distinct tokens exactly once: a signature check each, no cache can serve any of them.`,
+          `never seen: every round starts a fresh instance of each contender (warmed with a token of its own; the garbage of starting them is collected before timing, \`--expose-gc\`), which then verifies each of ${tokens.toLocaleString('en-US')} distinct tokens exactly once: a signature check each, no cache can serve any of them. The contenders take turns in ${NEVER_SEEN_SLICES} slices of the list, so a drift of the host's speed within a round weighs on all alike; a round's figure is the tokens ÷ the contender's own time.`,
           `one, repeated and pool, cycled: one instance per contender for all rounds of ${roundMs} ms, the warm-up round first verifying the whole list once. The cycled pool fits in jwks-cache's verified-token cache (10 000 entries by default), so after the warm-up every call is a cache hit: an informative row, jwks-cache only, compared with the floor and jose of the repeated scenario at the same concurrency.`,
           'Every contender checks the same issuer, audience and algorithm; keys come from the same local issuer (one key per algorithm). The tokens are flattened strings before any contender reads them (a freshly minted token is a V8 cons string, and the first reader would pay for flattening it for all the others).',
           'jwks-cache runs with its defaults; the "cache off" row shows the key-lookup and signature path alone (informative, no bar). jose and jwks-rsa with theirs (jwks-rsa: cache, rate limit of 5 requests/min as in its README; jsonwebtoken does not verify EdDSA).',

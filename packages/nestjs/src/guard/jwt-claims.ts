@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { JwtClaimsPayload } from '../config/options.js';
-import { requestContextOf } from './request-context.js';
+import { verifiedOf } from './request-context.js';
 import { transportRequest } from './transports/transport-for.js';
 
 function claimsOf(claim: string | undefined, context: ExecutionContext): unknown {
@@ -8,7 +8,7 @@ function claimsOf(claim: string | undefined, context: ExecutionContext): unknown
   const request = transportRequest(context);
   // JwtGuard records the claims apart from `user`, which `guard.mapUser` may have replaced; the
   // passport interop (`JwksStrategy`) puts them on `user`.
-  const claims = requestContextOf(request)?.claims ?? (request.user as JwtClaimsPayload | undefined);
+  const claims = verifiedOf(request)?.payload ?? (request.user as JwtClaimsPayload | undefined);
   return claim === undefined ? claims : claims?.[claim];
 }
 

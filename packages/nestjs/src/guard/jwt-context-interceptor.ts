@@ -4,7 +4,7 @@ import { jwtContextStorage } from '../internal/jwt-context-storage.js';
 import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from '../config/options.js';
 import { jwtContextEnabled } from '../config/jwt-context-enabled.js';
-import { requestContextOf } from './request-context.js';
+import { verifiedOf } from './request-context.js';
 import { transportRequestIfAny } from './transports/transport-for.js';
 
 /**
@@ -30,9 +30,10 @@ export class JwtContextInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (!this.enabled) return next.handle();
-    const entry = requestContextOf(this.getRequest(context));
+    const claims = verifiedOf(this.getRequest(context))?.payload;
     // Also when a second JwksCacheModule's interceptor finds the context already open.
-    if (entry === undefined || jwtContextStorage.getStore() === entry) return next.handle();
+    if (claims === undefined || jwtContextStorage.getStore()?.claims === claims) return next.handle();
+    const entry = { claims };
     // Called and subscribed inside run(): Nest binds the handler to the async context of handle(),
     // and the callbacks the subscription registers (what interceptors do after the handler) run
     // in the context they were registered in.

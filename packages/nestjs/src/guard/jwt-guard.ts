@@ -19,12 +19,11 @@ import {
   type JwtClaimsPayload,
 } from '../config/options.js';
 import { extractBearerToken, findBearerToken, type RequestWithHeaders } from './extract-bearer-token.js';
-import { rememberVerified } from './jwt-issuer.js';
 import { mapUserFailure } from './map-user-failure.js';
 import { BearerChallengeException } from './bearer-challenge-exception.js';
 import { RejectionAnswer } from './rejection-answer.js';
 import { rejectionException } from './rejection-exception.js';
-import { setRequestContext } from './request-context.js';
+import { rememberVerified } from './request-context.js';
 import { assertRequirements, meetsRequirements } from './route-requirements.js';
 import { type RouteMetadata, RouteMetadataReader } from './route-metadata.js';
 import { setChallengeHeader } from './set-challenge-header.js';
@@ -33,6 +32,7 @@ import { usesDpopScheme, verifyDpopRequest } from './dpop-scheme.js';
 import { DpopRequestVerifier } from '../dpop/dpop-request-verifier.js';
 import { type RolesClaimPath, rolesClaimPath } from './token-roles.js';
 import { rejectOnTransport, transportRequest } from './transports/transport-for.js';
+import { isThenable } from '../internal/is-thenable.js';
 
 /** Why a guard could not be built: the module it is used in does not see `JwksCacheModule`. */
 const MODULE_NOT_VISIBLE =
@@ -225,7 +225,6 @@ export class JwtGuard implements CanActivate {
     if (user === null || user === undefined || user === false)
       return this.handleError(new UserRejectedError('guard.mapUser gave no user'), context);
     request.user = user;
-    setRequestContext(request, verified.payload);
     rememberVerified(request, verified);
     return true;
   }
@@ -298,8 +297,4 @@ export class JwtGuard implements CanActivate {
     if (this.dpopVerifier === undefined) throw new Error(MODULE_NOT_VISIBLE);
     return this.dpopVerifier;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { VerifiedToken } from '../jwks/verified-token.js';
 import type { TenantParams } from '../config/options.js';
+import { verifiedOf } from './request-context.js';
 
 /** What `@JwtIssuer()` gives: the issuer that vouched for the token, and a template's placeholder values. */
 export interface JwtIssuerInfo {
@@ -10,20 +10,8 @@ export interface JwtIssuerInfo {
   params: TenantParams;
 }
 
-/** Where `JwtGuard` keeps the verification result on the request: a symbol, so it never clashes with the app's properties. */
-const VERIFIED = Symbol('jwks-cache.verified');
-
-interface RequestWithVerified {
-  [VERIFIED]?: VerifiedToken;
-}
-
-/** Called by `JwtGuard` when it admits a request. */
-export function rememberVerified(request: object, verified: VerifiedToken): void {
-  (request as RequestWithVerified)[VERIFIED] = verified;
-}
-
 function issuerOf(_data: unknown, context: ExecutionContext): JwtIssuerInfo | undefined {
-  const verified = context.switchToHttp().getRequest<RequestWithVerified>()[VERIFIED];
+  const verified = verifiedOf(context.switchToHttp().getRequest());
   return verified === undefined ? undefined : { issuer: verified.issuer, params: verified.params };
 }
 
