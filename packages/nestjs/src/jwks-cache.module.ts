@@ -8,9 +8,8 @@ import {
 } from './jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from './config/options.js';
 import { validateOptions } from './config/validate-options.js';
-import { resolveConfig } from './config/resolve-config.js';
+import { resolveConfig, type ResolvedConfig } from './config/resolve-config.js';
 import { startupWarnings } from './config/startup-warnings.js';
-import { jwtContextEnabled } from './config/jwt-context-enabled.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
 import { OidcDiscovery } from './discovery/oidc-discovery.js';
@@ -58,9 +57,8 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     // nothing adds none; Nest skips it).
     {
       provide: APP_INTERCEPTOR,
-      inject: [JWKS_CACHE_CONFIG],
-      useFactory: (config: JwksCacheModuleOptions) =>
-        jwtContextEnabled(config) ? new JwtContextInterceptor(config) : undefined,
+      inject: [JWKS_CACHE_RESOLVED_CONFIG],
+      useFactory: (config: ResolvedConfig) => (config.jwtContext ? new JwtContextInterceptor(config) : undefined),
     },
     TokenCacheService,
     JwksEventLogger,
