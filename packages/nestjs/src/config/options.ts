@@ -213,8 +213,8 @@ export interface IssuerOptions {
 /** The placeholder values of a template's issuer, e.g. `{ tenant: 'acme' }`. */
 export type TenantParams = Readonly<Record<string, string>>;
 
-/** The bounds of an issuer template when it sets none. */
-export const DEFAULT_TEMPLATE_BOUNDS = { maxIssuers: 1_000, newIssuersPerSecond: 10 } as const;
+/** The bounds of an issuer template when it sets none (owned by `jwks/`, re-exported here). */
+export { DEFAULT_TEMPLATE_BOUNDS } from '../jwks/template-bounds.js';
 
 /** How an issuer's tokens may be presented: Bearer only, both, or DPoP only. */
 export type DpopMode = 'off' | 'allowed' | 'required';
