@@ -22,3 +22,10 @@ export const {
  * `forRoot` and `forRootAsync` alike.
  */
 export const JWKS_CACHE_CONFIG = Symbol('JWKS_CACHE_CONFIG');
+
+/**
+ * The frozen, fully-defaulted configuration (`ResolvedConfig`), made once by the module from
+ * the validated options. Services below `config/` inject it here instead of calling
+ * `resolveConfig` themselves, so that their runtime dependencies point down the layout only.
+ */
+export const JWKS_CACHE_RESOLVED_CONFIG = Symbol('JWKS_CACHE_RESOLVED_CONFIG');

@@ -1,11 +1,15 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
-import { JWKS_CACHE_CONFIG, JWKS_CACHE_OPTIONS, JwksCacheConfigurableModule } from './jwks-cache.module-definition.js';
+import {
+  JWKS_CACHE_CONFIG,
+  JWKS_CACHE_OPTIONS,
+  JWKS_CACHE_RESOLVED_CONFIG,
+  JwksCacheConfigurableModule,
+} from './jwks-cache.module-definition.js';
 import type { JwksCacheModuleOptions } from './config/options.js';
 import { validateOptions } from './config/validate-options.js';
-import { resolveConfig } from './config/resolve-config.js';
+import { resolveConfig, type ResolvedConfig } from './config/resolve-config.js';
 import { startupWarnings } from './config/startup-warnings.js';
-import { jwtContextEnabled } from './config/jwt-context-enabled.js';
 import { CacheStore } from './store/cache-store.js';
 import { JwksProvider } from './jwks/jwks-provider.js';
 import { OidcDiscovery } from './discovery/oidc-discovery.js';
@@ -40,6 +44,7 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
   imports: [DiscoveryModule],
   providers: [
     { provide: JWKS_CACHE_CONFIG, inject: [JWKS_CACHE_OPTIONS], useFactory: validatedConfig },
+    { provide: JWKS_CACHE_RESOLVED_CONFIG, inject: [JWKS_CACHE_CONFIG], useFactory: resolveConfig },
     JwksCacheEvents,
     CacheStore,
     OidcDiscovery,
@@ -52,15 +57,15 @@ function validatedConfig(options: JwksCacheModuleOptions): JwksCacheModuleOption
     // nothing adds none; Nest skips it).
     {
       provide: APP_INTERCEPTOR,
-      inject: [JWKS_CACHE_CONFIG],
-      useFactory: (config: JwksCacheModuleOptions) =>
-        jwtContextEnabled(config) ? new JwtContextInterceptor(config) : undefined,
+      inject: [JWKS_CACHE_RESOLVED_CONFIG],
+      useFactory: (config: ResolvedConfig) => (config.jwtContext ? new JwtContextInterceptor(config) : undefined),
     },
     TokenCacheService,
     JwksEventLogger,
   ],
   exports: [
     JWKS_CACHE_CONFIG,
+    JWKS_CACHE_RESOLVED_CONFIG,
     JwksCacheEvents,
     CacheStore,
     OidcDiscovery,

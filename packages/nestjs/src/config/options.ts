@@ -8,24 +8,10 @@ import type { JWTPayload } from 'jose';
 import type { ImportedKeyCacheAdapter } from '../jwks/imported-key-cache.js';
 import type { ExportedKeySet } from '../jwks/stored-key-set.js';
 import { deepFreeze } from '../internal/deep-freeze.js';
+import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from '../jwks/algorithms.js';
 
-/** Signature algorithms for which a public key is used. The default allow-list. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
-
-/** HMAC algorithms; allowed only when listed explicitly in an issuer's `algorithms`. */
-export const SYMMETRIC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+// The algorithm tables belong to the key layer (jwks/); config re-exports them for its options.
+export { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS };
 
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 export type SymmetricAlgorithm = (typeof SYMMETRIC_ALGORITHMS)[number];
@@ -227,8 +213,8 @@ export interface IssuerOptions {
 /** The placeholder values of a template's issuer, e.g. `{ tenant: 'acme' }`. */
 export type TenantParams = Readonly<Record<string, string>>;
 
-/** The bounds of an issuer template when it sets none. */
-export const DEFAULT_TEMPLATE_BOUNDS = { maxIssuers: 1_000, newIssuersPerSecond: 10 } as const;
+/** The bounds of an issuer template when it sets none (owned by `jwks/`, re-exported here). */
+export { DEFAULT_TEMPLATE_BOUNDS } from '../jwks/template-bounds.js';
 
 /** How an issuer's tokens may be presented: Bearer only, both, or DPoP only. */
 export type DpopMode = 'off' | 'allowed' | 'required';

@@ -1,5 +1,6 @@
 import type { IssuerSettings } from '../jwks/issuer-settings.js';
 import { deepFreeze } from '../internal/deep-freeze.js';
+import { jwtContextEnabled } from './jwt-context-enabled.js';
 import {
   ASYMMETRIC_ALGORITHMS,
   DEFAULT_DPOP_OPTIONS,
@@ -43,6 +44,8 @@ export interface ResolvedConfig {
   readonly maxTenantsPerToken: number;
   /** The store layer's tuning. */
   readonly storeOptions: Required<StoreOptions>;
+  /** Whether the request context is on (`guard.context`, or a `tenantFrom` that needs it: `jwtContextEnabled`). */
+  readonly jwtContext: boolean;
   /** DPoP (RFC 9449) per configured issuer, by issuer; `fallback` for an issuer made at run time. */
   readonly dpop: {
     readonly issuers: Readonly<Record<string, ResolvedDpopSettings>>;
@@ -82,6 +85,7 @@ export function resolveConfig(options: JwksCacheModuleOptions): ResolvedConfig {
       maxTenantsPerToken: options.maxTenantsPerToken ?? DEFAULT_MAX_TENANTS_PER_TOKEN,
       storeOptions: mergeDefined(DEFAULT_STORE_OPTIONS, options.storeOptions),
       dpop: resolveDpop(options),
+      jwtContext: jwtContextEnabled(options),
     });
     resolved.set(options, config);
   }

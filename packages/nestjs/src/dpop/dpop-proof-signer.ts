@@ -9,7 +9,8 @@ import {
   type webcrypto,
 } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
-import { ASYMMETRIC_ALGORITHMS, type DpopClientOptions } from '../config/options.js';
+import type { DpopClientOptions } from '../config/options.js';
+import { ASYMMETRIC_ALGORITHMS } from '../jwks/algorithms.js';
 import { accessTokenHash } from './verify-dpop-proof.js';
 
 /** Origins whose last `DPoP-Nonce` is remembered, at most (oldest forgotten first). */

@@ -1,9 +1,8 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { jwtContextStorage } from '../internal/jwt-context-storage.js';
-import { JWKS_CACHE_CONFIG } from '../jwks-cache.module-definition.js';
-import type { JwksCacheModuleOptions } from '../config/options.js';
-import { jwtContextEnabled } from '../config/jwt-context-enabled.js';
+import { JWKS_CACHE_RESOLVED_CONFIG } from '../jwks-cache.module-definition.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
 import { verifiedOf } from './request-context.js';
 import { transportRequestIfAny } from './transports/transport-for.js';
 
@@ -24,8 +23,8 @@ import { transportRequestIfAny } from './transports/transport-for.js';
 export class JwtContextInterceptor implements NestInterceptor {
   private readonly enabled: boolean;
 
-  constructor(@Inject(JWKS_CACHE_CONFIG) config: JwksCacheModuleOptions) {
-    this.enabled = jwtContextEnabled(config);
+  constructor(@Inject(JWKS_CACHE_RESOLVED_CONFIG) config: ResolvedConfig) {
+    this.enabled = config.jwtContext;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { RetryBackoff } from './retry-backoff.js';
+import { DEFAULT_TOKEN_TIMING } from '../config/options.js';
 
 const failure = new Error('endpoint down');
 
@@ -20,7 +21,7 @@ afterEach(() => {
 
 describe('RetryBackoff', () => {
   it('never blocks after a first failure: the next call requests at once', () => {
-    const backoff = new RetryBackoff();
+    const backoff = new RetryBackoff(DEFAULT_TOKEN_TIMING.retryBackoff);
     backoff.recordFailure(failure, 1_000);
     expect(backoff.blockingError(1_000)).toBeUndefined();
   });
@@ -29,10 +30,10 @@ describe('RetryBackoff', () => {
     jest.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter
     const expected = [0, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000];
     expected.forEach((delay, i) => {
-      const backoff = new RetryBackoff();
+      const backoff = new RetryBackoff(DEFAULT_TOKEN_TIMING.retryBackoff);
       expect(windowAfter(backoff, i + 1)).toBe(delay);
     });
-    const backoff = new RetryBackoff();
+    const backoff = new RetryBackoff(DEFAULT_TOKEN_TIMING.retryBackoff);
     backoff.recordFailure(new Error('first'), 0);
     backoff.recordFailure(failure, 0);
     expect(backoff.blockingError(999)).toBe(failure);
@@ -41,14 +42,14 @@ describe('RetryBackoff', () => {
   it('applies ±jitter to each delay', () => {
     const random = jest.spyOn(Math, 'random');
     random.mockReturnValue(0);
-    expect(windowAfter(new RetryBackoff(), 2)).toBe(800);
+    expect(windowAfter(new RetryBackoff(DEFAULT_TOKEN_TIMING.retryBackoff), 2)).toBe(800);
     random.mockReturnValue(0.999_999);
-    expect(windowAfter(new RetryBackoff(), 2)).toBe(1_200);
+    expect(windowAfter(new RetryBackoff(DEFAULT_TOKEN_TIMING.retryBackoff), 2)).toBe(1_200);
   });
 
   it('starts over after a success', () => {
     jest.spyOn(Math, 'random').mockReturnValue(0.5);
-    const backoff = new RetryBackoff();
+    const backoff = new RetryBackoff(DEFAULT_TOKEN_TIMING.retryBackoff);
     for (let i = 0; i < 5; i += 1) backoff.recordFailure(failure, 0);
     backoff.recordSuccess();
     expect(backoff.blockingError(0)).toBeUndefined();

@@ -1,5 +1,5 @@
 import { backoffDelay } from '../internal/backoff.js';
-import { DEFAULT_TOKEN_TIMING, type RetryBackoffOptions } from '../config/options.js';
+import type { RetryBackoffOptions } from '../config/options.js';
 
 /**
  * The failure history of one token: a first failure never blocks (the next call requests at
@@ -13,7 +13,8 @@ export class RetryBackoff {
   private retryAt = 0;
   private error: Error | undefined;
 
-  constructor(private readonly policy: RetryBackoffOptions | false = DEFAULT_TOKEN_TIMING.retryBackoff) {}
+  /** `policy` comes from the resolved token source (defaults filled in by `config/`). */
+  constructor(private readonly policy: RetryBackoffOptions | false) {}
 
   /** The last error while the backoff window is open, else `undefined` (a request may go out). */
   blockingError(now: number): Error | undefined {
