@@ -10,5 +10,5 @@ export {
   withToken,
   type WithTokenOptions,
 } from '../token-cache/with-token.js';
-export { GRPC_PERMISSION_DENIED, GRPC_UNAUTHENTICATED } from '../guard/transports/rpc-transport.js';
+export { GRPC_PERMISSION_DENIED, GRPC_UNAUTHENTICATED } from '../internal/grpc-status.js';
 export { MissingPeerDependencyError } from '../errors.js';

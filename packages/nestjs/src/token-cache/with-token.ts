@@ -1,6 +1,6 @@
 import { ClientNats, ClientRMQ, NatsRecord, RmqRecord } from '@nestjs/microservices';
 import { catchError, connectable, defer, from, type Observable, Subject, switchMap, tap, throwError } from 'rxjs';
-import { GRPC_UNAUTHENTICATED } from '../guard/transports/rpc-transport.js';
+import { GRPC_UNAUTHENTICATED } from '../internal/grpc-status.js';
 import { loadPeer } from '../internal/load-peer.js';
 import type { TokenCacheService, TokenFetchOptions } from './token-cache-service.js';
 

@@ -1,10 +1,7 @@
 import { type ExecutionContext, type HttpException, HttpStatus } from '@nestjs/common';
+import { GRPC_PERMISSION_DENIED, GRPC_UNAUTHENTICATED } from '../../internal/grpc-status.js';
 import { loadPeer } from '../../internal/load-peer.js';
 import type { TransportAdapter, TransportRequest } from './transport-adapter.js';
-
-/** gRPC status codes (`@grpc/grpc-js`'s `status`), written out so the guard needs no gRPC package. */
-export const GRPC_UNAUTHENTICATED = 16;
-export const GRPC_PERMISSION_DENIED = 7;
 
 /** `@grpc/grpc-js` `Metadata`: `get(key)` gives every value of a key. */
 interface GrpcMetadata {
